@@ -1,0 +1,12 @@
+export { BfioError, type BfioErrorOptions, type BfioErrorTag, isBfioError } from './bfio-error.js';
+export {
+  ClosedError,
+  CorruptFileError,
+  FileExistsError,
+  InvalidDataError,
+  MissingBackendError,
+  OutOfRangeError,
+  ReadOnlyError,
+  UnknownFormatError,
+  UnsupportedError,
+} from './error-classes.js';

@@ -1,0 +1,3 @@
+export * from './errors/index.js';
+export * from './dtype.js';
+export * from './backend.js';

@@ -1,0 +1,82 @@
+/**
+ * Where tests find the shared sample data, the project venv (Python peers), the Bio-Formats jar and the
+ * Debian validators, and how they behave when one is missing: outside CI a test may skip loudly;
+ * with CI=true a missing component is a failure (CI must run everything).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** `../shared/data` beside the checkout; BFIO_DATA overrides. */
+export const DATA_DIR = resolve(process.env.BFIO_DATA ?? join(REPO_ROOT, '..', 'shared', 'data'));
+export const VENV_PYTHON = join(REPO_ROOT, '.venv', 'bin', 'python');
+export const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
+
+/** Absolute path of a sample by its MANIFEST.tsv path. */
+export function dataPath(relative: string): string {
+  return join(DATA_DIR, relative);
+}
+
+export interface ManifestEntry {
+  path: string;
+  bytes: number;
+  what: string;
+}
+
+/** The rows of `../shared/data/MANIFEST.tsv`. */
+export function manifest(): ManifestEntry[] {
+  const lines = readFileSync(join(DATA_DIR, 'MANIFEST.tsv'), 'utf8').split('\n').slice(1);
+  return lines
+    .filter((l) => l.trim())
+    .map((l) => {
+      const cols = l.split('\t');
+      return { path: cols[0]!, bytes: Number(cols[4]), what: cols[7] ?? '' };
+    });
+}
+
+export type Component = 'data' | 'python' | 'xmllint' | 'tiffinfo' | 'java' | 'bioformats-jar';
+
+function has(component: Component): string | undefined {
+  switch (component) {
+    case 'data':
+      return existsSync(join(DATA_DIR, 'MANIFEST.tsv')) ? undefined : `no sample data at ${DATA_DIR}`;
+    case 'python':
+      return existsSync(VENV_PYTHON) ? undefined : `no project venv at ${VENV_PYTHON} (run scripts/setup)`;
+    case 'xmllint':
+    case 'tiffinfo':
+    case 'java': {
+      const r = spawnSync('which', [component]);
+      return r.status === 0 ? undefined : `'${component}' is not on PATH (run scripts/setup)`;
+    }
+    case 'bioformats-jar': {
+      const jar = bioformatsJar();
+      return jar ? undefined : 'no Bio-Formats jar in .cache/bioformats (run scripts/setup)';
+    }
+  }
+}
+
+/** The Bio-Formats jar the set-up cached (BFIO_BIOFORMATS_JAR overrides). */
+export function bioformatsJar(): string | undefined {
+  const env = process.env.BFIO_BIOFORMATS_JAR;
+  if (env && existsSync(env)) return env;
+  const cached = join(REPO_ROOT, '.cache', 'bioformats', 'bioformats_package.jar');
+  return existsSync(cached) ? cached : undefined;
+}
+
+/**
+ * Returns true when every component is present. When one is missing: in CI this throws (a skip would hide
+ * untested code); elsewhere it prints a loud reason and returns false so the caller can `describe.skipIf`.
+ */
+export function available(...components: Component[]): boolean {
+  for (const c of components) {
+    const why = has(c);
+    if (why) {
+      if (IN_CI) throw new Error(`CI=true but a test component is missing: ${why}`);
+      console.warn(`\n!!! SKIPPING tests that need ${c}: ${why}\n`);
+      return false;
+    }
+  }
+  return true;
+}

@@ -1,1 +1,2 @@
-export {};
+export { HELP, type Io, main } from './cli.js';
+export { encodeNpy, writeNpy } from './npy.js';

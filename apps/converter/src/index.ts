@@ -1,1 +1,2 @@
-export {};
+export { type ConvertOptions, type ConvertedFile, convertToOmeTiff, stem } from './convert.js';
+export { SAMPLE, writeSample } from './sample.js';

@@ -15,6 +15,7 @@ export type BfioErrorTag =
   | 'invalid-data'
   | 'unsupported'
   | 'file-exists'
+  | 'not-found'
   | 'java-unavailable'
   | 'backend-error';
 

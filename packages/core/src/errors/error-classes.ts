@@ -98,3 +98,11 @@ export class FileExistsError extends BfioError {
     this.name = 'FileExistsError';
   }
 }
+
+/** The input path does not exist. */
+export class FileNotFoundError extends BfioError {
+  constructor(file: string) {
+    super('not-found', `${file} does not exist; check the path (relative paths resolve from ${process.cwd()})`, { file });
+    this.name = 'FileNotFoundError';
+  }
+}

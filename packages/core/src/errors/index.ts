@@ -3,6 +3,7 @@ export {
   ClosedError,
   CorruptFileError,
   FileExistsError,
+  FileNotFoundError,
   InvalidDataError,
   MissingBackendError,
   OutOfRangeError,

@@ -1,0 +1,196 @@
+/**
+ * The backend registry and backend selection.
+ *
+ * Core never imports a backend statically (backends depend on core, not the reverse). Backends register
+ * themselves when their package is imported; when nothing registered can open a file, core tries to import
+ * the known backend packages once (a dynamic import, which works when they are installed) before giving up.
+ */
+import { open, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { basename, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { type Backend, type ProbeInput, SPECIFICATION_VERSION } from './backend.js';
+import { FileNotFoundError, InvalidDataError, MissingBackendError, UnknownFormatError } from './errors/index.js';
+
+const backends = new Map<string, Backend>();
+
+/** The backends bfio knows by name, and the package that provides each. */
+export const KNOWN_BACKENDS: Readonly<Record<string, string>> = {
+  tiff: '@bfio/tiff',
+  zarr: '@bfio/zarr',
+  bioformats: '@bfio/bioformats-java',
+};
+
+/** Aliases users of Python bfio know. */
+const ALIASES: Readonly<Record<string, string>> = { python: 'tiff', java: 'bioformats', zarr3: 'zarr' };
+
+/** Registers (or replaces) a backend. Backend packages call this when imported. */
+export function registerBackend(backend: Backend): void {
+  if (backend.specificationVersion !== SPECIFICATION_VERSION) {
+    throw new InvalidDataError(
+      `Backend '${backend.name}' implements contract ${String(backend.specificationVersion)}, but @bfio/core speaks ${SPECIFICATION_VERSION}; install matching versions of ${backend.packageName} and @bfio/core`,
+    );
+  }
+  backends.set(backend.name, backend);
+}
+
+export function unregisterBackend(name: string): boolean {
+  return backends.delete(name);
+}
+
+export function registeredBackends(): Backend[] {
+  return [...backends.values()];
+}
+
+export function normalizeBackendName(name: string): string {
+  return ALIASES[name] ?? name;
+}
+
+/** Imports one known backend package (which registers itself). Returns false when it is not installed. */
+async function importBackendPackage(packageName: string): Promise<boolean> {
+  try {
+    await import(packageName);
+    return true;
+  } catch {
+    // Not resolvable from core's own location (strict node_modules): try from the application's.
+    try {
+      const req = createRequire(join(process.cwd(), 'noop.js'));
+      await import(pathToFileURL(req.resolve(packageName)).href);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+let triedKnown = false;
+/** Imports every known backend package that is installed (once per process). */
+export async function loadInstalledBackends(): Promise<void> {
+  if (triedKnown) return;
+  triedKnown = true;
+  for (const [name, pkg] of Object.entries(KNOWN_BACKENDS)) {
+    if (!backends.has(name)) await importBackendPackage(pkg);
+  }
+}
+
+/** Ensures a backend by name is registered, importing its package if needed. */
+export async function requireBackend(name: string, file?: string): Promise<Backend> {
+  const key = normalizeBackendName(name);
+  let backend = backends.get(key);
+  if (!backend && KNOWN_BACKENDS[key]) {
+    await importBackendPackage(KNOWN_BACKENDS[key]);
+    backend = backends.get(key);
+    if (!backend) throw new MissingBackendError(key, KNOWN_BACKENDS[key], file);
+  }
+  if (!backend) {
+    const names = [...new Set([...backends.keys(), ...Object.keys(KNOWN_BACKENDS)])].join(', ');
+    throw new InvalidDataError(`Unknown backend '${name}'; choose one of: ${names}`, file);
+  }
+  return backend;
+}
+
+/** Reads what selection needs: whether `path` is a directory, and its first bytes. */
+export async function probeInput(path: string): Promise<ProbeInput> {
+  const abs = resolve(path);
+  const info = await stat(abs).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') throw new FileNotFoundError(abs);
+    throw err;
+  });
+  if (info.isDirectory()) return { path: abs, firstBytes: new Uint8Array(0), isDirectory: true };
+  const handle = await open(abs, 'r');
+  try {
+    const buffer = new Uint8Array(Math.min(4096, info.size));
+    await handle.read(buffer, 0, buffer.length, 0);
+    return { path: abs, firstBytes: buffer, isDirectory: false };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Length of the longest extension of `backend` that `path` ends with (0 if none). */
+export function extensionMatch(path: string, extensions: readonly string[]): number {
+  const name = basename(path).toLowerCase().replace(/\/+$/, '');
+  let best = 0;
+  for (const ext of extensions) if (name.endsWith(ext) && ext.length > best) best = ext.length;
+  return best;
+}
+
+/**
+ * Orders the candidates for a file: backends whose magic bytes match (or that have no sniff) and that claim
+ * the extension, longest extension first, then priority; then magic-only matches; `tried` collects why others
+ * were left out.
+ */
+function rank(input: ProbeInput, mode: 'read' | 'write', tried: { backend: string; reason: string }[]): Backend[] {
+  const scored: { backend: Backend; ext: number; magic: boolean }[] = [];
+  for (const backend of backends.values()) {
+    const exts = mode === 'read' ? backend.extensions : (backend.writeExtensions ?? []);
+    const ext = extensionMatch(input.path, exts);
+    if (mode === 'write') {
+      if (!backend.create) continue;
+      if (ext > 0) scored.push({ backend, ext, magic: false });
+      else tried.push({ backend: backend.name, reason: `does not write ${exts.join('/') || 'any extension'}` });
+      continue;
+    }
+    if (!backend.open) continue;
+    const magic = backend.sniff ? backend.sniff(input) : false;
+    if (backend.sniff && !magic && !input.isDirectory && ext === 0) {
+      tried.push({ backend: backend.name, reason: 'magic bytes and extension do not match' });
+      continue;
+    }
+    if (!backend.sniff && ext === 0 && !input.isDirectory) {
+      tried.push({ backend: backend.name, reason: 'extension not recognised' });
+      continue;
+    }
+    scored.push({ backend, ext, magic });
+  }
+  scored.sort(
+    (a, b) =>
+      b.ext - a.ext || Number(b.magic) - Number(a.magic) || (b.backend.priority ?? 0) - (a.backend.priority ?? 0),
+  );
+  return scored.map((s) => s.backend);
+}
+
+/** Picks the backend that reads `path`: the first ranked candidate whose probe accepts the file. */
+export async function selectReadBackend(path: string, forced?: string): Promise<Backend> {
+  if (forced) return requireBackend(forced, path);
+  const input = await probeInput(path);
+  const pick = async (tried: { backend: string; reason: string }[]) => {
+    for (const backend of rank(input, 'read', tried)) {
+      const verdict = backend.canOpen ? await backend.canOpen(input) : true;
+      if (verdict === true) return backend;
+      tried.push({ backend: backend.name, reason: verdict });
+    }
+    return undefined;
+  };
+  let tried: { backend: string; reason: string }[] = [];
+  let chosen = await pick(tried);
+  if (!chosen && !triedKnown) {
+    await loadInstalledBackends();
+    tried = [];
+    chosen = await pick(tried);
+  }
+  if (chosen) return chosen;
+  const missing = Object.entries(KNOWN_BACKENDS)
+    .filter(([name]) => !backends.has(name))
+    .map(([, pkg]) => pkg);
+  throw new UnknownFormatError(
+    path,
+    tried,
+    missing.length ? `Installing ${missing.join(' or ')} may add support.` : '',
+  );
+}
+
+/** Picks the backend that writes `path`, by its extension (or the forced name). */
+export async function selectWriteBackend(path: string, forced?: string): Promise<Backend> {
+  if (forced) return requireBackend(forced, path);
+  const input: ProbeInput = { path: resolve(path), firstBytes: new Uint8Array(0), isDirectory: false };
+  let tried: { backend: string; reason: string }[] = [];
+  let ranked = rank(input, 'write', tried);
+  if (ranked.length === 0) {
+    await loadInstalledBackends();
+    tried = [];
+    ranked = rank(input, 'write', tried);
+  }
+  if (ranked[0]) return ranked[0];
+  throw new UnknownFormatError(path, tried, 'Name the output .ome.tif(f) or .ome.zarr, or force a backend.');
+}

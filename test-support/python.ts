@@ -9,7 +9,11 @@ import { VENV_PYTHON } from './env.js';
  * Runs `script` with the venv Python, writes `input` as JSON on stdin, and parses the JSON the script
  * prints as its last stdout line. The script reads its input with `json.load(sys.stdin)`.
  */
-export function runPythonJson<T = unknown>(script: string, input: unknown = null, timeoutMs = 600_000): Promise<T> {
+export function runPythonJson<T = unknown>(
+  script: string,
+  input: unknown = null,
+  timeoutMs = 600_000,
+): Promise<T> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(VENV_PYTHON, ['-c', script], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';

@@ -10,6 +10,8 @@ export class OutputError extends Error {
   static wrap(err: unknown, file: string): OutputError {
     if (err instanceof OutputError) return err;
     const message = err instanceof Error ? err.message : String(err);
-    return new OutputError(isBfioError(err) || message.includes(file) ? message : `${file}: ${message}`, { cause: err });
+    return new OutputError(isBfioError(err) || message.includes(file) ? message : `${file}: ${message}`, {
+      cause: err,
+    });
   }
 }

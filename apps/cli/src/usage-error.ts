@@ -7,7 +7,11 @@ export class UsageError extends Error {
 }
 
 /** Parses `a:b` (half-open; either end optional) into a range within [0, size). */
-export function parseRange(flag: string, text: string | undefined, size: number): [number, number] | undefined {
+export function parseRange(
+  flag: string,
+  text: string | undefined,
+  size: number,
+): [number, number] | undefined {
   if (text === undefined) return undefined;
   const m = /^(-?\d*):(-?\d*)$/.exec(text) ?? /^(-?\d+)$/.exec(text);
   if (!m) throw new UsageError(`--${flag} takes a:b (half-open), a: , :b or a single index, got '${text}'`);
@@ -28,7 +32,8 @@ export function parseList(flag: string, text: string | undefined, size: number):
     return Array.from({ length: Math.max(0, b - a) }, (_, i) => a + i);
   }
   const parts = text.split(',').map((s) => s.trim());
-  if (parts.some((p) => !/^-?\d+$/.test(p))) throw new UsageError(`--${flag} takes i,j,k or a:b, got '${text}'`);
+  if (parts.some((p) => !/^-?\d+$/.test(p)))
+    throw new UsageError(`--${flag} takes i,j,k or a:b, got '${text}'`);
   return parts.map(Number);
 }
 

@@ -36,13 +36,18 @@ export function stem(path: string): string {
  * Converts `input` into `outDir`. Returns the files written: one `<stem>.ome.tif`, or in WIPP mode
  * `<stem>_c<C>_t<T>.ome.tif` for each channel and timepoint.
  */
-export async function convertToOmeTiff(input: string, outDir: string, options: ConvertOptions = {}): Promise<ConvertedFile[]> {
+export async function convertToOmeTiff(
+  input: string,
+  outDir: string,
+  options: ConvertOptions = {},
+): Promise<ConvertedFile[]> {
   const tileSize = options.wipp ? 1024 : (options.tileSize ?? 1024);
   await using br = await BioReader.open(input, { backend: options.backend, series: options.series ?? 0 });
   const groups: Array<{ path: string; C: number[]; T: number[] }> = [];
   if (options.wipp) {
     for (let t = 0; t < br.T; t++)
-      for (let c = 0; c < br.C; c++) groups.push({ path: join(outDir, `${stem(input)}_c${c}_t${t}.ome.tif`), C: [c], T: [t] });
+      for (let c = 0; c < br.C; c++)
+        groups.push({ path: join(outDir, `${stem(input)}_c${c}_t${t}.ome.tif`), C: [c], T: [t] });
   } else {
     const all = (n: number) => Array.from({ length: n }, (_, i) => i);
     groups.push({ path: join(outDir, `${stem(input)}.ome.tif`), C: all(br.C), T: all(br.T) });

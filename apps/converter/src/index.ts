@@ -1,2 +1,2 @@
-export { type ConvertOptions, type ConvertedFile, convertToOmeTiff, stem } from './convert.js';
+export { type ConvertedFile, type ConvertOptions, convertToOmeTiff, stem } from './convert.js';
 export { SAMPLE, writeSample } from './sample.js';

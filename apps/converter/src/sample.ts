@@ -21,7 +21,12 @@ export const SAMPLE = { X: 1500, Y: 1100, Z: 2, C: 3, T: 1 };
 
 export async function writeSample(path: string): Promise<void> {
   const rnd = random(42);
-  const blobs = Array.from({ length: 40 }, () => ({ x: rnd() * SAMPLE.X, y: rnd() * SAMPLE.Y, r: 20 + rnd() * 80, c: Math.floor(rnd() * 3) }));
+  const blobs = Array.from({ length: 40 }, () => ({
+    x: rnd() * SAMPLE.X,
+    y: rnd() * SAMPLE.Y,
+    r: 20 + rnd() * 80,
+    c: Math.floor(rnd() * 3),
+  }));
   const bw = await BioWriter.create(path, {
     ...SAMPLE,
     dtype: 'uint16',

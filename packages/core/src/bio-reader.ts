@@ -9,10 +9,10 @@ import { resolve } from 'node:path';
 import type { Channel, Image, OME, Pixels, Quantity } from '@bfio/ome-xml';
 import type { LevelInfo, OpenOptions, ReaderBackend, Region, SeriesInfo } from './backend.js';
 import { regionLength } from './backend.js';
-import { type DType, type TypedArray, allocate, bytesPerPixel, dtypeOf } from './dtype.js';
+import { allocate, bytesPerPixel, type DType, dtypeOf, type TypedArray } from './dtype.js';
 import { ClosedError, InvalidDataError, OutOfRangeError } from './errors/index.js';
 import { NDArray, planarStrides } from './ndarray.js';
-import { type Extent, type ReadArgs, type SliceArg, regionFromArgs, regionFromSlices } from './region.js';
+import { type Extent, type ReadArgs, regionFromArgs, regionFromSlices, type SliceArg } from './region.js';
 import { selectReadBackend } from './registry.js';
 
 export interface BioReaderOptions extends OpenOptions {

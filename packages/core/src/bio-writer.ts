@@ -8,15 +8,22 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type Channel, type OME, type Quantity, createOme } from '@bfio/ome-xml';
-import type { CreateOptions, Region, WriterBackend } from './backend.js';
+import { type Channel, createOme, type OME, type Quantity } from '@bfio/ome-xml';
+import type { Backend, CreateOptions, Region, WriterBackend } from './backend.js';
 import { regionLength } from './backend.js';
-import { type DType, type TypedArray, allocate, dtypeFromPixelType, dtypeOf, isDType, pixelTypeFromDType } from './dtype.js';
+import {
+  allocate,
+  type DType,
+  dtypeFromPixelType,
+  dtypeOf,
+  isDType,
+  pixelTypeFromDType,
+  type TypedArray,
+} from './dtype.js';
 import { ClosedError, FileExistsError, InvalidDataError, ReadOnlyError } from './errors/index.js';
-import { NDArray, copyStrided, planarStrides } from './ndarray.js';
+import { copyStrided, NDArray, planarStrides } from './ndarray.js';
 import { type Extent, type ListArg, toList, toRange } from './region.js';
 import { selectWriteBackend } from './registry.js';
-import type { Backend } from './backend.js';
 
 export interface BioWriterOptions extends CreateOptions {
   /** Force a backend by name ('tiff', 'zarr', 'bioformats'). */
@@ -112,7 +119,8 @@ export class BioWriter {
     set('sizeC', options.C);
     set('sizeT', options.T);
     if (options.dtype !== undefined) {
-      if (!isDType(options.dtype)) throw new InvalidDataError(`unsupported dtype '${String(options.dtype)}'`, file);
+      if (!isDType(options.dtype))
+        throw new InvalidDataError(`unsupported dtype '${String(options.dtype)}'`, file);
       pixels.type = pixelTypeFromDType(options.dtype);
     }
     if (options.physicalSizeX) pixels.physicalSizeX = { ...options.physicalSizeX };
@@ -123,7 +131,8 @@ export class BioWriter {
   }
 
   static #checkSize(axis: string, v: number, file: string): number {
-    if (!Number.isInteger(v) || v < 1) throw new InvalidDataError(`${axis} must be a positive integer, got ${v}`, file);
+    if (!Number.isInteger(v) || v < 1)
+      throw new InvalidDataError(`${axis} must be a positive integer, got ${v}`, file);
     return v;
   }
 
@@ -141,14 +150,18 @@ export class BioWriter {
     const channels: Channel[] = [];
     for (let c = 0; c < pixels.sizeC; c++) {
       const src = old[c];
-      const channel: Channel = src ? { ...structuredClone(src), id: `Channel:0:${c}`, samplesPerPixel: 1 } : { id: `Channel:0:${c}`, samplesPerPixel: 1 };
+      const channel: Channel = src
+        ? { ...structuredClone(src), id: `Channel:0:${c}`, samplesPerPixel: 1 }
+        : { id: `Channel:0:${c}`, samplesPerPixel: 1 };
       const name = names?.[c];
       if (name !== undefined) channel.name = name;
       channels.push(channel);
     }
     pixels.channels = channels;
     pixels.tiffData = [];
-    pixels.planes = pixels.planes.filter((p) => p.theZ < pixels.sizeZ && p.theC < pixels.sizeC && p.theT < pixels.sizeT);
+    pixels.planes = pixels.planes.filter(
+      (p) => p.theZ < pixels.sizeZ && p.theC < pixels.sizeC && p.theT < pixels.sizeT,
+    );
     pixels.interleaved = false;
     pixels.bigEndian = false;
     if (pixels.type === 'bit') pixels.type = 'uint8';
@@ -275,7 +288,12 @@ export class BioWriter {
   #open(): Promise<WriterBackend> {
     if (!this.#backend) {
       const { backend: _b, metadata: _m, image: _i, ...createOptions } = this.#options;
-      this.#backend = this.#backendDef.create!(this.path, cloneOme(this.#metadata), this.dtype, createOptions);
+      this.#backend = this.#backendDef.create!(
+        this.path,
+        cloneOme(this.#metadata),
+        this.dtype,
+        createOptions,
+      );
     }
     return this.#backend;
   }
@@ -288,7 +306,11 @@ export class BioWriter {
   async write(data: WriteData, at: WriteArgs = {}): Promise<void> {
     this.#check();
     const array = data instanceof NDArray ? data : new NDArray(data.data, data.shape);
-    if (array.ndim > 5) throw new InvalidDataError(`data has ${array.ndim} axes; bfio writes at most 5 (Y, X, Z, C, T)`, this.path);
+    if (array.ndim > 5)
+      throw new InvalidDataError(
+        `data has ${array.ndim} axes; bfio writes at most 5 (Y, X, Z, C, T)`,
+        this.path,
+      );
     if (array.data.length < 1 || dtypeOf(array.data) === undefined) {
       throw new InvalidDataError('data must be a non-empty typed array of a supported dtype', this.path);
     }
@@ -299,7 +321,10 @@ export class BioWriter {
       );
     }
     if (array.dtype !== this.dtype) {
-      throw new InvalidDataError(`data is ${array.dtype} but ${this.path} is ${this.dtype}; convert it first`, this.path);
+      throw new InvalidDataError(
+        `data is ${array.dtype} but ${this.path} is ${this.dtype}; convert it first`,
+        this.path,
+      );
     }
     const full = array.expand5D();
     const [ny, nx, nz, nc, nt] = full.shape as [number, number, number, number, number];
@@ -334,8 +359,8 @@ export class BioWriter {
   /** Finishes the file (valid and complete only after this resolves). */
   async close(): Promise<void> {
     if (this.#closed) return;
-    this.#closed = true;
-    const backend = await (this.#backend ?? ((this.#closed = false), this.#open()));
+    // A writer closed before any write still makes its file (zero-filled), as bfio does.
+    const backend = await this.#open();
     this.#closed = true;
     await Promise.allSettled(this.#pending);
     await backend.close();

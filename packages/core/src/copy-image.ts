@@ -33,7 +33,11 @@ export interface CopyImageOptions {
  * source channel `C[i]` becomes writer channel `i`, likewise for T and Z. The writer's sizes must
  * already match the selection.
  */
-export async function copyImage(reader: BioReader, writer: BioWriter, options: CopyImageOptions = {}): Promise<CopyProgress> {
+export async function copyImage(
+  reader: BioReader,
+  writer: BioWriter,
+  options: CopyImageOptions = {},
+): Promise<CopyProgress> {
   const tile = options.tileSize ?? 1024;
   const [x0, x1] = options.X ?? [0, reader.X];
   const [y0, y1] = options.Y ?? [0, reader.Y];
@@ -60,7 +64,13 @@ export async function copyImage(reader: BioReader, writer: BioWriter, options: C
       options.signal?.throwIfAborted();
       const job = jobs[next++]!;
       const data = await reader.read(
-        { X: [job.x, Math.min(job.x + tile, x1)], Y: [job.y, Math.min(job.y + tile, y1)], Z: job.z, C: [cs[job.c]!], T: [ts[job.t]!] },
+        {
+          X: [job.x, Math.min(job.x + tile, x1)],
+          Y: [job.y, Math.min(job.y + tile, y1)],
+          Z: job.z,
+          C: [cs[job.c]!],
+          T: [ts[job.t]!],
+        },
         { squeeze: false },
       );
       await writer.write(data, { X: job.x - x0, Y: job.y - y0, Z: job.z - z0, C: [job.c], T: [job.t] });

@@ -4,7 +4,16 @@ import { UnsupportedError } from './errors/index.js';
 /** Pixel types as numpy spells them: the names users of bfio already know. */
 export type DType = 'uint8' | 'uint16' | 'uint32' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 
-export const DTYPES: readonly DType[] = ['uint8', 'uint16', 'uint32', 'int8', 'int16', 'int32', 'float32', 'float64'];
+export const DTYPES: readonly DType[] = [
+  'uint8',
+  'uint16',
+  'uint32',
+  'int8',
+  'int16',
+  'int32',
+  'float32',
+  'float64',
+];
 
 export type TypedArray =
   | Uint8Array
@@ -16,7 +25,11 @@ export type TypedArray =
   | Float32Array
   | Float64Array;
 
-type Ctor = { new (length: number): TypedArray; new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): TypedArray; BYTES_PER_ELEMENT: number };
+type Ctor = {
+  new (length: number): TypedArray;
+  new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): TypedArray;
+  BYTES_PER_ELEMENT: number;
+};
 
 const CTORS: Record<DType, Ctor> = {
   uint8: Uint8Array,

@@ -11,28 +11,29 @@
  * const tile = await br.read({ X: [0, 1024], Y: [0, 1024], C: [0] });
  * ```
  */
-export * from './errors/index.js';
-export * from './dtype.js';
+
 export * from './backend.js';
-export { NDArray, AXES, cOrderStrides, planarStrides, copyStrided } from './ndarray.js';
+export { BioReader, type BioReaderOptions, type ReadOptions } from './bio-reader.js';
+export { BioWriter, type BioWriterOptions, type WriteArgs, type WriteData } from './bio-writer.js';
+export { type CopyImageOptions, type CopyProgress, copyImage } from './copy-image.js';
+export * from './dtype.js';
+export * from './errors/index.js';
+export { AXES, cOrderStrides, copyStrided, NDArray, planarStrides } from './ndarray.js';
 export {
   type Extent,
   type ListArg,
   type RangeArg,
   type ReadArgs,
-  type SliceArg,
   regionFromArgs,
   regionFromSlices,
+  type SliceArg,
 } from './region.js';
 export {
   KNOWN_BACKENDS,
+  loadInstalledBackends,
   registerBackend,
-  unregisterBackend,
   registeredBackends,
   selectReadBackend,
   selectWriteBackend,
-  loadInstalledBackends,
+  unregisterBackend,
 } from './registry.js';
-export { BioReader, type BioReaderOptions, type ReadOptions } from './bio-reader.js';
-export { BioWriter, type BioWriterOptions, type WriteArgs, type WriteData } from './bio-writer.js';
-export { copyImage, type CopyImageOptions, type CopyProgress } from './copy-image.js';

@@ -9,7 +9,7 @@
  * axes remain; singletons in the middle stay. A 1-channel 2-D plane is (Y, X); a 3-channel plane is
  * (Y, X, 1, 3); a Z-stack of one channel is (Y, X, Z).
  */
-import { type DType, type TypedArray, allocate, dtypeOf } from './dtype.js';
+import { allocate, type DType, dtypeOf, type TypedArray } from './dtype.js';
 import { InvalidDataError } from './errors/index.js';
 
 export const AXES = 'YXZCT';
@@ -28,7 +28,8 @@ export class NDArray<T extends TypedArray = TypedArray> {
     this.strides = strides ? [...strides] : cOrderStrides(shape);
     this.offset = offset;
     this.axes = axes ?? AXES.slice(0, shape.length);
-    if (this.strides.length !== this.shape.length) throw new InvalidDataError('NDArray: shape and strides differ in length');
+    if (this.strides.length !== this.shape.length)
+      throw new InvalidDataError('NDArray: shape and strides differ in length');
   }
 
   get dtype(): DType {
@@ -45,13 +46,17 @@ export class NDArray<T extends TypedArray = TypedArray> {
 
   private index(idx: readonly number[]): number {
     if (idx.length !== this.shape.length) {
-      throw new InvalidDataError(`NDArray of shape (${this.shape.join(', ')}) takes ${this.shape.length} indices`);
+      throw new InvalidDataError(
+        `NDArray of shape (${this.shape.join(', ')}) takes ${this.shape.length} indices`,
+      );
     }
     let i = this.offset;
     for (let d = 0; d < idx.length; d++) {
       const v = idx[d]!;
       if (v < 0 || v >= this.shape[d]! || !Number.isInteger(v)) {
-        throw new InvalidDataError(`index ${v} is out of range for axis ${this.axes[d]} of size ${this.shape[d]}`);
+        throw new InvalidDataError(
+          `index ${v} is out of range for axis ${this.axes[d]} of size ${this.shape[d]}`,
+        );
       }
       i += v * this.strides[d]!;
     }
@@ -69,7 +74,11 @@ export class NDArray<T extends TypedArray = TypedArray> {
   /** True when the elements lie in C order without gaps (so `data` can be used as is). */
   isContiguous(): boolean {
     const expect = cOrderStrides(this.shape);
-    return this.offset === 0 && this.data.length === this.size && expect.every((s, d) => this.shape[d] === 1 || s === this.strides[d]);
+    return (
+      this.offset === 0 &&
+      this.data.length === this.size &&
+      expect.every((s, d) => this.shape[d] === 1 || s === this.strides[d])
+    );
   }
 
   /** A C-order copy (or this array, when it already is C-order). */
@@ -84,7 +93,13 @@ export class NDArray<T extends TypedArray = TypedArray> {
   squeezeTrailing(): NDArray<T> {
     let n = this.shape.length;
     while (n > 2 && this.shape[n - 1] === 1) n--;
-    return new NDArray(this.data, this.shape.slice(0, n), this.strides.slice(0, n), this.offset, this.axes.slice(0, n));
+    return new NDArray(
+      this.data,
+      this.shape.slice(0, n),
+      this.strides.slice(0, n),
+      this.offset,
+      this.axes.slice(0, n),
+    );
   }
 
   /** The view padded back to 5-D Y,X,Z,C,T (size-1 axes appended). */
@@ -116,7 +131,12 @@ export function planarStrides(y: number, x: number, z: number, c: number): numbe
 }
 
 /** Copies every element of `src` into `dst` laid out with `dstStrides` from `dstOffset`. */
-export function copyStrided(src: NDArray, dst: TypedArray, dstStrides: readonly number[], dstOffset: number): void {
+export function copyStrided(
+  src: NDArray,
+  dst: TypedArray,
+  dstStrides: readonly number[],
+  dstOffset: number,
+): void {
   const { shape, strides, data } = src;
   const nd = shape.length;
   if (nd === 0) return;

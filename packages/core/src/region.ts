@@ -46,7 +46,8 @@ export function toRange(axis: string, arg: RangeArg, size: number, file?: string
 export function toList(axis: string, arg: ListArg, size: number, file?: string): number[] {
   if (arg === undefined) return Array.from({ length: size }, (_, i) => i);
   const list = typeof arg === 'number' ? [arg] : [...arg];
-  if (list.length === 0) throw new OutOfRangeError(axis, '[]', `a non-empty list of indices in [0, ${size})`, { file });
+  if (list.length === 0)
+    throw new OutOfRangeError(axis, '[]', `a non-empty list of indices in [0, ${size})`, { file });
   for (const v of list) {
     checkInt(axis, v, file);
     if (v < 0 || v >= size) throw new OutOfRangeError(axis, String(v), `0 to ${size - 1}`, { file });
@@ -70,23 +71,33 @@ export function regionFromArgs(args: ReadArgs, extent: Extent, file?: string): R
  * `undefined`/`null` (open, like `a:` or `:b`), a list (C and T only), or undefined for the whole axis.
  * Negative integers count from the end, as in Python.
  */
-export type SliceArg = number | [number | null | undefined, number | null | undefined] | number[] | null | undefined;
+export type SliceArg =
+  | number
+  | [number | null | undefined, number | null | undefined]
+  | number[]
+  | null
+  | undefined;
 
 function sliceToRange(axis: 'X' | 'Y' | 'Z', arg: SliceArg, size: number, file?: string): RangeArg {
   if (arg === undefined || arg === null) return undefined;
   if (typeof arg === 'number') return arg < 0 ? arg + size : arg;
-  if (arg.length !== 2) throw new InvalidDataError(`${axis} takes an index or a [start, end] range, not a list`, file);
-  const norm = (v: number | null | undefined, dflt: number) => (v === undefined || v === null ? dflt : v < 0 ? v + size : v);
+  if (arg.length !== 2)
+    throw new InvalidDataError(`${axis} takes an index or a [start, end] range, not a list`, file);
+  const norm = (v: number | null | undefined, dflt: number) =>
+    v === undefined || v === null ? dflt : v < 0 ? v + size : v;
   // Python clamps slice ends to the axis; so do we (only the explicit read() API is strict).
   const a = Math.max(0, norm(arg[0], 0));
   const b = Math.min(size, norm(arg[1], size));
   return [a, b];
 }
 
-function sliceToList(axis: 'C' | 'T', arg: SliceArg, size: number, file?: string): ListArg {
+function sliceToList(arg: SliceArg, size: number): ListArg {
   if (arg === undefined || arg === null) return undefined;
   if (typeof arg === 'number') return arg < 0 ? arg + size : arg;
-  if (arg.length === 2 && (arg[0] === null || arg[0] === undefined || arg[1] === null || arg[1] === undefined)) {
+  if (
+    arg.length === 2 &&
+    (arg[0] === null || arg[0] === undefined || arg[1] === null || arg[1] === undefined)
+  ) {
     const a = arg[0] ?? 0;
     const b = arg[1] ?? size;
     return Array.from({ length: Math.max(0, Math.min(size, b) - a) }, (_, i) => a + i);
@@ -96,15 +107,16 @@ function sliceToList(axis: 'C' | 'T', arg: SliceArg, size: number, file?: string
 
 /** The region for `br[y, x, z, c, t]`-style indices. */
 export function regionFromSlices(slices: SliceArg[], extent: Extent, file?: string): Region {
-  if (slices.length > 5) throw new InvalidDataError(`at most 5 indices (Y, X, Z, C, T), got ${slices.length}`, file);
+  if (slices.length > 5)
+    throw new InvalidDataError(`at most 5 indices (Y, X, Z, C, T), got ${slices.length}`, file);
   const [y, x, z, c, t] = slices;
   return regionFromArgs(
     {
       Y: sliceToRange('Y', y, extent.Y, file),
       X: sliceToRange('X', x, extent.X, file),
       Z: sliceToRange('Z', z, extent.Z, file),
-      C: sliceToList('C', c, extent.C, file),
-      T: sliceToList('T', t, extent.T, file),
+      C: sliceToList(c, extent.C),
+      T: sliceToList(t, extent.T),
     },
     extent,
     file,

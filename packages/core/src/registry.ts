@@ -10,7 +10,12 @@ import { createRequire } from 'node:module';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Backend, type ProbeInput, SPECIFICATION_VERSION } from './backend.js';
-import { FileNotFoundError, InvalidDataError, MissingBackendError, UnknownFormatError } from './errors/index.js';
+import {
+  FileNotFoundError,
+  InvalidDataError,
+  MissingBackendError,
+  UnknownFormatError,
+} from './errors/index.js';
 
 const backends = new Map<string, Backend>();
 
@@ -120,7 +125,11 @@ export function extensionMatch(path: string, extensions: readonly string[]): num
  * the extension, longest extension first, then priority; then magic-only matches; `tried` collects why others
  * were left out.
  */
-function rank(input: ProbeInput, mode: 'read' | 'write', tried: { backend: string; reason: string }[]): Backend[] {
+function rank(
+  input: ProbeInput,
+  mode: 'read' | 'write',
+  tried: { backend: string; reason: string }[],
+): Backend[] {
   const scored: { backend: Backend; ext: number; magic: boolean }[] = [];
   for (const backend of backends.values()) {
     const exts = mode === 'read' ? backend.extensions : (backend.writeExtensions ?? []);
@@ -128,7 +137,8 @@ function rank(input: ProbeInput, mode: 'read' | 'write', tried: { backend: strin
     if (mode === 'write') {
       if (!backend.create) continue;
       if (ext > 0) scored.push({ backend, ext, magic: false });
-      else tried.push({ backend: backend.name, reason: `does not write ${exts.join('/') || 'any extension'}` });
+      else
+        tried.push({ backend: backend.name, reason: `does not write ${exts.join('/') || 'any extension'}` });
       continue;
     }
     if (!backend.open) continue;
@@ -145,7 +155,9 @@ function rank(input: ProbeInput, mode: 'read' | 'write', tried: { backend: strin
   }
   scored.sort(
     (a, b) =>
-      b.ext - a.ext || Number(b.magic) - Number(a.magic) || (b.backend.priority ?? 0) - (a.backend.priority ?? 0),
+      b.ext - a.ext ||
+      Number(b.magic) - Number(a.magic) ||
+      (b.backend.priority ?? 0) - (a.backend.priority ?? 0),
   );
   return scored.map((s) => s.backend);
 }

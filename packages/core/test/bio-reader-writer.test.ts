@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type Backend,
   BioReader,
   BioWriter,
-  type Backend,
-  NDArray,
-  SPECIFICATION_VERSION,
   isBfioError,
+  NDArray,
   registerBackend,
+  SPECIFICATION_VERSION,
   selectReadBackend,
   unregisterBackend,
 } from '../src/index.js';
@@ -32,7 +32,8 @@ async function writeSample(path: string, pieces: number): Promise<void> {
         for (let k = 0; y0 < S.Y; k++) {
           const h = Math.min(S.Y - y0, 1 + ((k * 7 + pieces) % 11));
           const data = new Uint16Array(h * S.X);
-          for (let y = 0; y < h; y++) for (let x = 0; x < S.X; x++) data[y * S.X + x] = value(x, y0 + y, z, c, t);
+          for (let y = 0; y < h; y++)
+            for (let x = 0; x < S.X; x++) data[y * S.X + x] = value(x, y0 + y, z, c, t);
           tasks.push(bw.write({ data, shape: [h, S.X] }, { Y: y0, Z: z, C: [c], T: [t] }));
           y0 += h;
         }
@@ -68,7 +69,8 @@ describe('BioReader', () => {
     for (let y = 0; y < 14; y++)
       for (let x = 0; x < 15; x++)
         for (let z = 0; z < 2; z++)
-          for (const [ci, c] of [3, 1].entries()) expect(a.get(y, x, z, ci)).toBe(value(x + 5, y + 3, z + 1, c, 1));
+          for (const [ci, c] of [3, 1].entries())
+            expect(a.get(y, x, z, ci)).toBe(value(x + 5, y + 3, z + 1, c, 1));
   });
 
   it('applies the squeeze rule: trailing singletons go while ndim > 2, middle ones stay', async () => {
@@ -109,9 +111,9 @@ describe('BioReader', () => {
     const a = await br.read({ X: [0, 3], Y: [0, 2], Z: 0, C: 0, T: 0 }, { out });
     expect(a.data).toBe(out);
     expect(out[4]).toBe(value(1, 1, 0, 0, 0));
-    await expect(br.read({ X: [0, 3], Y: [0, 2], Z: 0, C: 0, T: 0 }, { out: new Float32Array(6) })).rejects.toSatisfy(
-      (e) => isBfioError(e, 'invalid-data'),
-    );
+    await expect(
+      br.read({ X: [0, 3], Y: [0, 2], Z: 0, C: 0, T: 0 }, { out: new Float32Array(6) }),
+    ).rejects.toSatisfy((e) => isBfioError(e, 'invalid-data'));
   });
 
   it('rejects out-of-range regions with the valid range in the message', async () => {
@@ -194,7 +196,9 @@ describe('backend selection', () => {
   });
 
   it('refuses a backend built for another contract version', () => {
-    expect(() => registerBackend({ ...fake('old', []), specificationVersion: 'v0' as never })).toThrow(/contract v0/);
+    expect(() => registerBackend({ ...fake('old', []), specificationVersion: 'v0' as never })).toThrow(
+      /contract v0/,
+    );
   });
 });
 
@@ -242,7 +246,9 @@ describe('BioWriter', () => {
 
   it('rejects wrong dtype, wrong shape, out-of-range placement and writes after close', async () => {
     const bw = await BioWriter.create(join(dir, 'd.mem'), { X: 10, Y: 10, C: 2, dtype: 'float32' });
-    await expect(bw.write({ data: new Uint16Array(4), shape: [2, 2] })).rejects.toThrow(/uint16 but .* is float32/);
+    await expect(bw.write({ data: new Uint16Array(4), shape: [2, 2] })).rejects.toThrow(
+      /uint16 but .* is float32/,
+    );
     await expect(bw.write({ data: new Float32Array(5), shape: [2, 2] })).rejects.toThrow(/5 elements/);
     await expect(bw.write({ data: new Float32Array(4), shape: [2, 2] }, { X: 9 })).rejects.toSatisfy((e) =>
       isBfioError(e, 'out-of-range'),
@@ -252,7 +258,9 @@ describe('BioWriter', () => {
     );
     await bw.write({ data: new Float32Array(8).fill(1.5), shape: [2, 2, 1, 2] }, { X: 8, Y: 8 });
     await bw.close();
-    await expect(bw.write({ data: new Float32Array(4), shape: [2, 2] })).rejects.toSatisfy((e) => isBfioError(e, 'closed'));
+    await expect(bw.write({ data: new Float32Array(4), shape: [2, 2] })).rejects.toSatisfy((e) =>
+      isBfioError(e, 'closed'),
+    );
     await using br = await BioReader.open(join(dir, 'd.mem'));
     expect(br.C).toBe(2);
     expect((await br.read({ X: [8, 10], Y: [8, 10], C: 1 })).data).toEqual(new Float32Array(4).fill(1.5));
@@ -260,7 +268,9 @@ describe('BioWriter', () => {
   });
 
   it('refuses to overwrite unless asked, and copies metadata from a reader', async () => {
-    await expect(BioWriter.create(join(dir, 'a.mem'))).rejects.toSatisfy((e) => isBfioError(e, 'file-exists'));
+    await expect(BioWriter.create(join(dir, 'a.mem'))).rejects.toSatisfy((e) =>
+      isBfioError(e, 'file-exists'),
+    );
     await using br = await BioReader.open(join(dir, 'a.mem'));
     const bw = await BioWriter.create(join(dir, 'a.mem'), { metadata: br.metadata, overwrite: true });
     expect(bw.shape).toEqual(br.shape);

@@ -6,13 +6,13 @@
 import { writeFileSync } from 'node:fs';
 import type { OME } from '@bfio/ome-xml';
 import {
+  allocate,
   type Backend,
   type DType,
+  dtypeFromPixelType,
   type Region,
   SPECIFICATION_VERSION,
   type TypedArray,
-  allocate,
-  dtypeFromPixelType,
 } from '../src/index.js';
 
 interface Stored {
@@ -30,7 +30,14 @@ function sizes(ome: OME) {
 }
 
 /** Index of pixel (x, y, z, c, t) in a planar T,C,Z,Y,X buffer of the given sizes. */
-export function planarIndex(s: { X: number; Y: number; Z: number; C: number }, x: number, y: number, z: number, c: number, t: number) {
+export function planarIndex(
+  s: { X: number; Y: number; Z: number; C: number },
+  x: number,
+  y: number,
+  z: number,
+  c: number,
+  t: number,
+) {
   return (((t * s.C + c) * s.Z + z) * s.Y + y) * s.X + x;
 }
 
@@ -68,7 +75,13 @@ export const memoryBackend: Backend = {
     return {
       format: 'memory',
       metadata: stored.metadata,
-      series: [{ imageIndex: 0, dtype: stored.dtype, levels: [{ sizeX: s.X, sizeY: s.Y, sizeZ: s.Z, sizeC: s.C, sizeT: s.T }] }],
+      series: [
+        {
+          imageIndex: 0,
+          dtype: stored.dtype,
+          levels: [{ sizeX: s.X, sizeY: s.Y, sizeZ: s.Z, sizeC: s.C, sizeT: s.T }],
+        },
+      ],
       async readRegion(_sel, region, out) {
         copyRegion(stored.data, s, region, out, 'read');
       },
@@ -77,7 +90,8 @@ export const memoryBackend: Backend = {
   },
   async create(path, metadata, dtype) {
     const s = sizes(metadata);
-    if (dtype !== dtypeFromPixelType(metadata.images[0]!.pixels.type)) throw new Error('dtype and metadata disagree');
+    if (dtype !== dtypeFromPixelType(metadata.images[0]!.pixels.type))
+      throw new Error('dtype and metadata disagree');
     const data = allocate(dtype, s.X * s.Y * s.Z * s.C * s.T);
     return {
       async writeRegion(region, part) {

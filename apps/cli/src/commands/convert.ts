@@ -1,7 +1,7 @@
 import { BioReader, BioWriter, type Compression, copyImage, regionFromArgs } from '@bfio/core';
-import { UsageError, parseIntFlag, parseList, parseRange } from '../usage-error.js';
 import { OutputError } from '../output-error.js';
 import { Progress } from '../progress.js';
+import { parseIntFlag, parseList, parseRange, UsageError } from '../usage-error.js';
 
 export const CONVERT_HELP = `bfio convert IN OUT [options]
 
@@ -41,9 +41,15 @@ export interface ConvertFlags {
 
 const COMPRESSIONS = ['deflate', 'lzw', 'zstd', 'none'];
 
-export async function convert(input: string, output: string, flags: ConvertFlags, print: (s: string) => void): Promise<void> {
+export async function convert(
+  input: string,
+  output: string,
+  flags: ConvertFlags,
+  print: (s: string) => void,
+): Promise<void> {
   const tileSize = parseIntFlag('tile-size', flags['tile-size']) ?? 1024;
-  if (tileSize < 16 || tileSize % 16 !== 0) throw new UsageError(`--tile-size must be a multiple of 16, got ${tileSize}`);
+  if (tileSize < 16 || tileSize % 16 !== 0)
+    throw new UsageError(`--tile-size must be a multiple of 16, got ${tileSize}`);
   if (flags.compression && !COMPRESSIONS.includes(flags.compression)) {
     throw new UsageError(`--compression takes ${COMPRESSIONS.join('|')}, got '${flags.compression}'`);
   }
@@ -51,11 +57,15 @@ export async function convert(input: string, output: string, flags: ConvertFlags
     throw new UsageError(`--format takes ome-tiff or ome-zarr, got '${flags.format}'`);
   }
   const ngff = flags['ngff-version'];
-  if (ngff && ngff !== '0.4' && ngff !== '0.5') throw new UsageError(`--ngff-version takes 0.4 or 0.5, got '${ngff}'`);
+  if (ngff && ngff !== '0.4' && ngff !== '0.5')
+    throw new UsageError(`--ngff-version takes 0.4 or 0.5, got '${ngff}'`);
   const pyramidLevels = parseIntFlag('pyramid', flags.pyramid) ?? 0;
   const started = Date.now();
 
-  await using br = await BioReader.open(input, { backend: flags.backend, series: parseIntFlag('series', flags.series) ?? 0 });
+  await using br = await BioReader.open(input, {
+    backend: flags.backend,
+    series: parseIntFlag('series', flags.series) ?? 0,
+  });
   let X: [number, number] = [0, br.X];
   let Y: [number, number] = [0, br.Y];
   if (flags.crop) {

@@ -67,7 +67,9 @@ export async function info(file: string, flags: InfoFlags, print: (s: string) =>
       `pixel size x=${ps(summary.physicalSize.x)} y=${ps(summary.physicalSize.y)} z=${ps(summary.physicalSize.z)}`,
       `channels   ${summary.channelNames.map((n, i) => n || `#${i}`).join(', ')}`,
       `tiles      ${summary.tileSize ? `${summary.tileSize[1]}x${summary.tileSize[0]}` : '-'}`,
-      ...Object.entries(summary.details).map(([k, v]) => `${k.padEnd(10)} ${typeof v === 'string' ? v : JSON.stringify(v)}`),
+      ...Object.entries(summary.details).map(
+        ([k, v]) => `${k.padEnd(10)} ${typeof v === 'string' ? v : JSON.stringify(v)}`,
+      ),
     ].join('\n'),
   );
 }

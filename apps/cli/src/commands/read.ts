@@ -1,7 +1,7 @@
 import { BioReader } from '@bfio/core';
 import { writeNpy } from '../npy.js';
 import { OutputError } from '../output-error.js';
-import { UsageError, parseIntFlag, parseList, parseRange } from '../usage-error.js';
+import { parseIntFlag, parseList, parseRange, UsageError } from '../usage-error.js';
 
 export const READ_HELP = `bfio read FILE --out REGION.npy [--series N] [--level N] [--x a:b] [--y a:b] [--z a:b] [--c i,j] [--t i,j]
 

@@ -38,7 +38,9 @@ export class ReadOnlyError extends BfioError {
 export class UnknownFormatError extends BfioError {
   readonly tried: ReadonlyArray<{ backend: string; reason: string }>;
   constructor(file: string, tried: ReadonlyArray<{ backend: string; reason: string }>, hint = '') {
-    const list = tried.length ? tried.map((t) => `${t.backend}: ${t.reason}`).join('; ') : 'no backend is registered';
+    const list = tried.length
+      ? tried.map((t) => `${t.backend}: ${t.reason}`).join('; ')
+      : 'no backend is registered';
     super('unknown-format', `No bfio backend can open ${file} (${list}).${hint ? ` ${hint}` : ''}`, { file });
     this.name = 'UnknownFormatError';
     this.tried = tried;
@@ -92,9 +94,13 @@ export class UnsupportedError extends BfioError {
 /** The writer's target exists and overwriting was not asked for. */
 export class FileExistsError extends BfioError {
   constructor(file: string) {
-    super('file-exists', `${file} already exists; pass { overwrite: true } (CLI: --overwrite) to replace it`, {
-      file,
-    });
+    super(
+      'file-exists',
+      `${file} already exists; pass { overwrite: true } (CLI: --overwrite) to replace it`,
+      {
+        file,
+      },
+    );
     this.name = 'FileExistsError';
   }
 }
@@ -102,7 +108,11 @@ export class FileExistsError extends BfioError {
 /** The input path does not exist. */
 export class FileNotFoundError extends BfioError {
   constructor(file: string) {
-    super('not-found', `${file} does not exist; check the path (relative paths resolve from ${process.cwd()})`, { file });
+    super(
+      'not-found',
+      `${file} does not exist; check the path (relative paths resolve from ${process.cwd()})`,
+      { file },
+    );
     this.name = 'FileNotFoundError';
   }
 }

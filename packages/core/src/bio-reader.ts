@@ -14,6 +14,7 @@ import { ClosedError, InvalidDataError, OutOfRangeError } from './errors/index.j
 import { NDArray, planarStrides } from './ndarray.js';
 import { type Extent, type ReadArgs, regionFromArgs, regionFromSlices, type SliceArg } from './region.js';
 import { selectReadBackend } from './registry.js';
+import { iterateTiles, maximumBatchSize, type TileBatch, type TileOptions } from './tile-iterator.js';
 
 export interface BioReaderOptions extends OpenOptions {
   /** Force a backend by name ('tiff', 'zarr', 'bioformats'; bfio's 'python'/'java'/'zarr3' also work). */
@@ -249,6 +250,20 @@ export class BioReader {
     const nc = region.c.length;
     const array = new NDArray(out, [ny, nx, nz, nc, region.t.length], planarStrides(ny, nx, nz, nc));
     return options.squeeze === false ? array : array.squeezeTrailing();
+  }
+
+  /**
+   * Iterates tiles in batches (bfio's `br(tile_size, tile_stride, batch_size, channels)`), over every Z and
+   * T asked for, reading ahead while the consumer works. See `TileOptions`.
+   */
+  tiles(options: TileOptions): AsyncGenerator<TileBatch> {
+    this.#check();
+    return iterateTiles(this, options);
+  }
+
+  /** Tiles per plane for a tile size and stride (bfio's `maximum_batch_size`, with x and y kept apart). */
+  maximumBatchSize(tileSize: [number, number], stride?: [number, number]): number {
+    return maximumBatchSize(this.extent, tileSize, stride);
   }
 
   // ---- lifetime ----------------------------------------------------------------------------------

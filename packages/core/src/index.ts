@@ -33,7 +33,15 @@ export {
   loadInstalledBackends,
   registerBackend,
   registeredBackends,
+  registerKnownBackend,
   selectReadBackend,
   selectWriteBackend,
   unregisterBackend,
 } from './registry.js';
+export {
+  maximumBatchSize,
+  type TileBatch,
+  type TileIndex,
+  type TileOptions,
+  type TilePadding,
+} from './tile-iterator.js';

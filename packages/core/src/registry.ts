@@ -18,13 +18,23 @@ import {
 } from './errors/index.js';
 
 const backends = new Map<string, Backend>();
+let triedKnown = false;
 
 /** The backends bfio knows by name, and the package that provides each. */
-export const KNOWN_BACKENDS: Readonly<Record<string, string>> = {
+export const KNOWN_BACKENDS: Record<string, string> = {
   tiff: '@bfio/tiff',
   zarr: '@bfio/zarr',
   bioformats: '@bfio/bioformats-java',
 };
+
+/**
+ * Makes a backend loadable by name: when a user forces `backend: name` (or nothing registered can open a
+ * file), core imports `packageName` if it is installed, or says to install it.
+ */
+export function registerKnownBackend(name: string, packageName: string): void {
+  KNOWN_BACKENDS[name] = packageName;
+  triedKnown = false;
+}
 
 /** Aliases users of Python bfio know. */
 const ALIASES: Readonly<Record<string, string>> = { python: 'tiff', java: 'bioformats', zarr3: 'zarr' };
@@ -68,7 +78,6 @@ async function importBackendPackage(packageName: string): Promise<boolean> {
   }
 }
 
-let triedKnown = false;
 /** Imports every known backend package that is installed (once per process). */
 export async function loadInstalledBackends(): Promise<void> {
   if (triedKnown) return;

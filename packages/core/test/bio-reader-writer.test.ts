@@ -9,6 +9,7 @@ import {
   isBfioError,
   NDArray,
   registerBackend,
+  registerKnownBackend,
   SPECIFICATION_VERSION,
   selectReadBackend,
   unregisterBackend,
@@ -152,10 +153,11 @@ describe('BioReader', () => {
   });
 
   it('says which package to install when a known backend is missing', async () => {
-    // @bfio/zarr is not a dependency of @bfio/core, so it cannot be resolved from here.
-    const err = await BioReader.open(join(dir, 'a.mem'), { backend: 'zarr' }).catch((e) => e);
+    registerKnownBackend('imaginary', '@bfio/imaginary-backend');
+    const err = await BioReader.open(join(dir, 'a.mem'), { backend: 'imaginary' }).catch((e) => e);
     expect(isBfioError(err, 'missing-backend')).toBe(true);
-    expect(err.message).toContain('npm i @bfio/zarr');
+    expect(err.message).toContain('npm i @bfio/imaginary-backend');
+    expect(err.message).toContain('a.mem');
   });
 });
 

@@ -1,0 +1,139 @@
+"""The Python side of bfio's benchmarks: source generation and the peers' timings (tifffile, bfio 2.5, zarr).
+
+Each call does one task in its own process and prints one JSON line: seconds, pixel bytes, peak RSS. The
+orchestrator (bench/*.ts) runs ours the same way, so numbers compare like for like.
+"""
+import json
+import os
+import resource
+import sys
+import time
+
+import numpy as np
+
+
+def peak_rss_mib():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def report(task, seconds, nbytes, **extra):
+    print(json.dumps({"task": task, "seconds": seconds, "bytes": nbytes, "peakRssMiB": peak_rss_mib(), **extra}))
+
+
+def microscopy_like(size, seed=7):
+    """Smooth structure (blurred blobs over a background) plus noise: Deflate compresses it ~2-4x."""
+    from scipy import ndimage
+
+    rng = np.random.default_rng(seed)
+    low = rng.random((size // 64, size // 64)).astype(np.float32)
+    low = ndimage.gaussian_filter(low, 1.5)
+    field = ndimage.zoom(low, 64, order=1)
+    field = (field - field.min()) / (np.ptp(field) + 1e-9)
+    img = 100 + 1500 * field ** 2
+    img += rng.normal(0, 2.0, size=(size, size)).astype(np.float32)
+    return np.clip(img, 0, 65535).astype(np.uint16)
+
+
+def gen(args):
+    size, raw, tif = int(args[0]), args[1], args[2]
+    from bfio import BioWriter
+
+    img = microscopy_like(size)
+    img.tofile(raw)
+    # bfio's python writer makes the input: the layout all three readers support (bfio only reads its own
+    # XYZCT 1024-tiled files), Adobe Deflate level 1.
+    with BioWriter(tif, backend="python", X=size, Y=size, dtype=np.uint16) as bw:
+        for y in range(0, size, 1024):
+            for x in range(0, size, 1024):
+                bw[y:y + 1024, x:x + 1024, 0, 0, 0] = img[y:y + 1024, x:x + 1024]
+    ratio = img.nbytes / os.path.getsize(tif)
+    print(json.dumps({"task": "gen", "ratio": ratio}))
+
+
+def windows_list(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def read_full(lib, path):
+    t = time.perf_counter()
+    if lib == "tifffile":
+        import tifffile
+
+        a = tifffile.imread(path, maxworkers=2)
+    else:
+        from bfio import BioReader
+
+        with BioReader(path, backend="python") as br:
+            a = br[:]
+    report(f"{lib}-read", time.perf_counter() - t, a.nbytes, checksum=int(a[::97, ::89].astype(np.int64).sum()))
+
+
+def read_windows(lib, path, wins):
+    ws = windows_list(wins)
+    total = 0
+    acc = 0
+    t = time.perf_counter()
+    if lib == "tifffile":
+        import tifffile
+        import zarr
+
+        with tifffile.TiffFile(path) as tf:
+            z = zarr.open(tf.aszarr(maxworkers=2), mode="r")
+            for x, y, w, h in ws:
+                a = z[y:y + h, x:x + w]
+                total += a.nbytes
+                acc += int(a[0, 0])
+    else:
+        from bfio import BioReader
+
+        with BioReader(path, backend="python") as br:
+            for x, y, w, h in ws:
+                a = br[y:y + h, x:x + w, 0, 0, 0]
+                total += a.nbytes
+                acc += int(a[0, 0])
+    report(f"{lib}-windows", time.perf_counter() - t, total, checksum=acc)
+
+
+def write_full(lib, raw, size, out):
+    src = np.memmap(raw, dtype=np.uint16, mode="r", shape=(size, size))
+    t = time.perf_counter()
+    if lib == "tifffile":
+        import tifffile
+
+        tifffile.imwrite(out, src, tile=(1024, 1024), compression="adobe_deflate", compressionargs={"level": 1},
+                         ome=True, metadata={"axes": "YX"}, maxworkers=2)
+    else:
+        from bfio import BioWriter
+
+        with BioWriter(out, backend="python", X=size, Y=size, dtype=np.uint16) as bw:
+            for y in range(0, size, 1024):
+                band = np.asarray(src[y:y + 1024])
+                for x in range(0, size, 1024):
+                    bw[y:y + 1024, x:x + 1024, 0, 0, 0] = band[:, x:x + 1024]
+    report(f"{lib}-write", time.perf_counter() - t, size * size * 2, fileBytes=os.path.getsize(out))
+
+
+def verify(path, raw, size):
+    """Reads `path` with tifffile and compares with the raw source: the bench's outputs must be right."""
+    import tifffile
+
+    a = tifffile.imread(path, maxworkers=2)
+    src = np.memmap(raw, dtype=np.uint16, mode="r", shape=(size, size))
+    print(json.dumps({"task": "verify", "equal": bool(a.shape == src.shape and np.array_equal(a, src))}))
+
+
+if __name__ == "__main__":
+    cmd, *rest = sys.argv[1:]
+    if cmd == "gen":
+        gen(rest)
+    elif cmd == "read":
+        read_full(rest[0], rest[1])
+    elif cmd == "windows":
+        read_windows(rest[0], rest[1], rest[2])
+    elif cmd == "write":
+        write_full(rest[0], rest[1], int(rest[2]), rest[3])
+    elif cmd == "verify":
+        verify(rest[0], rest[1], int(rest[2]))
+    else:
+        raise SystemExit(f"unknown task {cmd}")

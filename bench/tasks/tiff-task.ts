@@ -1,0 +1,118 @@
+/**
+ * Our side of the TIFF benchmark, one task per process (so peak RSS is the task's own):
+ *   read FILE | windows FILE WINDOWS.json | write RAW SIZE OUT | zlib FILE
+ */
+import { open, readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { deflate, inflate } from 'node:zlib';
+import { BioReader, BioWriter } from '@bfio/core';
+import '@bfio/tiff';
+import { now, report } from '../lib/report.js';
+
+const [task, ...args] = process.argv.slice(2);
+
+async function readFull(path: string) {
+  const t = now();
+  await using br = await BioReader.open(path);
+  const a = await br.read();
+  const seconds = now() - t;
+  let checksum = 0;
+  for (let y = 0; y < br.Y; y += 97) for (let x = 0; x < br.X; x += 89) checksum += a.get(y, x);
+  report('ours-read', seconds, a.data.byteLength, { checksum });
+}
+
+async function readWindows(path: string, windowsFile: string) {
+  const windows = JSON.parse(await readFile(windowsFile, 'utf8')) as [number, number, number, number][];
+  const t = now();
+  await using br = await BioReader.open(path);
+  let total = 0;
+  let checksum = 0;
+  for (const [x, y, w, h] of windows) {
+    const a = await br.read({ X: [x, x + w], Y: [y, y + h], Z: 0, C: 0, T: 0 });
+    total += a.data.byteLength;
+    checksum += a.get(0, 0);
+  }
+  report('ours-windows', now() - t, total, { checksum });
+}
+
+async function writeFull(raw: string, sizeText: string, out: string) {
+  const size = Number(sizeText);
+  const band = 1024;
+  const src = await open(raw, 'r');
+  const t = now();
+  const bw = await BioWriter.create(out, {
+    X: size,
+    Y: size,
+    dtype: 'uint16',
+    tileSize: 1024,
+    compression: 'deflate',
+    compressionLevel: 1,
+    overwrite: true,
+  });
+  // Tile by tile, one 1024-row band of the source in memory at a time (as a pipeline would produce it).
+  for (let y = 0; y < size; y += band) {
+    const rows = Math.min(band, size - y);
+    const buf = new Uint16Array(rows * size);
+    await src.read(new Uint8Array(buf.buffer), 0, buf.byteLength, y * size * 2);
+    const writes: Promise<void>[] = [];
+    for (let x = 0; x < size; x += 1024) {
+      const w = Math.min(1024, size - x);
+      const tile = new Uint16Array(rows * w);
+      for (let r = 0; r < rows; r++) tile.set(buf.subarray(r * size + x, r * size + x + w), r * w);
+      writes.push(bw.write({ data: tile, shape: [rows, w] }, { X: x, Y: y }));
+    }
+    await Promise.all(writes);
+  }
+  await bw.close();
+  await src.close();
+  report('ours-write', now() - t, size * size * 2);
+}
+
+/** The ceiling: node:zlib alone on the same tiles (inflate from the file's tiles, deflate level 1), 2 at a time. */
+async function zlibCeiling(raw: string, sizeText: string) {
+  const size = Number(sizeText);
+  const inflateAsync = promisify(inflate);
+  const deflateAsync = promisify(deflate);
+  const src = await open(raw, 'r');
+  const tiles: Uint8Array[] = [];
+  for (let y = 0; y < size; y += 1024) {
+    const buf = new Uint16Array(1024 * size);
+    await src.read(new Uint8Array(buf.buffer), 0, buf.byteLength, y * size * 2);
+    for (let x = 0; x < size; x += 1024) {
+      const tile = new Uint16Array(1024 * 1024);
+      for (let r = 0; r < 1024; r++) tile.set(buf.subarray(r * size + x, r * size + x + 1024), r * 1024);
+      tiles.push(new Uint8Array(tile.buffer));
+    }
+  }
+  await src.close();
+  const run = async (fn: (b: Uint8Array, i: number) => Promise<unknown>, inputs: Uint8Array[]) => {
+    let next = 0;
+    const t = now();
+    const lane = async () => {
+      while (next < inputs.length) {
+        const i = next++;
+        await fn(inputs[i]!, i);
+      }
+    };
+    await Promise.all([lane(), lane()]);
+    return now() - t;
+  };
+  const compressed: Buffer[] = new Array(tiles.length);
+  const deflateSeconds = await run(async (b, i) => {
+    compressed[i] = await deflateAsync(b, { level: 1 });
+  }, tiles);
+  const inflateSeconds = await run((b) => inflateAsync(b), compressed);
+  const bytes = tiles.length * 1024 * 1024 * 2;
+  report('zlib-ceiling', inflateSeconds, bytes, {
+    inflateSeconds,
+    deflateSeconds,
+    ratio: bytes / compressed.reduce((a, b) => a + b.length, 0),
+  });
+}
+
+if (task === 'read') await readFull(args[0]!);
+else if (task === 'windows') await readWindows(args[0]!, args[1]!);
+else if (task === 'write') await writeFull(args[0]!, args[1]!, args[2]!);
+else if (task === 'zlib') await zlibCeiling(args[0]!, args[1]!);
+else throw new Error(`unknown task ${task}`);
+process.exit(0);

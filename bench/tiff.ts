@@ -1,0 +1,120 @@
+/**
+ * TIFF benchmark (issue: @bfio/tiff): a SIZE×SIZE uint16 microscopy-like image, Deflate level 1, 1024 tiles.
+ * (a) full read, (b) 500 random 1024² windows, (c) full tile-by-tile write; ours vs Python bfio 2.5 (python
+ * backend) and tifffile (maxworkers=2), plus node:zlib alone on the same tiles as the ceiling.
+ * Every task runs in its own process; peak RSS is that process's.
+ *
+ *   pnpm bench:tiff            (SIZE=16384 by default; BENCH_SIZE=4096 for a quick run)
+ */
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import type { TaskResult } from './lib/report.js';
+import { mbps, PEERS, ROOT, runTask, writeResults } from './lib/run.js';
+
+const SIZE = Number(process.env.BENCH_SIZE ?? 16384);
+const out = join(ROOT, 'bench', 'out');
+mkdirSync(out, { recursive: true });
+const raw = join(out, `src-${SIZE}.u16`);
+const input = join(out, `src-${SIZE}.ome.tif`);
+const ours = join(ROOT, 'bench', 'tasks', 'tiff-task.ts');
+
+if (!existsSync(raw) || !existsSync(input)) {
+  console.error(`generating ${SIZE}x${SIZE} source ...`);
+  const g = runTask('python', PEERS, ['gen', String(SIZE), raw, input]) as unknown as { ratio: number };
+  console.error(`source compresses ${g.ratio.toFixed(2)}x with Deflate`);
+}
+
+// The same 500 windows for everyone (a fixed LCG, so runs are comparable).
+let seed = 12345;
+const rnd = () => {
+  seed = (seed * 1103515245 + 12345) % 2 ** 31;
+  return seed / 2 ** 31;
+};
+const windows = Array.from({ length: 500 }, () => [
+  Math.floor(rnd() * (SIZE - 1024)),
+  Math.floor(rnd() * (SIZE - 1024)),
+  1024,
+  1024,
+]);
+const windowsFile = join(out, 'windows.json');
+writeFileSync(windowsFile, JSON.stringify(windows));
+
+const results: Record<string, TaskResult> = {};
+const run = (name: string, kind: 'python' | 'node', script: string, args: string[]) => {
+  console.error(`running ${name} ...`);
+  results[name] = runTask(kind, script, args);
+  console.error(
+    `  ${mbps(results[name]).toFixed(1)} MiB/s, peak RSS ${results[name].peakRssMiB.toFixed(0)} MiB`,
+  );
+};
+
+run('zlib', 'node', ours, ['zlib', raw, String(SIZE)]);
+run('ours-read', 'node', ours, ['read', input]);
+run('tifffile-read', 'python', PEERS, ['read', 'tifffile', input]);
+run('bfio-read', 'python', PEERS, ['read', 'bfio', input]);
+run('ours-windows', 'node', ours, ['windows', input, windowsFile]);
+run('tifffile-windows', 'python', PEERS, ['windows', 'tifffile', input, windowsFile]);
+run('bfio-windows', 'python', PEERS, ['windows', 'bfio', input, windowsFile]);
+const oursOut = join(out, 'ours-write.ome.tif');
+run('ours-write', 'node', ours, ['write', raw, String(SIZE), oursOut]);
+run('tifffile-write', 'python', PEERS, [
+  'write',
+  'tifffile',
+  raw,
+  String(SIZE),
+  join(out, 'tifffile-write.ome.tif'),
+]);
+run('bfio-write', 'python', PEERS, ['write', 'bfio', raw, String(SIZE), join(out, 'bfio-write.ome.tif')]);
+const verified = runTask('python', PEERS, ['verify', oursOut, raw, String(SIZE)]) as unknown as {
+  equal: boolean;
+};
+
+for (const k of ['read', 'windows']) {
+  if (results[`ours-${k}`]!.checksum !== results[`tifffile-${k}`]!.checksum)
+    throw new Error(`${k}: our pixels differ from tifffile's`);
+}
+if (!verified.equal) throw new Error('our written file does not read back equal in tifffile');
+
+const z = results.zlib!;
+const inflateMiBs = z.bytes / 2 ** 20 / (z.inflateSeconds as number);
+const deflateMiBs = z.bytes / 2 ** 20 / (z.deflateSeconds as number);
+const r = (a: string, b: string) => (mbps(results[a]!) / mbps(results[b]!)).toFixed(2);
+const row = (name: string, label: string) =>
+  `| ${label} | ${mbps(results[name]!).toFixed(1)} | ${results[name]!.seconds.toFixed(2)} | ${results[name]!.peakRssMiB.toFixed(0)} |`;
+const md = `## TIFF (${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores, ${cpus()[0]?.model ?? ''})
+
+Command: \`pnpm bench:tiff\` (BENCH_SIZE=${SIZE}). Image ${SIZE}×${SIZE} uint16 (${((SIZE * SIZE * 2) / 2 ** 20).toFixed(0)} MiB of pixels),
+microscopy-like, Deflate level 1 compresses it ${(z.ratio as number).toFixed(2)}×, 1024×1024 tiles. MiB/s are of pixels.
+
+| task | MiB/s | seconds | peak RSS MiB |
+|---|---:|---:|---:|
+${row('ours-read', '(a) full read: ours')}
+${row('tifffile-read', '(a) full read: tifffile (maxworkers=2)')}
+${row('bfio-read', '(a) full read: bfio 2.5 python backend')}
+${row('ours-windows', '(b) 500 random 1024² windows: ours')}
+${row('tifffile-windows', '(b) windows: tifffile (aszarr)')}
+${row('bfio-windows', '(b) windows: bfio 2.5')}
+${row('ours-write', '(c) tile-by-tile write: ours')}
+${row('tifffile-write', '(c) write: tifffile (maxworkers=2)')}
+${row('bfio-write', '(c) write: bfio 2.5')}
+| zlib ceiling: inflate, 2 lanes | ${inflateMiBs.toFixed(1)} | ${(z.inflateSeconds as number).toFixed(2)} | |
+| zlib ceiling: deflate level 1, 2 lanes | ${deflateMiBs.toFixed(1)} | ${(z.deflateSeconds as number).toFixed(2)} | |
+
+| ratio | value | target |
+|---|---:|---:|
+| read: ours / bfio | ${r('ours-read', 'bfio-read')} | ≥ 1.5 |
+| read: ours / tifffile | ${r('ours-read', 'tifffile-read')} | ≥ 1.0 |
+| windows: ours / bfio | ${r('ours-windows', 'bfio-windows')} | |
+| windows: ours / tifffile | ${r('ours-windows', 'tifffile-windows')} | |
+| write: ours / bfio | ${r('ours-write', 'bfio-write')} | ≥ 1.5 |
+| write: ours / tifffile | ${r('ours-write', 'tifffile-write')} | |
+| read: ours / zlib inflate ceiling | ${(mbps(results['ours-read']!) / inflateMiBs).toFixed(2)} | ≥ 0.70 |
+| write: ours / zlib deflate ceiling | ${(mbps(results['ours-write']!) / deflateMiBs).toFixed(2)} | ≥ 0.70 |
+| write peak RSS (MiB) | ${results['ours-write']!.peakRssMiB.toFixed(0)} | ≤ 512 |
+
+Pixels checked: our full read and windows match tifffile's checksums; our written file reads back equal in tifffile.
+`;
+writeResults('tiff', md);
+console.log(md);
+if (process.env.BENCH_KEEP !== '1') rmSync(oursOut, { force: true });

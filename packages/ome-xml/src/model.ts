@@ -37,7 +37,14 @@ export const PIXEL_TYPES: readonly PixelType[] = [
 /** The six OME dimension orders. X and Y always come first. */
 export type DimensionOrder = 'XYZCT' | 'XYZTC' | 'XYCTZ' | 'XYCZT' | 'XYTCZ' | 'XYTZC';
 
-export const DIMENSION_ORDERS: readonly DimensionOrder[] = ['XYZCT', 'XYZTC', 'XYCTZ', 'XYCZT', 'XYTCZ', 'XYTZC'];
+export const DIMENSION_ORDERS: readonly DimensionOrder[] = [
+  'XYZCT',
+  'XYZTC',
+  'XYCTZ',
+  'XYCZT',
+  'XYTCZ',
+  'XYTZC',
+];
 
 /** A value with its unit symbol as written in OME-XML (`µm`, `nm`, `s`, `ms`, `Pixel`, ...). */
 export interface Quantity {
@@ -53,7 +60,23 @@ export interface Quantity {
  */
 export interface Extra {
   attributes: Record<string, string>;
-  children: unknown[];
+  children: ExtraChild[];
+}
+
+/**
+ * One fast-xml-parser `preserveOrder` node: `{ TagName: XmlNode[], ':@'?: { '@_attr': 'value' } }` for an
+ * element, `{ '#text': 'value' }` for text. Kept opaque: the model never looks inside.
+ */
+export type XmlNode = Record<string, unknown>;
+
+/**
+ * An unknown child element. `after` is how many *known* (modelled) siblings preceded it in the document, so
+ * the builder can put it back where it was; the builder then sorts by the schema's child order, which moves
+ * it to a valid place if the model was edited or the source was out of order.
+ */
+export interface ExtraChild {
+  after: number;
+  node: XmlNode;
 }
 
 export interface TiffDataUUID {

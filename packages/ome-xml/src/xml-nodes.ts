@@ -1,0 +1,145 @@
+/**
+ * Thin helpers over fast-xml-parser's `preserveOrder` node shape, so the rest of the package never spells
+ * `':@'` or `'@_'` itself.
+ */
+import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
+import { OmeXmlError } from './errors.js';
+import type { XmlNode } from './model.js';
+
+const ATTR = ':@';
+const PREFIX = '@_';
+const TEXT = '#text';
+
+/**
+ * Lossless options (docs/toolchain.md) with two changes measured on real files:
+ * - `htmlEntities: true`: without it numeric character references (`&#181;`) stay undecoded and the
+ *   builder then double-escapes them;
+ * - `trimValues: false`: trimming turned `<M K="species"> </M>` into an empty value (ome-types keeps " ").
+ *   Indentation between elements is dropped by `dropIndentation` instead; text of leaf elements is kept.
+ */
+const OPTIONS = {
+  ignoreAttributes: false,
+  attributeNamePrefix: PREFIX,
+  preserveOrder: true,
+  parseAttributeValue: false,
+  parseTagValue: false,
+  trimValues: false,
+  processEntities: true,
+  htmlEntities: true,
+} as const;
+
+const parser = new XMLParser(OPTIONS);
+const builder = new XMLBuilder({ ...OPTIONS, suppressEmptyNode: true });
+
+/** Parse to nodes; throws OmeXmlError('not-xml') with the validator's line/column when not well-formed. */
+export function parseXml(xml: string, file: string | undefined): XmlNode[] {
+  const check = XMLValidator.validate(xml);
+  if (check !== true) {
+    const { msg, line, col } = check.err;
+    throw new OmeXmlError(file, 'not-xml', `not well-formed XML (line ${line}, column ${col}): ${msg}`);
+  }
+  return dropIndentation(parser.parse(xml) as XmlNode[]);
+}
+
+/** Whitespace-only text beside child elements is layout, not content (element-only and mixed content). */
+function dropIndentation(nodes: XmlNode[]): XmlNode[] {
+  const hasElements = nodes.some((n) => tagOf(n) !== undefined);
+  const kept = hasElements ? nodes.filter((n) => !(TEXT in n && String(n[TEXT]).trim() === '')) : nodes;
+  for (const n of kept) {
+    const tag = tagOf(n);
+    if (tag !== undefined && Array.isArray(n[tag])) n[tag] = dropIndentation(n[tag] as XmlNode[]);
+  }
+  return kept;
+}
+
+export function buildXml(nodes: XmlNode[]): string {
+  return builder.build(nodes) as string;
+}
+
+/** Element name, or undefined for text, comments and the XML declaration. */
+export function tagOf(node: XmlNode): string | undefined {
+  for (const key of Object.keys(node)) {
+    if (key !== ATTR && key !== TEXT && !key.startsWith('?')) return key;
+  }
+  return undefined;
+}
+
+export function childrenOf(node: XmlNode): XmlNode[] {
+  const tag = tagOf(node);
+  return tag === undefined ? [] : ((node[tag] as XmlNode[] | undefined) ?? []);
+}
+
+export function elementsOf(node: XmlNode): XmlNode[] {
+  return childrenOf(node).filter((c) => tagOf(c) !== undefined);
+}
+
+/** Attributes without the parser's prefix, in document order. */
+export function attrsOf(node: XmlNode): Record<string, string> {
+  const raw = node[ATTR] as Record<string, string> | undefined;
+  const out: Record<string, string> = {};
+  if (raw) for (const [k, v] of Object.entries(raw)) out[k.slice(PREFIX.length)] = String(v);
+  return out;
+}
+
+export function setAttrs(node: XmlNode, attrs: Record<string, string>): void {
+  const raw: Record<string, string> = {};
+  for (const [k, v] of Object.entries(attrs)) raw[PREFIX + k] = v;
+  if (Object.keys(raw).length > 0) node[ATTR] = raw;
+  else delete node[ATTR];
+}
+
+/** Concatenated direct text children (the parser splits text around child elements). */
+export function textOf(node: XmlNode): string {
+  return childrenOf(node)
+    .filter((c) => TEXT in c)
+    .map((c) => String(c[TEXT]))
+    .join('');
+}
+
+export function isText(node: XmlNode): boolean {
+  return TEXT in node;
+}
+
+export function textNode(text: string): XmlNode {
+  return { [TEXT]: text };
+}
+
+export function element(tag: string, attrs: Record<string, string> = {}, children: XmlNode[] = []): XmlNode {
+  const node: XmlNode = { [tag]: children };
+  setAttrs(node, attrs);
+  return node;
+}
+
+export function renameElement(node: XmlNode, tag: string): void {
+  const old = tagOf(node);
+  if (old === undefined || old === tag) return;
+  const kids = node[old];
+  const attrs = node[ATTR];
+  for (const key of Object.keys(node)) delete node[key];
+  node[tag] = kids;
+  if (attrs !== undefined) node[ATTR] = attrs;
+}
+
+export function setChildren(node: XmlNode, children: XmlNode[]): void {
+  const tag = tagOf(node);
+  if (tag !== undefined) node[tag] = children;
+}
+
+/** Local name and prefix of a qualified name. */
+export function splitName(qname: string): { prefix: string; local: string } {
+  const i = qname.indexOf(':');
+  return i < 0 ? { prefix: '', local: qname } : { prefix: qname.slice(0, i), local: qname.slice(i + 1) };
+}
+
+/** Deep copy (nodes are plain JSON). */
+export function cloneNode<T>(node: T): T {
+  return structuredClone(node);
+}
+
+/** Anything outside XML 1.0's Char production (control characters, lone surrogates, U+FFFE/U+FFFF). */
+const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+/** Remove characters XML 1.0 forbids even as references; producers sometimes leave them in strings. */
+export function stripInvalidXmlChars(text: string): string {
+  return text.replace(NOT_XML_CHAR, '');
+}

@@ -1,1 +1,20 @@
-export {};
+/**
+ * @bfio/zarr: the OME-Zarr backend of bfio. Reads NGFF 0.1–0.5 on Zarr v2 and v3 (bioformats2raw and plate
+ * layouts, bare arrays, sharded arrays) and writes NGFF 0.5 (Zarr v3) or 0.4 (Zarr v2) with optional pyramids.
+ * Importing the package registers the backend with @bfio/core.
+ *
+ * @example
+ * ```ts
+ * import '@bfio/zarr';
+ * import { BioReader } from '@bfio/core';
+ * const reader = await BioReader.open('image.ome.zarr');
+ * ```
+ */
+import { registerBackend } from '@bfio/core';
+import { zarrBackend } from './backend.js';
+
+registerBackend(zarrBackend);
+
+export { zarrBackend } from './backend.js';
+export { ZarrReader } from './reader.js';
+export { type ZarrCreateOptions, ZarrWriter } from './writer.js';

@@ -1,0 +1,29 @@
+/**
+ * The `zarr` backend object: what @bfio/core's registry sees. Zarr stores are directories, so there is no
+ * magic-byte sniff; `canOpen` looks for Zarr metadata files.
+ */
+import { join } from 'node:path';
+import { type Backend, type OpenOptions, SPECIFICATION_VERSION } from '@bfio/core';
+import { MARKERS, markersIn } from './layout.js';
+import { ZarrReader } from './reader.js';
+import { type ZarrCreateOptions, ZarrWriter } from './writer.js';
+
+export const zarrBackend: Backend = {
+  specificationVersion: SPECIFICATION_VERSION,
+  name: 'zarr',
+  packageName: '@bfio/zarr',
+  extensions: ['.ome.zarr', '.zarr'],
+  writeExtensions: ['.ome.zarr', '.zarr'],
+  async canOpen(input) {
+    if (!input.isDirectory) return 'not a directory (Zarr stores are directories)';
+    if ((await markersIn(input.path)).length) return true;
+    if ((await markersIn(join(input.path, 'data.zarr'))).length) return true;
+    return `no Zarr metadata (${MARKERS.join(', ')}) in the directory`;
+  },
+  open(path: string, options: OpenOptions) {
+    return ZarrReader.open(path, options);
+  },
+  create(path, metadata, dtype, options) {
+    return ZarrWriter.create(path, metadata, dtype, options as ZarrCreateOptions);
+  },
+};

@@ -1,0 +1,96 @@
+/**
+ * Codec registrations zarrita lacks. zarrita decodes gzip/zlib but cannot encode them, and numcodecs' Blosc
+ * wants a numeric `shuffle` where Zarr v3 metadata spells it as a string. Registering is idempotent and
+ * global to zarrita's registry (it is process-wide, like numcodecs' in Python).
+ */
+import { promisify } from 'node:util';
+import * as zlib from 'node:zlib';
+import * as zarr from 'zarrita';
+
+const gzipAsync = promisify(zlib.gzip);
+const gunzipAsync = promisify(zlib.gunzip);
+const deflateAsync = promisify(zlib.deflate);
+const inflateAsync = promisify(zlib.inflate);
+
+type Bytes = Uint8Array;
+type CodecFactory = Parameters<typeof zarr.registry.set>[1];
+type CodecClass = Awaited<ReturnType<CodecFactory>>;
+
+function asBytes(buf: Buffer): Bytes {
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
+function levelOf(config: unknown, fallback: number): number {
+  const level = (config as { level?: unknown } | undefined)?.level;
+  return typeof level === 'number' ? level : fallback;
+}
+
+/** gzip over node:zlib (native, both directions). */
+class GzipCodec {
+  readonly kind = 'bytes_to_bytes' as const;
+  constructor(private readonly level: number) {}
+  static fromConfig(config: unknown): GzipCodec {
+    return new GzipCodec(levelOf(config, 1));
+  }
+  async encode(data: Bytes): Promise<Bytes> {
+    return asBytes(await gzipAsync(data, { level: this.level }));
+  }
+  async decode(data: Bytes): Promise<Bytes> {
+    return asBytes(await gunzipAsync(data));
+  }
+}
+
+/** zlib (RFC 1950) over node:zlib. */
+class ZlibCodec {
+  readonly kind = 'bytes_to_bytes' as const;
+  constructor(private readonly level: number) {}
+  static fromConfig(config: unknown): ZlibCodec {
+    return new ZlibCodec(levelOf(config, 1));
+  }
+  async encode(data: Bytes): Promise<Bytes> {
+    return asBytes(await deflateAsync(data, { level: this.level }));
+  }
+  async decode(data: Bytes): Promise<Bytes> {
+    return asBytes(await inflateAsync(data));
+  }
+}
+
+const SHUFFLE: Record<string, number> = { noshuffle: 0, shuffle: 1, bitshuffle: 2 };
+
+/** Maps Zarr v3's string `shuffle` ('noshuffle' | 'shuffle' | 'bitshuffle') to numcodecs' numbers. */
+export function bloscConfig(config: Record<string, unknown>): Record<string, unknown> {
+  const shuffle = config.shuffle;
+  if (typeof shuffle === 'string') {
+    const n = SHUFFLE[shuffle];
+    if (n === undefined) throw new TypeError(`unknown blosc shuffle '${shuffle}'`);
+    return { ...config, shuffle: n };
+  }
+  return config;
+}
+
+let registered = false;
+
+/** Registers bfio's codecs in zarrita's registry (once per process). */
+export function registerCodecs(): void {
+  if (registered) return;
+  registered = true;
+  const gzip = async () => GzipCodec as unknown as CodecClass;
+  const zlibCodec = async () => ZlibCodec as unknown as CodecClass;
+  zarr.registry.set('gzip', gzip);
+  zarr.registry.set('numcodecs.gzip', gzip);
+  zarr.registry.set('zlib', zlibCodec);
+  zarr.registry.set('numcodecs.zlib', zlibCodec);
+  // Wrap zarrita's own Blosc (numcodecs WASM) rather than importing numcodecs, which is not our dependency.
+  const original = zarr.registry.get('blosc');
+  if (!original) return;
+  const blosc = async () => {
+    const Blosc = await original();
+    return {
+      kind: Blosc.kind ?? 'bytes_to_bytes',
+      fromConfig: (config: unknown, meta: unknown) =>
+        Blosc.fromConfig(bloscConfig((config ?? {}) as Record<string, unknown>), meta as never),
+    } as unknown as CodecClass;
+  };
+  zarr.registry.set('blosc', blosc);
+  zarr.registry.set('numcodecs.blosc', blosc);
+}

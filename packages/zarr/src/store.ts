@@ -1,0 +1,116 @@
+/**
+ * A Node file-system store for zarrita. Differs from @zarrita/storage's FileSystemStore in two ways that
+ * matter for bfio: writes are atomic (temp file + rename, so a crash or a concurrent reader never sees a torn
+ * chunk), and a Zarr v2 consolidated `.zmetadata` is served from memory when present.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type { AbsolutePath, AsyncMutable, GetOptions, RangeQuery } from '@zarrita/storage';
+
+function isNoEntry(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+const encoder = new TextEncoder();
+
+export class NodeStore implements AsyncMutable {
+  /** Metadata documents (`.zarray`, `.zattrs`, ...) from a consolidated `.zmetadata`, keyed by relative path. */
+  private consolidated: Map<string, Uint8Array> | undefined;
+
+  constructor(readonly root: string) {}
+
+  private file(key: string): string {
+    return path.join(this.root, key.startsWith('/') ? key.slice(1) : key);
+  }
+
+  /** Serves v2 metadata keys from `.zmetadata` (zarr-python's consolidated format) when it exists. */
+  async useConsolidated(): Promise<boolean> {
+    const bytes = await this.get('/.zmetadata');
+    if (!bytes) return false;
+    const doc = JSON.parse(new TextDecoder().decode(bytes)) as { metadata?: Record<string, unknown> };
+    if (!doc.metadata || typeof doc.metadata !== 'object') return false;
+    const map = new Map<string, Uint8Array>();
+    for (const [key, value] of Object.entries(doc.metadata))
+      map.set(key, encoder.encode(JSON.stringify(value)));
+    this.consolidated = map;
+    return true;
+  }
+
+  async get(key: AbsolutePath, opts: GetOptions = {}): Promise<Uint8Array | undefined> {
+    const rel = key.startsWith('/') ? key.slice(1) : key;
+    const hit = this.consolidated?.get(rel);
+    if (hit) return hit;
+    try {
+      const buf = await fs.readFile(this.file(key), { signal: opts.signal });
+      return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    } catch (err) {
+      if (isNoEntry(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async getRange(
+    key: AbsolutePath,
+    range: RangeQuery,
+    opts: GetOptions = {},
+  ): Promise<Uint8Array | undefined> {
+    let handle: fs.FileHandle | undefined;
+    try {
+      handle = await fs.open(this.file(key), 'r');
+      let offset: number;
+      let length: number;
+      if ('suffixLength' in range) {
+        const { size } = await handle.stat();
+        length = Math.min(range.suffixLength, size);
+        offset = size - length;
+      } else {
+        offset = range.offset;
+        length = range.length;
+      }
+      const out = new Uint8Array(length);
+      const { bytesRead } = await handle.read(out, 0, length, offset);
+      opts.signal?.throwIfAborted();
+      return bytesRead === length ? out : out.subarray(0, bytesRead);
+    } catch (err) {
+      if (isNoEntry(err)) return undefined;
+      throw err;
+    } finally {
+      await handle?.close();
+    }
+  }
+
+  async has(key: AbsolutePath): Promise<boolean> {
+    try {
+      await fs.access(this.file(key));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Atomic write: a temp file in the same directory, then rename over the target. */
+  async set(key: AbsolutePath, value: Uint8Array): Promise<void> {
+    const target = this.file(key);
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    const tmp = `${target}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      await fs.writeFile(tmp, value);
+      await fs.rename(tmp, target);
+    } catch (err) {
+      await fs.rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  async delete(key: AbsolutePath): Promise<boolean> {
+    try {
+      await fs.unlink(this.file(key));
+      return true;
+    } catch (err) {
+      if (isNoEntry(err)) return false;
+      throw err;
+    }
+  }
+}

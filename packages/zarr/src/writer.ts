@@ -1,0 +1,622 @@
+/**
+ * Writing OME-Zarr: NGFF 0.5 on Zarr v3 (default) or 0.4 on Zarr v2, one image as arrays `0..N` (5-D,
+ * t,c,z,y,x) in a group with `multiscales` and `omero`, plus the full OME-XML at `OME/METADATA.ome.xml`.
+ *
+ * Regions may be unaligned: a chunk touched partially is buffered until all its pixels arrived (or until
+ * close). Pyramid levels are built as level-0 chunks complete: each completed chunk is downsampled into the
+ * next level's buffers, so the image is never re-read.
+ *
+ * Crash safety: a new store is written into a temporary sibling directory (`<name>.bfio-<pid>-<rand>.tmp`)
+ * and renamed into place by `close()`, group metadata last, so a crashed write never leaves a store that
+ * looks valid at the target path (only the temporary directory, which `abort()` removes). In append mode
+ * chunks are written in place, each atomically (temp file + rename), so readers never see a torn chunk.
+ * Concurrent writers (separate processes, `append: true` on a store created and closed beforehand) must
+ * write disjoint chunks; with pyramids, disjoint blocks of (chunk × 2^levels) pixels in Y/X.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import {
+  allocate,
+  ClosedError,
+  type Compression,
+  CorruptFileError,
+  type CreateOptions,
+  type DType,
+  dtypeOf,
+  FileExistsError,
+  InvalidDataError,
+  type Region,
+  regionLength,
+  type TypedArray,
+  UnsupportedError,
+  type WriterBackend,
+} from '@bfio/core';
+import type { OME, Pixels } from '@bfio/ome-xml';
+import * as zarr from 'zarrita';
+import { registerCodecs } from './codecs.js';
+import { downsample2x } from './downsample.js';
+import { locateRoot, readNode, type ZarrFormat } from './layout.js';
+import { arrayDocuments, checkCompression, groupDocuments } from './metadata-docs.js';
+import { buildImageAttributes, colorToHex, ngffRoot, ngffUnit, parseMultiscale } from './ngff.js';
+import { buildOmeXml } from './ome.js';
+import { NodeStore } from './store.js';
+
+/** Options of the Zarr writer beyond the common CreateOptions. */
+export interface ZarrCreateOptions extends CreateOptions {
+  /** '0.5' (Zarr v3, default) or '0.4' (Zarr v2). */
+  ngffVersion?: '0.4' | '0.5';
+  /** Chunk shape in t,c,z,y,x (default 1,1,1,1024,1024; `tileSize` sets y,x). */
+  chunks?: [number, number, number, number, number];
+  /** Write into an existing store (bfio's append mode); created when missing. */
+  append?: boolean;
+}
+
+type Vec5 = [number, number, number, number, number];
+type AnyArray = zarr.Array<zarr.DataType, NodeStore>;
+
+interface ChunkBuffer {
+  origin: Vec5;
+  extent: Vec5;
+  data: TypedArray;
+  filled: number;
+  expected: number;
+  /** Append mode only: 1 where this writer supplied the pixel (to merge a partial chunk with the stored one). */
+  mask?: Uint8Array;
+}
+
+interface LevelState {
+  array: AnyArray;
+  shape: Vec5;
+  chunks: Vec5;
+  buffers: Map<string, ChunkBuffer>;
+}
+
+const prod = (v: readonly number[]) => v.reduce((a, b) => a * b, 1);
+const contiguous = (s: Vec5): Vec5 => [s[1] * s[2] * s[3] * s[4], s[2] * s[3] * s[4], s[3] * s[4], s[4], 1];
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function writeDocs(dir: string, docs: Record<string, unknown>): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  for (const [name, doc] of Object.entries(docs))
+    await writeFile(join(dir, name), JSON.stringify(doc, null, 2));
+}
+
+function dtypeRange(dtype: DType): [number, number] {
+  switch (dtype) {
+    case 'uint8':
+      return [0, 255];
+    case 'int8':
+      return [-128, 127];
+    case 'uint16':
+      return [0, 65535];
+    case 'int16':
+      return [-32768, 32767];
+    case 'uint32':
+      return [0, 4294967295];
+    case 'int32':
+      return [-2147483648, 2147483647];
+    default:
+      return [0, 1];
+  }
+}
+
+const DEFAULT_COLORS = ['FF0000', '00FF00', '0000FF', 'FF00FF', '00FFFF', 'FFFF00', 'FFFFFF'];
+
+export class ZarrWriter implements WriterBackend {
+  private closed = false;
+  private readonly levels: LevelState[];
+
+  private constructor(
+    private readonly file: string,
+    /** Where data goes: a temporary sibling for a new store, the store itself in append mode. */
+    private readonly dir: string,
+    private readonly fresh: boolean,
+    private readonly dtype: DType,
+    levels: LevelState[],
+    private readonly mode: 'mean' | 'nearest',
+    /** Documents written at close for a new store (group metadata, OME-XML); undefined in append mode. */
+    private readonly finalDocs: (() => Promise<void>) | undefined,
+    private readonly overwrite: boolean,
+  ) {
+    this.levels = levels;
+  }
+
+  static async create(
+    file: string,
+    metadata: OME,
+    dtype: DType,
+    options: ZarrCreateOptions = {},
+  ): Promise<ZarrWriter> {
+    registerCodecs();
+    const image = metadata.images[0];
+    if (!image) throw new InvalidDataError(`metadata for ${file} has no Image to write`, file);
+    const px = image.pixels;
+    const shape: Vec5 = [px.sizeT, px.sizeC, px.sizeZ, px.sizeY, px.sizeX];
+    if (!shape.every((n) => Number.isInteger(n) && n >= 1)) {
+      throw new InvalidDataError(
+        `image sizes of ${file} must be positive integers, got T,C,Z,Y,X = ${shape}`,
+        file,
+      );
+    }
+    const version = options.ngffVersion ?? '0.5';
+    if (version !== '0.4' && version !== '0.5') {
+      throw new UnsupportedError(
+        `ngffVersion '${String(version)}' cannot be written (${file}); use '0.4' or '0.5'`,
+        file,
+      );
+    }
+    const format: ZarrFormat = version === '0.5' ? 3 : 2;
+    const tile =
+      options.tileSize === undefined
+        ? [1024, 1024]
+        : typeof options.tileSize === 'number'
+          ? [options.tileSize, options.tileSize]
+          : options.tileSize;
+    const chunks: Vec5 = options.chunks
+      ? [...options.chunks]
+      : [1, 1, 1, tile[0] as number, tile[1] as number];
+    if (chunks.length !== 5 || !chunks.every((n) => Number.isInteger(n) && n >= 1)) {
+      throw new InvalidDataError(
+        `chunks for ${file} must be 5 positive integers (t,c,z,y,x), got ${chunks}`,
+        file,
+      );
+    }
+    const pyramidLevels = options.pyramidLevels ?? 0;
+    if (!Number.isInteger(pyramidLevels) || pyramidLevels < 0) {
+      throw new InvalidDataError(
+        `pyramidLevels for ${file} must be a non-negative integer, got ${pyramidLevels}`,
+        file,
+      );
+    }
+    const mode = options.downsample ?? 'mean';
+    const compression: Compression = options.compression ?? 'zstd';
+    const level = options.compressionLevel ?? 1;
+    checkCompression({ format, shape, chunks, dtype, compression, level }, file);
+
+    // Level shapes: Y and X halve (floor, at least 1); T, C and Z are kept.
+    const shapes: Vec5[] = [shape];
+    for (let k = 1; k <= pyramidLevels; k++) {
+      const p = shapes[k - 1] as Vec5;
+      shapes.push([p[0], p[1], p[2], Math.max(1, Math.floor(p[3] / 2)), Math.max(1, Math.floor(p[4] / 2))]);
+    }
+    const levelChunks = shapes.map((s) => s.map((n, i) => Math.min(n, chunks[i] as number)) as Vec5);
+    // A 2×2 block must not straddle two chunks: interior chunk edges must fall on even rows/columns.
+    for (let k = 0; k < pyramidLevels; k++) {
+      const s = shapes[k] as Vec5;
+      const c = levelChunks[k] as Vec5;
+      for (const i of [3, 4]) {
+        if ((c[i] as number) < (s[i] as number) && (c[i] as number) % 2 !== 0) {
+          throw new InvalidDataError(`pyramids need even chunk sizes in Y and X (${file} has ${c[i]})`, file);
+        }
+      }
+    }
+
+    const targetExists = await exists(file);
+    if (options.append && targetExists) {
+      return ZarrWriter.openAppend(file, dtype, shape, mode, options.overwrite === true);
+    }
+    if (targetExists && !options.overwrite) throw new FileExistsError(file);
+    await mkdir(dirname(file), { recursive: true });
+    const dir = join(
+      dirname(file),
+      `.${basename(file)}.bfio-${process.pid}-${randomBytes(4).toString('hex')}.tmp`,
+    );
+    await mkdir(dir, { recursive: true });
+    try {
+      const store = new NodeStore(dir);
+      const levels: LevelState[] = [];
+      for (let k = 0; k < shapes.length; k++) {
+        const s = shapes[k] as Vec5;
+        const c = levelChunks[k] as Vec5;
+        await writeDocs(
+          join(dir, String(k)),
+          arrayDocuments({ format, shape: s, chunks: c, dtype, compression, level }, file),
+        );
+        levels.push({
+          array: await openArray(store, format, String(k)),
+          shape: s,
+          chunks: c,
+          buffers: new Map(),
+        });
+      }
+      const ngff = buildImageAttributes({
+        version,
+        name: image.name ?? basename(file),
+        levels: shapes.length,
+        scale: [
+          px.timeIncrement?.value ?? 1,
+          1,
+          px.physicalSizeZ?.value ?? 1,
+          px.physicalSizeY?.value ?? 1,
+          px.physicalSizeX?.value ?? 1,
+        ],
+        units: {
+          t: px.timeIncrement ? ngffUnit(px.timeIncrement.unit) : undefined,
+          z: px.physicalSizeZ ? ngffUnit(px.physicalSizeZ.unit) : undefined,
+          y: px.physicalSizeY ? ngffUnit(px.physicalSizeY.unit) : undefined,
+          x: px.physicalSizeX ? ngffUnit(px.physicalSizeX.unit) : undefined,
+        },
+        factor: (k) => 2 ** k,
+        channels: channelsOf(px, dtype),
+        downsample: mode,
+      });
+      const xml = buildOmeXml(metadataToWrite(metadata, dtype));
+      const finalDocs = async () => {
+        await mkdir(join(dir, 'OME'), { recursive: true });
+        await writeFile(join(dir, 'OME', 'METADATA.ome.xml'), xml);
+        // The group metadata goes last: until it exists the directory is not an OME-Zarr image.
+        await writeDocs(dir, groupDocuments(format, ngff));
+      };
+      return new ZarrWriter(file, dir, true, dtype, levels, mode, finalDocs, options.overwrite === true);
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  /** bfio's append mode: write into an existing store whose level 0 matches the metadata. */
+  private static async openAppend(
+    file: string,
+    dtype: DType,
+    shape: Vec5,
+    mode: 'mean' | 'nearest',
+    overwrite: boolean,
+  ): Promise<ZarrWriter> {
+    const located = await locateRoot(file);
+    if (!located) throw new CorruptFileError(file, 'append: the target exists but is not a Zarr store');
+    const { root, format } = located;
+    const node = await readNode(root, '', format);
+    if (node?.kind !== 'group') throw new CorruptFileError(file, 'append: the store has no image group');
+    const { ngff } = ngffRoot(node.attrs);
+    let paths: string[];
+    let ms: ReturnType<typeof parseMultiscale>;
+    try {
+      ms = parseMultiscale(ngff);
+      paths = ms.datasets.map((d) => d.path);
+    } catch (err) {
+      throw new CorruptFileError(file, `append: the store has no usable multiscales (${String(err)})`);
+    }
+    const store = new NodeStore(root);
+    const levels: LevelState[] = [];
+    for (const p of paths) {
+      const array = await openArray(store, format, p);
+      if (array.shape.length !== 5) {
+        throw new UnsupportedError(
+          `append: ${file} level '${p}' is not 5-D (t,c,z,y,x); bfio appends only to its own layout`,
+          file,
+        );
+      }
+      levels.push({
+        array,
+        shape: array.shape as Vec5,
+        chunks: array.chunks as Vec5,
+        buffers: new Map(),
+      });
+    }
+    const first = levels[0] as LevelState;
+    if (first.array.dtype !== dtype || first.shape.some((n, i) => n !== shape[i])) {
+      throw new InvalidDataError(
+        `append: ${file} holds ${first.array.dtype} T,C,Z,Y,X=${first.shape} but the writer was given ${dtype} ${shape}`,
+        file,
+      );
+    }
+    const stored = (ms as unknown as { type?: string }).type;
+    return new ZarrWriter(
+      file,
+      root,
+      false,
+      dtype,
+      levels,
+      stored === 'nearest' ? 'nearest' : mode,
+      undefined,
+      overwrite,
+    );
+  }
+
+  async writeRegion(region: Region, data: TypedArray): Promise<void> {
+    if (this.closed) throw new ClosedError('BioWriter', this.file);
+    if (dtypeOf(data) !== this.dtype) {
+      throw new InvalidDataError(
+        `data for ${this.file} must be a ${this.dtype} array, got ${dtypeOf(data) ?? data.constructor.name}`,
+        this.file,
+      );
+    }
+    if (data.length !== regionLength(region)) {
+      throw new InvalidDataError(
+        `data for ${this.file} has ${data.length} elements but the region needs ${regionLength(region)}`,
+        this.file,
+      );
+    }
+    const s = (this.levels[0] as LevelState).shape;
+    const bad =
+      region.x[0] < 0 ||
+      region.x[1] > s[4] ||
+      region.y[0] < 0 ||
+      region.y[1] > s[3] ||
+      region.z[0] < 0 ||
+      region.z[1] > s[2] ||
+      region.c.some((c) => c < 0 || c >= s[1] || !Number.isInteger(c)) ||
+      region.t.some((t) => t < 0 || t >= s[0] || !Number.isInteger(t));
+    if (bad)
+      throw new InvalidDataError(
+        `region ${JSON.stringify(region)} is outside ${this.file} (T,C,Z,Y,X = ${s})`,
+        this.file,
+      );
+    const nz = region.z[1] - region.z[0];
+    const ny = region.y[1] - region.y[0];
+    const nx = region.x[1] - region.x[0];
+    const plane = nz * ny * nx;
+    const size: Vec5 = [1, 1, nz, ny, nx];
+    const stride = contiguous(size);
+    const pending: Promise<void>[] = [];
+    region.t.forEach((t, ti) => {
+      region.c.forEach((c, ci) => {
+        const offset = (ti * region.c.length + ci) * plane;
+        this.place(0, [t, c, region.z[0], region.y[0], region.x[0]], size, data, offset, stride, pending);
+      });
+    });
+    await this.settle(pending);
+  }
+
+  /** Waits for flushes, including the ones they start in higher levels. */
+  private async settle(pending: Promise<void>[]): Promise<void> {
+    while (pending.length) {
+      const batch = pending.splice(0, pending.length);
+      const results = await Promise.allSettled(batch);
+      const failed = results.find((r) => r.status === 'rejected');
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+    }
+  }
+
+  /** Copies a 5-D block into the chunks it touches; chunks that become complete are flushed. */
+  private place(
+    k: number,
+    origin: Vec5,
+    size: Vec5,
+    src: TypedArray,
+    srcOffset: number,
+    srcStride: Vec5,
+    pending: Promise<void>[],
+  ): void {
+    const L = this.levels[k] as LevelState;
+    const first = origin.map((o, i) => Math.floor(o / (L.chunks[i] as number)));
+    const last = origin.map((o, i) => Math.floor((o + (size[i] as number) - 1) / (L.chunks[i] as number)));
+    const idx = [...first];
+    for (;;) {
+      const cOrigin = idx.map((n, i) => n * (L.chunks[i] as number)) as Vec5;
+      const cExtent = cOrigin.map((o, i) =>
+        Math.min(L.chunks[i] as number, (L.shape[i] as number) - o),
+      ) as Vec5;
+      const lo = cOrigin.map((o, i) => Math.max(o, origin[i] as number)) as Vec5;
+      const hi = cOrigin.map((o, i) =>
+        Math.min(o + (cExtent[i] as number), (origin[i] as number) + (size[i] as number)),
+      ) as Vec5;
+      const part = hi.map((h, i) => h - (lo[i] as number)) as Vec5;
+      const count = prod(part);
+      const key = idx.join(',');
+      const whole = part.every((n, i) => n === cExtent[i]);
+      const srcStart =
+        srcOffset + lo.reduce((acc, l, i) => acc + (l - (origin[i] as number)) * (srcStride[i] as number), 0);
+      if (whole && !L.buffers.has(key) && isContiguous(part, srcStride)) {
+        // The block holds this whole chunk contiguously: encode straight from the caller's data.
+        const data = src.subarray(srcStart, srcStart + count);
+        pending.push(
+          this.flush(k, { origin: cOrigin, extent: cExtent, data, filled: count, expected: count }, pending),
+        );
+      } else {
+        let buf = L.buffers.get(key);
+        if (!buf) {
+          const n = prod(cExtent);
+          buf = { origin: cOrigin, extent: cExtent, data: allocate(this.dtype, n), filled: 0, expected: n };
+          if (!this.fresh) buf.mask = new Uint8Array(n);
+          L.buffers.set(key, buf);
+        }
+        const at = lo.map((l, i) => l - (cOrigin[i] as number)) as Vec5;
+        copyBlock(src, srcStart, srcStride, buf.data, at, contiguous(cExtent), part);
+        if (buf.mask) markBlock(buf.mask, at, contiguous(cExtent), part);
+        buf.filled += count;
+        if (buf.filled >= buf.expected) {
+          L.buffers.delete(key);
+          pending.push(this.flush(k, buf, pending));
+        }
+      }
+      // Next chunk index (odometer over the 5 axes, x fastest).
+      let d = 4;
+      while (d >= 0) {
+        (idx[d] as number)++;
+        if ((idx[d] as number) <= (last[d] as number)) break;
+        idx[d] = first[d] as number;
+        d--;
+      }
+      if (d < 0) break;
+    }
+  }
+
+  /**
+   * Encodes and stores one chunk, then feeds its 2× downsample to the next level. A partial chunk of an
+   * existing store is merged with what is on disk first (read-modify-write).
+   */
+  private async flush(k: number, buf: ChunkBuffer, pending: Promise<void>[]): Promise<void> {
+    const L = this.levels[k] as LevelState;
+    let data = buf.data;
+    if (buf.filled < buf.expected && !this.fresh) {
+      // Pixels this writer never received keep their stored values: start from the chunk on disk.
+      data = await this.merged(L, buf);
+    }
+    const sel = buf.origin.map((o, i) => zarr.slice(o, o + (buf.extent[i] as number)));
+    await zarr.set(L.array, sel, { data, shape: [...buf.extent], stride: contiguous(buf.extent) } as never);
+    const next = this.levels[k + 1];
+    if (!next) return;
+    const [, , , y0, x0] = buf.origin;
+    const oy0 = y0 / 2;
+    const ox0 = x0 / 2;
+    const oy = Math.min(Math.ceil((y0 + buf.extent[3]) / 2), next.shape[3]) - oy0;
+    const ox = Math.min(Math.ceil((x0 + buf.extent[4]) / 2), next.shape[4]) - ox0;
+    if (oy <= 0 || ox <= 0) return;
+    const small = downsample2x(data, this.dtype, buf.extent, oy, ox, this.mode);
+    const size: Vec5 = [buf.extent[0], buf.extent[1], buf.extent[2], oy, ox];
+    this.place(
+      k + 1,
+      [buf.origin[0], buf.origin[1], buf.origin[2], oy0, ox0],
+      size,
+      small,
+      0,
+      contiguous(size),
+      pending,
+    );
+  }
+
+  /** The stored chunk with this writer's pixels laid over it. */
+  private async merged(L: LevelState, buf: ChunkBuffer): Promise<TypedArray> {
+    const mask = buf.mask;
+    if (!mask) return buf.data;
+    const sel = buf.origin.map((o, i) => zarr.slice(o, o + (buf.extent[i] as number)));
+    const stored = (await zarr.get(L.array, sel)) as unknown as { data: TypedArray };
+    const out = stored.data;
+    for (let i = 0; i < mask.length; i++) if (mask[i]) out[i] = buf.data[i] as number;
+    return out;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      // Partial chunks, level by level: flushing level k feeds level k+1's buffers.
+      for (let k = 0; k < this.levels.length; k++) {
+        const L = this.levels[k] as LevelState;
+        const pending: Promise<void>[] = [];
+        for (const [key, buf] of [...L.buffers]) {
+          L.buffers.delete(key);
+          pending.push(this.flush(k, buf, pending));
+        }
+        await this.settle(pending);
+      }
+      if (this.finalDocs) {
+        await this.finalDocs();
+        await this.moveIntoPlace();
+      }
+    } catch (err) {
+      if (this.fresh) await rm(this.dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  /** Renames the finished temporary store to the target (replacing an old one only when overwriting). */
+  private async moveIntoPlace(): Promise<void> {
+    let old: string | undefined;
+    if (await exists(this.file)) {
+      if (!this.overwrite) throw new FileExistsError(this.file);
+      old = join(
+        dirname(this.file),
+        `.${basename(this.file)}.bfio-old-${process.pid}-${randomBytes(4).toString('hex')}`,
+      );
+      await rename(this.file, old);
+    }
+    try {
+      await rename(this.dir, this.file);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') throw new FileExistsError(this.file);
+      throw err;
+    }
+    if (old) await rm(old, { recursive: true, force: true });
+  }
+
+  async abort(): Promise<void> {
+    this.closed = true;
+    for (const L of this.levels) L.buffers.clear();
+    if (this.fresh) await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+function markBlock(mask: Uint8Array, at: Vec5, stride: Vec5, part: Vec5): void {
+  const [nt, nc, nz, ny, nx] = part;
+  const start = at.reduce((acc, p, i) => acc + p * (stride[i] as number), 0);
+  for (let t = 0; t < nt; t++)
+    for (let c = 0; c < nc; c++)
+      for (let z = 0; z < nz; z++)
+        for (let y = 0; y < ny; y++) {
+          const d = start + t * stride[0] + c * stride[1] + z * stride[2] + y * stride[3];
+          mask.fill(1, d, d + nx);
+        }
+}
+
+function isContiguous(part: Vec5, stride: Vec5): boolean {
+  // Contiguous when each axis with more than one element has the stride of a dense block of `part`.
+  let expect = 1;
+  for (let i = 4; i >= 0; i--) {
+    if ((part[i] as number) > 1 && stride[i] !== expect) return false;
+    expect *= part[i] as number;
+  }
+  return true;
+}
+
+/** Copies a 5-D block of `part` elements from src (strided) into dst (strided) at dstPos. */
+function copyBlock(
+  src: TypedArray,
+  srcStart: number,
+  srcStride: Vec5,
+  dst: TypedArray,
+  dstPos: Vec5,
+  dstStride: Vec5,
+  part: Vec5,
+): void {
+  const [nt, nc, nz, ny, nx] = part;
+  const dStart = dstPos.reduce((acc, p, i) => acc + p * (dstStride[i] as number), 0);
+  for (let t = 0; t < nt; t++) {
+    for (let c = 0; c < nc; c++) {
+      for (let z = 0; z < nz; z++) {
+        for (let y = 0; y < ny; y++) {
+          const s = srcStart + t * srcStride[0] + c * srcStride[1] + z * srcStride[2] + y * srcStride[3];
+          const d = dStart + t * dstStride[0] + c * dstStride[1] + z * dstStride[2] + y * dstStride[3];
+          dst.set(src.subarray(s, s + nx), d);
+        }
+      }
+    }
+  }
+}
+
+async function openArray(store: NodeStore, format: ZarrFormat, path: string): Promise<AnyArray> {
+  const loc = zarr.root(store).resolve(path);
+  return (format === 3
+    ? await zarr.open.v3(loc, { kind: 'array' })
+    : await zarr.open.v2(loc, { kind: 'array', attrs: false })) as unknown as AnyArray;
+}
+
+function channelsOf(px: Pixels, dtype: DType) {
+  const [min, max] = dtypeRange(dtype);
+  return Array.from({ length: px.sizeC }, (_, c) => {
+    const ch = px.channels[c];
+    return {
+      label: ch?.name ?? `Channel ${c}`,
+      color:
+        ch?.color !== undefined
+          ? colorToHex(ch.color)
+          : px.sizeC === 1
+            ? 'FFFFFF'
+            : (DEFAULT_COLORS[c % DEFAULT_COLORS.length] as string),
+      min,
+      max,
+    };
+  });
+}
+
+/** The OME written beside the pixels: image 0 only (the store holds one image), pixel type from the dtype. */
+function metadataToWrite(metadata: OME, dtype: DType): OME {
+  const image = metadata.images[0];
+  if (!image) return metadata;
+  const type = dtype === 'float32' ? 'float' : dtype === 'float64' ? 'double' : dtype;
+  return {
+    ...metadata,
+    images: [{ ...image, pixels: { ...image.pixels, type, bigEndian: false, tiffData: [] } }],
+  };
+}

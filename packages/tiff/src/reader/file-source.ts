@@ -1,0 +1,111 @@
+/**
+ * One open TIFF file: a file handle for raw block reads (bounds-checked against the file size, so a
+ * truncated file gives a CorruptFileError instead of zero bytes), and a small block-cached byte source
+ * that geotiff's IFD parser reads headers through (a 1,000-page file would otherwise cost 1,000+ reads).
+ */
+import { type FileHandle, open } from 'node:fs/promises';
+import { CorruptFileError } from '@bfio/core';
+
+const BLOCK = 64 * 1024;
+const MAX_CACHED_BLOCKS = 64;
+
+interface Slice {
+  offset: number;
+  length: number;
+}
+
+export class FileSource {
+  private readonly blocks = new Map<number, Promise<Uint8Array>>();
+
+  private constructor(
+    readonly path: string,
+    private readonly handle: FileHandle,
+    readonly size: number,
+  ) {}
+
+  static async open(path: string): Promise<FileSource> {
+    const handle = await open(path, 'r');
+    try {
+      const { size } = await handle.stat();
+      return new FileSource(path, handle, size);
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+  }
+
+  /** Exactly `length` bytes at `offset`; a range past the end of the file is corruption. */
+  async read(offset: number, length: number, what = 'data'): Promise<Uint8Array> {
+    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
+      throw new CorruptFileError(
+        this.path,
+        `${what} has an invalid byte range (${offset}, ${length})`,
+        offset,
+      );
+    }
+    if (offset + length > this.size) {
+      throw new CorruptFileError(
+        this.path,
+        `${what} (${length} bytes at ${offset}) ends past the end of the file (${this.size} bytes)`,
+        offset,
+      );
+    }
+    const out = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await this.handle.read(out, done, length - done, offset + done);
+      if (bytesRead === 0) {
+        throw new CorruptFileError(this.path, `${what} could not be read (file shrank?)`, offset + done);
+      }
+      done += bytesRead;
+    }
+    return out;
+  }
+
+  private block(index: number): Promise<Uint8Array> {
+    let p = this.blocks.get(index);
+    if (p) {
+      // Refresh LRU position.
+      this.blocks.delete(index);
+      this.blocks.set(index, p);
+      return p;
+    }
+    const start = index * BLOCK;
+    const length = Math.max(0, Math.min(BLOCK, this.size - start));
+    p = this.read(start, length, 'header block');
+    this.blocks.set(index, p);
+    if (this.blocks.size > MAX_CACHED_BLOCKS) {
+      const oldest = this.blocks.keys().next().value as number;
+      this.blocks.delete(oldest);
+    }
+    return p;
+  }
+
+  /**
+   * geotiff's source interface. Bytes past the end of the file read as zeros here (the parser asks for a
+   * fixed 1 KiB window around each IFD); callers validate real ranges against `size` themselves.
+   */
+  async fetch(slices: Slice[]): Promise<ArrayBuffer[]> {
+    return Promise.all(
+      slices.map(async ({ offset, length }) => {
+        const out = new Uint8Array(length);
+        const end = Math.min(offset + length, this.size);
+        for (let pos = offset; pos < end; ) {
+          const index = Math.floor(pos / BLOCK);
+          const block = await this.block(index);
+          const inBlock = pos - index * BLOCK;
+          const n = Math.min(block.length - inBlock, end - pos);
+          if (n <= 0) break;
+          out.set(block.subarray(inBlock, inBlock + n), pos - offset);
+          pos += n;
+        }
+        return out.buffer;
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    this.blocks.clear();
+    await this.handle.close();
+  }
+}

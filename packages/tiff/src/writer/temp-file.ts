@@ -1,0 +1,114 @@
+/**
+ * The file being written, under a temporary name beside the target (`.name.tmp-<pid>-<random>`), so that the
+ * target path only ever holds a complete file: `commit()` fsyncs and renames it into place; `discard()`
+ * deletes it. A process killed mid-write leaves at most the hidden temporary file, never a partial target.
+ */
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { access, type FileHandle, link, open, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { FileExistsError } from '@bfio/core';
+
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.F_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class TempFile {
+  /** End of the data appended so far: the next append goes here. */
+  private end: number;
+
+  private constructor(
+    readonly target: string,
+    readonly tempPath: string,
+    private readonly handle: FileHandle,
+    start: number,
+  ) {
+    this.end = start;
+  }
+
+  /** Create the temporary file; the first `reserve` bytes are left for the header. */
+  static async create(target: string, reserve: number): Promise<TempFile> {
+    const tempPath = join(
+      dirname(target),
+      `.${basename(target)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`,
+    );
+    const handle = await open(tempPath, 'wx');
+    return new TempFile(target, tempPath, handle, reserve);
+  }
+
+  get size(): number {
+    return this.end;
+  }
+
+  /**
+   * Append `bytes` at the end of the file and return their offset. The offset is taken synchronously, so
+   * concurrent appends get disjoint ranges and their positional writes may run in parallel.
+   */
+  async append(bytes: Uint8Array, alignment = 1): Promise<number> {
+    const offset = Math.ceil(this.end / alignment) * alignment;
+    this.end = offset + bytes.length;
+    await this.writeAt(bytes, offset);
+    return offset;
+  }
+
+  async writeAt(bytes: Uint8Array, position: number): Promise<void> {
+    let done = 0;
+    while (done < bytes.length) {
+      const { bytesWritten } = await this.handle.write(bytes, done, bytes.length - done, position + done);
+      done += bytesWritten;
+    }
+  }
+
+  /** fsync, close, and move into place. Without `overwrite`, an existing target is never replaced. */
+  async commit(overwrite: boolean): Promise<void> {
+    await this.handle.sync();
+    await this.handle.close();
+    if (overwrite) {
+      await rename(this.tempPath, this.target);
+    } else {
+      // link() fails if the target appeared meanwhile, where rename() would silently replace it.
+      try {
+        await link(this.tempPath, this.target);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST') {
+          await unlink(this.tempPath).catch(() => {});
+          throw new FileExistsError(this.target);
+        }
+        // File systems without hard links: fall back to rename after a last check.
+        if (await exists(this.target)) {
+          await unlink(this.tempPath).catch(() => {});
+          throw new FileExistsError(this.target);
+        }
+        await rename(this.tempPath, this.target);
+        return this.syncDirectory();
+      }
+      await unlink(this.tempPath);
+    }
+    await this.syncDirectory();
+  }
+
+  /** Make the rename durable (best effort: not every platform can fsync a directory). */
+  private async syncDirectory(): Promise<void> {
+    try {
+      const dir = await open(dirname(this.target), 'r');
+      try {
+        await dir.sync();
+      } finally {
+        await dir.close();
+      }
+    } catch {
+      // Directory fsync is unsupported on some platforms; the data itself is already synced.
+    }
+  }
+
+  async discard(): Promise<void> {
+    await this.handle.close().catch(() => {});
+    await unlink(this.tempPath).catch(() => {});
+  }
+}

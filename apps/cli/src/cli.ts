@@ -46,6 +46,8 @@ const OPTIONS = {
   pyramid: { type: 'string' },
   'ngff-version': { type: 'string' },
   overwrite: { type: 'boolean' },
+  wipp: { type: 'boolean' },
+  'max-workers': { type: 'string' },
 } as const;
 
 export interface Io {

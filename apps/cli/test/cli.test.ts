@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,10 +47,51 @@ describe.skipIf(!ok)('bfio CLI on real files, checked by tifffile / zarr-python'
   const jobs: { files: any[]; outputs: any[] } = { files: [], outputs: [] };
   let peer: { files: PeerFile[]; outputs: PeerOutput[] };
   const source = dataPath('exampletiffs/ometiff_testdata/singles/multi-channel-z-series.ome.tif');
-  const conversions: Array<{ name: string; args: string[]; kind: 'tiff' | 'zarr'; sel: Record<string, unknown>; levels: number }> = [
+  const multiSeries = dataPath(
+    'exampletiffs/ometiff_testdata/singles/181003_multi_pos_time_course_1_MMStack.ome.tif',
+  );
+  const conversions: Array<{
+    name: string;
+    args: string[];
+    kind: 'tiff' | 'zarr';
+    sel: Record<string, unknown>;
+    levels: number;
+    source?: string;
+    /** Files written inside `name` (a folder) or beside it, with what each must equal. */
+    outputs?: Array<{ path: string; sel: Record<string, unknown> }>;
+  }> = [
+    {
+      name: 'wipp',
+      args: ['--wipp', '--max-workers', '1'],
+      kind: 'tiff',
+      sel: {},
+      levels: 1,
+      outputs: [0, 1, 2].map((c) => ({ path: `multi-channel-z-series_c${c}_t0.ome.tif`, sel: { c: [c] } })),
+    },
+    {
+      name: 'series.ome.tif',
+      args: ['--series', 'all', '--t', '0:3'],
+      kind: 'tiff',
+      sel: {},
+      levels: 1,
+      source: multiSeries,
+      outputs: [0, 1].map((s) => ({ path: `../series_s${s}.ome.tif`, sel: { series: s, t: [0, 1, 2] } })),
+    },
     { name: 'plain.ome.tif', args: [], kind: 'tiff', sel: {}, levels: 1 },
-    { name: 'lzw64.ome.tif', args: ['--tile-size', '64', '--compression', 'lzw'], kind: 'tiff', sel: {}, levels: 1 },
-    { name: 'zstd-pyr.ome.tif', args: ['--compression', 'zstd', '--pyramid', '2', '--tile-size', '128'], kind: 'tiff', sel: {}, levels: 3 },
+    {
+      name: 'lzw64.ome.tif',
+      args: ['--tile-size', '64', '--compression', 'lzw'],
+      kind: 'tiff',
+      sel: {},
+      levels: 1,
+    },
+    {
+      name: 'zstd-pyr.ome.tif',
+      args: ['--compression', 'zstd', '--pyramid', '2', '--tile-size', '128'],
+      kind: 'tiff',
+      sel: {},
+      levels: 3,
+    },
     { name: 'none.ome.tif', args: ['--compression', 'none'], kind: 'tiff', sel: {}, levels: 1 },
     {
       name: 'crop.ome.tif',
@@ -60,7 +102,13 @@ describe.skipIf(!ok)('bfio CLI on real files, checked by tifffile / zarr-python'
     },
     { name: 'ch.ome.tif', args: ['--channels', '2,0'], kind: 'tiff', sel: { c: [2, 0] }, levels: 1 },
     { name: 'v05.ome.zarr', args: ['--tile-size', '128'], kind: 'zarr', sel: {}, levels: 1 },
-    { name: 'v04.ome.zarr', args: ['--ngff-version', '0.4', '--crop', '10,10,300,150'], kind: 'zarr', sel: { x: [10, 310], y: [10, 160] }, levels: 1 },
+    {
+      name: 'v04.ome.zarr',
+      args: ['--ngff-version', '0.4', '--crop', '10,10,300,150'],
+      kind: 'zarr',
+      sel: { x: [10, 310], y: [10, 160] },
+      levels: 1,
+    },
   ];
 
   beforeAll(async () => {
@@ -74,7 +122,7 @@ describe.skipIf(!ok)('bfio CLI on real files, checked by tifffile / zarr-python'
       // Random regions, deterministic per file.
       const regions = [];
       for (let r = 0; r < 4; r++) {
-        const rnd = (n: number) => Math.floor(((k * 7919 + r * 104729 + n * 31) % 9973) / 9973 * n);
+        const rnd = (n: number) => Math.floor((((k * 7919 + r * 104729 + n * 31) % 9973) / 9973) * n);
         const x0 = rnd(j.X);
         const y0 = rnd(j.Y);
         const x1 = Math.min(j.X, x0 + 1 + rnd(j.X - x0));
@@ -82,7 +130,22 @@ describe.skipIf(!ok)('bfio CLI on real files, checked by tifffile / zarr-python'
         const z0 = rnd(j.Z);
         const c = r % 2 === 0 ? [j.C - 1] : Array.from({ length: j.C }, (_, i) => j.C - 1 - i);
         const npy = join(dir, `r${k}-${r}.npy`);
-        const res = await bfio('read', path, '--out', npy, '--x', `${x0}:${x1}`, '--y', `${y0}:${y1}`, '--z', `${z0}:`, '--c', c.join(','), '--t', `${j.T - 1}`);
+        const res = await bfio(
+          'read',
+          path,
+          '--out',
+          npy,
+          '--x',
+          `${x0}:${x1}`,
+          '--y',
+          `${y0}:${y1}`,
+          '--z',
+          `${z0}:`,
+          '--c',
+          c.join(','),
+          '--t',
+          `${j.T - 1}`,
+        );
         expect(res.code, res.err).toBe(0);
         regions.push({ npy, x: [x0, x1], y: [y0, y1], z: [z0, j.Z], c, t: [j.T - 1] });
       }
@@ -91,9 +154,11 @@ describe.skipIf(!ok)('bfio CLI on real files, checked by tifffile / zarr-python'
     }
     for (const c of conversions) {
       const out = join(dir, c.name);
-      const res = await bfio('convert', source, out, ...c.args);
+      const res = await bfio('convert', c.source ?? source, out, ...c.args);
       expect(res.code, res.err).toBe(0);
-      jobs.outputs.push({ path: out, kind: c.kind, source, sel: c.sel });
+      const outputs = c.outputs ?? [{ path: '', sel: c.sel }];
+      for (const o of outputs)
+        jobs.outputs.push({ path: join(out, o.path), kind: c.kind, source: c.source ?? source, sel: o.sel });
     }
     peer = await runPythonJson(peerScript, jobs);
   });
@@ -101,7 +166,20 @@ describe.skipIf(!ok)('bfio CLI on real files, checked by tifffile / zarr-python'
   it('info --json gives the sizes and dtype tifffile sees, with the documented keys', () => {
     for (const f of peer.files) {
       const j = infos.get(f.path)!;
-      for (const key of ['format', 'backend', 'series', 'levels', 'X', 'Y', 'Z', 'C', 'T', 'dtype', 'channelNames', 'physicalSize']) {
+      for (const key of [
+        'format',
+        'backend',
+        'series',
+        'levels',
+        'X',
+        'Y',
+        'Z',
+        'C',
+        'T',
+        'dtype',
+        'channelNames',
+        'physicalSize',
+      ]) {
         expect(j, `${f.path} lacks ${key}`).toHaveProperty(key);
       }
       expect([j.Y, j.X, j.Z, j.C, j.T], f.path).toEqual(f.shape);
@@ -117,10 +195,12 @@ describe.skipIf(!ok)('bfio CLI on real files, checked by tifffile / zarr-python'
   });
 
   it('convert gives files that read back pixel-identical, with exactly the sub-volume asked', () => {
-    peer.outputs.forEach((o, i) => {
+    expect(peer.outputs).toHaveLength(jobs.outputs.length);
+    for (const o of peer.outputs) {
       expect(o.equal, `${o.path}: got ${o.shape}, want ${o.want}`).toBe(true);
-      expect(o.levels, o.path).toBe(conversions[i]!.levels);
-    });
+      const c = conversions.find((k) => o.path.includes(k.name.replace(/\.ome\.(tif|zarr)$/, '')))!;
+      expect(o.levels, o.path).toBe(c.levels);
+    }
     const pyr = peer.outputs.find((o) => o.path.endsWith('zstd-pyr.ome.tif'))!;
     // tifffile level shapes (C, Z, Y, X here): each level halves Y and X, rounding down (as Bio-Formats).
     expect(pyr.levelShapes.map((s) => s.slice(-2))).toEqual([
@@ -170,10 +250,45 @@ describe('bfio CLI exit codes and messages', () => {
     expect(r.err).toContain(cut);
     const out = join(dir, 'exists.ome.tif');
     writeFileSync(out, 'x');
-    const e = await bfio('convert', dataPath('wipp/PyramidBuilding/inputCollection/img_r001_c001.ome.tif'), out);
+    const e = await bfio(
+      'convert',
+      dataPath('wipp/PyramidBuilding/inputCollection/img_r001_c001.ome.tif'),
+      out,
+    );
     expect(e.code).toBe(3);
     expect(e.err).toMatch(/--overwrite/);
     expect(readFileSync(out, 'utf8')).toBe('x');
     expect(existsSync(`${out}.tmp`)).toBe(false);
+  });
+});
+
+describe.skipIf(!ok)('bfio convert progress', () => {
+  const bin = join(import.meta.dirname, '..', 'src', 'bin.ts');
+  const tsx = join(import.meta.dirname, '..', '..', '..', 'node_modules', '.bin', 'tsx');
+  const src = dataPath('polus-image-tools/bunny.ome.tif');
+
+  it('shows a progress bar on a terminal (pseudo-terminal via script(1)) and stays quiet when piped', () => {
+    const out = join(dir, 'progress.ome.tif');
+    const cmd = `${tsx} ${bin} convert ${src} ${out} --tile-size 64 --overwrite`;
+    const tty = spawnSync('script', ['-qfec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 120_000 });
+    expect(tty.status, tty.stdout + tty.stderr).toBe(0);
+    expect(tty.stdout).toMatch(/\rconverting \[[#.]{30}\] \d+\/\d+ tiles\s+[\d.]+ MB\/s\s+ETA \d+ s/);
+    expect(tty.stdout).toMatch(/wrote .*progress\.ome\.tif/);
+    const piped = spawnSync(tsx, [bin, 'convert', src, out, '--tile-size', '64', '--overwrite', '--json'], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(piped.status, piped.stderr).toBe(0);
+    expect(piped.stderr).not.toMatch(/converting/);
+    const summary = JSON.parse(piped.stdout.trim());
+    expect(summary.tiles).toBeGreaterThan(1);
+    // The same sizes tifffile sees for bunny.ome.tif: 101 Z planes of 102 × 101... as `info` reports them.
+    const peerShape = spawnSync(
+      join(import.meta.dirname, '..', '..', '..', '.venv', 'bin', 'python'),
+      ['-c', `import tifffile; s=tifffile.TiffFile('${src}').series[0]; print(dict(zip(s.axes, s.shape)))`],
+      { encoding: 'utf8' },
+    ).stdout;
+    const axes = JSON.parse(peerShape.trim().replace(/'/g, '"')) as Record<string, number>;
+    expect(summary.shape).toEqual([axes.Y, axes.X, axes.Z ?? axes.I ?? 1, axes.C ?? 1, axes.T ?? 1]);
   });
 });

@@ -37,11 +37,20 @@ def as_yxzct(arr, axes):
     return np.transpose(arr, [axes.index(a) for a in "YXZCT"])
 
 
-def tiff_5d(path, level=0):
+def tiff_5d(path, level=0, series=0):
     with tifffile.TiffFile(path) as tf:
-        s = tf.series[0]
+        if series >= len(tf.series):
+            # tifffile keeps Micro-Manager positions as an R axis of one series; bfio makes them series.
+            s = tf.series[0]
+            a = s.asarray()
+            r = s.axes.index("R")
+            return as_yxzct(a.take(series, axis=r), s.axes.replace("R", "")), 1
+        s = tf.series[series]
         lv = s.levels[level] if level else s
-        return as_yxzct(lv.asarray(), lv.axes), len(s.levels)
+        a, axes = lv.asarray(), lv.axes
+        if "R" in axes and a.shape[axes.index("R")] > 1:
+            a, axes = a.take(0, axis=axes.index("R")), axes.replace("R", "")
+        return as_yxzct(a, axes), len(s.levels)
 
 
 def select(a, sel):
@@ -66,7 +75,7 @@ def main():
             res["regions"].append(bool(got.shape == want.shape and got.dtype == want.dtype and np.array_equal(got, want)))
         out["files"].append(res)
     for o in job["outputs"]:
-        src, _ = tiff_5d(o["source"])
+        src, _ = tiff_5d(o["source"], series=o["sel"].get("series", 0))
         want = select(src, o["sel"])
         if o["kind"] == "tiff":
             got, levels = tiff_5d(o["path"])

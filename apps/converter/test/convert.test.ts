@@ -64,7 +64,11 @@ describe.skipIf(!ok)('the demo converter (the seed\'s "Scalable Tiled Tiff" exam
   });
 
   it('WIPP mode: one file per channel and timepoint that bfio 2.5 reads pixel-identical', () => {
-    expect(wipp.map((f) => f.path.replace(dir, ''))).toEqual(['/sample_c0_t0.ome.tif', '/sample_c1_t0.ome.tif', '/sample_c2_t0.ome.tif']);
+    expect(wipp.map((f) => f.path.replace(dir, ''))).toEqual([
+      '/sample_c0_t0.ome.tif',
+      '/sample_c1_t0.ome.tif',
+      '/sample_c2_t0.ome.tif',
+    ]);
     for (const w of peer.wipp) {
       expect(w.equal).toBe(true);
       expect(w.shape).toEqual([SAMPLE.Y, SAMPLE.X, SAMPLE.Z, 1, 1]);

@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { BioReader, BioWriter, type Compression, copyImage, regionFromArgs } from '@bfio/core';
 import { OutputError } from '../output-error.js';
 import { Progress } from '../progress.js';
@@ -9,19 +11,23 @@ Converts IN (any readable format) to a tiled OME-TIFF (OUT ending .ome.tif/.ome.
 (OUT ending .ome.zarr/.zarr), tile by tile with bounded memory.
 
   --format ome-tiff|ome-zarr   output format (default: from OUT's extension)
-  --series N                   which series of IN (default 0)
+  --series N|all               which series of IN (default 0); 'all' writes OUT_s<N> per series
   --channels a:b | i,j         channels to keep (default all)      --z a:b   --t a:b | i,j
   --crop x,y,w,h               a rectangle of each plane
   --tile-size N                tile/chunk edge (multiple of 16; default 1024)
   --compression deflate|lzw|zstd|none   (default deflate for TIFF, zstd for Zarr)
   --pyramid LEVELS             also write LEVELS downsampled levels (2x mean)
   --ngff-version 0.4|0.5       OME-Zarr version (default 0.5)
+  --wipp                       WIPP/bfio layout: OUT is a folder, one <name>_c<C>_t<T>.ome.tif per
+                               channel and timepoint, 1024 tiles, Deflate
+  --max-workers N              decode/encode parallelism (default: number of cores)
   --overwrite                  replace OUT if it exists (default: refuse)
   --json                       print a JSON summary at the end
 
 Examples:
   bfio convert scan.czi scan.ome.tif --pyramid 4
-  bfio convert big.ome.tif crop.ome.zarr --crop 0,0,4096,4096 --channels 0:2`;
+  bfio convert big.ome.tif crop.ome.zarr --crop 0,0,4096,4096 --channels 0:2
+  bfio convert plate.czi out/ --wipp`;
 
 export interface ConvertFlags {
   format?: string;
@@ -37,17 +43,85 @@ export interface ConvertFlags {
   overwrite?: boolean;
   json?: boolean;
   backend?: string;
+  wipp?: boolean;
+  'max-workers'?: string;
 }
 
 const COMPRESSIONS = ['deflate', 'lzw', 'zstd', 'none'];
 
+/** A conversion job: one output file from one series and a C/T selection. */
+interface Job {
+  series: number;
+  output: string;
+  channels?: string;
+  t?: string;
+}
+
+function withSuffix(path: string, suffix: string): string {
+  const m = /(\.ome\.tiff?|\.ome\.zarr|\.tiff?|\.zarr)$/i.exec(path);
+  return m ? `${path.slice(0, m.index)}${suffix}${m[0]}` : `${path}${suffix}`;
+}
+
+/**
+ * `bfio convert`: one output, or with `--series all` one per series, or with `--wipp` one per channel
+ * and timepoint in the OUT folder (what WIPP plugins and bfio's python writer expect).
+ */
 export async function convert(
   input: string,
   output: string,
   flags: ConvertFlags,
   print: (s: string) => void,
 ): Promise<void> {
-  const tileSize = parseIntFlag('tile-size', flags['tile-size']) ?? 1024;
+  const seriesFlag = flags.series ?? '0';
+  let seriesList: number[];
+  let sizes: { C: number; T: number }[];
+  {
+    await using br = await BioReader.open(input, { backend: flags.backend });
+    seriesList =
+      seriesFlag === 'all'
+        ? Array.from({ length: br.seriesCount }, (_, i) => i)
+        : [parseIntFlag('series', seriesFlag)!];
+    sizes = seriesList.map((s) => {
+      br.series = s;
+      return { C: br.C, T: br.T };
+    });
+  }
+  if (flags.wipp && flags.format === 'ome-zarr')
+    throw new UsageError('--wipp writes OME-TIFF files; drop --format ome-zarr');
+  const jobs: Job[] = [];
+  seriesList.forEach((series, k) => {
+    const out = seriesList.length > 1 ? withSuffix(output, `_s${series}`) : output;
+    if (!flags.wipp) {
+      jobs.push({ series, output: out, channels: flags.channels, t: flags.t });
+      return;
+    }
+    const cs =
+      parseList('channels', flags.channels, sizes[k]!.C) ?? Array.from({ length: sizes[k]!.C }, (_, i) => i);
+    const ts = parseList('t', flags.t, sizes[k]!.T) ?? Array.from({ length: sizes[k]!.T }, (_, i) => i);
+    mkdirSync(out, { recursive: true });
+    const stem = basename(input).replace(/(\.ome)?\.[^.]+$/i, '');
+    for (const t of ts)
+      for (const c of cs)
+        jobs.push({
+          series,
+          output: join(out, `${stem}_c${c}_t${t}.ome.tif`),
+          channels: String(c),
+          t: String(t),
+        });
+  });
+  for (const job of jobs) await convertOne(input, job, flags, print);
+}
+
+async function convertOne(
+  input: string,
+  job: Job,
+  flags: ConvertFlags,
+  print: (s: string) => void,
+): Promise<void> {
+  const output = job.output;
+  const tileSize = flags.wipp ? 1024 : (parseIntFlag('tile-size', flags['tile-size']) ?? 1024);
+  const maxWorkers = parseIntFlag('max-workers', flags['max-workers']);
+  if (maxWorkers === 0) throw new UsageError('--max-workers must be at least 1');
   if (tileSize < 16 || tileSize % 16 !== 0)
     throw new UsageError(`--tile-size must be a multiple of 16, got ${tileSize}`);
   if (flags.compression && !COMPRESSIONS.includes(flags.compression)) {
@@ -62,10 +136,7 @@ export async function convert(
   const pyramidLevels = parseIntFlag('pyramid', flags.pyramid) ?? 0;
   const started = Date.now();
 
-  await using br = await BioReader.open(input, {
-    backend: flags.backend,
-    series: parseIntFlag('series', flags.series) ?? 0,
-  });
+  await using br = await BioReader.open(input, { backend: flags.backend, series: job.series, maxWorkers });
   let X: [number, number] = [0, br.X];
   let Y: [number, number] = [0, br.Y];
   if (flags.crop) {
@@ -78,8 +149,8 @@ export async function convert(
     Y = [y, y + h];
   }
   const Z = parseRange('z', flags.z, br.Z) ?? [0, br.Z];
-  const C = parseList('channels', flags.channels, br.C) ?? Array.from({ length: br.C }, (_, i) => i);
-  const T = parseList('t', flags.t, br.T) ?? Array.from({ length: br.T }, (_, i) => i);
+  const C = parseList('channels', job.channels, br.C) ?? Array.from({ length: br.C }, (_, i) => i);
+  const T = parseList('t', job.t, br.T) ?? Array.from({ length: br.T }, (_, i) => i);
   // Validate the selection against the source before creating anything.
   regionFromArgs({ X, Y, Z, C, T }, br.extent, br.path);
 
@@ -93,9 +164,11 @@ export async function convert(
       metadata: meta,
       overwrite: flags.overwrite ?? false,
       tileSize,
-      compression: flags.compression as Compression | undefined,
+      compression: flags.wipp ? 'deflate' : (flags.compression as Compression | undefined),
       pyramidLevels,
       ngffVersion: ngff,
+      wipp: flags.wipp ?? false,
+      maxWorkers,
     });
     bw.X = X[1] - X[0];
     bw.Y = Y[1] - Y[0];

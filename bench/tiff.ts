@@ -17,7 +17,7 @@ const out = join(ROOT, 'bench', 'out');
 mkdirSync(out, { recursive: true });
 const raw = join(out, `src-${SIZE}.u16`);
 const input = join(out, `src-${SIZE}.ome.tif`);
-const ours = join(ROOT, 'bench', 'tasks', 'tiff-task.ts');
+const ours = join(ROOT, 'bench', 'tasks', 'io-task.ts');
 
 if (!existsSync(raw) || !existsSync(input)) {
   console.error(`generating ${SIZE}x${SIZE} source ...`);

@@ -6,12 +6,12 @@ import {
   type Backend,
   type CreateOptions,
   type DType,
+  isBfioError,
   type OpenOptions,
   type ProbeInput,
   type ReaderBackend,
   SPECIFICATION_VERSION,
   type WriterBackend,
-  isBfioError,
 } from '@bfio/core';
 import type { OME } from '@bfio/ome-xml';
 import { TiffFile, tiffMagic } from './reader/tiff-file.js';

@@ -1,12 +1,14 @@
 /**
- * Our side of the TIFF benchmark, one task per process (so peak RSS is the task's own):
- *   read FILE | windows FILE WINDOWS.json | write RAW SIZE OUT | zlib FILE
+ * Our side of the benchmarks, one task per process (so peak RSS is the task's own). The backend is chosen
+ * by the path, as for any user:
+ *   read PATH | windows PATH WINDOWS.json | write RAW SIZE OUT [OPTIONS_JSON] | zlib RAW SIZE
  */
 import { open, readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { deflate, inflate } from 'node:zlib';
 import { BioReader, BioWriter } from '@bfio/core';
 import '@bfio/tiff';
+import '@bfio/zarr';
 import { now, report } from '../lib/report.js';
 
 const [task, ...args] = process.argv.slice(2);
@@ -18,7 +20,7 @@ async function readFull(path: string) {
   const seconds = now() - t;
   let checksum = 0;
   for (let y = 0; y < br.Y; y += 97) for (let x = 0; x < br.X; x += 89) checksum += a.get(y, x);
-  report('ours-read', seconds, a.data.byteLength, { checksum });
+  report(`ours-read`, seconds, a.data.byteLength, { checksum });
 }
 
 async function readWindows(path: string, windowsFile: string) {
@@ -35,7 +37,7 @@ async function readWindows(path: string, windowsFile: string) {
   report('ours-windows', now() - t, total, { checksum });
 }
 
-async function writeFull(raw: string, sizeText: string, out: string) {
+async function writeFull(raw: string, sizeText: string, out: string, optionsJson = '{}') {
   const size = Number(sizeText);
   const band = 1024;
   const src = await open(raw, 'r');
@@ -48,6 +50,7 @@ async function writeFull(raw: string, sizeText: string, out: string) {
     compression: 'deflate',
     compressionLevel: 1,
     overwrite: true,
+    ...JSON.parse(optionsJson),
   });
   // Tile by tile, one 1024-row band of the source in memory at a time (as a pipeline would produce it).
   for (let y = 0; y < size; y += band) {
@@ -112,7 +115,7 @@ async function zlibCeiling(raw: string, sizeText: string) {
 
 if (task === 'read') await readFull(args[0]!);
 else if (task === 'windows') await readWindows(args[0]!, args[1]!);
-else if (task === 'write') await writeFull(args[0]!, args[1]!, args[2]!);
+else if (task === 'write') await writeFull(args[0]!, args[1]!, args[2]!, args[3]);
 else if (task === 'zlib') await zlibCeiling(args[0]!, args[1]!);
 else throw new Error(`unknown task ${task}`);
 process.exit(0);

@@ -1,0 +1,329 @@
+/**
+ * Reading any Bio-Formats format: one ReaderBackend per open file.
+ *
+ * Reader stack, per Java reader instance: ChannelSeparator(Memoizer(ImageReader)), the separator added after
+ * setId (see newReader).
+ * - ImageReader picks the format reader; `setFlattenedResolutions(false)` keeps series and resolution levels
+ *   separate (levels are `setResolution`, series are `setSeries`).
+ * - ChannelSeparator splits RGB planes (interleaved or not) into one plane per sample, so C has SizeC planes:
+ *   OME-XML's SizeC already counts samples (an RGB image is SizeC=3 with one 3-sample Channel), and that is
+ *   what bfio's C axis indexes, the same as the TIFF backend. Plane numbers come from the reader's
+ *   `getIndex(z, c, t)`.
+ * - Memoizer caches the initialised reader on disk so the extra readers of the pool open fast.
+ */
+import { mkdir } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  BfioError,
+  bytesPerPixel,
+  CorruptFileError,
+  type DType,
+  type LevelInfo,
+  type ReaderBackend,
+  type Region,
+  type SelectedImage,
+  type SeriesInfo,
+  type TypedArray,
+  UnsupportedError,
+  viewAs,
+} from '@bfio/core';
+import { type OME, parseOmeXml } from '@bfio/ome-xml';
+import { javaMessage } from './errors.js';
+import { bridge, type JavaObject } from './jvm.js';
+import { dtypeFromFormatTools } from './pixel-types.js';
+import { ReaderPool } from './reader-pool.js';
+
+/** Largest byte[] one openBytes call returns; bigger planes are read in bands (a Java array holds < 2 GiB). */
+export const DEFAULT_MAX_CHUNK_BYTES = 64 * 1024 * 1024;
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+export interface BioformatsOpenOptions {
+  /** Number of Java reader instances on the file (default: cores, at most 4). */
+  readers?: number;
+  maxWorkers?: number;
+  /** Where Memoizer keeps its cache (default `<tmpdir>/bfio-bioformats-memo`). */
+  memoDir?: string;
+  /** Largest single openBytes transfer (tests lower it to exercise banding). */
+  maxChunkBytes?: number;
+  cleanMetadata?: boolean;
+}
+
+interface SeriesFacts {
+  littleEndian: boolean;
+  dtype: DType;
+  rgbSamples: number;
+  interleaved: boolean;
+  dimensionOrder: string;
+  levels: LevelInfo[];
+}
+
+function memoDirectory(options: BioformatsOpenOptions): string {
+  const uid = typeof process.getuid === 'function' ? process.getuid() : 'user';
+  return options.memoDir ?? join(tmpdir(), `bfio-bioformats-memo-${uid}`);
+}
+
+async function newReader(path: string, memoDir: string, store?: JavaObject): Promise<JavaObject> {
+  const { java } = await bridge();
+  const image = java.newInstanceSync('loci.formats.ImageReader');
+  const file = java.newInstanceSync('java.io.File', memoDir);
+  // Memoize only initialisations slower than 50 ms: fast formats are cheaper to re-open than to deserialise.
+  const memo = java.newInstanceSync('loci.formats.Memoizer', image, 50, file);
+  memo.setFlattenedResolutionsSync(false);
+  if (store) memo.setMetadataStoreSync(store);
+  await memo.setIdPromise(path);
+  // ChannelSeparator wraps the reader only after setId: initialised through it, it would rewrite the metadata
+  // store to one Channel per sample, while the format's own OME-XML has one Channel with SamplesPerPixel=3.
+  // Its plane arithmetic is computed from the wrapped reader on each call, so wrapping late is sound.
+  return java.newInstanceSync('loci.formats.ChannelSeparator', memo);
+}
+
+function describeFailure(path: string, err: unknown): BfioError {
+  if (BfioError.isInstance(err)) return err;
+  const message = javaMessage(err);
+  if (/UnknownFormatException|Unknown file format/i.test(message)) {
+    return new BfioError('unknown-format', `Bio-Formats does not recognise ${path} (${message})`, {
+      file: path,
+      cause: err,
+    });
+  }
+  if (/FileNotFoundException|does not exist/i.test(message)) {
+    return new BfioError('not-found', `File not found: ${path} (${message})`, { file: path, cause: err });
+  }
+  return new CorruptFileError(path, `Bio-Formats could not read it: ${message}`, undefined, err);
+}
+
+export async function openBioformats(
+  path: string,
+  options: BioformatsOpenOptions = {},
+): Promise<ReaderBackend> {
+  const { java, info } = await bridge();
+  const service = java.newInstanceSync('loci.formats.services.OMEXMLServiceImpl');
+  const store = service.createOMEXMLMetadataSync();
+  const memoDir = memoDirectory(options);
+  await mkdir(memoDir, { recursive: true });
+  let first: JavaObject;
+  try {
+    first = await newReader(path, memoDir, store);
+  } catch (err) {
+    throw describeFailure(path, err);
+  }
+  try {
+    const xml: string = service.getOMEXMLSync(store);
+    const metadata = parseOmeXml(xml, { file: path, clean: options.cleanMetadata ?? true });
+    const series: SeriesInfo[] = [];
+    const facts: SeriesFacts[] = [];
+    const seriesCount: number = first.getSeriesCountSync();
+    for (let s = 0; s < seriesCount; s++) {
+      first.setSeriesSync(s);
+      const code: number = first.getPixelTypeSync();
+      const dtype = dtypeFromFormatTools(code);
+      if (!dtype)
+        throw new UnsupportedError(
+          `Bio-Formats pixel type code ${code} (series ${s}) is not supported`,
+          path,
+        );
+      const levels: LevelInfo[] = [];
+      const levelCount: number = first.getResolutionCountSync();
+      for (let r = 0; r < levelCount; r++) {
+        first.setResolutionSync(r);
+        levels.push({
+          sizeX: first.getSizeXSync(),
+          sizeY: first.getSizeYSync(),
+          sizeZ: first.getSizeZSync(),
+          sizeC: first.getSizeCSync(),
+          sizeT: first.getSizeTSync(),
+          tileWidth: first.getOptimalTileWidthSync(),
+          tileHeight: first.getOptimalTileHeightSync(),
+        });
+      }
+      first.setResolutionSync(0);
+      // ChannelSeparator hides RGB-ness; the wrapped reader still knows it (for `details`).
+      const inner = first.getReaderSync();
+      facts.push({
+        littleEndian: first.isLittleEndianSync(),
+        dtype,
+        rgbSamples: inner.getRGBChannelCountSync(),
+        interleaved: inner.isInterleavedSync(),
+        dimensionOrder: first.getDimensionOrderSync(),
+        levels,
+      });
+      series.push({ imageIndex: s, dtype, levels });
+    }
+    first.setSeriesSync(0);
+    const format: string = first.getFormatSync();
+    const max = Math.max(1, Math.min(4, options.readers ?? options.maxWorkers ?? availableParallelism()));
+    const pool = new ReaderPool(first, max, () => newReader(path, memoDir));
+    return new BioformatsReader(path, format, metadata, series, facts, pool, {
+      bioformatsVersion: info.bioformatsVersion,
+      maxChunkBytes: options.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES,
+    });
+  } catch (err) {
+    await first.closePromise().catch(() => {});
+    throw describeFailure(path, err);
+  }
+}
+
+interface Task {
+  plane: number; // index into the region's planes (t, c, z order)
+  no: number; // Bio-Formats plane number
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+class BioformatsReader implements ReaderBackend {
+  readonly details: Readonly<Record<string, unknown>>;
+  private closed = false;
+
+  constructor(
+    private readonly path: string,
+    readonly format: string,
+    readonly metadata: OME,
+    readonly series: readonly SeriesInfo[],
+    private readonly facts: readonly SeriesFacts[],
+    private readonly pool: ReaderPool,
+    private readonly settings: { bioformatsVersion: string; maxChunkBytes: number },
+  ) {
+    this.details = {
+      bioformatsVersion: settings.bioformatsVersion,
+      maxReaders: pool.capacity,
+      series: facts.map((f) => ({
+        dimensionOrder: f.dimensionOrder,
+        littleEndian: f.littleEndian,
+        rgbSamples: f.rgbSamples,
+        interleaved: f.interleaved,
+      })),
+    };
+  }
+
+  /** Number of Java readers opened so far on this file. */
+  get readerCount(): number {
+    return this.pool.size;
+  }
+
+  async readRegion(
+    selection: SelectedImage,
+    region: Region,
+    out: TypedArray,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    if (this.closed)
+      throw new BfioError('closed', `The Bio-Formats reader of ${this.path} is closed`, { file: this.path });
+    const facts = this.facts[selection.series]!;
+    const bpp = bytesPerPixel(facts.dtype);
+    const width = region.x[1] - region.x[0];
+    const height = region.y[1] - region.y[0];
+    const planeLength = width * height;
+    if (planeLength === 0) return;
+
+    // Plane numbers through the reader's own getIndex(z, c, t) (the lease is needed to select the series).
+    const numbers: number[] = [];
+    {
+      const lease = await this.pool.acquire();
+      try {
+        lease.select(selection.series, selection.level);
+        for (const t of region.t)
+          for (const c of region.c)
+            for (let z = region.z[0]; z < region.z[1]; z++) numbers.push(lease.reader.getIndexSync(z, c, t));
+      } finally {
+        this.pool.release(lease);
+      }
+    }
+
+    // Bands: whole rows when they fit the chunk limit, else columns too (a row wider than the limit).
+    const maxPixels = Math.max(1, Math.floor(this.settings.maxChunkBytes / bpp));
+    const bandW = Math.min(width, maxPixels);
+    const bandH = Math.max(1, Math.min(height, Math.floor(maxPixels / bandW)));
+    const tasks: Task[] = [];
+    numbers.forEach((no, plane) => {
+      for (let y = 0; y < height; y += bandH)
+        for (let x = 0; x < width; x += bandW)
+          tasks.push({ plane, no, x, y, w: Math.min(bandW, width - x), h: Math.min(bandH, height - y) });
+    });
+
+    const swap = bpp > 1 && facts.littleEndian !== LITTLE_ENDIAN_HOST;
+    let next = 0;
+    let failure: unknown;
+    const worker = async () => {
+      while (next < tasks.length && failure === undefined) {
+        if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+        const task = tasks[next++]!;
+        const lease = await this.pool.acquire();
+        let bytes: Int8Array;
+        try {
+          lease.select(selection.series, selection.level);
+          bytes = await lease.reader.openBytesPromise(
+            task.no,
+            region.x[0] + task.x,
+            region.y[0] + task.y,
+            task.w,
+            task.h,
+          );
+        } catch (err) {
+          failure ??= err;
+          throw err;
+        } finally {
+          this.pool.release(lease);
+        }
+        this.place(bytes, task, facts.dtype, swap, out, task.plane * planeLength, width);
+      }
+    };
+    // As many workers as the pool may hold readers: each keeps one Java reader busy.
+    const lanes = Math.min(tasks.length, this.pool.capacity);
+    try {
+      await Promise.all(Array.from({ length: lanes }, worker));
+    } catch (err) {
+      if (BfioError.isInstance(err) || (signal?.aborted && err === signal.reason)) throw err;
+      throw new CorruptFileError(
+        this.path,
+        `Bio-Formats failed reading series ${selection.series} level ${selection.level}: ${javaMessage(err)}`,
+        undefined,
+        err,
+      );
+    }
+  }
+
+  /** Copies one band into the planar output: whole rows at once (typed-array `set`, no per-pixel JS). */
+  private place(
+    bytes: Int8Array,
+    task: Task,
+    dtype: DType,
+    swap: boolean,
+    out: TypedArray,
+    planeOffset: number,
+    width: number,
+  ): void {
+    const bpp = bytesPerPixel(dtype);
+    const count = task.w * task.h;
+    if (bytes.byteLength !== count * bpp) {
+      throw new CorruptFileError(
+        this.path,
+        `Bio-Formats returned ${bytes.byteLength} bytes for a ${task.w}x${task.h} ${dtype} block`,
+      );
+    }
+    if (swap) {
+      const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      if (bpp === 2) buf.swap16();
+      else if (bpp === 4) buf.swap32();
+      else buf.swap64();
+    }
+    // node-java hands over a fresh ArrayBuffer at offset 0, so the typed view is aligned.
+    const view = viewAs(dtype, bytes.buffer, bytes.byteOffset, count);
+    const start = planeOffset + task.y * width + task.x;
+    if (task.w === width) {
+      out.set(view as never, start);
+      return;
+    }
+    for (let row = 0; row < task.h; row++) {
+      out.set(view.subarray(row * task.w, (row + 1) * task.w) as never, start + row * width);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.close();
+  }
+}

@@ -1,0 +1,47 @@
+/** The public surface: a change to the exported names is a deliberate, reviewed change of this snapshot. */
+import { registeredBackends } from '@bfio/core';
+import { expect, test } from 'vitest';
+import * as api from '../src/index.js';
+
+test('exported names', () => {
+  expect(Object.keys(api).sort()).toEqual([
+    'BIOFORMATS_EXTENSIONS',
+    'BIOFORMATS_SHA256',
+    'BIOFORMATS_URL',
+    'BIOFORMATS_VERSION',
+    'DEFAULT_MAX_CHUNK_BYTES',
+    'EXTENSIONS_FROM_VERSION',
+    'bioformatsBackend',
+    'configureJvm',
+    'installBioformats',
+    'jvmStarted',
+    'openBioformats',
+    'projectCacheDir',
+    'resolveJar',
+    'start',
+    'userCacheDir',
+  ]);
+});
+
+test('importing registers the backend without starting a JVM', () => {
+  expect(registeredBackends().some((b) => b.name === 'bioformats')).toBe(true);
+  expect(api.jvmStarted()).toBe(false);
+  const b = api.bioformatsBackend;
+  expect(b.priority).toBe(0);
+  for (const ext of [
+    '.czi',
+    '.lif',
+    '.nd2',
+    '.dv',
+    '.ics',
+    '.spe',
+    '.dcm',
+    '.svs',
+    '.png',
+    '.jpg',
+    '.bmp',
+    '.ome.tif',
+  ]) {
+    expect(b.extensions).toContain(ext);
+  }
+});

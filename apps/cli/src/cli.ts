@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { isBfioError } from '@bfio/core';
 import '@bfio/tiff';
 import '@bfio/zarr';
+import { BIOFORMATS_HELP, bioformats } from './commands/bioformats.js';
 import { CONVERT_HELP, convert } from './commands/convert.js';
 import { INFO_HELP, info } from './commands/info.js';
 import { READ_HELP, read } from './commands/read.js';
@@ -20,10 +21,16 @@ Commands:
   info FILE        what the file holds (sizes, dtype, levels, channels)
   read FILE        save a region as a NumPy .npy file
   convert IN OUT   convert to tiled OME-TIFF or OME-Zarr, tile by tile
+  bioformats install|status   get Bio-Formats (Java) for the 150+ formats it reads
 
 Run 'bfio <command> --help' for the options and examples of a command.`;
 
-const HELPS: Record<string, string> = { info: INFO_HELP, read: READ_HELP, convert: CONVERT_HELP };
+const HELPS: Record<string, string> = {
+  info: INFO_HELP,
+  read: READ_HELP,
+  convert: CONVERT_HELP,
+  bioformats: BIOFORMATS_HELP,
+};
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -48,6 +55,10 @@ const OPTIONS = {
   overwrite: { type: 'boolean' },
   wipp: { type: 'boolean' },
   'max-workers': { type: 'string' },
+  url: { type: 'string' },
+  sha256: { type: 'string' },
+  'cache-dir': { type: 'string' },
+  force: { type: 'boolean' },
 } as const;
 
 export interface Io {
@@ -93,13 +104,18 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     return 0;
   }
   const need = command === 'convert' ? 2 : 1;
+  if (command === 'bioformats' && !['install', 'status'].includes(args[0] ?? '')) {
+    io.err(`bfio bioformats: say 'install' or 'status'\n\n${help}`);
+    return 1;
+  }
   if (args.length !== need) {
     io.err(`bfio ${command}: expected ${need} path argument(s), got ${args.length}\n\n${help}`);
     return 1;
   }
   await loadOptionalBackends();
   try {
-    if (command === 'info') await info(args[0]!, values, io.out);
+    if (command === 'bioformats') await bioformats(args[0]!, values, io.out);
+    else if (command === 'info') await info(args[0]!, values, io.out);
     else if (command === 'read') await read(args[0]!, values, io.out);
     else await convert(args[0]!, args[1]!, values, io.out);
     return 0;

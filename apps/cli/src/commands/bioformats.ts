@@ -25,7 +25,7 @@ type BioformatsModule = typeof import('@bfio/bioformats-java');
 async function load(): Promise<BioformatsModule> {
   try {
     return await import('@bfio/bioformats-java');
-  } catch (err) {
+  } catch {
     throw new MissingBackendError('bioformats', '@bfio/bioformats-java', undefined);
   }
 }

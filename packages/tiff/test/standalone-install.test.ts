@@ -1,0 +1,65 @@
+/**
+ * The design promise: installing only @bfio/core + @bfio/tiff (from their published tarballs, with
+ * publishConfig applied) gives a working reader and writer, in a plain Node app outside the monorepo.
+ * Builds the three packages, packs them, npm-installs the tarballs into a temp app and runs it; tifffile
+ * checks the file it wrote.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { available, REPO_ROOT } from '../../../test-support/env.js';
+import { runPythonJson } from '../../../test-support/python.js';
+
+const ok = available('python');
+
+describe.skipIf(!ok)('@bfio/core + @bfio/tiff installed alone', () => {
+  it('reads and writes an OME-TIFF from the packed tarballs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bfio-standalone-'));
+    const tgz = join(dir, 'tgz');
+    const app = join(dir, 'app');
+    mkdirSync(tgz);
+    mkdirSync(app);
+    const run = (cmd: string, args: string[], cwd: string) =>
+      execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 });
+    run('pnpm', ['turbo', 'run', 'build', '--filter=@bfio/tiff...'], REPO_ROOT);
+    for (const p of ['ome-xml', 'core', 'tiff'])
+      run('pnpm', ['pack', '--pack-destination', tgz], join(REPO_ROOT, 'packages', p));
+    const files = readdirSync(tgz);
+    const file = (name: string) => `file:${join(tgz, files.find((f) => f.startsWith(`bfio-${name}-`))!)}`;
+    const deps = { '@bfio/core': file('core'), '@bfio/tiff': file('tiff'), '@bfio/ome-xml': file('ome-xml') };
+    writeFileSync(
+      join(app, 'package.json'),
+      JSON.stringify({ name: 'app', private: true, type: 'module', dependencies: deps, overrides: deps }),
+    );
+    run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts'], app);
+    const out = resolve(app, 'written.ome.tif');
+    writeFileSync(
+      join(app, 'main.mjs'),
+      `import { BioReader, BioWriter } from '@bfio/core';
+import '@bfio/tiff';
+const bw = await BioWriter.create(${JSON.stringify(out)}, { X: 100, Y: 80, C: 2, dtype: 'uint16', tileSize: 64, channelNames: ['a', 'b'] });
+const d = new Uint16Array(100 * 80 * 2).map((_, i) => (i * 7) % 65536);
+await bw.write({ data: d, shape: [80, 100, 1, 2] });
+await bw.close();
+// Plain Node 20 has no \`await using\` syntax: close explicitly.
+const br = await BioReader.open(${JSON.stringify(out)});
+const a = (await br.read({}, { squeeze: false })).toContiguous();
+await br.close();
+console.log(JSON.stringify({ backend: br.backendName, shape: br.shape, names: br.channelNames, same: a.data.every((v, i) => v === d[i]) }));
+`,
+    );
+    const result = JSON.parse(run('node', ['main.mjs'], app).trim());
+    expect(result).toEqual({ backend: 'tiff', shape: [80, 100, 1, 2, 1], names: ['a', 'b'], same: true });
+    const peer = await runPythonJson<{ shape: number[]; ok: boolean }>(
+      `import json, sys, numpy as np, tifffile
+p = json.load(sys.stdin)
+a = tifffile.imread(p)  # (C, Y, X)
+want = (np.arange(100 * 80 * 2, dtype=np.int64) * 7 % 65536).astype(np.uint16).reshape(80, 100, 2).transpose(2, 0, 1)
+print(json.dumps({"shape": list(a.shape), "ok": bool(np.array_equal(a, want))}))`,
+      out,
+    );
+    expect(peer).toEqual({ shape: [2, 80, 100], ok: true });
+  });
+});

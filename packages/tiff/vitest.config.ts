@@ -1,11 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { packageTestConfig } from '../../vitest.shared.js';
 
-// Forks, not threads: the Java bridge's native addon crashes inside worker_threads.
-export default defineConfig({
-  test: {
-    pool: 'forks',
-    testTimeout: 120_000,
-    hookTimeout: 300_000,
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-  },
-});
+export default packageTestConfig();

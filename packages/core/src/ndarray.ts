@@ -137,9 +137,19 @@ export function copyStrided(
   dstStrides: readonly number[],
   dstOffset: number,
 ): void {
-  const { shape, strides, data } = src;
+  const { data } = src;
+  // Axes of size 1 add nothing to any offset: dropping them lets a Y,X block padded to 5-D with trailing
+  // size-1 Z,C,T axes copy whole rows (one `set` per row) instead of one element per iteration.
+  const keep = src.shape.map((n, d) => (n === 1 ? -1 : d)).filter((d) => d >= 0);
+  if (src.size === 0) return;
+  if (keep.length === 0) {
+    dst[dstOffset] = data[src.offset]!;
+    return;
+  }
+  const shape = keep.map((d) => src.shape[d]!);
+  const strides = keep.map((d) => src.strides[d]!);
+  dstStrides = keep.map((d) => dstStrides[d]!);
   const nd = shape.length;
-  if (nd === 0) return;
   // Walk all but the last axis with a counter; the innermost axis is a tight loop.
   const last = nd - 1;
   const n = shape[last]!;

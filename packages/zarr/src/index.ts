@@ -16,5 +16,5 @@ import { zarrBackend } from './backend.js';
 registerBackend(zarrBackend);
 
 export { zarrBackend } from './backend.js';
-export { ZarrReader } from './reader.js';
+export { type ZarrOpenOptions, ZarrReader } from './reader.js';
 export { type ZarrCreateOptions, ZarrWriter } from './writer.js';

@@ -3,7 +3,8 @@
  * zarrita. Pixels are fetched with `zarr.get` on slices and copied into the caller's planar T,C,Z,Y,X buffer,
  * whatever the store's axis order.
  */
-import { basename } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { basename, join } from 'node:path';
 import {
   ClosedError,
   CorruptFileError,
@@ -19,7 +20,9 @@ import {
 } from '@bfio/core';
 import type { OME } from '@bfio/ome-xml';
 import * as zarr from 'zarrita';
+import { ChunkCache, type ChunkEntry, DEFAULT_CHUNK_CACHE_BYTES, type DecodedChunk } from './chunk-cache.js';
 import { registerCodecs } from './codecs.js';
+import { type DirectChunks, directChunks, loadDirect } from './direct-chunks.js';
 import {
   locateRoot,
   type NodeInfo,
@@ -39,14 +42,26 @@ import {
 } from './ngff.js';
 import { emptyOme, parseOmeXml, synthesizeImage } from './ome.js';
 import { NodeStore } from './store.js';
+import { PoolUnavailable, zstdPool } from './zstd-pool.js';
 
 type AnyArray = zarr.Array<zarr.DataType, NodeStore>;
+
+/** Spare chunk buffers kept per size for reuse. */
+const MAX_SPARE = 8;
+
+/** Options of the Zarr reader beyond the common OpenOptions. */
+export interface ZarrOpenOptions extends OpenOptions {
+  /** Bytes of decoded chunks kept for later reads (default 128 MiB; 0 disables the cache). */
+  chunkCacheBytes?: number;
+}
 
 /** One resolution level: its array and where each of our axes t,c,z,y,x is in it (-1: absent). */
 interface Level {
   array: AnyArray;
   /** axisOf[i] = index in the array of AXES[i], or -1. */
   axisOf: number[];
+  /** Set when chunks can be read and decoded on a worker without zarrita. */
+  direct?: DirectChunks;
 }
 
 interface Series {
@@ -121,6 +136,12 @@ export class ZarrReader implements ReaderBackend {
   readonly details: Readonly<Record<string, unknown>>;
   private readonly all: Series[];
   private closed = false;
+  /** Decoded chunks, shared by all series and levels of this reader. */
+  private readonly cache: ChunkCache;
+  /** Chunks decoded at once per readRegion (the codec workers' queue depth). */
+  private readonly lanes: number;
+  /** Memory of dropped chunks, by size, to decode the next chunks into. */
+  private readonly spare = new Map<number, ArrayBuffer[]>();
 
   private constructor(
     private readonly file: string,
@@ -128,7 +149,13 @@ export class ZarrReader implements ReaderBackend {
     metadata: OME,
     all: Series[],
     details: Record<string, unknown>,
+    options: ZarrOpenOptions,
   ) {
+    const cacheBytes = options.chunkCacheBytes ?? DEFAULT_CHUNK_CACHE_BYTES;
+    this.cache = new ChunkCache(Number.isFinite(cacheBytes) && cacheBytes > 0 ? cacheBytes : 0, (chunk) =>
+      this.recycle(chunk),
+    );
+    this.lanes = Math.max(2, 2 * (options.maxWorkers ?? availableParallelism()) + 2);
     this.format = format;
     this.metadata = metadata;
     this.all = all;
@@ -136,7 +163,7 @@ export class ZarrReader implements ReaderBackend {
     this.details = details;
   }
 
-  static async open(file: string, options: OpenOptions = {}): Promise<ZarrReader> {
+  static async open(file: string, options: ZarrOpenOptions = {}): Promise<ZarrReader> {
     registerCodecs();
     const located = await locateRoot(file);
     if (!located)
@@ -153,7 +180,24 @@ export class ZarrReader implements ReaderBackend {
     });
     if (!node) throw new CorruptFileError(file, 'no Zarr metadata found at the root');
 
+    const plans = new WeakMap<AnyArray, DirectChunks>();
+    const planFor = async (rel: string, array: AnyArray) => {
+      const bytes = await store.get(`/${rel ? `${rel}/` : ''}${format === 3 ? 'zarr.json' : '.zarray'}`);
+      if (!bytes) return;
+      try {
+        const meta = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
+        const plan = directChunks(meta, format, rel ? join(root, rel) : root, array.fillValue);
+        if (plan) plans.set(array, plan);
+      } catch {
+        // zarrita parsed it already; an odd document just means no direct path.
+      }
+    };
     const openArray = async (rel: string): Promise<AnyArray> => {
+      const array = await openZarrita(rel);
+      await planFor(rel, array);
+      return array;
+    };
+    const openZarrita = async (rel: string): Promise<AnyArray> => {
       const where = rel ? loc.resolve(rel) : loc;
       try {
         return (format === 3
@@ -194,7 +238,7 @@ export class ZarrReader implements ReaderBackend {
         axisOf = assumedAxes(array.shape.length);
         details.assumedAxes = `no axis names: the last ${array.shape.length} dimensions are taken as ${'TCZYX'.slice(5 - array.shape.length)} (bfio's convention)`;
       }
-      const series = makeSeries(file, '', [{ array, axisOf }], 0);
+      const series = makeSeries(file, '', [{ array, axisOf, direct: plans.get(array) }], 0);
       const image = synthesizeImage({ ...imageFacts(series, 0, basename(file)), channels: [] });
       details.layout = 'array';
       return new ZarrReader(
@@ -203,6 +247,7 @@ export class ZarrReader implements ReaderBackend {
         { ...emptyOme(), images: [image] },
         [series],
         details,
+        options,
       );
     }
 
@@ -283,7 +328,7 @@ export class ZarrReader implements ReaderBackend {
           axisOf = assumedAxes(array.shape.length);
           details.assumedAxes = 'NGFF < 0.3 has no axes: the dimensions are taken as TCZYX';
         }
-        levels.push({ array, axisOf });
+        levels.push({ array, axisOf, direct: plans.get(array) });
         scales.push(ds.scale);
       }
       const series = makeSeries(file, path, levels, i);
@@ -333,6 +378,7 @@ export class ZarrReader implements ReaderBackend {
       metadata,
       all,
       details,
+      options,
     );
   }
 
@@ -353,38 +399,104 @@ export class ZarrReader implements ReaderBackend {
     const ny = region.y[1] - region.y[0];
     const nz = region.z[1] - region.z[0];
     const nc = region.c.length;
+    const outStride: Vec5 = [nc * nz * ny * nx, nz * ny * nx, ny * nx, nx, 1];
+    // Per array axis: the touched chunks, each with the pieces (runs) of the region inside it.
     const ndim = array.shape.length;
-    const outStride = [nc * nz * ny * nx, nz * ny * nx, ny * nx, nx, 1];
-    const spans: Array<[number, number]> = [[0, 0], [0, 0], region.z, region.y, region.x];
-    const jobs: Promise<void>[] = [];
-    for (const [tOut, t0, tn] of runs(region.t)) {
-      for (const [cOut, c0, cn] of runs(region.c)) {
-        spans[0] = [t0, t0 + tn];
-        spans[1] = [c0, c0 + cn];
-        const sel: zarr.Slice[] = Array.from({ length: ndim }, () => zarr.slice(0, 1));
-        for (let k = 0; k < 5; k++) {
-          const a = axisOf[k] as number;
-          if (a >= 0) sel[a] = zarr.slice(...(spans[k] as [number, number]));
-        }
-        const counts = [tn, cn, nz, ny, nx];
-        const base = tOut * (outStride[0] as number) + cOut * (outStride[1] as number);
-        jobs.push(
-          zarr.get(array, sel, { signal }).then(
-            (chunk) => {
-              const src = chunk as unknown as { data: ArrayLike<unknown>; stride: number[] };
-              const stride = axisOf.map((a) => (a >= 0 ? (src.stride[a] as number) : 0));
-              copyStrided(src.data, stride, out, outStride, base, counts);
-            },
-            this.decodeFailure(series.path, selection.level),
-          ),
-        );
-      }
+    const perAxis: Array<Map<number, Piece[]>> = [];
+    const ourAxis: number[] = new Array(ndim).fill(-1);
+    for (let a = 0; a < ndim; a++) {
+      const k = axisOf.indexOf(a);
+      ourAxis[a] = k;
+      const size = array.chunks[a] as number;
+      if (k < 0) perAxis.push(new Map([[0, [{ out: 0, at: 0, n: 1 }]]]));
+      else if (k === 0) perAxis.push(piecesOfList(region.t, size));
+      else if (k === 1) perAxis.push(piecesOfList(region.c, size));
+      else perAxis.push(piecesOfRange((k === 2 ? region.z : k === 3 ? region.y : region.x) as Span, size));
     }
-    await Promise.all(jobs);
+    const chunkIds = product(perAxis.map((m) => [...m.keys()]));
+    const prefix = `${selection.series}/${selection.level}/`;
+    const onError = this.decodeFailure(series.path, selection.level);
+    const viaZarrita = (coords: number[]) => array.getChunk(coords, { signal }) as Promise<DecodedChunk>;
+    const { direct } = level;
+    const load = (coords: number[]): Promise<DecodedChunk> => {
+      const pool = direct ? zstdPool() : undefined;
+      if (!pool || !direct) return viaZarrita(coords);
+      return loadDirect(pool, direct, coords, (bytes) => this.takeSpare(bytes)).catch((err: unknown) => {
+        if (err instanceof PoolUnavailable) return viaZarrita(coords);
+        throw err;
+      });
+    };
+    const fetch = (coords: number[]): Promise<ChunkEntry> =>
+      this.cache.acquire(prefix + coords.join(','), () => load(coords)).catch(onError);
+    const place = (coords: number[], chunk: DecodedChunk) => {
+      // Our axis k → the chunk's stride and the pieces along it (absent axes: one element, stride 0).
+      const stride: Vec5 = [0, 0, 0, 0, 0];
+      const pieces: Piece[][] = [SINGLE, SINGLE, SINGLE, SINGLE, SINGLE];
+      for (let a = 0; a < ndim; a++) {
+        const k = ourAxis[a] as number;
+        if (k < 0) continue;
+        stride[k] = chunk.stride[a] as number;
+        pieces[k] = perAxis[a]?.get(coords[a] as number) as Piece[];
+      }
+      // The fixed offset of axes bfio has no name for (size 1, index 0 inside chunk 0): nothing to add.
+      for (const pt of pieces[0] as Piece[])
+        for (const pc of pieces[1] as Piece[])
+          for (const pz of pieces[2] as Piece[])
+            for (const py of pieces[3] as Piece[])
+              for (const px of pieces[4] as Piece[]) {
+                const src =
+                  pt.at * stride[0] +
+                  pc.at * stride[1] +
+                  pz.at * stride[2] +
+                  py.at * stride[3] +
+                  px.at * stride[4];
+                const dst =
+                  pt.out * outStride[0] +
+                  pc.out * outStride[1] +
+                  pz.out * outStride[2] +
+                  py.out * outStride[3] +
+                  px.out;
+                copyStrided(chunk.data, src, stride, out, dst, outStride, [pt.n, pc.n, pz.n, py.n, px.n]);
+              }
+    };
+    // Decode a bounded number of chunks at a time; each is placed as soon as it arrives.
+    let next = 0;
+    const lane = async () => {
+      while (next < chunkIds.length) {
+        const coords = chunkIds[next++] as number[];
+        signal?.throwIfAborted();
+        const entry = await fetch(coords);
+        try {
+          place(coords, entry.chunk as DecodedChunk);
+        } finally {
+          this.cache.release(entry);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.lanes, chunkIds.length) }, lane));
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    this.cache.clear();
+    this.spare.clear();
+  }
+
+  /** Keeps a dropped chunk's memory for a later decode (a few buffers per size). */
+  private recycle(chunk: DecodedChunk): void {
+    const data = chunk.data as { buffer?: unknown; byteOffset?: number; byteLength?: number };
+    const buffer = data.buffer;
+    if (!(buffer instanceof ArrayBuffer) || data.byteOffset !== 0 || buffer.byteLength !== data.byteLength)
+      return;
+    if (buffer.byteLength < 65536 || this.closed) return;
+    const list = this.spare.get(buffer.byteLength) ?? [];
+    if (list.length >= MAX_SPARE) return;
+    list.push(buffer);
+    this.spare.set(buffer.byteLength, list);
+  }
+
+  private takeSpare(bytes: number): ArrayBuffer | undefined {
+    return this.spare.get(bytes)?.pop();
   }
 
   /** Turns zarrita's codec/store failures into a CorruptFileError naming the store (aborts pass through). */
@@ -397,18 +509,19 @@ export class ZarrReader implements ReaderBackend {
   }
 }
 
-/** Copies a 5-D strided block (t,c,z,y,x) into `out` at `base` with `outStride`, converting when needed. */
+/** Copies a 5-D strided block (t,c,z,y,x) from `src` at `srcBase` into `out` at `base`, converting when needed. */
 function copyStrided(
   src: ArrayLike<unknown>,
-  stride: number[],
+  srcBase: number,
+  stride: Vec5,
   out: TypedArray,
-  outStride: number[],
   base: number,
-  counts: number[],
+  outStride: Vec5,
+  counts: Vec5,
 ): void {
-  const [tn, cn, nz, ny, nx] = counts as [number, number, number, number, number];
-  const [sT, sC, sZ, sY, sX] = stride as [number, number, number, number, number];
-  const [oT, oC, oZ, oY] = outStride as [number, number, number, number, number];
+  const [tn, cn, nz, ny, nx] = counts;
+  const [sT, sC, sZ, sY, sX] = stride;
+  const [oT, oC, oZ, oY] = outStride;
   const typed =
     ArrayBuffer.isView(src) && !(src instanceof BigInt64Array) && !(src instanceof BigUint64Array);
   const getter = (src as { get?: (i: number) => unknown }).get;
@@ -416,9 +529,9 @@ function copyStrided(
     for (let c = 0; c < cn; c++) {
       for (let z = 0; z < nz; z++) {
         for (let y = 0; y < ny; y++) {
-          const s = t * sT + c * sC + z * sZ + y * sY;
+          const s = srcBase + t * sT + c * sC + z * sZ + y * sY;
           const d = base + t * oT + c * oC + z * oZ + y * oY;
-          if (typed && sX === 1) {
+          if (typed && (sX === 1 || nx === 1)) {
             out.set((src as TypedArray).subarray(s, s + nx), d);
           } else if (typed) {
             const a = src as TypedArray;
@@ -433,6 +546,53 @@ function copyStrided(
       }
     }
   }
+}
+
+type Vec5 = [number, number, number, number, number];
+type Span = readonly [number, number];
+
+/** A run of the region inside one chunk along one axis: output index, index inside the chunk, length. */
+interface Piece {
+  out: number;
+  at: number;
+  n: number;
+}
+
+const SINGLE: Piece[] = [{ out: 0, at: 0, n: 1 }];
+
+function addPiece(map: Map<number, Piece[]>, chunk: number, piece: Piece): void {
+  const list = map.get(chunk);
+  if (list) list.push(piece);
+  else map.set(chunk, [piece]);
+}
+
+/** A half-open range split at chunk boundaries. */
+function piecesOfRange([lo, hi]: Span, chunk: number): Map<number, Piece[]> {
+  const map = new Map<number, Piece[]>();
+  for (let i = lo; i < hi; ) {
+    const c = Math.floor(i / chunk);
+    const end = Math.min(hi, (c + 1) * chunk);
+    addPiece(map, c, { out: i - lo, at: i - c * chunk, n: end - i });
+    i = end;
+  }
+  return map;
+}
+
+/** An index list (any order): runs of consecutive ascending indices, split at chunk boundaries. */
+function piecesOfList(list: readonly number[], chunk: number): Map<number, Piece[]> {
+  const map = new Map<number, Piece[]>();
+  for (const [out, first, n] of runs(list)) {
+    for (const [c, pieces] of piecesOfRange([first, first + n], chunk))
+      for (const p of pieces) addPiece(map, c, { ...p, out: p.out + out });
+  }
+  return map;
+}
+
+/** Every combination of one value per list (the last list varies fastest). */
+function product(lists: number[][]): number[][] {
+  let acc: number[][] = [[]];
+  for (const list of lists) acc = acc.flatMap((prefix) => list.map((v) => [...prefix, v]));
+  return acc;
 }
 
 function makeSeries(file: string, path: string, levels: Level[], index: number): Series {

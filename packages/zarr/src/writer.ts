@@ -15,6 +15,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism, endianness } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import {
   allocate,
@@ -38,9 +39,11 @@ import { registerCodecs } from './codecs.js';
 import { downsample2x } from './downsample.js';
 import { locateRoot, readNode, type ZarrFormat } from './layout.js';
 import { arrayDocuments, checkCompression, groupDocuments } from './metadata-docs.js';
+import { nativeZstd } from './native-zstd.js';
 import { buildImageAttributes, colorToHex, ngffRoot, ngffUnit, parseMultiscale } from './ngff.js';
 import { buildOmeXml } from './ome.js';
 import { NodeStore } from './store.js';
+import { PoolUnavailable, zstdPool } from './zstd-pool.js';
 
 /** Options of the Zarr writer beyond the common CreateOptions. */
 export interface ZarrCreateOptions extends CreateOptions {
@@ -71,6 +74,22 @@ interface LevelState {
   chunks: Vec5;
   buffers: Map<string, ChunkBuffer>;
 }
+
+/**
+ * How chunks of a new store are encoded without zarrita: the codec chains bfio writes itself (bytes →
+ * zstd, or raw bytes), so chunks go straight from the encoder to their files, written behind the caller.
+ */
+interface DirectEncoding {
+  format: ZarrFormat;
+  compression: 'zstd' | 'none';
+  level: number;
+}
+
+/** Receives the promise of each chunk flush (awaited by the caller, or tracked in the background). */
+type Sink = (flush: Promise<void>) => void;
+
+/** Below this many bytes a chunk is compressed on the calling thread (a worker round trip costs more). */
+const POOL_MIN_BYTES = 32 * 1024;
 
 const prod = (v: readonly number[]) => v.reduce((a, b) => a * b, 1);
 const contiguous = (s: Vec5): Vec5 => [s[1] * s[2] * s[3] * s[4], s[2] * s[3] * s[4], s[3] * s[4], s[4], 1];
@@ -126,9 +145,21 @@ export class ZarrWriter implements WriterBackend {
     /** Documents written at close for a new store (group metadata, OME-XML); undefined in append mode. */
     private readonly finalDocs: (() => Promise<void>) | undefined,
     private readonly overwrite: boolean,
+    /** Set for new stores whose codec chain bfio encodes itself: chunks are then written behind. */
+    private readonly direct?: DirectEncoding,
   ) {
     this.levels = levels;
+    this.maxInflight = Math.max(4, 4 * availableParallelism());
   }
+
+  /** Chunk flushes running in the background (write-behind; new stores only). */
+  private readonly inflight = new Set<Promise<void>>();
+  /** Bound on `inflight`: writeRegion waits below it, which bounds memory. */
+  private readonly maxInflight: number;
+  /** The first background failure: every later call rethrows it. */
+  private failure: { error: unknown } | undefined;
+  /** mkdir of chunk directories, once each. */
+  private readonly dirs = new Map<string, Promise<unknown>>();
 
   static async create(
     file: string,
@@ -256,7 +287,22 @@ export class ZarrWriter implements WriterBackend {
         // The group metadata goes last: until it exists the directory is not an OME-Zarr image.
         await writeDocs(dir, groupDocuments(format, ngff));
       };
-      return new ZarrWriter(file, dir, true, dtype, levels, mode, finalDocs, options.overwrite === true);
+      // Chunks skip zarrita when bfio knows the codec chain (and the machine's byte order is the file's).
+      const direct: DirectEncoding | undefined =
+        endianness() === 'LE' && (compression === 'none' || (compression === 'zstd' && nativeZstd()))
+          ? { format, compression, level }
+          : undefined;
+      return new ZarrWriter(
+        file,
+        dir,
+        true,
+        dtype,
+        levels,
+        mode,
+        finalDocs,
+        options.overwrite === true,
+        direct,
+      );
     } catch (err) {
       await rm(dir, { recursive: true, force: true });
       throw err;
@@ -357,14 +403,22 @@ export class ZarrWriter implements WriterBackend {
     const plane = nz * ny * nx;
     const size: Vec5 = [1, 1, nz, ny, nx];
     const stride = contiguous(size);
+    this.rethrow();
     const pending: Promise<void>[] = [];
+    const sink: Sink = this.direct ? (p) => this.track(p) : (p) => pending.push(p);
     region.t.forEach((t, ti) => {
       region.c.forEach((c, ci) => {
         const offset = (ti * region.c.length + ci) * plane;
-        this.place(0, [t, c, region.z[0], region.y[0], region.x[0]], size, data, offset, stride, pending);
+        this.place(0, [t, c, region.z[0], region.y[0], region.x[0]], size, data, offset, stride, sink);
       });
     });
-    await this.settle(pending);
+    if (this.direct) {
+      // Write-behind: the data is copied into chunks already; wait only while too many are in flight.
+      while (this.inflight.size >= this.maxInflight) await Promise.race(this.inflight);
+      this.rethrow();
+    } else {
+      await this.settle(pending);
+    }
   }
 
   /** Waits for flushes, including the ones they start in higher levels. */
@@ -377,6 +431,25 @@ export class ZarrWriter implements WriterBackend {
     }
   }
 
+  /** Runs a flush in the background; its failure is kept and rethrown by the next call. */
+  private track(flush: Promise<void>): void {
+    const tracked: Promise<void> = flush
+      .catch((error: unknown) => {
+        this.failure ??= { error };
+      })
+      .finally(() => this.inflight.delete(tracked));
+    this.inflight.add(tracked);
+  }
+
+  /** Waits until no flush runs in the background (flushes may start others: loop until none). */
+  private async drain(): Promise<void> {
+    while (this.inflight.size) await Promise.all([...this.inflight]);
+  }
+
+  private rethrow(): void {
+    if (this.failure) throw this.failure.error;
+  }
+
   /** Copies a 5-D block into the chunks it touches; chunks that become complete are flushed. */
   private place(
     k: number,
@@ -385,7 +458,7 @@ export class ZarrWriter implements WriterBackend {
     src: TypedArray,
     srcOffset: number,
     srcStride: Vec5,
-    pending: Promise<void>[],
+    sink: Sink,
   ): void {
     const L = this.levels[k] as LevelState;
     const first = origin.map((o, i) => Math.floor(o / (L.chunks[i] as number)));
@@ -407,11 +480,12 @@ export class ZarrWriter implements WriterBackend {
       const srcStart =
         srcOffset + lo.reduce((acc, l, i) => acc + (l - (origin[i] as number)) * (srcStride[i] as number), 0);
       if (whole && !L.buffers.has(key) && isContiguous(part, srcStride)) {
-        // The block holds this whole chunk contiguously: encode straight from the caller's data.
-        const data = src.subarray(srcStart, srcStart + count);
-        pending.push(
-          this.flush(k, { origin: cOrigin, extent: cExtent, data, filled: count, expected: count }, pending),
-        );
+        // The block holds this whole chunk contiguously: encode straight from the caller's data (a copy
+        // when written behind, as the caller may reuse its buffer once writeRegion returns).
+        const data = this.direct
+          ? src.slice(srcStart, srcStart + count)
+          : src.subarray(srcStart, srcStart + count);
+        sink(this.flush(k, { origin: cOrigin, extent: cExtent, data, filled: count, expected: count }, sink));
       } else {
         let buf = L.buffers.get(key);
         if (!buf) {
@@ -426,7 +500,7 @@ export class ZarrWriter implements WriterBackend {
         buf.filled += count;
         if (buf.filled >= buf.expected) {
           L.buffers.delete(key);
-          pending.push(this.flush(k, buf, pending));
+          sink(this.flush(k, buf, sink));
         }
       }
       // Next chunk index (odometer over the 5 axes, x fastest).
@@ -442,37 +516,75 @@ export class ZarrWriter implements WriterBackend {
   }
 
   /**
-   * Encodes and stores one chunk, then feeds its 2× downsample to the next level. A partial chunk of an
+   * Encodes and stores one chunk after feeding its 2× downsample to the next level. A partial chunk of an
    * existing store is merged with what is on disk first (read-modify-write).
    */
-  private async flush(k: number, buf: ChunkBuffer, pending: Promise<void>[]): Promise<void> {
+  private async flush(k: number, buf: ChunkBuffer, sink: Sink): Promise<void> {
     const L = this.levels[k] as LevelState;
     let data = buf.data;
     if (buf.filled < buf.expected && !this.fresh) {
       // Pixels this writer never received keep their stored values: start from the chunk on disk.
       data = await this.merged(L, buf);
     }
+    // The next level first: the downsample reads `data`, which the encoder may then move to a worker.
+    const next = this.levels[k + 1];
+    if (next) {
+      const [, , , y0, x0] = buf.origin;
+      const oy0 = y0 / 2;
+      const ox0 = x0 / 2;
+      const oy = Math.min(Math.ceil((y0 + buf.extent[3]) / 2), next.shape[3]) - oy0;
+      const ox = Math.min(Math.ceil((x0 + buf.extent[4]) / 2), next.shape[4]) - ox0;
+      if (oy > 0 && ox > 0) {
+        const small = downsample2x(data, this.dtype, buf.extent, oy, ox, this.mode);
+        const size: Vec5 = [buf.extent[0], buf.extent[1], buf.extent[2], oy, ox];
+        this.place(
+          k + 1,
+          [buf.origin[0], buf.origin[1], buf.origin[2], oy0, ox0],
+          size,
+          small,
+          0,
+          contiguous(size),
+          sink,
+        );
+      }
+    }
+    if (this.direct) {
+      await this.storeDirect(k, buf, data, this.direct);
+      return;
+    }
     const sel = buf.origin.map((o, i) => zarr.slice(o, o + (buf.extent[i] as number)));
     await zarr.set(L.array, sel, { data, shape: [...buf.extent], stride: contiguous(buf.extent) } as never);
-    const next = this.levels[k + 1];
-    if (!next) return;
-    const [, , , y0, x0] = buf.origin;
-    const oy0 = y0 / 2;
-    const ox0 = x0 / 2;
-    const oy = Math.min(Math.ceil((y0 + buf.extent[3]) / 2), next.shape[3]) - oy0;
-    const ox = Math.min(Math.ceil((x0 + buf.extent[4]) / 2), next.shape[4]) - ox0;
-    if (oy <= 0 || ox <= 0) return;
-    const small = downsample2x(data, this.dtype, buf.extent, oy, ox, this.mode);
-    const size: Vec5 = [buf.extent[0], buf.extent[1], buf.extent[2], oy, ox];
-    this.place(
-      k + 1,
-      [buf.origin[0], buf.origin[1], buf.origin[2], oy0, ox0],
-      size,
-      small,
-      0,
-      contiguous(size),
-      pending,
-    );
+  }
+
+  /**
+   * Encodes a chunk of a new store and writes its file (no temp file: the whole store is a temporary
+   * directory until close). `data` is owned by the writer and may be moved to a codec worker.
+   */
+  private async storeDirect(
+    k: number,
+    buf: ChunkBuffer,
+    data: TypedArray,
+    enc: DirectEncoding,
+  ): Promise<void> {
+    const L = this.levels[k] as LevelState;
+    let chunk = data;
+    if (buf.extent.some((n, i) => n !== L.chunks[i])) {
+      // Edge chunks are stored whole, padded with the fill value (0).
+      chunk = allocate(this.dtype, prod(L.chunks));
+      copyBlock(data, 0, contiguous(buf.extent), chunk, [0, 0, 0, 0, 0], contiguous(L.chunks), buf.extent);
+    }
+    const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const encoded = enc.compression === 'none' ? bytes : await compressZstd(bytes, enc.level);
+    const idx = buf.origin.map((o, i) => String(o / (L.chunks[i] as number)));
+    const file = join(this.dir, String(k), ...(enc.format === 3 ? ['c', ...idx] : idx));
+    const dir = dirname(file);
+    let made = this.dirs.get(dir);
+    if (!made) {
+      made = mkdir(dir, { recursive: true });
+      this.dirs.set(dir, made);
+    }
+    await made;
+    await writeFile(file, encoded);
   }
 
   /** The stored chunk with this writer's pixels laid over it. */
@@ -490,15 +602,20 @@ export class ZarrWriter implements WriterBackend {
     if (this.closed) return;
     this.closed = true;
     try {
+      await this.drain();
+      this.rethrow();
       // Partial chunks, level by level: flushing level k feeds level k+1's buffers.
       for (let k = 0; k < this.levels.length; k++) {
         const L = this.levels[k] as LevelState;
         const pending: Promise<void>[] = [];
+        const sink: Sink = this.direct ? (p) => this.track(p) : (p) => pending.push(p);
         for (const [key, buf] of [...L.buffers]) {
           L.buffers.delete(key);
-          pending.push(this.flush(k, buf, pending));
+          sink(this.flush(k, buf, sink));
         }
         await this.settle(pending);
+        await this.drain();
+        this.rethrow();
       }
       if (this.finalDocs) {
         await this.finalDocs();
@@ -534,6 +651,7 @@ export class ZarrWriter implements WriterBackend {
   async abort(): Promise<void> {
     this.closed = true;
     for (const L of this.levels) L.buffers.clear();
+    await this.drain();
     if (this.fresh) await rm(this.dir, { recursive: true, force: true });
   }
 }
@@ -619,4 +737,19 @@ function metadataToWrite(metadata: OME, dtype: DType): OME {
     ...metadata,
     images: [{ ...image, pixels: { ...image.pixels, type, bigEndian: false, tiffData: [] } }],
   };
+}
+
+/** zstd on a codec worker (the chunk's buffer is moved there), or on this thread for small chunks. */
+async function compressZstd(bytes: Uint8Array, level: number): Promise<Uint8Array> {
+  const pool = bytes.byteLength >= POOL_MIN_BYTES ? zstdPool() : undefined;
+  if (pool) {
+    try {
+      return await pool.compress(bytes, level, false, true);
+    } catch (err) {
+      if (!(err instanceof PoolUnavailable)) throw err;
+    }
+  }
+  const zstd = nativeZstd();
+  if (!zstd) throw new UnsupportedError('zstd: the native codec is not available', '');
+  return zstd.compress(bytes, { compressionLevel: level });
 }

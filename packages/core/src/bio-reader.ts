@@ -10,7 +10,7 @@ import type { Channel, Image, OME, Pixels, Quantity } from '@bfio/ome-xml';
 import type { LevelInfo, OpenOptions, ReaderBackend, Region, SeriesInfo } from './backend.js';
 import { regionLength } from './backend.js';
 import { allocate, bytesPerPixel, type DType, dtypeOf, type TypedArray } from './dtype.js';
-import { ClosedError, InvalidDataError, OutOfRangeError } from './errors/index.js';
+import { ClosedError, CorruptFileError, InvalidDataError, OutOfRangeError } from './errors/index.js';
 import { NDArray, planarStrides } from './ndarray.js';
 import { type Extent, type ReadArgs, regionFromArgs, regionFromSlices, type SliceArg } from './region.js';
 import { selectReadBackend } from './registry.js';
@@ -48,6 +48,10 @@ export class BioReader {
     const abs = resolve(path);
     const backend = await selectReadBackend(abs, options.backend);
     const opened = await backend.open!(abs, { cleanMetadata: true, ...options });
+    if (opened.series.length === 0) {
+      await opened.close();
+      throw new CorruptFileError(abs, `the ${backend.name} backend found no image in it (no series to read)`);
+    }
     const reader = new BioReader(abs, backend.name, opened);
     try {
       if (options.series !== undefined) reader.series = options.series;

@@ -400,6 +400,8 @@ export class ZarrReader implements ReaderBackend {
     const nz = region.z[1] - region.z[0];
     const nc = region.c.length;
     const outStride: Vec5 = [nc * nz * ny * nx, nz * ny * nx, ny * nx, nx, 1];
+    const absentT: Piece[] = region.t.map((_, out) => ({ out, at: 0, n: 1 }));
+    const absentC: Piece[] = region.c.map((_, out) => ({ out, at: 0, n: 1 }));
     // Per array axis: the touched chunks, each with the pieces (runs) of the region inside it.
     const ndim = array.shape.length;
     const perAxis: Array<Map<number, Piece[]>> = [];
@@ -431,7 +433,8 @@ export class ZarrReader implements ReaderBackend {
     const place = (coords: number[], chunk: DecodedChunk) => {
       // Our axis k → the chunk's stride and the pieces along it (absent axes: one element, stride 0).
       const stride: Vec5 = [0, 0, 0, 0, 0];
-      const pieces: Piece[][] = [SINGLE, SINGLE, SINGLE, SINGLE, SINGLE];
+      // Axes the array lacks have size 1: every requested index (repeats included) reads element 0.
+      const pieces: Piece[][] = [absentT, absentC, SINGLE, SINGLE, SINGLE];
       for (let a = 0; a < ndim; a++) {
         const k = ourAxis[a] as number;
         if (k < 0) continue;

@@ -27,6 +27,7 @@ export interface JavaBridge {
   callStaticMethodSync(className: string, method: string, ...args: unknown[]): JavaObject;
   getStaticFieldValue(className: string, field: string): JavaObject;
   newArray(className: string, values: unknown[]): JavaObject;
+  newLong(value: number): JavaObject;
 }
 
 export interface JvmOptions {

@@ -1,15 +1,17 @@
 /**
  * Reading any Bio-Formats format: one ReaderBackend per open file.
  *
- * Reader stack, per Java reader instance: ChannelSeparator(Memoizer(ImageReader)), the separator added after
- * setId (see newReader).
+ * Reader stack, per Java reader instance: ChannelSeparator(ImageReader) for the first reader of a file,
+ * ChannelSeparator(Memoizer(ImageReader)) for the extra ones, the separator added after setId (see newReader).
  * - ImageReader picks the format reader; `setFlattenedResolutions(false)` keeps series and resolution levels
  *   separate (levels are `setResolution`, series are `setSeries`).
  * - ChannelSeparator splits RGB planes (interleaved or not) into one plane per sample, so C has SizeC planes:
  *   OME-XML's SizeC already counts samples (an RGB image is SizeC=3 with one 3-sample Channel), and that is
  *   what bfio's C axis indexes, the same as the TIFF backend. Plane numbers come from the reader's
  *   `getIndex(z, c, t)`.
- * - Memoizer caches the initialised reader on disk so the extra readers of the pool open fast.
+ * - Memoizer caches the initialised reader on disk so the extra readers of the pool open fast. The first reader
+ *   is initialised fresh: a reader restored from the memo file reads slower (measured: CZI planes ~1.5× slower),
+ *   and the first reader serves every call that the extra ones do not.
  */
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -33,9 +35,13 @@ import { javaMessage } from './errors.js';
 import { bridge, type JavaObject } from './jvm.js';
 import { dtypeFromFormatTools } from './pixel-types.js';
 import { ReaderPool } from './reader-pool.js';
+import { type BlockTransfer, createTransfer, type TransferMode } from './transfer.js';
 
 /** Largest byte[] one openBytes call returns; bigger planes are read in bands (a Java array holds < 2 GiB). */
 export const DEFAULT_MAX_CHUNK_BYTES = 64 * 1024 * 1024;
+/** Whole planes up to this size are read several per bridge call, up to BATCH_BYTES per call. */
+const BATCH_PLANE_BYTES = 1024 * 1024;
+const BATCH_BYTES = 4 * 1024 * 1024;
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 export interface BioformatsOpenOptions {
@@ -46,6 +52,11 @@ export interface BioformatsOpenOptions {
   memoDir?: string;
   /** Largest single openBytes transfer (tests lower it to exercise banding). */
   maxChunkBytes?: number;
+  /**
+   * How pixels cross from Java: 'shm' through a memory-mapped file in /dev/shm (fast), 'bytes' as a returned
+   * byte[] (node-java's copy), 'auto' (default; BFIO_BIOFORMATS_TRANSFER overrides) = 'shm' where /dev/shm is.
+   */
+  transfer?: TransferMode;
   cleanMetadata?: boolean;
 }
 
@@ -63,12 +74,13 @@ function memoDirectory(options: BioformatsOpenOptions): string {
   return options.memoDir ?? join(tmpdir(), `bfio-bioformats-memo-${uid}`);
 }
 
-async function newReader(path: string, memoDir: string, store?: JavaObject): Promise<JavaObject> {
+async function newReader(path: string, memoDir: string | undefined, store?: JavaObject): Promise<JavaObject> {
   const { java } = await bridge();
   const image = java.newInstanceSync('loci.formats.ImageReader');
-  const file = java.newInstanceSync('java.io.File', memoDir);
   // Memoize only initialisations slower than 50 ms: fast formats are cheaper to re-open than to deserialise.
-  const memo = java.newInstanceSync('loci.formats.Memoizer', image, 50, file);
+  const memo = memoDir
+    ? java.newInstanceSync('loci.formats.Memoizer', image, 50, java.newInstanceSync('java.io.File', memoDir))
+    : image;
   memo.setFlattenedResolutionsSync(false);
   if (store) memo.setMetadataStoreSync(store);
   await memo.setIdPromise(path);
@@ -104,7 +116,7 @@ export async function openBioformats(
   await mkdir(memoDir, { recursive: true });
   let first: JavaObject;
   try {
-    first = await newReader(path, memoDir, store);
+    first = await newReader(path, undefined, store);
   } catch (err) {
     throw describeFailure(path, err);
   }
@@ -154,9 +166,14 @@ export async function openBioformats(
     const format: string = first.getFormatSync();
     const max = Math.max(1, Math.min(4, options.readers ?? options.maxWorkers ?? availableParallelism()));
     const pool = new ReaderPool(first, max, () => newReader(path, memoDir));
+    const transfer = (options.transfer ?? process.env.BFIO_BIOFORMATS_TRANSFER ?? 'auto') as TransferMode;
+    if (!['auto', 'shm', 'bytes'].includes(transfer))
+      throw new BfioError('invalid-data', `Unknown transfer '${transfer}' (use 'auto', 'shm' or 'bytes')`);
     return new BioformatsReader(path, format, metadata, series, facts, pool, {
       bioformatsVersion: info.bioformatsVersion,
       maxChunkBytes: options.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES,
+      transfer,
+      open: (reader) => createTransfer(java, reader, transfer),
     });
   } catch (err) {
     await first.closePromise().catch(() => {});
@@ -165,8 +182,8 @@ export async function openBioformats(
 }
 
 interface Task {
-  plane: number; // index into the region's planes (t, c, z order)
-  no: number; // Bio-Formats plane number
+  plane: number; // index into the region's planes (t, c, z order) of the first plane
+  nos: number[]; // Bio-Formats plane numbers: one, or several consecutive whole planes (a batch)
   x: number;
   y: number;
   w: number;
@@ -176,6 +193,10 @@ interface Task {
 class BioformatsReader implements ReaderBackend {
   readonly details: Readonly<Record<string, unknown>>;
   private closed = false;
+  /** One transfer per Java reader, made on its first read. */
+  private readonly transfers = new Map<JavaObject, BlockTransfer>();
+  /** getIndex(z, c, t) per "series/level", filled as regions need them (-1 = not asked yet). */
+  private readonly planeNumbers = new Map<string, Int32Array>();
 
   constructor(
     private readonly path: string,
@@ -184,10 +205,16 @@ class BioformatsReader implements ReaderBackend {
     readonly series: readonly SeriesInfo[],
     private readonly facts: readonly SeriesFacts[],
     private readonly pool: ReaderPool,
-    private readonly settings: { bioformatsVersion: string; maxChunkBytes: number },
+    private readonly settings: {
+      bioformatsVersion: string;
+      maxChunkBytes: number;
+      transfer: TransferMode;
+      open: (reader: JavaObject) => BlockTransfer;
+    },
   ) {
     this.details = {
       bioformatsVersion: settings.bioformatsVersion,
+      transfer: settings.transfer,
       maxReaders: pool.capacity,
       series: facts.map((f) => ({
         dimensionOrder: f.dimensionOrder,
@@ -201,6 +228,20 @@ class BioformatsReader implements ReaderBackend {
   /** Number of Java readers opened so far on this file. */
   get readerCount(): number {
     return this.pool.size;
+  }
+
+  /** How the transfers made so far move bytes ('shm' or 'bytes'). */
+  get transferKinds(): string[] {
+    return [...new Set([...this.transfers.values()].map((t) => t.kind))];
+  }
+
+  private transferOf(reader: JavaObject): BlockTransfer {
+    let transfer = this.transfers.get(reader);
+    if (!transfer) {
+      transfer = this.settings.open(reader);
+      this.transfers.set(reader, transfer);
+    }
+    return transfer;
   }
 
   async readRegion(
@@ -218,30 +259,66 @@ class BioformatsReader implements ReaderBackend {
     const planeLength = width * height;
     if (planeLength === 0) return;
 
-    // Plane numbers through the reader's own getIndex(z, c, t) (the lease is needed to select the series).
-    const numbers: number[] = [];
-    {
+    // Plane numbers through the reader's own getIndex(z, c, t), remembered per series and level: each is a JNI
+    // call (~5–25 µs), as much as a small plane's whole transfer.
+    const key = `${selection.series}/${selection.level}`;
+    const level = facts.levels[selection.level]!;
+    let table = this.planeNumbers.get(key);
+    if (!table) {
+      table = new Int32Array(level.sizeZ * level.sizeC * level.sizeT).fill(-1);
+      this.planeNumbers.set(key, table);
+    }
+    const at = (z: number, c: number, t: number) => (t * level.sizeC + c) * level.sizeZ + z;
+    const missing = region.t.some((t) =>
+      region.c.some((c) => table.subarray(at(region.z[0], c, t), at(region.z[1], c, t)).includes(-1)),
+    );
+    if (missing) {
       const lease = await this.pool.acquire();
       try {
         lease.select(selection.series, selection.level);
         for (const t of region.t)
           for (const c of region.c)
-            for (let z = region.z[0]; z < region.z[1]; z++) numbers.push(lease.reader.getIndexSync(z, c, t));
+            for (let z = region.z[0]; z < region.z[1]; z++)
+              if (table[at(z, c, t)] === -1) table[at(z, c, t)] = lease.reader.getIndexSync(z, c, t);
       } finally {
         this.pool.release(lease);
       }
     }
+    const numbers: number[] = [];
+    for (const t of region.t)
+      for (const c of region.c)
+        for (let z = region.z[0]; z < region.z[1]; z++) numbers.push(table[at(z, c, t)]!);
 
     // Bands: whole rows when they fit the chunk limit, else columns too (a row wider than the limit).
     const maxPixels = Math.max(1, Math.floor(this.settings.maxChunkBytes / bpp));
     const bandW = Math.min(width, maxPixels);
     const bandH = Math.max(1, Math.min(height, Math.floor(maxPixels / bandW)));
     const tasks: Task[] = [];
-    numbers.forEach((no, plane) => {
-      for (let y = 0; y < height; y += bandH)
-        for (let x = 0; x < width; x += bandW)
-          tasks.push({ plane, no, x, y, w: Math.min(bandW, width - x), h: Math.min(bandH, height - y) });
-    });
+    const planeBytes = planeLength * bpp;
+    if (bandW === width && bandH === height && planeBytes <= BATCH_PLANE_BYTES && numbers.length > 1) {
+      // Small whole planes: several per bridge call (the per-call cost dominates them). With several readers,
+      // three batches per reader, so a slower one (restored from the Memoizer cache) does not hold up the end.
+      const batches = this.pool.capacity === 1 ? 1 : 3 * this.pool.capacity;
+      const per = Math.max(
+        1,
+        Math.min(Math.floor(BATCH_BYTES / planeBytes), Math.ceil(numbers.length / batches)),
+      );
+      for (let plane = 0; plane < numbers.length; plane += per)
+        tasks.push({ plane, nos: numbers.slice(plane, plane + per), x: 0, y: 0, w: width, h: height });
+    } else {
+      numbers.forEach((no, plane) => {
+        for (let y = 0; y < height; y += bandH)
+          for (let x = 0; x < width; x += bandW)
+            tasks.push({
+              plane,
+              nos: [no],
+              x,
+              y,
+              w: Math.min(bandW, width - x),
+              h: Math.min(bandH, height - y),
+            });
+      });
+    }
 
     const swap = bpp > 1 && facts.littleEndian !== LITTLE_ENDIAN_HOST;
     let next = 0;
@@ -250,24 +327,42 @@ class BioformatsReader implements ReaderBackend {
       while (next < tasks.length && failure === undefined) {
         if (signal?.aborted) throw signal.reason ?? new Error('aborted');
         const task = tasks[next++]!;
+        const length = task.w * task.h * bpp;
+        // A band of whole rows (or a batch of whole planes) is contiguous in the output: the transfer may
+        // fill it in place.
+        const direct =
+          task.w === width
+            ? new Uint8Array(
+                out.buffer,
+                out.byteOffset + (task.plane * planeLength + task.y * width) * bpp,
+                length * task.nos.length,
+              )
+            : undefined;
         const lease = await this.pool.acquire();
-        let bytes: Int8Array;
+        let bytes: Uint8Array;
         try {
           lease.select(selection.series, selection.level);
-          bytes = await lease.reader.openBytesPromise(
-            task.no,
-            region.x[0] + task.x,
-            region.y[0] + task.y,
-            task.w,
-            task.h,
-          );
+          const transfer = this.transferOf(lease.reader);
+          const [x, y] = [region.x[0] + task.x, region.y[0] + task.y];
+          bytes =
+            task.nos.length === 1
+              ? await transfer.read(task.nos[0]!, x, y, task.w, task.h, length, direct)
+              : await transfer.readMany(task.nos, x, y, task.w, task.h, length, direct);
         } catch (err) {
           failure ??= err;
           throw err;
         } finally {
           this.pool.release(lease);
         }
-        this.place(bytes, task, facts.dtype, swap, out, task.plane * planeLength, width);
+        // (Synchronously from here: a transfer's scratch buffer is only reused by its next read.)
+        if (bytes === direct) {
+          if (swap) swapBytes(bytes, bpp);
+        } else if (task.nos.length > 1) {
+          throw new CorruptFileError(
+            this.path,
+            `Bio-Formats returned ${bytes.byteLength} bytes for ${task.nos.length} planes of ${length}`,
+          );
+        } else this.place(bytes, task, facts.dtype, swap, out, task.plane * planeLength, width);
       }
     };
     // As many workers as the pool may hold readers: each keeps one Java reader busy.
@@ -287,7 +382,7 @@ class BioformatsReader implements ReaderBackend {
 
   /** Copies one band into the planar output: whole rows at once (typed-array `set`, no per-pixel JS). */
   private place(
-    bytes: Int8Array,
+    bytes: Uint8Array,
     task: Task,
     dtype: DType,
     swap: boolean,
@@ -303,13 +398,8 @@ class BioformatsReader implements ReaderBackend {
         `Bio-Formats returned ${bytes.byteLength} bytes for a ${task.w}x${task.h} ${dtype} block`,
       );
     }
-    if (swap) {
-      const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      if (bpp === 2) buf.swap16();
-      else if (bpp === 4) buf.swap32();
-      else buf.swap64();
-    }
-    // node-java hands over a fresh ArrayBuffer at offset 0, so the typed view is aligned.
+    if (swap) swapBytes(bytes, bpp);
+    // Transfers hand over buffers at offset 0 (node-java's fresh ArrayBuffer, our scratch): the view is aligned.
     const view = viewAs(dtype, bytes.buffer, bytes.byteOffset, count);
     const start = planeOffset + task.y * width + task.x;
     if (task.w === width) {
@@ -325,5 +415,15 @@ class BioformatsReader implements ReaderBackend {
     if (this.closed) return;
     this.closed = true;
     await this.pool.close();
+    for (const transfer of this.transfers.values()) transfer.close();
+    this.transfers.clear();
   }
+}
+
+/** Big-endian → host order in place (native Buffer swaps, no per-pixel JS). */
+function swapBytes(bytes: Uint8Array, bpp: number): void {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bpp === 2) buf.swap16();
+  else if (bpp === 4) buf.swap32();
+  else buf.swap64();
 }

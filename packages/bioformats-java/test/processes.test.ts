@@ -1,5 +1,6 @@
 /**
- * Ten processes starting at once each start a JVM and open a file (no start race, shared Memoizer cache);
+ * Ten processes starting at once each start a JVM and open a file with two Java readers (no start race; the
+ * second reader of each goes through the Memoizer cache they all share);
  * a jar that is not Bio-Formats gives a typed 'java-unavailable' error in a fresh process.
  */
 import { spawn } from 'node:child_process';
@@ -43,12 +44,14 @@ describe.skipIf(!ok)('processes', () => {
     writeFileSync(
       script,
       `import { bioformatsBackend } from ${JSON.stringify(INDEX)};
-const r = await bioformatsBackend.open(process.argv[2] ?? ${JSON.stringify(dataPath('aicspylibczi/CD_s_1_t_3_c_2_z_5.czi'))}, { memoDir: ${JSON.stringify(join(tmp, 'memo'))} });
+const r = await bioformatsBackend.open(process.argv[2] ?? ${JSON.stringify(dataPath('aicspylibczi/CD_s_1_t_3_c_2_z_5.czi'))}, { memoDir: ${JSON.stringify(join(tmp, 'memo'))}, readers: 2 });
 const l = r.series[0].levels[0];
-const out = new Uint16Array(l.sizeX * l.sizeY);
-await r.readRegion({ series: 0, level: 0 }, { x: [0, l.sizeX], y: [0, l.sizeY], z: [4, 5], c: [1], t: [2] }, out);
+const out = new Uint16Array(l.sizeX * l.sizeY * 5);
+await r.readRegion({ series: 0, level: 0 }, { x: [0, l.sizeX], y: [0, l.sizeY], z: [0, 5], c: [1], t: [2] }, out);
 let sum = 0; for (const v of out) sum += v;
-console.log(JSON.stringify({ shape: [l.sizeT, l.sizeC, l.sizeZ, l.sizeY, l.sizeX], sum }));
+// The second reader (asked for by the read, opened through the shared Memoizer cache) may still be opening.
+for (let i = 0; i < 400 && r.readerCount < 2; i++) await new Promise((res) => setTimeout(res, 50));
+console.log(JSON.stringify({ shape: [l.sizeT, l.sizeC, l.sizeZ, l.sizeY, l.sizeX], sum, readers: r.readerCount }));
 await r.close();
 process.exit(0); // the Java bridge keeps a process alive
 `,
@@ -60,6 +63,7 @@ process.exit(0); // the Java bridge keeps a process alive
     const parsed = results.map((r) => JSON.parse(r.out.trim().split('\n').pop()!));
     expect(parsed[0].shape).toEqual([3, 2, 5, 170, 240]);
     expect(parsed[0].sum).toBeGreaterThan(0);
+    expect(parsed[0].readers).toBe(2);
     for (const p of parsed) expect(p).toEqual(parsed[0]);
   });
 

@@ -2,7 +2,7 @@
  * Test peer: Bio-Formats' own ImageInfo and bfconvert (ImageConverter), run through test/java/RefTool.java in
  * ONE JVM for a whole batch (a JVM per file would cost ~1 s each). Compiled with javac into a temp directory.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -28,6 +28,28 @@ export function runRefTool(jar: string, classes: string, args: string[]): string
   });
   if (r.status !== 0) throw new Error(`RefTool exited ${r.status}:\n${r.stderr}`);
   return `${r.stdout}\n${r.stderr}`;
+}
+
+/** The same as runRefTool, without blocking the event loop (so the caller's own work runs alongside). */
+export function runRefToolAsync(jar: string, classes: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('java', ['-cp', `${jar}:${classes}`, 'RefTool', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      err += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`RefTool exited ${code}:\n${err}`));
+      else resolve(`${out}\n${err}`);
+    });
+  });
 }
 
 export interface InfoSeries {

@@ -2,9 +2,7 @@
 // cost ~1 s each). Compiled by the tests into a temp directory; never shipped.
 //   info <file>                 -> what `ImageInfo -nopix -noflat -nometa` prints, between @@@ markers
 //   convert <file> <series> <out>  -> what `bfconvert -series <s> -noflat` writes
-//   time <file> <series> <reps> -> plain-Java read of every plane (bench ceiling): prints MB/s
 import loci.common.DebugTools;
-import loci.formats.ImageReader;
 import loci.formats.ImageWriter;
 import loci.formats.tools.ImageConverter;
 import loci.formats.tools.ImageInfo;
@@ -28,24 +26,15 @@ public class RefTool {
         System.out.println("@@@END " + ok);
       } else if (cmd.equals("convert")) {
         String file = args[i++], series = args[i++], out = args[i++];
-        boolean ok = new ImageConverter().testConvert(new ImageWriter(),
-            new String[] {"-series", series, "-noflat", "-no-upgrade", "-overwrite", file, out});
+        boolean ok;
+        try {
+          ok = new ImageConverter().testConvert(new ImageWriter(),
+              new String[] {"-series", series, "-noflat", "-no-upgrade", "-overwrite", file, out});
+        } catch (Exception e) {
+          System.out.println("@@@EXCEPTION " + e);
+          ok = false;
+        }
         System.out.println("@@@CONVERTED " + ok + " " + out);
-      } else if (cmd.equals("time")) {
-        String file = args[i++];
-        int series = Integer.parseInt(args[i++]);
-        int reps = Integer.parseInt(args[i++]);
-        ImageReader r = new ImageReader();
-        r.setFlattenedResolutions(false);
-        r.setId(file);
-        r.setSeries(series);
-        long bytes = 0;
-        long t0 = System.nanoTime();
-        for (int k = 0; k < reps; k++)
-          for (int p = 0; p < r.getImageCount(); p++) bytes += r.openBytes(p).length;
-        double s = (System.nanoTime() - t0) / 1e9;
-        System.out.println("@@@TIME " + bytes + " " + s);
-        r.close();
       }
     }
     System.out.flush();

@@ -1,0 +1,122 @@
+/**
+ * The two Java → Node routes return the same bytes: the /dev/shm route (the default on Linux, which
+ * reference.test.ts checks against bfconvert for every pixel-checked sample) and node-java's byte[] route, on
+ * batched small planes (big-endian toxo.dv, a multi-plane LIF series), big RGB planes, partial-width windows
+ * (scratch buffer + row copies), banded reads, and a mapping that has to grow. The shared-memory file never
+ * shows up in /dev/shm, and a bad `transfer` is a typed error.
+ */
+import { readdirSync } from 'node:fs';
+import { allocate, isBfioError, type ReaderBackend, type Region, type TypedArray } from '@bfio/core';
+import { describe, expect, test } from 'vitest';
+import { available, dataPath } from '../../../test-support/env.js';
+import { openBioformats } from '../src/index.js';
+import { shmAvailable } from '../src/transfer.js';
+
+const ok = available('data', 'java', 'bioformats-jar');
+const shm = shmAvailable();
+
+type Open = Awaited<ReturnType<typeof openBioformats>> & { transferKinds: string[] };
+
+async function read(reader: ReaderBackend, series: number, region: Region): Promise<TypedArray> {
+  const info = reader.series[series]!;
+  const n = (region.x[1] - region.x[0]) * (region.y[1] - region.y[0]) * (region.z[1] - region.z[0]);
+  const out = allocate(info.dtype, n * region.c.length * region.t.length);
+  await reader.readRegion({ series, level: 0 }, region, out);
+  return out;
+}
+
+const bytesOf = (a: TypedArray) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+const ours = () => readdirSync('/dev/shm').filter((f) => f.startsWith(`bfio-bioformats-${process.pid}-`));
+
+describe.skipIf(!ok || !shm)('Java → Node transfer routes', () => {
+  const CASES: Array<
+    [
+      string,
+      string,
+      number,
+      (l: { sizeX: number; sizeY: number; sizeZ: number; sizeC: number; sizeT: number }) => Region,
+    ]
+  > = [
+    ['toxo.dv, every plane (batched, big-endian)', 'mrc/toxo.dv', 0, (l) => full(l)],
+    [
+      'toxo.dv, a window over shuffled channels',
+      'mrc/toxo.dv',
+      0,
+      (l) => ({ ...full(l), x: [5, 77], y: [3, 120], c: [1, 0, 1] }),
+    ],
+    ['LIF xz series 1, every plane (batched)', 'readlif/testdata_2channel_xz.lif', 1, (l) => full(l)],
+    ['SVS RGB 2220×2967 (big planes)', 'libvips/CMU-1-Small-Region.svs', 0, (l) => full(l)],
+    [
+      'SVS RGB, a window',
+      'libvips/CMU-1-Small-Region.svs',
+      0,
+      (l) => ({ ...full(l), x: [1000, 1517], y: [7, 2900], c: [2] }),
+    ],
+  ];
+
+  test.each(CASES)('%s: shm equals byte[] with 1 and 2 readers', async (_name, file, series, region) => {
+    const path = dataPath(file);
+    const a = (await openBioformats(path, { transfer: 'bytes', readers: 1 })) as Open;
+    const b = (await openBioformats(path, { transfer: 'shm', readers: 1 })) as Open;
+    const c = (await openBioformats(path, { transfer: 'shm', readers: 2 })) as Open;
+    try {
+      const r = region(a.series[series]!.levels[0]!);
+      const [x, y, z] = [await read(a, series, r), await read(b, series, r), await read(c, series, r)];
+      expect(new Set(bytesOf(x)).size).toBeGreaterThan(1); // not blank, so equality means something
+      expect(bytesOf(y).equals(bytesOf(x))).toBe(true);
+      expect(bytesOf(z).equals(bytesOf(x))).toBe(true);
+      expect(a.transferKinds).toEqual(['bytes']);
+      expect(b.transferKinds).toEqual(['shm']);
+      expect(ours()).toEqual([]); // unlinked as soon as both sides opened it
+    } finally {
+      await a.close();
+      await b.close();
+      await c.close();
+    }
+  });
+
+  test('banded reads and a growing mapping on one reader match byte[]', async () => {
+    const path = dataPath('libvips/CMU-1-Small-Region.svs');
+    const a = await openBioformats(path, { transfer: 'bytes', readers: 1 });
+    // A 16-row window (1 MiB mapping), then bands of 1.3 MB (the mapping grows), then a 6-column strip: the
+    // handles are rebuilt at each size change.
+    const b = await openBioformats(path, { transfer: 'shm', readers: 1, maxChunkBytes: 2220 * 600 });
+    try {
+      const l = a.series[0]!.levels[0]!;
+      for (const r of [
+        { ...full(l), y: [100, 116] as [number, number] },
+        full(l),
+        { ...full(l), x: [3, 9] as [number, number] },
+      ]) {
+        expect(bytesOf(await read(b, 0, r)).equals(bytesOf(await read(a, 0, r)))).toBe(true);
+      }
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  test('auto picks shm here; an unknown transfer is a typed error', async () => {
+    const r = (await openBioformats(dataPath('mrc/toxo.dv'))) as Open;
+    try {
+      await read(r, 0, full(r.series[0]!.levels[0]!));
+      expect(r.transferKinds).toEqual(['shm']);
+      expect(r.details?.transfer).toBe('auto');
+    } finally {
+      await r.close();
+    }
+    const err = await openBioformats(dataPath('mrc/toxo.dv'), { transfer: 'pipe' as never }).catch((e) => e);
+    expect(isBfioError(err)).toBe(true);
+    expect(String(err.message)).toMatch(/transfer 'pipe'/);
+  });
+});
+
+function full(l: { sizeX: number; sizeY: number; sizeZ: number; sizeC: number; sizeT: number }): Region {
+  return {
+    x: [0, l.sizeX],
+    y: [0, l.sizeY],
+    z: [0, l.sizeZ],
+    c: [...Array(l.sizeC).keys()],
+    t: [...Array(l.sizeT).keys()],
+  };
+}

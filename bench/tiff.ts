@@ -6,11 +6,10 @@
  *
  *   pnpm bench:tiff            (SIZE=16384 by default; BENCH_SIZE=4096 for a quick run)
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import type { TaskResult } from './lib/report.js';
-import { mbps, PEERS, ROOT, runTask, writeResults } from './lib/run.js';
+import { mbps, PEERS, ROOT, recorder, runTask, writeResults, writeWindows } from './lib/run.js';
 
 const SIZE = Number(process.env.BENCH_SIZE ?? 16384);
 const out = join(ROOT, 'bench', 'out');
@@ -25,29 +24,10 @@ if (!existsSync(raw) || !existsSync(input)) {
   console.error(`source compresses ${g.ratio.toFixed(2)}x with Deflate`);
 }
 
-// The same 500 windows for everyone (a fixed LCG, so runs are comparable).
-let seed = 12345;
-const rnd = () => {
-  seed = (seed * 1103515245 + 12345) % 2 ** 31;
-  return seed / 2 ** 31;
-};
-const windows = Array.from({ length: 500 }, () => [
-  Math.floor(rnd() * (SIZE - 1024)),
-  Math.floor(rnd() * (SIZE - 1024)),
-  1024,
-  1024,
-]);
 const windowsFile = join(out, 'windows.json');
-writeFileSync(windowsFile, JSON.stringify(windows));
+writeWindows(windowsFile, SIZE);
 
-const results: Record<string, TaskResult> = {};
-const run = (name: string, kind: 'python' | 'node', script: string, args: string[]) => {
-  console.error(`running ${name} ...`);
-  results[name] = runTask(kind, script, args);
-  console.error(
-    `  ${mbps(results[name]).toFixed(1)} MiB/s, peak RSS ${results[name].peakRssMiB.toFixed(0)} MiB`,
-  );
-};
+const { results, run } = recorder();
 
 run('zlib', 'node', ours, ['zlib', raw, String(SIZE)]);
 run('ours-read', 'node', ours, ['read', input]);

@@ -44,3 +44,34 @@ export function writeResults(name: string, markdown: string): void {
       : `${text.trimEnd()}\n\n${block}\n`;
   writeFileSync(file, text);
 }
+
+/** The same 500 random 1024² windows for every reader (a fixed LCG), saved where the tasks read them. */
+export function writeWindows(file: string, size: number, count = 500): void {
+  let seed = 12345;
+  const rnd = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  const windows = Array.from({ length: count }, () => [
+    Math.floor(rnd() * (size - 1024)),
+    Math.floor(rnd() * (size - 1024)),
+    1024,
+    1024,
+  ]);
+  writeFileSync(file, JSON.stringify(windows));
+}
+
+/** Runs named tasks one after another, printing each figure as it comes, and keeps the results. */
+export function recorder(): {
+  results: Record<string, TaskResult>;
+  run: (name: string, kind: 'python' | 'node', script: string, args: string[]) => void;
+} {
+  const results: Record<string, TaskResult> = {};
+  const run = (name: string, kind: 'python' | 'node', script: string, args: string[]) => {
+    console.error(`running ${name} ...`);
+    const r = runTask(kind, script, args);
+    results[name] = r;
+    console.error(`  ${mbps(r).toFixed(1)} MiB/s, peak RSS ${r.peakRssMiB.toFixed(0)} MiB`);
+  };
+  return { results, run };
+}

@@ -52,9 +52,6 @@ const KNOWN_WRONG: Array<{ why: string; matches: (j: Job) => boolean }> = [
   // e.g. --c 0,0 on a y,x array, used to leave zeros; fixed in @bfio/zarr's reader and kept covered.)
 ];
 
-function repeats(list: number[]): boolean {
-  return new Set(list).size < list.length;
-}
 const REGIONS_PER_LEVEL = 4;
 
 interface Job {

@@ -45,3 +45,4 @@ export {
   type TileOptions,
   type TilePadding,
 } from './tile-iterator.js';
+export * from './worker-pool.js';

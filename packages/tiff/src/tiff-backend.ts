@@ -15,7 +15,7 @@ import {
 } from '@bfio/core';
 import type { OME } from '@bfio/ome-xml';
 import { TiffFile, tiffMagic } from './reader/tiff-file.js';
-import { TiffReader } from './reader/tiff-reader.js';
+import { TiffReader, type TiffReaderOptions } from './reader/tiff-reader.js';
 import { createTiffWriter } from './writer/index.js';
 
 const COMPANION = '.companion.ome';
@@ -71,7 +71,8 @@ export const tiffBackend: Backend = {
   },
 
   open(path: string, options: OpenOptions): Promise<ReaderBackend> {
-    return TiffReader.open(path, { maxWorkers: options.maxWorkers, cleanMetadata: options.cleanMetadata });
+    // Backend options (cacheBytes, decodeOn) pass through; TiffReader validates them.
+    return TiffReader.open(path, options as TiffReaderOptions);
   },
 
   create(path: string, metadata: OME, dtype: DType, options: CreateOptions): Promise<WriterBackend> {

@@ -30,7 +30,7 @@ interface Level {
   sha256: string;
 }
 
-const PYTHON = String.raw`
+const PYTHON = `
 import sys, json, hashlib, os, logging, warnings
 logging.disable(logging.CRITICAL); warnings.simplefilter('ignore')
 import numpy as np, tifffile

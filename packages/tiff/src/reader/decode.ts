@@ -1,16 +1,40 @@
 /**
  * Decoding one TIFF block (tile or strip) into native-endian samples of the page's dtype:
- * decompress (node:zlib for Deflate, on the libuv pool; geotiff's decoders for JPEG and zstd;
- * LZW and PackBits here), undo the byte order, the predictor and any bit packing.
+ * decompress (node:zlib for Deflate, on @bfio/core's WorkerPool or libuv's pool; geotiff's decoders for
+ * JPEG and zstd; LZW and PackBits here), undo the byte order, the predictor and any bit packing.
  */
 import { promisify } from 'node:util';
 import { inflate } from 'node:zlib';
-import { allocate, CorruptFileError, type TypedArray, UnsupportedError } from '@bfio/core';
+import {
+  allocate,
+  type CodecParams,
+  CorruptFileError,
+  type TypedArray,
+  UnsupportedError,
+  type WorkerPool,
+} from '@bfio/core';
 import { getDecoder } from 'geotiff';
 import { lzwDecode } from './lzw.js';
 import type { TiffPage } from './tiff-file.js';
 
 const inflateAsync = promisify(inflate);
+
+/** How blocks are decoded: Deflate on a worker pool (with byte swap and predictor there too), or on libuv's. */
+export interface DecodeOptions {
+  pool?: WorkerPool;
+  /** A buffer the worker may write the result into (moved to it; see WorkerPool's `spare`). */
+  spare?: ArrayBuffer;
+}
+
+/** The result of decompression, and which of the following steps were already done (on a worker). */
+interface Decompressed {
+  bytes: Uint8Array;
+  swapped?: boolean;
+  unpredicted?: boolean;
+}
+
+/** Corrupt Deflate data may not make zlib allocate more than this multiple of the block (plus slack). */
+const INFLATE_LIMIT = (expected: number) => expected * 4 + (1 << 20);
 
 export const COMPRESSION_NAMES: Record<number, string> = {
   1: 'none',
@@ -96,24 +120,33 @@ async function decompress(
   raw: Uint8Array,
   offset: number,
   expected: number,
-): Promise<Uint8Array> {
+  littleEndian: boolean,
+  options: DecodeOptions,
+): Promise<Decompressed> {
   try {
     switch (page.compression) {
       case 1:
-        return raw;
+        return { bytes: raw };
       case 8:
       case 32946: {
-        const b = await inflateAsync(raw);
-        return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+        // One output buffer of the block's size: zlib's default 16 KiB chunks cost a concatenation and
+        // (async) one thread-pool round trip per chunk, which halves throughput on big tiles.
+        // A little more than the block: when the buffer fills exactly, zlib goes round once more to find the end.
+        const zopts = { chunkSize: expected + 64, maxOutputLength: INFLATE_LIMIT(expected) };
+        if (options.pool) {
+          return await inflateOnPool(options.pool, page, raw, expected, littleEndian, options.spare);
+        }
+        const b = await inflateAsync(raw, zopts);
+        return { bytes: new Uint8Array(b.buffer, b.byteOffset, b.byteLength) };
       }
       case 32773:
-        return unpackBits(raw, expected);
+        return { bytes: unpackBits(raw, expected) };
       case 5:
-        return lzwDecode(raw, expected);
+        return { bytes: lzwDecode(raw, expected) };
       default: {
         const decoder = await geotiffDecoder(page);
         const copy = raw.slice().buffer;
-        return new Uint8Array(await decoder.decodeBlock(copy));
+        return { bytes: new Uint8Array(await decoder.decodeBlock(copy)) };
       }
     }
   } catch (err) {
@@ -125,6 +158,59 @@ async function decompress(
       err,
     );
   }
+}
+
+/**
+ * Worker params for inflating a block of `page` whose samples also get byte swap and horizontal predictor
+ * undone in the worker; `done` says which of those the worker does (blocks that are not whole rows of
+ * whole-byte samples, or use the floating-point predictor, keep those steps here).
+ */
+export function inflateParams(
+  page: TiffPage,
+  expected: number,
+  littleEndian: boolean,
+): { params: CodecParams; swapped: boolean; unpredicted: boolean; complete: boolean } {
+  const bits = page.bitsPerSample;
+  const size = bits / 8;
+  const params: CodecParams = { outputSize: expected, maxOutputLength: INFLATE_LIMIT(expected) };
+  const filterable =
+    (bits === 8 || bits === 16 || bits === 32 || bits === 64) && page.predictor !== 3 && page.fillOrder === 1;
+  let swapped = false;
+  let unpredicted = false;
+  if (filterable) {
+    if (size > 1 && !littleEndian) {
+      params.swap = size;
+      swapped = true;
+    }
+    if (page.predictor === 2 && size <= 4) {
+      const spb = page.planar === 2 ? 1 : page.samplesPerPixel;
+      params.horizontal = { size: size as 1 | 2 | 4, rowLength: page.blockWidth * spb, stride: spb };
+      unpredicted = true;
+    }
+  }
+  // Complete: the worker's bytes are the final native samples (no float16 widening or predictor left).
+  const complete =
+    filterable &&
+    (page.predictor === 1 || unpredicted) &&
+    !(page.sampleFormat === 3 && bits === 16) &&
+    (page.compression === 8 || page.compression === 32946);
+  return { params, swapped, unpredicted, complete };
+}
+
+/** Inflate on a worker; whole-byte samples also get their byte swap and horizontal predictor undone there. */
+async function inflateOnPool(
+  pool: WorkerPool,
+  page: TiffPage,
+  raw: Uint8Array,
+  expected: number,
+  littleEndian: boolean,
+  spare?: ArrayBuffer,
+): Promise<Decompressed> {
+  const { params, swapped, unpredicted } = inflateParams(page, expected, littleEndian);
+  // `raw` is a fresh read of this block only: move it to the worker rather than copy it.
+  const whole = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength;
+  const bytes = await pool.run('inflate', raw, params, { transfer: whole, spare });
+  return { bytes, swapped, unpredicted };
 }
 
 function swapBytes(bytes: Uint8Array, size: number): void {
@@ -256,6 +342,7 @@ export async function decodeBlock(
   rows: number,
   littleEndian: boolean,
   validRows: number = rows,
+  options: DecodeOptions = {},
 ): Promise<TypedArray> {
   const problem = compressionProblem(page);
   if (problem) throw new UnsupportedError(`${file}: ${problem}`, file);
@@ -266,7 +353,8 @@ export async function decodeBlock(
   const count = rows * rowSamples;
   const whole = bits === 8 || bits === 16 || bits === 32 || bits === 64;
   const rowBytes = whole ? rowSamples * (bits / 8) : Math.ceil((rowSamples * bits) / 8);
-  let bytes = await decompress(file, page, raw, offset, rowBytes * rows);
+  const done = await decompress(file, page, raw, offset, rowBytes * rows, littleEndian, options);
+  let bytes = done.bytes;
   if (page.fillOrder === 2 && bits === 8) {
     bytes = bytes === raw ? bytes.slice() : bytes;
     reverseBitsInBytes(bytes);
@@ -289,7 +377,7 @@ export async function decodeBlock(
   if (!whole) {
     const out = allocate(dtype, count);
     unpackInts(bytes, bits, rowSamples, rows, out);
-    if (page.predictor === 2) undoHorizontal(out as Uint8Array, rowSamples, spb);
+    if (page.predictor === 2 && !done.unpredicted) undoHorizontal(out as Uint8Array, rowSamples, spb);
     return out;
   }
   // Own the bytes (raw reads and zlib output are fresh; geotiff's are too) at an aligned offset.
@@ -299,17 +387,17 @@ export async function decodeBlock(
     if (page.sampleFormat !== 3)
       throw new CorruptFileError(file, 'floating-point predictor on integer samples', offset);
     own = undoFloatPredictor(own === raw ? own.slice() : own, rowSamples, spb, size);
-  } else if (size > 1 && !littleEndian) {
+  } else if (size > 1 && !littleEndian && !done.swapped) {
     if (own === raw) own = own.slice();
     swapBytes(own, size);
   }
   if (page.compression === 7 && page.photometric === 6 && spb === 3) ycbcrToRgb(own);
   if (page.sampleFormat === 3 && bits === 16) {
     const h = new Uint16Array(own.buffer, own.byteOffset, count);
-    if (page.predictor === 2) undoHorizontal(h, rowSamples, spb);
+    if (page.predictor === 2 && !done.unpredicted) undoHorizontal(h, rowSamples, spb);
     return float16ToFloat32(h);
   }
-  if (page.predictor === 2) {
+  if (page.predictor === 2 && !done.unpredicted) {
     const view =
       size === 1
         ? own

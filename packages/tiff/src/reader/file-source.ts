@@ -50,7 +50,9 @@ export class FileSource {
         offset,
       );
     }
-    const out = new Uint8Array(length);
+    // Not zero-filled (every byte is read below or we throw), and its own ArrayBuffer, so it can be moved
+    // to a worker.
+    const out = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
     let done = 0;
     while (done < length) {
       const { bytesRead } = await this.handle.read(out, done, length - done, offset + done);

@@ -2,9 +2,34 @@
  * Reading a rectangle of one TIFF page: only the blocks (tiles/strips) that intersect it are read and
  * decoded, each once even when several samples of a chunky page are wanted, a bounded number at a time.
  */
-import { CorruptFileError, type TypedArray } from '@bfio/core';
-import { decodeBlock } from './decode.js';
+import { CorruptFileError, type ScatterParams, type TypedArray } from '@bfio/core';
+import type { BlockCache, Limiter } from './block-cache.js';
+import { type DecodeOptions, decodeBlock, inflateParams } from './decode.js';
 import type { TiffFile, TiffPage } from './tiff-file.js';
+
+/** What a reader shares between its reads: decoded-block cache, decode limiter, blocks being decoded. */
+export interface BlockContext {
+  cache?: BlockCache;
+  /** Caps blocks decoding at once (the reader's maxWorkers); reads of the next blocks run ahead of it. */
+  limiter: Limiter;
+  inflight: Map<string, { promise: Promise<TypedArray>; joined: boolean }>;
+  decode: DecodeOptions;
+  /** Buffers of placed blocks, handed to the next decodes to write into (worker decoding only). */
+  spares: ArrayBuffer[];
+}
+
+const pageIds = new WeakMap<TiffPage, number>();
+let nextPageId = 1;
+
+/** A process-unique id of a page object (pages are cached per file, virtual pages per layout). */
+function pageId(page: TiffPage): number {
+  let id = pageIds.get(page);
+  if (id === undefined) {
+    id = nextPageId++;
+    pageIds.set(page, id);
+  }
+  return id;
+}
 
 /** Where one sample of the page goes: a plane of `out` starting at `offset`, `width` elements per row. */
 export interface SampleTarget {
@@ -43,6 +68,7 @@ export function planeTasks(
   page: TiffPage,
   rect: Rect,
   targets: SampleTarget[],
+  ctx: BlockContext,
 ): Array<() => Promise<void>> {
   const { blockWidth: bw, blockHeight: bh, blocksAcross, blocksDown } = page;
   const outWidth = rect.x1 - rect.x0;
@@ -86,6 +112,7 @@ export function planeTasks(
           const offset = Number(page.offsets[index] ?? 0);
           const count = Number(page.byteCounts[index] ?? 0);
           let data: TypedArray | undefined;
+          let owned = false; // data is this task's alone: its buffer can be recycled after placement
           let firstRow = 0; // block row that data[0] is
           if (offset === 0 || (count === 0 && page.compression !== 1)) {
             data = undefined; // sparse block: zeros, as libtiff and tifffile
@@ -97,9 +124,34 @@ export function planeTasks(
             const raw = await tiff.source.read(offset + firstRow * rowBytes, n * rowBytes, `block ${index}`);
             data = await decodeBlock(tiff.path, page, raw, offset, n, tiff.littleEndian);
           } else {
-            const raw = await tiff.source.read(offset, count, `${page.tiled ? 'tile' : 'strip'} ${index}`);
             const valid = Math.min(rows, page.height - blockY);
-            data = await decodeBlock(tiff.path, page, raw, offset, rows, tiff.littleEndian, valid);
+            // Blocks only partly inside the rectangle are the ones a neighbouring window will want again.
+            const partial =
+              ya > blockY || yb < blockY + valid || xa > blockX || xb < Math.min(blockX + bw, page.width);
+            const t = group[0]!;
+            if (
+              group.length === 1 &&
+              spb === 1 &&
+              ctx.decode.pool &&
+              isShared(t.out) &&
+              !(partial && ctx.cache) &&
+              !ctx.cache?.get(blockKey(page, index))
+            ) {
+              // Shared output: the worker inflates and places the rows itself (no copy or page faults here).
+              const placed = await scatterBlock(tiff, page, index, offset, count, rows, ctx, {
+                target: new Uint8Array(t.out.buffer, t.out.byteOffset, t.out.byteLength),
+                rows: yb - ya,
+                rowBytes: (xb - xa) * sampleBytes,
+                srcOffset: ((ya - blockY) * bw + (xa - blockX)) * sampleBytes,
+                srcStride: bw * sampleBytes,
+                dstOffset: (t.offset + (ya - rect.y0) * outWidth + (xa - rect.x0)) * sampleBytes,
+                dstStride: outWidth * sampleBytes,
+              });
+              if (placed) return;
+            }
+            const block = await compressedBlock(tiff, page, index, offset, count, rows, valid, partial, ctx);
+            data = block.data;
+            owned = block.owned;
           }
           for (const t of group) {
             const s = page.planar === 2 ? 0 : t.sample;
@@ -117,9 +169,103 @@ export function planeTasks(
               }
             }
           }
+          if (data && owned) recycle(data, ctx);
         });
       }
     }
   }
   return tasks;
+}
+
+function isShared(out: TypedArray): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && out.buffer instanceof SharedArrayBuffer;
+}
+
+function blockKey(page: TiffPage, index: number): string {
+  return `${pageId(page)}:${index}`;
+}
+
+/**
+ * Inflate block `index` on a worker that also places it into the shared output. False when this block
+ * cannot go that way or the worker failed: the ordinary path then decodes it and reports any corruption.
+ */
+async function scatterBlock(
+  tiff: TiffFile,
+  page: TiffPage,
+  index: number,
+  offset: number,
+  count: number,
+  rows: number,
+  ctx: BlockContext,
+  scatter: ScatterParams,
+): Promise<boolean> {
+  const pool = ctx.decode.pool!;
+  if (page.compression !== 8 && page.compression !== 32946) return false;
+  const expected = rows * page.blockWidth * (page.bitsPerSample / 8);
+  const { params, complete } = inflateParams(page, expected, tiff.littleEndian);
+  if (!complete || page.dtype === undefined) return false;
+  params.scatter = scatter;
+  const raw = await tiff.source.read(offset, count, `${page.tiled ? 'tile' : 'strip'} ${index}`);
+  try {
+    await ctx.limiter.run(() => pool.run('inflate', raw, params, { transfer: true }));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Decoded block `index` of `page`: from the cache, from a decode already running, or read and decoded.
+ * `owned` when this caller alone holds the result (not cached, nobody joined): it may recycle the buffer.
+ */
+async function compressedBlock(
+  tiff: TiffFile,
+  page: TiffPage,
+  index: number,
+  offset: number,
+  count: number,
+  rows: number,
+  valid: number,
+  keep: boolean,
+  ctx: BlockContext,
+): Promise<{ data: TypedArray; owned: boolean }> {
+  const key = blockKey(page, index);
+  const cached = ctx.cache?.get(key);
+  if (cached) return { data: cached, owned: false };
+  let entry = ctx.inflight.get(key);
+  let mine = false;
+  if (entry) {
+    entry.joined = true;
+  } else {
+    mine = true;
+    const promise = (async () => {
+      try {
+        const raw = await tiff.source.read(offset, count, `${page.tiled ? 'tile' : 'strip'} ${index}`);
+        return await ctx.limiter.run(() => {
+          const spare = ctx.decode.pool ? ctx.spares.pop() : undefined;
+          return decodeBlock(tiff.path, page, raw, offset, rows, tiff.littleEndian, valid, {
+            ...ctx.decode,
+            spare,
+          });
+        });
+      } finally {
+        ctx.inflight.delete(key);
+      }
+    })();
+    entry = { promise, joined: false };
+    ctx.inflight.set(key, entry);
+  }
+  const data = await entry.promise;
+  if (keep && ctx.cache) {
+    ctx.cache.set(key, data);
+    return { data, owned: false };
+  }
+  return { data, owned: mine && !entry.joined };
+}
+
+/** Give a decoded block's buffer back for the next decode (bounded: a few blocks per reader). */
+function recycle(data: TypedArray, ctx: BlockContext): void {
+  const buffer = data.buffer;
+  if (!ctx.decode.pool || !(buffer instanceof ArrayBuffer) || buffer.byteLength < 64 * 1024) return;
+  if (ctx.spares.length < ctx.limiter.limit + 2) ctx.spares.push(buffer);
 }

@@ -1,6 +1,7 @@
 /**
  * The TIFF/OME-TIFF ReaderBackend: opens the file (or file set), maps planes once, then serves regions by
- * reading only the tiles/strips they touch. File handles and parsed IFDs are cached; pixels are not.
+ * reading only the tiles/strips they touch. File handles and parsed IFDs are cached, and decoded blocks that
+ * a read used only in part (the ones overlapping windows read again) in a bounded LRU.
  */
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -14,22 +15,63 @@ import {
   type Region,
   type SelectedImage,
   type SeriesInfo,
+  sharedWorkerPool,
   type TypedArray,
   UnsupportedError,
 } from '@bfio/core';
 import type { Image, OME, Quantity } from '@bfio/ome-xml';
 import { createOme, parseOmeXml } from '@bfio/ome-xml';
+import { BlockCache, DEFAULT_CACHE_BYTES, Limiter } from './block-cache.js';
 import { compressionName } from './decode.js';
 import { FileSet } from './file-set.js';
 import type { PageRef, SeriesLayout } from './layout.js';
 import { omeLayout } from './ome-layout.js';
 import { genericLayout, type ImageJInfo, imagejLayout, parseImageJ } from './plain-layout.js';
-import { planeTasks, type Rect, runLimited, type SampleTarget } from './plane-reader.js';
+import { type BlockContext, planeTasks, type Rect, runLimited, type SampleTarget } from './plane-reader.js';
 import { TiffFile, type TiffPage } from './tiff-file.js';
 
 export interface TiffReaderOptions {
+  /** Blocks decoded at once (default: the number of cores). */
   maxWorkers?: number;
   cleanMetadata?: boolean;
+  /**
+   * Bytes of decoded blocks kept for reads that touch them again (overlapping windows); 0 disables.
+   * Default 256 MiB. Only blocks a read uses in part are kept: a full read caches nothing.
+   */
+  cacheBytes?: number;
+  /**
+   * Where Deflate blocks are decoded: on @bfio/core's shared WorkerPool (default: inflate, byte swap and
+   * predictor in a worker; with a SharedArrayBuffer-backed output the worker also places the rows), or with
+   * async node:zlib on libuv's thread pool (byte swap, predictor and placement on the main thread).
+   * Both use node:zlib; see bench/RESULTS.md ("Parallel codecs") for the measured difference.
+   */
+  decodeOn?: 'libuv' | 'workers';
+}
+
+/** What all reads of one reader share. */
+interface ReadContext extends BlockContext {
+  /** Blocks in flight per read (reading ahead of the decoders). */
+  tasks: number;
+}
+
+function readContext(options: TiffReaderOptions): ReadContext {
+  const workers = Math.max(1, Math.floor(options.maxWorkers ?? availableParallelism()));
+  const cacheBytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
+  if (!Number.isFinite(cacheBytes) || cacheBytes < 0) {
+    throw new RangeError(`cacheBytes must be a number of bytes >= 0, not ${cacheBytes}`);
+  }
+  const decodeOn = options.decodeOn ?? 'workers';
+  if (decodeOn !== 'workers' && decodeOn !== 'libuv') {
+    throw new RangeError(`decodeOn must be 'workers' or 'libuv', not ${String(decodeOn)}`);
+  }
+  return {
+    tasks: workers + 2,
+    limiter: new Limiter(workers),
+    inflight: new Map(),
+    spares: [],
+    cache: cacheBytes > 0 ? new BlockCache(cacheBytes) : undefined,
+    decode: decodeOn === 'workers' ? { pool: sharedWorkerPool() } : {},
+  };
 }
 
 const BINARY_ONLY = /<(?:[\w.-]+:)?BinaryOnly\b[^>]*?\bMetadataFile\s*=\s*"([^"]*)"/;
@@ -97,7 +139,7 @@ export class TiffReader implements ReaderBackend {
     private readonly layouts: SeriesLayout[],
     private readonly files: FileSet,
     readonly details: Readonly<Record<string, unknown>>,
-    private readonly concurrency: number,
+    private readonly ctx: ReadContext,
   ) {
     this.series = layouts.map((s) => ({
       imageIndex: s.imageIndex,
@@ -107,23 +149,22 @@ export class TiffReader implements ReaderBackend {
   }
 
   static async open(path: string, options: TiffReaderOptions = {}): Promise<TiffReader> {
-    const workers = Math.max(1, options.maxWorkers ?? availableParallelism());
-    const concurrency = Math.max(4, workers * 2);
+    const ctx = readContext(options);
     const clean = options.cleanMetadata ?? true;
     const abs = resolve(path);
     if (abs.toLowerCase().endsWith('.companion.ome') || abs.toLowerCase().endsWith('.ome.xml')) {
-      return TiffReader.openCompanion(abs, clean, concurrency);
+      return TiffReader.openCompanion(abs, clean, ctx);
     }
     const file = await TiffFile.open(abs);
     try {
-      return await TiffReader.openTiff(abs, file, clean, concurrency, 0);
+      return await TiffReader.openTiff(abs, file, clean, ctx, 0);
     } catch (err) {
       await file.close().catch(() => undefined);
       throw err;
     }
   }
 
-  private static async openCompanion(path: string, clean: boolean, concurrency: number): Promise<TiffReader> {
+  private static async openCompanion(path: string, clean: boolean, ctx: ReadContext): Promise<TiffReader> {
     const xml = await readFile(path, 'utf8');
     let ome: OME;
     try {
@@ -149,7 +190,7 @@ export class TiffReader implements ReaderBackend {
         series,
         files,
         details(first, page0, 'OME (companion file)', files, warnings),
-        concurrency,
+        ctx,
       );
     } catch (err) {
       await files.close();
@@ -161,7 +202,7 @@ export class TiffReader implements ReaderBackend {
     path: string,
     file: TiffFile,
     clean: boolean,
-    concurrency: number,
+    ctx: ReadContext,
     depth: number,
   ): Promise<TiffReader> {
     const page0 = await file.page(0);
@@ -180,11 +221,11 @@ export class TiffReader implements ReaderBackend {
         if (target !== path) {
           await file.close();
           if (target.toLowerCase().endsWith('.ome') || target.toLowerCase().endsWith('.xml')) {
-            return TiffReader.openCompanion(target, clean, concurrency);
+            return TiffReader.openCompanion(target, clean, ctx);
           }
           const master = await TiffFile.open(target);
           try {
-            return await TiffReader.openTiff(target, master, clean, concurrency, depth + 1);
+            return await TiffReader.openTiff(target, master, clean, ctx, depth + 1);
           } catch (err) {
             await master.close().catch(() => undefined);
             throw err;
@@ -209,7 +250,7 @@ export class TiffReader implements ReaderBackend {
             series,
             files,
             details(file, page0, 'OME', files, [...warnings, ...w]),
-            concurrency,
+            ctx,
           );
         } catch (err) {
           // Keep the file open for the plain fallback only when the failure was the metadata's fault.
@@ -245,7 +286,7 @@ export class TiffReader implements ReaderBackend {
       layouts,
       files,
       details(file, page0, kind, files, warnings),
-      concurrency,
+      ctx,
     );
   }
 
@@ -310,15 +351,16 @@ export class TiffReader implements ReaderBackend {
             page.offset,
           );
         }
-        tasks.push(...planeTasks(file, page, rect, targets));
+        tasks.push(...planeTasks(file, page, rect, targets, this.ctx));
       }),
     );
-    await runLimited(tasks, this.concurrency, signal);
+    await runLimited(tasks, this.ctx.tasks, signal);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.ctx.cache?.clear();
     await this.files.close();
   }
 }

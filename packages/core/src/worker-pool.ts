@@ -1,0 +1,282 @@
+/**
+ * A pool of worker_threads for codec work (decode/encode of tiles and chunks), shared per process, so that
+ * big tiles never block the event loop and decoding uses every core.
+ *
+ * A task is (codec name, input bytes, params) → output bytes. Input and output ArrayBuffers are transferred
+ * (moved, not copied) between threads. Workers run `codec-worker.mjs`, a plain ESM file with codec code only
+ * (node:zlib, plus any `modules` given): they never load the Java addon, which crashes in worker_threads.
+ *
+ * Workers start lazily, up to `maxWorkers`, and are unref'd while idle: an idle pool never keeps the process
+ * alive, and a pending task always does.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+
+export interface WorkerPoolOptions {
+  /** Number of worker threads (default: `os.availableParallelism()`). */
+  maxWorkers?: number;
+  /**
+   * URLs (file: URLs or absolute paths) of plain ESM modules loaded in every worker, each exporting
+   * `codecs: Record<string, (input: Uint8Array, params: object) => Uint8Array | Promise<Uint8Array>>`.
+   */
+  modules?: string[];
+}
+
+export interface RunOptions {
+  /**
+   * Move `input`'s ArrayBuffer to the worker instead of copying it: faster, but `input` is unusable
+   * afterwards. Only valid when `input` is the whole of its ArrayBuffer. Default false.
+   */
+  transfer?: boolean;
+  /** Drop the task if it has not started yet when aborted (a running task finishes, its result is dropped). */
+  signal?: AbortSignal;
+  /**
+   * A buffer the caller no longer needs (moved to the worker): when the output fits, it is returned in it,
+   * so a caller decoding block after block reuses the same memory instead of allocating fresh buffers.
+   */
+  spare?: ArrayBuffer;
+}
+
+/** Built-in codecs of the worker; `params` of each are documented in codec-worker.mjs. */
+export type BuiltinCodec = 'inflate' | 'inflate-raw' | 'gunzip' | 'deflate' | 'deflate-raw' | 'gzip' | 'echo';
+
+/** Params understood by the built-in codecs. */
+export interface CodecParams {
+  /** Expected output size: the whole result is written into one buffer of that size. */
+  outputSize?: number;
+  /** Fail instead of growing past this many output bytes (bounds corrupt input). */
+  maxOutputLength?: number;
+  /** Compression level for the encoders. */
+  level?: number;
+  /** After decoding: reverse the byte order of samples of this many bytes (2, 4, 8). */
+  swap?: number;
+  /** After decoding (and swapping): undo horizontal differencing on unsigned samples. */
+  horizontal?: { size: 1 | 2 | 4; rowLength: number; stride: number };
+  /**
+   * Last: copy rows of the result into shared memory (`target` must be a view of a SharedArrayBuffer) and
+   * return no bytes: row r goes from `srcOffset + r * srcStride` to `dstOffset + r * dstStride`. Lets a
+   * caller with a shared output array have workers do the placement (and its page faults) too.
+   */
+  scatter?: ScatterParams;
+  [param: string]: unknown;
+}
+
+export interface ScatterParams {
+  target: Uint8Array;
+  rows: number;
+  rowBytes: number;
+  srcOffset: number;
+  srcStride: number;
+  dstOffset: number;
+  dstStride: number;
+}
+
+interface Task {
+  id: number;
+  codec: string;
+  input: Uint8Array;
+  params: CodecParams;
+  transfer: boolean;
+  spare?: ArrayBuffer;
+  resolve: (out: Uint8Array) => void;
+  reject: (err: Error) => void;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
+
+interface Slot {
+  worker: Worker;
+  task?: Task;
+  /** Tasks this worker finished: a worker that dies before its first one cannot start at all. */
+  done: number;
+}
+
+const WORKER_URL = new URL('./codec-worker.mjs', import.meta.url);
+
+/** An error raised by a codec inside a worker; `codecName` says which codec. */
+export class CodecError extends Error {
+  constructor(
+    message: string,
+    readonly codecName: string,
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = 'CodecError';
+  }
+}
+
+export class WorkerPool {
+  readonly maxWorkers: number;
+  private readonly modules: string[];
+  private readonly slots: Slot[] = [];
+  private readonly queue: Task[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(options: WorkerPoolOptions = {}) {
+    this.maxWorkers = Math.max(1, Math.floor(options.maxWorkers ?? availableParallelism()));
+    this.modules = (options.modules ?? []).map((m) =>
+      m.startsWith('file:') || m.startsWith('data:') ? m : new URL(`file://${m}`).href,
+    );
+  }
+
+  /** Number of worker threads started so far. */
+  get started(): number {
+    return this.slots.length;
+  }
+
+  /** Tasks waiting for a worker plus tasks running. */
+  get pending(): number {
+    return this.queue.length + this.slots.filter((s) => s.task).length;
+  }
+
+  /** Run one codec task on a worker; resolves with the output bytes (a fresh ArrayBuffer, owned by the caller). */
+  run(codec: BuiltinCodec | string, input: Uint8Array, params: CodecParams = {}, options: RunOptions = {}) {
+    return new Promise<Uint8Array>((resolve, reject) => {
+      if (this.closed) {
+        reject(new Error('the worker pool is closed'));
+        return;
+      }
+      const { signal } = options;
+      if (signal?.aborted) {
+        reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+        return;
+      }
+      const whole = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength;
+      if (options.transfer && !whole) {
+        reject(new RangeError('transfer: true needs an input that spans its whole ArrayBuffer'));
+        return;
+      }
+      const task: Task = {
+        id: this.nextId++,
+        codec,
+        input,
+        params,
+        transfer: options.transfer === true,
+        spare: options.spare,
+        resolve,
+        reject,
+        signal,
+      };
+      if (signal) {
+        task.onAbort = () => {
+          const i = this.queue.indexOf(task);
+          if (i >= 0) this.queue.splice(i, 1);
+          reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+        };
+        signal.addEventListener('abort', task.onAbort, { once: true });
+      }
+      this.queue.push(task);
+      this.dispatch();
+    });
+  }
+
+  /** Stop every worker; queued tasks are rejected. The pool cannot be used afterwards. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const task of this.queue.splice(0)) this.finish(task, new Error('the worker pool was closed'));
+    const slots = this.slots.splice(0);
+    for (const slot of slots) {
+      if (slot.task) this.finish(slot.task, new Error('the worker pool was closed'));
+    }
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      let slot = this.slots.find((s) => !s.task);
+      if (!slot && this.slots.length < this.maxWorkers) slot = this.spawn();
+      if (!slot) return;
+      const task = this.queue.shift()!;
+      slot.task = task;
+      slot.worker.ref(); // a pending task keeps the process alive
+      // A copy when the caller keeps its bytes (the copy's buffer is then moved, never cloned twice). Not
+      // `slice()`: a Buffer's slice is a view of the same memory, often Node's shared pool.
+      const input = task.transfer ? task.input : copyOf(task.input);
+      // Shared memory is shared, not moved.
+      const transfer: ArrayBuffer[] = input.buffer instanceof ArrayBuffer ? [input.buffer] : [];
+      const spare =
+        task.spare && task.spare !== input.buffer && task.spare.byteLength > 0 ? task.spare : undefined;
+      if (spare) transfer.push(spare);
+      slot.worker.postMessage(
+        { id: task.id, codec: task.codec, input, params: task.params, spare },
+        transfer,
+      );
+    }
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(WORKER_URL, {
+      workerData: { modules: this.modules },
+      // No TypeScript loader and no inherited flags: the worker is plain ESM with codec code only.
+      execArgv: [],
+      name: 'bfio-codec',
+    });
+    const slot: Slot = { worker, done: 0 };
+    worker.unref();
+    worker.on(
+      'message',
+      (msg: { id: number; output?: Uint8Array; error?: { message: string; code?: string } }) => {
+        const task = slot.task;
+        if (!task || task.id !== msg.id) return;
+        slot.task = undefined;
+        slot.done++;
+        worker.unref();
+        if (msg.error) this.finish(task, new CodecError(msg.error.message, task.codec, msg.error.code));
+        else this.finish(task, undefined, msg.output!);
+        this.dispatch();
+      },
+    );
+    const fail = (err: Error) => {
+      // A worker that died (crash, failed module import) is replaced by a fresh one on the next dispatch.
+      const i = this.slots.indexOf(slot);
+      if (i >= 0) this.slots.splice(i, 1);
+      const task = slot.task;
+      slot.task = undefined;
+      if (task) this.finish(task, err);
+      if (slot.done === 0) {
+        // It could not even start (e.g. a codec module failed to import): retrying would loop forever.
+        for (const t of this.queue.splice(0)) this.finish(t, err);
+      } else if (!this.closed) {
+        this.dispatch();
+      }
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => {
+      if (this.slots.includes(slot)) fail(new Error(`a codec worker exited with code ${code}`));
+    });
+    this.slots.push(slot);
+    return slot;
+  }
+
+  private finish(task: Task, err: Error | undefined, output?: Uint8Array): void {
+    if (task.signal && task.onAbort) task.signal.removeEventListener('abort', task.onAbort);
+    if (err) task.reject(err);
+    else task.resolve(output!);
+  }
+}
+
+function copyOf(bytes: Uint8Array): Uint8Array {
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  return copy;
+}
+
+let shared: WorkerPool | undefined;
+
+/**
+ * The process-wide pool (created on first use with `os.availableParallelism()` workers unless `options`
+ * say otherwise). Backends share it; a reader's own `maxWorkers` limits how many of its tasks are in flight.
+ */
+export function sharedWorkerPool(options?: WorkerPoolOptions): WorkerPool {
+  shared ??= new WorkerPool(options);
+  return shared;
+}
+
+/** Replace the process-wide pool (closing the old one), e.g. to size it or to add codec modules. */
+export async function setSharedWorkerPool(pool: WorkerPool | undefined): Promise<void> {
+  const old = shared;
+  shared = pool;
+  if (old && old !== pool) await old.close();
+}

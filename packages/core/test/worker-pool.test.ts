@@ -1,0 +1,197 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { deflateSync, gunzipSync, inflateSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dataPath } from '../../../test-support/env.js';
+import { CodecError, sharedWorkerPool, WorkerPool } from '../src/index.js';
+
+// Real bytes to compress: a microscopy TIFF from the shared data (its content is what matters, not its format).
+const sample = new Uint8Array(readFileSync(dataPath('polus-image-tools/bunny.ome.tif')));
+const dir = mkdtempSync(join(tmpdir(), 'bfio-pool-'));
+const pools: WorkerPool[] = [];
+const pool = (options?: ConstructorParameters<typeof WorkerPool>[0]) => {
+  const p = new WorkerPool(options);
+  pools.push(p);
+  return p;
+};
+
+afterAll(async () => {
+  await Promise.all(pools.map((p) => p.close()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('codecs', () => {
+  it('inflate/deflate/gzip round trips equal node:zlib on real bytes', async () => {
+    const p = pool({ maxWorkers: 2 });
+    const z = deflateSync(sample);
+    const inflated = await p.run('inflate', z, { outputSize: sample.length });
+    expect(Buffer.compare(Buffer.from(inflated), Buffer.from(sample))).toBe(0);
+    // Without a size hint too (zlib's own chunking).
+    expect(Buffer.from(await p.run('inflate', z)).equals(Buffer.from(sample))).toBe(true);
+    const deflated = await p.run('deflate', sample, { level: 1 });
+    expect(Buffer.from(inflateSync(deflated)).equals(Buffer.from(sample))).toBe(true);
+    const gz = await p.run('gzip', sample);
+    expect(Buffer.from(gunzipSync(gz)).equals(Buffer.from(sample))).toBe(true);
+    expect(Buffer.from(await p.run('gunzip', gz)).equals(Buffer.from(sample))).toBe(true);
+    // Tiny outputs (Node pools small Buffers) come back intact and independent.
+    const small = await p.run('inflate', deflateSync(sample.subarray(0, 10)));
+    expect(Array.from(small)).toEqual(Array.from(sample.subarray(0, 10)));
+  });
+
+  it('undoes byte swap and horizontal differencing after inflate (TIFF predictor 2, big endian)', async () => {
+    const width = 37; // rows of 37 uint16 samples, 2 samples per pixel (stride 2 within 74-sample rows)
+    const rowLength = width * 2;
+    const n = Math.floor(sample.length / 2 / rowLength) * rowLength;
+    const values = new Uint16Array(sample.buffer.slice(0, n * 2));
+    // Encode as a TIFF writer would: difference each row with stride 2, then store big endian.
+    const encoded = new Uint8Array(n * 2);
+    const dv = new DataView(encoded.buffer);
+    for (let i = 0; i < n; i++) {
+      const prev = i % rowLength >= 2 ? values[i - 2]! : 0;
+      dv.setUint16(i * 2, (values[i]! - prev) & 0xffff, false);
+    }
+    const out = await pool().run('inflate', deflateSync(encoded), {
+      outputSize: n * 2,
+      swap: 2,
+      horizontal: { size: 2, rowLength, stride: 2 },
+    });
+    expect(Array.from(new Uint16Array(out.buffer, out.byteOffset, n))).toEqual(Array.from(values));
+  });
+
+  it('corrupt input, unknown codecs and output bounds fail with typed errors; the pool keeps working', async () => {
+    const p = pool({ maxWorkers: 1 });
+    const bad = p.run('inflate', sample.subarray(0, 100));
+    await expect(bad).rejects.toBeInstanceOf(CodecError);
+    await expect(bad).rejects.toMatchObject({ codecName: 'inflate', code: 'Z_DATA_ERROR' });
+    await expect(p.run('nope', sample)).rejects.toThrow(/unknown codec "nope"/);
+    await expect(p.run('inflate', deflateSync(sample), { maxOutputLength: 1000 })).rejects.toMatchObject({
+      code: 'ERR_BUFFER_TOO_LARGE',
+    });
+    expect((await p.run('inflate', deflateSync(sample))).length).toBe(sample.length);
+  });
+});
+
+describe('threads', () => {
+  it('runs maxWorkers tasks at once, never more, and starts workers lazily', async () => {
+    // `echo` busy-waits on the wall clock, so the timing holds on a loaded machine.
+    const two = pool({ maxWorkers: 2 });
+    expect(two.started).toBe(0);
+    let t = performance.now();
+    await Promise.all([0, 1, 2, 3].map(() => two.run('echo', new Uint8Array(1), { ms: 250 })));
+    const parallel = performance.now() - t;
+    expect(two.started).toBe(2);
+    const one = pool({ maxWorkers: 1 });
+    t = performance.now();
+    await Promise.all([0, 1, 2, 3].map(() => one.run('echo', new Uint8Array(1), { ms: 250 })));
+    const serial = performance.now() - t;
+    expect(one.started).toBe(1);
+    expect(parallel).toBeGreaterThanOrEqual(490);
+    expect(serial).toBeGreaterThanOrEqual(990);
+    expect(serial / parallel).toBeGreaterThan(1.5);
+  });
+
+  it('does not block the event loop while a big task runs', async () => {
+    const p = pool({ maxWorkers: 1 });
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 10);
+    await p.run('echo', new Uint8Array(1), { ms: 400 });
+    clearInterval(timer);
+    expect(ticks).toBeGreaterThanOrEqual(15);
+  });
+
+  it('moves input with transfer: true, copies it otherwise; rejects transferring part of a buffer', async () => {
+    const p = pool({ maxWorkers: 1 });
+    const kept = deflateSync(sample);
+    await p.run('inflate', kept);
+    expect(kept.byteLength).toBeGreaterThan(0);
+    const moved = new Uint8Array(kept);
+    await p.run('inflate', moved, {}, { transfer: true });
+    expect(moved.byteLength).toBe(0); // detached
+    await expect(p.run('inflate', kept.subarray(1), {}, { transfer: true })).rejects.toThrow(RangeError);
+  });
+
+  it('returns the output in a spare buffer when it fits', async () => {
+    const p = pool({ maxWorkers: 1 });
+    const z = deflateSync(sample);
+    const spare = new ArrayBuffer(sample.length + 100);
+    const out = await p.run('inflate', z, { outputSize: sample.length }, { spare });
+    expect(spare.byteLength).toBe(0); // moved to the worker
+    expect(out.buffer.byteLength).toBe(sample.length + 100); // ... and back, holding the output
+    expect(Buffer.from(out).equals(Buffer.from(sample))).toBe(true);
+    const small = await p.run('inflate', z, {}, { spare: new ArrayBuffer(10) });
+    expect(Buffer.from(small).equals(Buffer.from(sample))).toBe(true);
+  });
+
+  it('drops queued tasks on abort and rejects everything after close', async () => {
+    const p = pool({ maxWorkers: 1 });
+    const ac = new AbortController();
+    const running = p.run('echo', new Uint8Array([1]), { ms: 200 });
+    const queued = p.run('echo', new Uint8Array([2]), {}, { signal: ac.signal });
+    ac.abort(new Error('stop'));
+    await expect(queued).rejects.toThrow('stop');
+    expect(Array.from(await running)).toEqual([1]);
+    const late = p.run('echo', new Uint8Array(1), { ms: 200 });
+    const later = p.run('echo', new Uint8Array(1));
+    const settled = Promise.allSettled([late, later]);
+    await p.close();
+    for (const r of await settled)
+      expect(r).toMatchObject({ status: 'rejected', reason: { message: /closed/ } });
+    await expect(p.run('echo', new Uint8Array(1))).rejects.toThrow(/closed/);
+  });
+});
+
+describe('codec modules and failures', () => {
+  const mod = join(dir, 'codecs.mjs');
+  writeFileSync(
+    mod,
+    `export const codecs = {
+       reverse: (input) => input.slice().reverse(),
+       die: () => process.exit(3),
+     };\n`,
+  );
+  const broken = join(dir, 'broken.mjs');
+  writeFileSync(broken, `throw new Error('cannot load');\n`);
+
+  it('loads extra codec modules in every worker', async () => {
+    const p = pool({ maxWorkers: 2, modules: [mod] });
+    const out = await p.run('reverse', new Uint8Array([1, 2, 3]));
+    expect(Array.from(out)).toEqual([3, 2, 1]);
+  });
+
+  it('a worker that dies fails its task and is replaced', async () => {
+    const p = pool({ maxWorkers: 1, modules: [pathToFileURL(mod).href] });
+    await p.run('reverse', new Uint8Array([1]));
+    await expect(p.run('die', new Uint8Array(1))).rejects.toThrow(/exited with code 3/);
+    expect(Array.from(await p.run('reverse', new Uint8Array([4, 5])))).toEqual([5, 4]);
+  });
+
+  it('a module that cannot load rejects the tasks instead of respawning forever', async () => {
+    const p = pool({ maxWorkers: 2, modules: [broken] });
+    const all = await Promise.allSettled([1, 2, 3].map(() => p.run('echo', new Uint8Array(1))));
+    for (const r of all) expect(r).toMatchObject({ status: 'rejected', reason: { message: /cannot load/ } });
+  });
+});
+
+describe('shared pool', () => {
+  it('is one pool per process, and an idle pool does not keep the process alive', () => {
+    expect(sharedWorkerPool()).toBe(sharedWorkerPool());
+    const script = join(dir, 'exit.mts');
+    const src = resolve(__dirname, '../src/index.ts');
+    writeFileSync(
+      script,
+      `import { sharedWorkerPool } from ${JSON.stringify(src)};
+       const out = await sharedWorkerPool().run('echo', new Uint8Array([7]), { ms: 50 });
+       console.log('done', out[0], sharedWorkerPool().maxWorkers);\n`,
+    );
+    const tsx = resolve(__dirname, '../../../node_modules/.bin/tsx');
+    // Without unref the worker would keep this process alive until the timeout kills it.
+    const t = performance.now();
+    const r = spawnSync(tsx, [script], { encoding: 'utf8', timeout: 20_000 });
+    expect(performance.now() - t).toBeLessThan(15_000);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^done 7 [1-9]/);
+  });
+});

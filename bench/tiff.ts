@@ -59,6 +59,7 @@ if (!verified.equal) throw new Error('our written file does not read back equal 
 const z = results.zlib!;
 const inflateMiBs = z.bytes / 2 ** 20 / (z.inflateSeconds as number);
 const deflateMiBs = z.bytes / 2 ** 20 / (z.deflateSeconds as number);
+const engine = (key: string) => (z.bytes / 2 ** 20 / (z[key] as number)).toFixed(0);
 const r = (a: string, b: string) => (mbps(results[a]!) / mbps(results[b]!)).toFixed(2);
 const row = (name: string, label: string) =>
   `| ${label} | ${mbps(results[name]!).toFixed(1)} | ${results[name]!.seconds.toFixed(2)} | ${results[name]!.peakRssMiB.toFixed(0)} |`;
@@ -78,8 +79,8 @@ ${row('bfio-windows', '(b) windows: bfio 2.5')}
 ${row('ours-write', '(c) tile-by-tile write: ours')}
 ${row('tifffile-write', '(c) write: tifffile (maxworkers=2)')}
 ${row('bfio-write', '(c) write: bfio 2.5')}
-| zlib ceiling: inflate, 2 lanes | ${inflateMiBs.toFixed(1)} | ${(z.inflateSeconds as number).toFixed(2)} | |
-| zlib ceiling: deflate level 1, 2 lanes | ${deflateMiBs.toFixed(1)} | ${(z.deflateSeconds as number).toFixed(2)} | |
+| zlib ceiling: inflate, 2 lanes (libuv ${engine('inflateLibuv')} / workers ${engine('inflateWorkers')}) | ${inflateMiBs.toFixed(1)} | ${(z.inflateSeconds as number).toFixed(2)} | |
+| zlib ceiling: deflate level 1, 2 lanes (libuv ${engine('deflateLibuv')} / workers ${engine('deflateWorkers')}) | ${deflateMiBs.toFixed(1)} | ${(z.deflateSeconds as number).toFixed(2)} | |
 
 | ratio | value | target |
 |---|---:|---:|

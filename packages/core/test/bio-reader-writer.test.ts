@@ -135,6 +135,19 @@ describe('BioReader', () => {
     }).toThrow(/1 level/);
   });
 
+  it('puts large results on a SharedArrayBuffer (workers fill it in place) unless told not to', async () => {
+    const path = join(dir, 'big.mem');
+    const bw = await BioWriter.create(path, { X: 1100, Y: 1000, dtype: 'uint32' });
+    await bw.write({ data: new Uint32Array(1100 * 1000).fill(7), shape: [1000, 1100] });
+    await bw.close();
+    await using br = await BioReader.open(path);
+    const big = await br.read();
+    expect(big.data.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(big.get(999, 1099)).toBe(7);
+    expect((await br.read({}, { shared: false })).data.buffer).toBeInstanceOf(ArrayBuffer);
+    expect((await br.read({ X: [0, 10], Y: [0, 10] })).data.buffer).toBeInstanceOf(ArrayBuffer);
+  });
+
   it('throws a typed error after close', async () => {
     const br = await BioReader.open(join(dir, 'a.mem'));
     await br.close();

@@ -113,7 +113,10 @@ async function zlibCeiling(raw: string, sizeText: string) {
   timings.deflateLibuv = await run(async (b, i) => {
     compressed[i] = await deflateAsync(b, { level: 1 });
   }, tiles);
-  timings.deflateWorkers = await run((b) => pool.run('deflate', new Uint8Array(b), { level: 1 }, { transfer: true }), tiles);
+  timings.deflateWorkers = await run(
+    (b) => pool.run('deflate', new Uint8Array(b), { level: 1 }, { transfer: true }),
+    tiles,
+  );
   timings.inflateLibuv = await run((b) => inflateAsync(b, { chunkSize: tileBytes + 64 }), compressed);
   timings.inflateWorkers = await run(
     // A copy (Buffer#slice would be a view: transferring it would detach the original).

@@ -257,7 +257,9 @@ export class BioReader {
     } else {
       const bytes = length * bytesPerPixel(this.dtype);
       const shared = options.shared ?? bytes >= SHARED_MIN_BYTES;
-      out = shared ? viewAs(this.dtype, new SharedArrayBuffer(bytes), 0, length) : allocate(this.dtype, length);
+      out = shared
+        ? viewAs(this.dtype, new SharedArrayBuffer(bytes), 0, length)
+        : allocate(this.dtype, length);
     }
     await this.#backend.readRegion({ series: this.#series, level: this.#level }, region, out, options.signal);
     const ny = region.y[1] - region.y[0];

@@ -102,6 +102,28 @@ describe('threads', () => {
     expect(ticks).toBeGreaterThanOrEqual(15);
   });
 
+  it('applies horizontal differencing before deflate (TIFF predictor 2) and can hand the input back', async () => {
+    const rowLength = 64;
+    const n = Math.floor(sample.length / 2 / rowLength) * rowLength;
+    const values = new Uint16Array(sample.buffer.slice(0, n * 2));
+    // What a TIFF writer stores: each row differenced (wrapping uint16), stride 1.
+    const expected = new Uint16Array(n);
+    for (let i = 0; i < n; i++) expected[i] = (values[i]! - (i % rowLength ? values[i - 1]! : 0)) & 0xffff;
+    const input = new Uint8Array(values.slice().buffer);
+    const returned: Uint8Array[] = [];
+    const z = await pool({ maxWorkers: 1 }).run(
+      'deflate',
+      input,
+      { level: 1, outputSize: n * 2, predict: { size: 2, rowLength, stride: 1 } },
+      { transfer: true, returnInput: (b) => returned.push(b) },
+    );
+    const out = new Uint8Array(inflateSync(z));
+    expect(Buffer.from(out).equals(Buffer.from(expected.buffer))).toBe(true);
+    expect(input.byteLength).toBe(0); // moved ...
+    expect(returned.length).toBe(1); // ... and back, same size, reusable
+    expect(returned[0]!.buffer.byteLength).toBe(n * 2);
+  });
+
   it('moves input with transfer: true, copies it otherwise; rejects transferring part of a buffer', async () => {
     const p = pool({ maxWorkers: 1 });
     const kept = deflateSync(sample);

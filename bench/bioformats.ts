@@ -156,7 +156,8 @@ Every plane of series 0 read through our backend (\`readRegion\` of the whole se
 same JVM in the same interleaved trials). MB/s = 10⁶ bytes of pixels per
 second; medians of ${TRIALS} interleaved trials of ≥ 64 MiB each. *byte[]*: node-java returns the plane as a
 \`byte[]\` (copied into a new ArrayBuffer on the main thread); *shm*: Java copies it into a memory-mapped file in
-/dev/shm that Node reads into the output (whole planes of ≤ 1 MiB batched, several per bridge call).
+/dev/shm that Node reads into the output (whole planes as lists of plane numbers, one bridge call per list;
+lists of ≥ 8 MiB pipelined in ~4 MiB sub-batches: Java decodes the next while Node collects the previous).
 
 | sample | plain Java | byte[], 1 reader | shm, 1 reader | byte[], 2 readers | shm, 2 readers |
 |---|---:|---:|---:|---:|---:|

@@ -39,9 +39,12 @@ import { type BlockTransfer, createTransfer, type TransferMode } from './transfe
 
 /** Largest byte[] one openBytes call returns; bigger planes are read in bands (a Java array holds < 2 GiB). */
 export const DEFAULT_MAX_CHUNK_BYTES = 64 * 1024 * 1024;
-/** Whole planes up to this size are read several per bridge call, up to BATCH_BYTES per call. */
-const BATCH_PLANE_BYTES = 1024 * 1024;
-const BATCH_BYTES = 4 * 1024 * 1024;
+/**
+ * Whole planes up to this size are read as lists of up to BATCH_BYTES per reader lease: the transfer serves a
+ * list in a few pipelined bridge calls (transfer.ts), so the per-call cost and Node's copy overlap the decoding.
+ */
+const BATCH_PLANE_BYTES = 16 * 1024 * 1024;
+const BATCH_BYTES = 64 * 1024 * 1024;
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 export interface BioformatsOpenOptions {
@@ -296,7 +299,7 @@ class BioformatsReader implements ReaderBackend {
     const tasks: Task[] = [];
     const planeBytes = planeLength * bpp;
     if (bandW === width && bandH === height && planeBytes <= BATCH_PLANE_BYTES && numbers.length > 1) {
-      // Small whole planes: several per bridge call (the per-call cost dominates them). With several readers,
+      // Whole planes: several per lease (the per-call cost would dominate small ones). With several readers,
       // three batches per reader, so a slower one (restored from the Memoizer cache) does not hold up the end.
       const batches = this.pool.capacity === 1 ? 1 : 3 * this.pool.capacity;
       const per = Math.max(

@@ -2,7 +2,8 @@
  * The two Java → Node routes return the same bytes: the /dev/shm route (the default on Linux, which
  * reference.test.ts checks against bfconvert for every pixel-checked sample) and node-java's byte[] route, on
  * batched small planes (big-endian toxo.dv, a multi-plane LIF series), big RGB planes, partial-width windows
- * (scratch buffer + row copies), banded reads, and a mapping that has to grow. The shared-memory file never
+ * (scratch buffer + row copies), banded reads, a mapping that has to grow, and plane lists pipelined in many
+ * sub-batches (a short last one, the second reader's too). The shared-memory file never
  * shows up in /dev/shm, and a bad `transfer` is a typed error.
  */
 import { readdirSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { allocate, isBfioError, type ReaderBackend, type Region, type TypedArray
 import { describe, expect, test } from 'vitest';
 import { available, dataPath } from '../../../test-support/env.js';
 import { openBioformats } from '../src/index.js';
-import { shmAvailable } from '../src/transfer.js';
+import { PIPELINE, shmAvailable } from '../src/transfer.js';
 
 const ok = available('data', 'java', 'bioformats-jar');
 const shm = shmAvailable();
@@ -93,6 +94,29 @@ describe.skipIf(!ok || !shm)('Java → Node transfer routes', () => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  test('a plane list pipelined in many sub-batches (short last one) matches byte[], twice', async () => {
+    // toxo.dv (34 planes of 32 KiB, big-endian) in 12 sub-batches of 3 planes and a last one of 1.
+    const saved = { ...PIPELINE };
+    Object.assign(PIPELINE, { minBytes: 0, parts: 3, subBatchBytes: 96 * 1024 });
+    const path = dataPath('mrc/toxo.dv');
+    const a = await openBioformats(path, { transfer: 'bytes', readers: 1 });
+    const b = await openBioformats(path, { transfer: 'shm', readers: 1 });
+    const c = await openBioformats(path, { transfer: 'shm', readers: 2 });
+    try {
+      const r = full(a.series[0]!.levels[0]!);
+      const x = bytesOf(await read(a, 0, r));
+      for (let k = 0; k < 2; k++) {
+        expect(bytesOf(await read(b, 0, r)).equals(x)).toBe(true);
+        expect(bytesOf(await read(c, 0, r)).equals(x)).toBe(true);
+      }
+    } finally {
+      Object.assign(PIPELINE, saved);
+      await a.close();
+      await b.close();
+      await c.close();
     }
   });
 

@@ -35,6 +35,12 @@ export interface RunOptions {
    * so a caller decoding block after block reuses the same memory instead of allocating fresh buffers.
    */
   spare?: ArrayBuffer;
+  /**
+   * With `transfer: true`: called with the input (its buffer moved back from the worker, contents
+   * unspecified) before the task resolves, so a caller encoding buffer after buffer can reuse them.
+   * Not called when the task fails or when the result is the input's own buffer.
+   */
+  returnInput?: (input: Uint8Array) => void;
 }
 
 /** Built-in codecs of the worker; `params` of each are documented in codec-worker.mjs. */
@@ -48,6 +54,16 @@ export interface CodecParams {
   maxOutputLength?: number;
   /** Compression level for the encoders. */
   level?: number;
+  /**
+   * zlib's memLevel for the encoders (1–9, default 8). 9 (a bigger match hash) deflates level-1
+   * microscopy tiles ~7 % faster to the same size.
+   */
+  memLevel?: number;
+  /**
+   * Encoders, before compressing: horizontal differencing (TIFF predictor 2) of `size`-byte samples, in
+   * place in the input, rows of `rowLength` samples, `stride` samples per pixel.
+   */
+  predict?: { size: 1 | 2 | 4; rowLength: number; stride: number };
   /** After decoding: reverse the byte order of samples of this many bytes (2, 4, 8). */
   swap?: number;
   /** After decoding (and swapping): undo horizontal differencing on unsigned samples. */
@@ -58,6 +74,12 @@ export interface CodecParams {
    * caller with a shared output array have workers do the placement (and its page faults) too.
    */
   scatter?: ScatterParams;
+  /**
+   * First: the worker reads its input itself, `length` bytes at `position` of file descriptor `fd` (open
+   * in this process, and kept open until the task settles); `input` is then ignored (pass an empty array).
+   * A short read fails the task with code 'SHORT_READ'.
+   */
+  read?: { fd: number; position: number; length: number };
   [param: string]: unknown;
 }
 
@@ -78,6 +100,7 @@ interface Task {
   params: CodecParams;
   transfer: boolean;
   spare?: ArrayBuffer;
+  returnInput?: (input: Uint8Array) => void;
   resolve: (out: Uint8Array) => void;
   reject: (err: Error) => void;
   signal?: AbortSignal;
@@ -154,6 +177,7 @@ export class WorkerPool {
         params,
         transfer: options.transfer === true,
         spare: options.spare,
+        returnInput: options.transfer === true ? options.returnInput : undefined,
         resolve,
         reject,
         signal,
@@ -200,7 +224,14 @@ export class WorkerPool {
         task.spare && task.spare !== input.buffer && task.spare.byteLength > 0 ? task.spare : undefined;
       if (spare) transfer.push(spare);
       slot.worker.postMessage(
-        { id: task.id, codec: task.codec, input, params: task.params, spare },
+        {
+          id: task.id,
+          codec: task.codec,
+          input,
+          params: task.params,
+          spare,
+          returnInput: !!task.returnInput,
+        },
         transfer,
       );
     }
@@ -217,14 +248,22 @@ export class WorkerPool {
     worker.unref();
     worker.on(
       'message',
-      (msg: { id: number; output?: Uint8Array; error?: { message: string; code?: string } }) => {
+      (msg: {
+        id: number;
+        output?: Uint8Array;
+        input?: Uint8Array;
+        error?: { message: string; code?: string };
+      }) => {
         const task = slot.task;
         if (!task || task.id !== msg.id) return;
         slot.task = undefined;
         slot.done++;
         worker.unref();
         if (msg.error) this.finish(task, new CodecError(msg.error.message, task.codec, msg.error.code));
-        else this.finish(task, undefined, msg.output!);
+        else {
+          if (msg.input && task.returnInput) task.returnInput(msg.input);
+          this.finish(task, undefined, msg.output!);
+        }
         this.dispatch();
       },
     );

@@ -75,6 +75,47 @@ describe('codecs', () => {
 });
 
 describe('threads', () => {
+  it('with a size hint (reused zlib stream and buffer): same errors, and outputs of any real size', async () => {
+    const p = pool({ maxWorkers: 1 });
+    const z = deflateSync(sample);
+    const hint = { outputSize: sample.length };
+    await expect(p.run('inflate', sample.subarray(0, 100), hint)).rejects.toMatchObject({
+      codecName: 'inflate',
+      code: 'Z_DATA_ERROR',
+    });
+    await expect(p.run('inflate', z.subarray(0, z.length >> 1), hint)).rejects.toMatchObject({
+      code: 'Z_BUF_ERROR',
+    });
+    // The stream broken by those errors is replaced: the next tasks decode.
+    expect(Buffer.from(await p.run('inflate', z, hint)).equals(Buffer.from(sample))).toBe(true);
+    // More output than announced, and less: the whole real output either way.
+    expect(Buffer.from(await p.run('inflate', z, { outputSize: 1000 })).equals(Buffer.from(sample))).toBe(
+      true,
+    );
+    const big = await p.run('inflate', z, { outputSize: sample.length * 2 });
+    expect(Buffer.from(big).equals(Buffer.from(sample))).toBe(true);
+    await expect(
+      p.run('inflate', z, { outputSize: sample.length, maxOutputLength: 1000 }),
+    ).rejects.toMatchObject({ code: 'ERR_BUFFER_TOO_LARGE' });
+    // Tasks in a row return independent results (the reused buffer never leaks out).
+    const [a, b] = await Promise.all([
+      p.run('inflate', deflateSync(sample.subarray(0, 5000)), { outputSize: 5000 }),
+      p.run('inflate', z, hint),
+    ]);
+    expect(Buffer.from(a).equals(Buffer.from(sample.subarray(0, 5000)))).toBe(true);
+    expect(Buffer.from(b).equals(Buffer.from(sample))).toBe(true);
+    // Deflate through the reused streams (one per level and memLevel), in turn, round trips.
+    for (const [level, memLevel] of [
+      [1, undefined],
+      [6, 9],
+      [1, 9],
+      [1, undefined],
+    ]) {
+      const d = await p.run('deflate', sample, { level, memLevel });
+      expect(Buffer.from(inflateSync(d)).equals(Buffer.from(sample))).toBe(true);
+    }
+  });
+
   it('runs maxWorkers tasks at once, never more, and starts workers lazily', async () => {
     // `echo` busy-waits on the wall clock, so the timing holds on a loaded machine.
     const two = pool({ maxWorkers: 2 });

@@ -27,6 +27,12 @@ const CODECS: Array<{ name: string; options: TiffCreateOptions; tag: number }> =
   { name: 'deflate+predictor', options: { compression: 'deflate', predictor: true }, tag: 8 },
   { name: 'lzw', options: { compression: 'lzw' }, tag: 5 },
   { name: 'zstd', options: { compression: 'zstd', compressionLevel: 3 }, tag: 50000 },
+  // Deflate (and its predictor) on libuv's pool instead of the default WorkerPool.
+  {
+    name: 'deflate+predictor libuv',
+    options: { compression: 'deflate', predictor: true, encodeOn: 'libuv' },
+    tag: 8,
+  },
 ];
 const ORDERS: DimensionOrder[] = ['XYZCT', 'XYZTC', 'XYCTZ', 'XYCZT', 'XYTCZ', 'XYTZC'];
 /** Z, C, T and X × Y per case, cycled: a full 5-D 517 × 300 image one case in eight, smaller odd ones else. */

@@ -16,6 +16,9 @@ interface Slice {
 
 export class FileSource {
   private readonly blocks = new Map<number, Promise<Uint8Array>>();
+  /** Reads other threads are doing on this file's descriptor (see `withFd`): close() waits for them. */
+  private readonly borrowed = new Set<Promise<unknown>>();
+  private closed = false;
 
   private constructor(
     readonly path: string,
@@ -34,8 +37,32 @@ export class FileSource {
     }
   }
 
-  /** Exactly `length` bytes at `offset`; a range past the end of the file is corruption. */
-  async read(offset: number, length: number, what = 'data'): Promise<Uint8Array> {
+  /**
+   * Run `use` with this file's descriptor after checking the range as `read` does, for a worker thread
+   * that reads `length` bytes at `offset` itself; the descriptor stays open until `use` settles.
+   */
+  async withFd<T>(
+    offset: number,
+    length: number,
+    what: string,
+    use: (read: { fd: number; position: number; length: number }) => Promise<T>,
+  ): Promise<T> {
+    this.checkRange(offset, length, what);
+    if (this.closed) throw new Error(`${this.path} is closed`);
+    const p = use({ fd: this.handle.fd, position: offset, length });
+    const settled = p.then(
+      () => {},
+      () => {},
+    );
+    this.borrowed.add(settled);
+    try {
+      return await p;
+    } finally {
+      this.borrowed.delete(settled);
+    }
+  }
+
+  private checkRange(offset: number, length: number, what: string): void {
     if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
       throw new CorruptFileError(
         this.path,
@@ -50,6 +77,11 @@ export class FileSource {
         offset,
       );
     }
+  }
+
+  /** Exactly `length` bytes at `offset`; a range past the end of the file is corruption. */
+  async read(offset: number, length: number, what = 'data'): Promise<Uint8Array> {
+    this.checkRange(offset, length, what);
     // Not zero-filled (every byte is read below or we throw), and its own ArrayBuffer, so it can be moved
     // to a worker.
     const out = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
@@ -107,7 +139,10 @@ export class FileSource {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.blocks.clear();
+    // A descriptor closed under a worker's read could be reused by another open meanwhile.
+    while (this.borrowed.size) await Promise.all([...this.borrowed]);
     await this.handle.close();
   }
 }

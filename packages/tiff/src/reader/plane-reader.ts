@@ -177,6 +177,8 @@ export function planeTasks(
   return tasks;
 }
 
+const NO_BYTES = new Uint8Array(0);
+
 function isShared(out: TypedArray): boolean {
   return typeof SharedArrayBuffer !== 'undefined' && out.buffer instanceof SharedArrayBuffer;
 }
@@ -205,9 +207,14 @@ async function scatterBlock(
   const { params, complete } = inflateParams(page, expected, tiff.littleEndian);
   if (!complete || page.dtype === undefined) return false;
   params.scatter = scatter;
-  const raw = await tiff.source.read(offset, count, `${page.tiled ? 'tile' : 'strip'} ${index}`);
   try {
-    await ctx.limiter.run(() => pool.run('inflate', raw, params, { transfer: true }));
+    // The worker reads the compressed bytes itself (into a buffer it reuses): nothing to read, allocate or
+    // transfer here. A range outside the file throws here; the ordinary path then reports it.
+    await ctx.limiter.run(() =>
+      tiff.source.withFd(offset, count, `${page.tiled ? 'tile' : 'strip'} ${index}`, (read) =>
+        pool.run('inflate', NO_BYTES, { ...params, read }),
+      ),
+    );
     return true;
   } catch {
     return false;

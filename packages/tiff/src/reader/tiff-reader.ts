@@ -64,13 +64,18 @@ function readContext(options: TiffReaderOptions): ReadContext {
   if (decodeOn !== 'workers' && decodeOn !== 'libuv') {
     throw new RangeError(`decodeOn must be 'workers' or 'libuv', not ${String(decodeOn)}`);
   }
+  const pool = decodeOn === 'workers' ? sharedWorkerPool() : undefined;
+  // A reader entitled to every worker of the pool may queue one block more than it has workers: the pool
+  // then hands a worker its next block the moment it posts a result, with no round trip through this
+  // reader's promises in between (the pool's own size still bounds how many decode at once).
+  const queued = pool && workers >= pool.maxWorkers ? 1 : 0;
   return {
-    tasks: workers + 2,
-    limiter: new Limiter(workers),
+    tasks: workers + 2 + queued,
+    limiter: new Limiter(workers + queued),
     inflight: new Map(),
     spares: [],
     cache: cacheBytes > 0 ? new BlockCache(cacheBytes) : undefined,
-    decode: decodeOn === 'workers' ? { pool: sharedWorkerPool() } : {},
+    decode: pool ? { pool } : {},
   };
 }
 

@@ -1,10 +1,11 @@
 /**
- * Tile encoders: predictors, then Deflate (async node:zlib, so tiles compress in parallel on libuv's thread
- * pool), LZW (ours), zstd (numcodecs' WASM build; Node 20's zlib has no zstd) or nothing.
+ * Tile encoders: predictors, then Deflate (node:zlib on @bfio/core's WorkerPool, predictor included, or
+ * async node:zlib on libuv's thread pool), LZW (ours), zstd (numcodecs' WASM build; Node 20's zlib has no
+ * zstd) or nothing.
  */
 import { promisify } from 'node:util';
 import { deflate } from 'node:zlib';
-import type { DType, TypedArray } from '@bfio/core';
+import type { DType, TypedArray, WorkerPool } from '@bfio/core';
 import { Compression as CompressionCode, Predictor } from '../tiff-tags.js';
 import { lzwEncode } from './lzw.js';
 
@@ -26,6 +27,23 @@ export interface EncodeSettings {
   predictor: number;
   dtype: DType;
   tileWidth: number;
+  /**
+   * Deflate on this pool (one synchronous zlib call per tile in a worker, output sized to the tile: measured
+   * ~1.5× async node:zlib's 16 KiB chunks on 2 MiB tiles, with nothing left on the main thread). Without it,
+   * libuv's pool.
+   */
+  pool?: WorkerPool;
+}
+
+/**
+ * What the caller lets the encoder do with the tile: `owned` means its buffer is the tile's alone (it may be
+ * moved to a worker); `recycle` then receives the buffer back once the worker is done with it.
+ */
+export interface TileOwnership {
+  owned: boolean;
+  recycle?: (buffer: ArrayBuffer) => void;
+  /** A buffer (moved to the worker) to return the compressed bytes in when they fit. */
+  outputSpare?: ArrayBuffer;
 }
 
 interface ZstdCodec {
@@ -80,8 +98,44 @@ function floatingPointPredictor(tile: TypedArray, width: number): Uint8Array {
   return out;
 }
 
-/** Encode one tile. May modify `tile` in place (predictor). */
-export async function encodeTile(tile: TypedArray, s: EncodeSettings): Promise<Uint8Array> {
+/** Whether `encodeTile` compresses on the WorkerPool with these settings (Deflate, no float predictor). */
+export function encodesOnPool(s: EncodeSettings): boolean {
+  return s.codec === 'deflate' && s.pool !== undefined && s.predictor !== Predictor.FloatingPoint;
+}
+
+/** Encode one tile. May modify `tile` in place (predictor), or move it to a worker when it is `owned`. */
+export async function encodeTile(
+  tile: TypedArray,
+  s: EncodeSettings,
+  ownership: TileOwnership = { owned: false },
+): Promise<Uint8Array> {
+  if (encodesOnPool(s) && s.pool) {
+    const bytes = new Uint8Array(tile.buffer, tile.byteOffset, tile.byteLength);
+    const whole =
+      ownership.owned &&
+      tile.buffer instanceof ArrayBuffer &&
+      tile.byteOffset === 0 &&
+      tile.byteLength === tile.buffer.byteLength;
+    const size = tile.BYTES_PER_ELEMENT as 1 | 2 | 4;
+    const { recycle } = ownership;
+    return s.pool.run(
+      'deflate',
+      bytes,
+      {
+        level: s.level,
+        // Same output size as memLevel 8, ~7 % less CPU on 1024² uint16 tiles at level 1 (measured).
+        memLevel: 9,
+        outputSize: bytes.byteLength,
+        predict:
+          s.predictor === Predictor.Horizontal ? { size, rowLength: s.tileWidth, stride: 1 } : undefined,
+      },
+      {
+        transfer: whole,
+        returnInput: whole && recycle ? (input) => recycle(input.buffer as ArrayBuffer) : undefined,
+        spare: ownership.outputSpare,
+      },
+    );
+  }
   let bytes: Uint8Array;
   if (s.predictor === Predictor.Horizontal) {
     horizontalPredictor(tile, s.tileWidth);
@@ -95,7 +149,7 @@ export async function encodeTile(tile: TypedArray, s: EncodeSettings): Promise<U
     case 'none':
       return bytes;
     case 'deflate': {
-      const out = await deflateAsync(bytes, { level: s.level });
+      const out = await deflateAsync(bytes, { level: s.level, memLevel: 9 });
       return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     }
     case 'lzw':

@@ -21,6 +21,11 @@ export interface TiffCreateOptions extends CreateOptions {
   wipp?: boolean;
   /** The Software tag. */
   software?: string;
+  /**
+   * Where Deflate tiles are compressed: on @bfio/core's shared WorkerPool (default; horizontal predictor
+   * there too) or with async node:zlib on libuv's thread pool.
+   */
+  encodeOn?: 'workers' | 'libuv';
 }
 
 export interface ResolvedOptions {
@@ -37,6 +42,7 @@ export interface ResolvedOptions {
   /** Tiles being encoded/written at once. */
   slots: number;
   wipp: boolean;
+  encodeOn: 'workers' | 'libuv';
 }
 
 export const DEFAULT_TILE_SIZE = 1024;
@@ -154,6 +160,10 @@ export function resolveOptions(
   if (bigTiff !== true && bigTiff !== false && bigTiff !== 'auto') {
     throw new InvalidDataError(`Cannot create ${file}: bigTiff must be true, false or 'auto'`, file);
   }
+  const encodeOn = options.encodeOn ?? 'workers';
+  if (encodeOn !== 'workers' && encodeOn !== 'libuv') {
+    throw new InvalidDataError(`Cannot create ${file}: encodeOn must be 'workers' or 'libuv'`, file);
+  }
   const workers = options.maxWorkers ?? availableParallelism();
   return {
     overwrite: options.overwrite === true,
@@ -169,5 +179,6 @@ export function resolveOptions(
     // Twice the workers so the thread pool stays busy while tiles are copied and written.
     slots: Math.max(2, Math.floor(workers) * 2),
     wipp,
+    encodeOn,
   };
 }

@@ -16,6 +16,7 @@ import {
   OutOfRangeError,
   type Region,
   regionLength,
+  sharedWorkerPool,
   type TypedArray,
   UnsupportedError,
   type WriterBackend,
@@ -33,7 +34,7 @@ import {
   SUBFILE_REDUCED_RESOLUTION,
   Tag,
 } from '../tiff-tags.js';
-import { COMPRESSION_TAG, type EncodeSettings, encodeTile } from './codecs.js';
+import { COMPRESSION_TAG, type EncodeSettings, encodesOnPool, encodeTile } from './codecs.js';
 import { downsample2x } from './downsample.js';
 import { type IfdEntry, type IfdSpec, ifdsByteLength, serializeIfds } from './ifd.js';
 import { prepareOme } from './ome.js';
@@ -125,6 +126,12 @@ class TiffWriter implements WriterBackend {
   private finished = false;
   private failure: unknown;
   private readonly inflight = new Set<Promise<unknown>>();
+  /** Tile buffers back from the encoder, reused for the next tiles (no fresh pages to fault in). */
+  private readonly freeTiles: ArrayBuffer[] = [];
+  /** Buffers the workers return compressed tiles in, reused once a tile is on disk. */
+  private readonly freeOutputs: ArrayBuffer[] = [];
+  private readonly tileBytes: number;
+  private readonly outputBytes: number;
 
   constructor(
     private readonly path: string,
@@ -156,7 +163,11 @@ class TiffWriter implements WriterBackend {
       predictor: options.predictor,
       dtype,
       tileWidth: options.tileWidth,
+      pool: options.encodeOn === 'workers' ? sharedWorkerPool() : undefined,
     };
+    this.tileBytes = options.tileWidth * options.tileHeight * bytesPerPixel(dtype);
+    // Room for any Deflate output of a tile (zlib's deflateBound is a little over the input size).
+    this.outputBytes = this.tileBytes + (this.tileBytes >> 10) + 1024;
   }
 
   async writeRegion(region: Region, data: TypedArray): Promise<void> {
@@ -193,7 +204,19 @@ class TiffWriter implements WriterBackend {
       level0.place(plane, y0, x0, h, w, data, i * w * h, w, ready);
     });
     if (ready.length === 0) return;
-    await this.track(allOrFirstError(ready.map((tile) => this.processTile(tile))));
+    // Resolve once every complete tile has been copied out of `data` and handed to the encoder (each
+    // holding one of the bounded slots): the caller may then reuse `data` and prepare its next region
+    // while these tiles compress. Encoding or disk errors surface at the next write or at close().
+    const starting = Promise.allSettled(ready.map((tile) => this.startTile(tile)));
+    // Tracked now (synchronously), so a close() racing this write still waits for its tiles.
+    const finished = starting.then((started) =>
+      allOrFirstError(
+        started.map((s) => (s.status === 'fulfilled' ? s.value.done : Promise.reject(s.reason))),
+      ),
+    );
+    this.track(finished).catch(() => {});
+    const failed = (await starting).find((s) => s.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
   }
 
   private checkRegion(region: Region, data: TypedArray): void {
@@ -257,12 +280,21 @@ class TiffWriter implements WriterBackend {
 
   /** Encode and append one complete tile, and feed its 2× reduction to the next pyramid level. */
   private async processTile(tile: ReadyTile): Promise<void> {
+    await (await this.startTile(tile)).done;
+  }
+
+  /**
+   * Take a slot, copy the tile's pixels into its own buffer and start its 2× reduction; resolves with the
+   * promise of its encoding and append (which releases the slot) once the caller's array is no longer needed.
+   * (Wrapped in an object: an async function returning a bare promise would wait for it.)
+   */
+  private async startTile(tile: ReadyTile): Promise<{ done: Promise<void> }> {
     const level = this.levels[tile.level]!;
     let children: Promise<void>[] = [];
     await this.slots.acquire();
-    let failed = false;
+    let buffer: TypedArray;
     try {
-      const buffer = level.materialize(tile);
+      buffer = level.materialize(tile, tile.buffer ? undefined : this.freeTiles.pop());
       const next = this.levels[tile.level + 1];
       if (next) {
         const block = downsample2x(
@@ -288,9 +320,45 @@ class TiffWriter implements WriterBackend {
         // Started now, awaited after this tile's slot is released (holding it would deadlock).
         children = ready.map((t) => this.processTile(t));
       }
-      const encoded = await encodeTile(buffer, this.encode);
+    } catch (e) {
+      this.slots.release();
+      await Promise.allSettled(children);
+      throw e;
+    }
+    const done = this.finishTile(tile, level, buffer, children);
+    // Handled at once (its awaiter may come later): the first failure fails the next write and close().
+    done.catch((e) => {
+      this.failure ??= e;
+    });
+    return { done };
+  }
+
+  private async finishTile(
+    tile: ReadyTile,
+    level: TileLevel,
+    buffer: TypedArray,
+    children: Promise<void>[],
+  ): Promise<void> {
+    let failed = false;
+    try {
+      const pooled = encodesOnPool(this.encode);
+      const encoded = await encodeTile(buffer, this.encode, {
+        owned: true,
+        recycle: (b) => {
+          if (b.byteLength === this.tileBytes && this.freeTiles.length < this.options.slots)
+            this.freeTiles.push(b);
+        },
+        outputSpare: pooled ? (this.freeOutputs.pop() ?? new ArrayBuffer(this.outputBytes)) : undefined,
+      });
       tile.buffer = undefined;
       const offset = await this.file.append(encoded, 2);
+      if (
+        pooled &&
+        encoded.buffer.byteLength === this.outputBytes &&
+        this.freeOutputs.length < this.options.slots
+      ) {
+        this.freeOutputs.push(encoded.buffer as ArrayBuffer);
+      }
       const key = level.key(tile.plane, tile.row, tile.col);
       level.offsets[key] = offset;
       level.byteCounts[key] = encoded.length;

@@ -3,7 +3,7 @@
  * safe: a tile is encoded exactly once, when every pixel of it that lies inside the image has been written
  * (coverage tracked per pixel, so overlapping or repeated writes never complete a tile early), or at close.
  */
-import { allocate, type DType, type TypedArray } from '@bfio/core';
+import { allocate, type DType, type TypedArray, viewAs } from '@bfio/core';
 
 /** Pixels destined for one tile that is ready to encode. */
 export interface ReadyTile {
@@ -187,19 +187,37 @@ export class TileLevel {
     return out;
   }
 
-  /** Fill a ready tile's buffer (allocating and copying from the caller's array when needed). */
-  materialize(tile: ReadyTile): TypedArray {
+  /**
+   * Fill a ready tile's buffer (copying from the caller's array when needed), in `reuse` (a tile-sized
+   * buffer of an earlier tile, contents unspecified) when given, else in fresh memory. `reuse` is taken
+   * only when the tile has no buffer yet.
+   */
+  materialize(tile: ReadyTile, reuse?: ArrayBuffer): TypedArray {
     if (tile.buffer) return tile.buffer;
-    const buffer = allocate(this.dtype, this.tileWidth * this.tileHeight);
+    const n = this.tileWidth * this.tileHeight;
+    let buffer: TypedArray;
+    const fresh = !reuse;
+    if (reuse) buffer = viewAs(this.dtype, reuse, 0, n);
+    else buffer = allocate(this.dtype, n);
     if (tile.source) {
       const { array, offset, stride } = tile.source;
       const vh = this.validHeight(tile.row);
       const vw = this.validWidth(tile.col);
-      for (let y = 0; y < vh; y++) {
-        const s = offset + y * stride;
-        buffer.set(array.subarray(s, s + vw), y * this.tileWidth);
+      const tw = this.tileWidth;
+      if (stride === tw && vw === tw) {
+        // Rows are contiguous in the source too: one copy.
+        buffer.set(array.subarray(offset, offset + vh * tw), 0);
+      } else {
+        for (let y = 0; y < vh; y++) {
+          const s = offset + y * stride;
+          buffer.set(array.subarray(s, s + vw), y * tw);
+          if (!fresh && vw < tw) buffer.fill(0, y * tw + vw, (y + 1) * tw);
+        }
       }
+      if (!fresh && vh < this.tileHeight) buffer.fill(0, vh * tw);
       tile.source = undefined;
+    } else if (!fresh) {
+      buffer.fill(0);
     }
     tile.buffer = buffer;
     return buffer;

@@ -239,11 +239,15 @@ const codecs = {
   gzip: (input, params) => zlib.gzipSync(prefilter(input, params), zlibOptions(params)),
   /** Test and diagnostics helper: returns the input after `params.ms` of busy work. */
   echo: (input, params) => {
+    const start = performance.timeOrigin + performance.now();
     const end = Date.now() + (params.ms ?? 0);
     while (Date.now() < end) {
       // busy: shows whether tasks run in parallel
     }
     if (params.fail) throw new Error(String(params.fail));
+    // With `stamp`, answer when the task ran (wall clock, ms): tests check overlap, not speed.
+    if (params.stamp)
+      return new Uint8Array(new Float64Array([start, performance.timeOrigin + performance.now()]).buffer);
     return input;
   },
 };

@@ -20,9 +20,9 @@ async function readFull(path: string, maxWorkers: number, decodeOn: string, shar
   const cpu = process.cpuUsage();
   const t = now();
   await using br = await BioReader.open(path, { maxWorkers, decodeOn });
-  // A SharedArrayBuffer output lets the workers place decoded rows themselves.
-  const out = shared ? new Uint16Array(new SharedArrayBuffer(br.X * br.Y * 2)) : undefined;
-  const a = await br.read({}, out ? { out } : {});
+  // BioReader's default result is a SharedArrayBuffer (workers place decoded rows themselves);
+  // `shared: false` asks for an ordinary ArrayBuffer, which the main thread must fill.
+  const a = await br.read({}, shared ? {} : { shared: false });
   const seconds = now() - t;
   const used = process.cpuUsage(cpu);
   let checksum = 0;

@@ -9,6 +9,7 @@
  * `returnInput` the input's buffer travels back too, so the caller can reuse it.
  */
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 import zlib from 'node:zlib';
 
@@ -215,8 +216,42 @@ function deflateReused(kind, input, params) {
   return scratch.subarray(0, room - availOut);
 }
 
+/** Native zlib-format encoders by addon path (null: failed to load here), loaded on first use. */
+const natives = new Map();
+const requireNative = createRequire(import.meta.url);
+
+/**
+ * Deflate with a native addon (`params.native`: absolute path of a Node-API module exporting
+ * `zlibCompress(input, level, output) → bytes written, 0 when output is too small`, e.g. @bfio/tiff's
+ * libdeflate binding) into the scratch buffer. Undefined when there is none, it does not load here, or
+ * the output did not fit: the caller then uses zlib, whose output is the same format.
+ */
+function deflateNative(input, params) {
+  const path = params.native;
+  if (typeof path !== 'string' || path === '') return undefined;
+  let addon = natives.get(path);
+  if (addon === undefined) {
+    try {
+      addon = requireNative(path);
+      if (typeof addon?.zlibCompress !== 'function') addon = null;
+    } catch {
+      addon = null;
+    }
+    natives.set(path, addon);
+  }
+  if (addon === null) return undefined;
+  const room = input.length + (input.length >> 10) + 1024; // more than libdeflate's zlib bound
+  if (room > MAX_SCRATCH) return undefined;
+  if (!scratch || scratch.length < room) scratch = new Uint8Array(room);
+  const level = params.level ?? 6;
+  const written = addon.zlibCompress(input, level, scratch.subarray(0, room));
+  return written > 0 ? scratch.subarray(0, written) : undefined;
+}
+
 function deflate(kind, input, params) {
   prefilter(input, params);
+  const native = kind === 'deflate' ? deflateNative(input, params) : undefined;
+  if (native) return native;
   const out = deflateReused(kind, input, params);
   if (out) return out;
   const sync = kind === 'deflate' ? zlib.deflateSync : zlib.deflateRawSync;

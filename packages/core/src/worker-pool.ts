@@ -80,6 +80,12 @@ export interface CodecParams {
    * A short read fails the task with code 'SHORT_READ'.
    */
   read?: { fd: number; position: number; length: number };
+  /**
+   * 'deflate' only: absolute path of a Node-API addon exporting `zlibCompress(input, level, output)` (bytes
+   * written, 0 when output is too small), e.g. @bfio/tiff's libdeflate binding. The worker loads it once and
+   * falls back to zlib when it cannot (the output format is the same).
+   */
+  native?: string;
   [param: string]: unknown;
 }
 
@@ -112,6 +118,8 @@ interface Slot {
   task?: Task;
   /** Tasks this worker finished: a worker that dies before its first one cannot start at all. */
   done: number;
+  /** Started before `addModules` added a module: replaced by a fresh worker once its task is done. */
+  stale?: boolean;
 }
 
 const WORKER_URL = new URL('./codec-worker.mjs', import.meta.url);
@@ -138,9 +146,22 @@ export class WorkerPool {
 
   constructor(options: WorkerPoolOptions = {}) {
     this.maxWorkers = Math.max(1, Math.floor(options.maxWorkers ?? availableParallelism()));
-    this.modules = (options.modules ?? []).map((m) =>
-      m.startsWith('file:') || m.startsWith('data:') ? m : new URL(`file://${m}`).href,
-    );
+    this.modules = (options.modules ?? []).map(moduleUrl);
+  }
+
+  /**
+   * Load more codec modules (e.g. a backend's, when the shared pool was created before it was needed).
+   * Workers import their modules only when they start: idle workers are stopped now and busy ones once
+   * their task is done, so every later task runs on a worker that has all the modules. Known URLs are ignored.
+   */
+  addModules(modules: readonly string[]): void {
+    const added = modules.map(moduleUrl).filter((m) => !this.modules.includes(m));
+    if (added.length === 0 || this.closed) return;
+    this.modules.push(...added);
+    for (const slot of [...this.slots]) {
+      if (slot.task) slot.stale = true;
+      else this.retire(slot);
+    }
   }
 
   /** Number of worker threads started so far. */
@@ -259,6 +280,7 @@ export class WorkerPool {
         slot.task = undefined;
         slot.done++;
         worker.unref();
+        if (slot.stale) this.retire(slot);
         if (msg.error) this.finish(task, new CodecError(msg.error.message, task.codec, msg.error.code));
         else {
           if (msg.input && task.returnInput) task.returnInput(msg.input);
@@ -289,11 +311,22 @@ export class WorkerPool {
     return slot;
   }
 
+  /** Stop a worker that lacks a module (its 'exit' is then not a failure: it is no longer a slot). */
+  private retire(slot: Slot): void {
+    const i = this.slots.indexOf(slot);
+    if (i >= 0) this.slots.splice(i, 1);
+    void slot.worker.terminate();
+  }
+
   private finish(task: Task, err: Error | undefined, output?: Uint8Array): void {
     if (task.signal && task.onAbort) task.signal.removeEventListener('abort', task.onAbort);
     if (err) task.reject(err);
     else task.resolve(output!);
   }
+}
+
+function moduleUrl(m: string): string {
+  return m.startsWith('file:') || m.startsWith('data:') ? m : new URL(`file://${m}`).href;
 }
 
 function copyOf(bytes: Uint8Array): Uint8Array {
@@ -307,8 +340,10 @@ let shared: WorkerPool | undefined;
 /**
  * The process-wide pool (created on first use with `os.availableParallelism()` workers unless `options`
  * say otherwise). Backends share it; a reader's own `maxWorkers` limits how many of its tasks are in flight.
+ * `options.modules` not loaded yet are added to an existing pool (see `addModules`); its size stays.
  */
 export function sharedWorkerPool(options?: WorkerPoolOptions): WorkerPool {
+  if (shared && options?.modules) shared.addModules(options.modules);
   shared ??= new WorkerPool(options);
   return shared;
 }

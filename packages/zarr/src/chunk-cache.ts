@@ -48,6 +48,11 @@ export class ChunkCache {
     return this.used;
   }
 
+  /** Whether `key` is cached or being decoded (an `acquire` would not decode it again). */
+  has(key: string): boolean {
+    return this.entries.has(key) || this.inflight.has(key);
+  }
+
   /**
    * The chunk under `key`, pinned: decoded by `load` only when neither cached nor already being decoded.
    * Every acquire must be followed by one `release` of the entry (also when it rejects: nothing to do).

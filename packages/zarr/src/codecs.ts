@@ -6,8 +6,8 @@
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import * as zarr from 'zarrita';
+import { CodecPool, PoolUnavailable } from './codec-pool.js';
 import { nativeZstd, type ZstdBinding } from './native-zstd.js';
-import { PoolUnavailable, zstdPool } from './zstd-pool.js';
 
 const gzipAsync = promisify(zlib.gzip);
 const gunzipAsync = promisify(zlib.gunzip);
@@ -62,7 +62,7 @@ const POOL_MIN_BYTES = 32 * 1024;
 
 /**
  * zstd over the native addon, both directions; `checksum` is Zarr v3's content-checksum flag. Large
- * chunks go to the zstd worker pool (parallel, off the event loop), small ones run on the calling thread.
+ * chunks go to @bfio/core's shared worker pool (parallel, off the event loop), small ones run on the calling thread.
  */
 class NativeZstdCodec {
   readonly kind = 'bytes_to_bytes' as const;
@@ -76,7 +76,7 @@ class NativeZstdCodec {
     return new NativeZstdCodec(nativeZstd() as ZstdBinding, levelOf(config, 1), checksum);
   }
   async encode(data: Bytes): Promise<Bytes> {
-    const pool = data.byteLength >= POOL_MIN_BYTES ? zstdPool() : undefined;
+    const pool = data.byteLength >= POOL_MIN_BYTES ? CodecPool.shared() : undefined;
     if (pool) {
       try {
         return await pool.compress(data, this.level, this.checksum);
@@ -87,7 +87,7 @@ class NativeZstdCodec {
     return asBytes(this.zstd.compress(data, { compressionLevel: this.level, checksumFlag: this.checksum }));
   }
   async decode(data: Bytes): Promise<Bytes> {
-    const pool = data.byteLength >= POOL_MIN_BYTES / 4 ? zstdPool() : undefined;
+    const pool = data.byteLength >= POOL_MIN_BYTES / 4 ? CodecPool.shared() : undefined;
     if (pool) {
       try {
         return await pool.decompress(data);

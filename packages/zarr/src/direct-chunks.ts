@@ -8,7 +8,7 @@
 import { endianness } from 'node:os';
 import { join } from 'node:path';
 import type { DecodedChunk } from './chunk-cache.js';
-import { MISSING, type ZstdPool } from './zstd-pool.js';
+import { type CodecPool, MISSING } from './codec-pool.js';
 
 type NumericCtor =
   | Uint8ArrayConstructor
@@ -139,9 +139,16 @@ export function directChunks(
   };
 }
 
+/** A chunk without file: the array's fill value everywhere. */
+export function fillChunk(plan: DirectChunks): DecodedChunk {
+  const data = new plan.Ctor(plan.elements);
+  if (plan.fill !== 0) data.fill(plan.fill);
+  return { data, shape: plan.shape, stride: plan.stride };
+}
+
 /** Reads and decodes one chunk on a worker of `pool`. */
 export async function loadDirect(
-  pool: ZstdPool,
+  pool: CodecPool,
   plan: DirectChunks,
   coords: readonly number[],
   spare?: (bytes: number) => ArrayBuffer | undefined,
@@ -149,11 +156,7 @@ export async function loadDirect(
   const bytes = plan.elements * plan.Ctor.BYTES_PER_ELEMENT;
   const dest = plan.codec === 'zstd' ? spare?.(bytes) : undefined;
   const out = await pool.readChunk(join(plan.dir, plan.key(coords)), plan.codec, bytes, dest);
-  if (out === MISSING) {
-    const data = new plan.Ctor(plan.elements);
-    if (plan.fill !== 0) data.fill(plan.fill);
-    return { data, shape: plan.shape, stride: plan.stride };
-  }
+  if (out === MISSING) return fillChunk(plan);
   return {
     data: new plan.Ctor(out.buffer as ArrayBuffer, out.byteOffset, plan.elements),
     shape: plan.shape,

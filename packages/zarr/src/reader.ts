@@ -21,8 +21,9 @@ import {
 import type { OME } from '@bfio/ome-xml';
 import * as zarr from 'zarrita';
 import { ChunkCache, type ChunkEntry, DEFAULT_CHUNK_CACHE_BYTES, type DecodedChunk } from './chunk-cache.js';
+import { CodecPool, PoolUnavailable } from './codec-pool.js';
 import { registerCodecs } from './codecs.js';
-import { type DirectChunks, directChunks, loadDirect } from './direct-chunks.js';
+import { type DirectChunks, directChunks, fillChunk, loadDirect } from './direct-chunks.js';
 import {
   locateRoot,
   type NodeInfo,
@@ -42,7 +43,6 @@ import {
 } from './ngff.js';
 import { emptyOme, parseOmeXml, synthesizeImage } from './ome.js';
 import { NodeStore } from './store.js';
-import { PoolUnavailable, zstdPool } from './zstd-pool.js';
 
 type AnyArray = zarr.Array<zarr.DataType, NodeStore>;
 
@@ -138,6 +138,8 @@ export class ZarrReader implements ReaderBackend {
   private closed = false;
   /** Decoded chunks, shared by all series and levels of this reader. */
   private readonly cache: ChunkCache;
+  /** Direct chunk reads on @bfio/core's shared worker pool (undefined: zarrita on this thread). */
+  private readonly pool: CodecPool | undefined;
   /** Chunks decoded at once per readRegion (the codec workers' queue depth). */
   private readonly lanes: number;
   /** Memory of dropped chunks, by size, to decode the next chunks into. */
@@ -156,6 +158,7 @@ export class ZarrReader implements ReaderBackend {
       this.recycle(chunk),
     );
     this.lanes = Math.max(2, 2 * (options.maxWorkers ?? availableParallelism()) + 2);
+    this.pool = CodecPool.get(options.maxWorkers);
     this.format = format;
     this.metadata = metadata;
     this.all = all;
@@ -421,7 +424,7 @@ export class ZarrReader implements ReaderBackend {
     const viaZarrita = (coords: number[]) => array.getChunk(coords, { signal }) as Promise<DecodedChunk>;
     const { direct } = level;
     const load = (coords: number[]): Promise<DecodedChunk> => {
-      const pool = direct ? zstdPool() : undefined;
+      const pool = direct ? this.pool : undefined;
       if (!pool || !direct) return viaZarrita(coords);
       return loadDirect(pool, direct, coords, (bytes) => this.takeSpare(bytes)).catch((err: unknown) => {
         if (err instanceof PoolUnavailable) return viaZarrita(coords);
@@ -430,7 +433,15 @@ export class ZarrReader implements ReaderBackend {
     };
     const fetch = (coords: number[]): Promise<ChunkEntry> =>
       this.cache.acquire(prefix + coords.join(','), () => load(coords)).catch(onError);
-    const place = (coords: number[], chunk: DecodedChunk) => {
+    /**
+     * The blocks of the region inside chunk `coords` for a chunk with element strides `chunkStride` (array
+     * axes): `fn(src, dst, counts)` per block, with the chunk's strides along our t,c,z,y,x in `stride`.
+     */
+    const blocksOf = (
+      coords: number[],
+      chunkStride: readonly number[],
+      fn: (src: number, dst: number, counts: Vec5, stride: Vec5) => void,
+    ) => {
       // Our axis k → the chunk's stride and the pieces along it (absent axes: one element, stride 0).
       const stride: Vec5 = [0, 0, 0, 0, 0];
       // Axes the array lacks have size 1: every requested index (repeats included) reads element 0.
@@ -438,7 +449,7 @@ export class ZarrReader implements ReaderBackend {
       for (let a = 0; a < ndim; a++) {
         const k = ourAxis[a] as number;
         if (k < 0) continue;
-        stride[k] = chunk.stride[a] as number;
+        stride[k] = chunkStride[a] as number;
         pieces[k] = perAxis[a]?.get(coords[a] as number) as Piece[];
       }
       // The fixed offset of axes bfio has no name for (size 1, index 0 inside chunk 0): nothing to add.
@@ -459,8 +470,61 @@ export class ZarrReader implements ReaderBackend {
                   pz.out * outStride[2] +
                   py.out * outStride[3] +
                   px.out;
-                copyStrided(chunk.data, src, stride, out, dst, outStride, [pt.n, pc.n, pz.n, py.n, px.n]);
+                fn(src, dst, [pt.n, pc.n, pz.n, py.n, px.n], stride);
               }
+    };
+    const place = (coords: number[], chunk: DecodedChunk) =>
+      blocksOf(coords, chunk.stride, (src, dst, counts, stride) =>
+        copyStrided(chunk.data, src, stride, out, dst, outStride, counts),
+      );
+    // A shared output (BioReader's default for large reads) lets the codec workers place the pixels of
+    // direct chunks themselves: no decoded chunk crosses threads and the main thread copies nothing.
+    const target =
+      this.pool && direct && out instanceof direct.Ctor && isShared(out)
+        ? new Uint8Array(out.buffer, out.byteOffset, out.byteLength)
+        : undefined;
+    /**
+     * Whether chunk `coords` goes to a worker that places it: not when it is cached or being decoded, and,
+     * while caching, only when the region uses all of it (a chunk only partly used is the one a
+     * neighbouring window will want again, so it goes through the cache).
+     */
+    const placedByWorker = (coords: number[]): boolean => {
+      if (!target || this.cache.has(prefix + coords.join(','))) return false;
+      if (this.cache.maxBytes === 0) return true;
+      for (let a = 0; a < ndim; a++) {
+        const c = coords[a] as number;
+        const size = array.chunks[a] as number;
+        const valid = Math.min(size, (array.shape[a] as number) - c * size);
+        if (!covers(perAxis[a]?.get(c) ?? [], valid)) return false;
+      }
+      return true;
+    };
+    /** Has a worker read, decode and place chunk `coords`; false when the pool cannot (do it here). */
+    const placeOnWorker = async (coords: number[]): Promise<boolean> => {
+      const plan = direct as DirectChunks;
+      const pool = this.pool as CodecPool;
+      const blocks: number[] = [];
+      let srcStride: Vec5 = [0, 0, 0, 0, 0];
+      blocksOf(coords, plan.stride, (src, dst, counts, stride) => {
+        blocks.push(src, dst, ...counts);
+        srcStride = stride;
+      });
+      const bytes = plan.Ctor.BYTES_PER_ELEMENT;
+      let placed: boolean;
+      try {
+        placed = await pool.placeChunk(
+          join(plan.dir, plan.key(coords)),
+          plan.codec,
+          plan.elements * bytes,
+          { target: target as Uint8Array, bytes, srcStride, dstStride: outStride, blocks },
+          signal,
+        );
+      } catch (err) {
+        if (err instanceof PoolUnavailable) return false;
+        return onError(err);
+      }
+      if (!placed) place(coords, fillChunk(plan));
+      return true;
     };
     // Decode a bounded number of chunks at a time; each is placed as soon as it arrives.
     let next = 0;
@@ -468,6 +532,7 @@ export class ZarrReader implements ReaderBackend {
       while (next < chunkIds.length) {
         const coords = chunkIds[next++] as number[];
         signal?.throwIfAborted();
+        if (placedByWorker(coords) && (await placeOnWorker(coords))) continue;
         const entry = await fetch(coords);
         try {
           place(coords, entry.chunk as DecodedChunk);
@@ -549,6 +614,21 @@ function copyStrided(
       }
     }
   }
+}
+
+function isShared(out: TypedArray): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && out.buffer instanceof SharedArrayBuffer;
+}
+
+/** Whether pieces (along one axis, inside one chunk) cover all `valid` elements [0, valid) of the chunk. */
+function covers(pieces: readonly Piece[], valid: number): boolean {
+  const sorted = [...pieces].sort((p, q) => p.at - q.at);
+  let end = 0;
+  for (const p of sorted) {
+    if (p.at > end) return false;
+    end = Math.max(end, p.at + p.n);
+  }
+  return end >= valid;
 }
 
 type Vec5 = [number, number, number, number, number];

@@ -35,6 +35,7 @@ import {
 } from '@bfio/core';
 import type { OME, Pixels } from '@bfio/ome-xml';
 import * as zarr from 'zarrita';
+import { CodecPool, PoolUnavailable } from './codec-pool.js';
 import { registerCodecs } from './codecs.js';
 import { downsample2x } from './downsample.js';
 import { locateRoot, readNode, type ZarrFormat } from './layout.js';
@@ -43,7 +44,6 @@ import { nativeZstd } from './native-zstd.js';
 import { buildImageAttributes, colorToHex, ngffRoot, ngffUnit, parseMultiscale } from './ngff.js';
 import { buildOmeXml } from './ome.js';
 import { NodeStore } from './store.js';
-import { PoolUnavailable, zstdPool } from './zstd-pool.js';
 
 /** Options of the Zarr writer beyond the common CreateOptions. */
 export interface ZarrCreateOptions extends CreateOptions {
@@ -83,6 +83,8 @@ interface DirectEncoding {
   format: ZarrFormat;
   compression: 'zstd' | 'none';
   level: number;
+  /** zstd on @bfio/core's shared worker pool (at most `maxWorkers` chunks at once); else this thread. */
+  pool: CodecPool | undefined;
 }
 
 /** Receives the promise of each chunk flush (awaited by the caller, or tracked in the background). */
@@ -290,7 +292,7 @@ export class ZarrWriter implements WriterBackend {
       // Chunks skip zarrita when bfio knows the codec chain (and the machine's byte order is the file's).
       const direct: DirectEncoding | undefined =
         endianness() === 'LE' && (compression === 'none' || (compression === 'zstd' && nativeZstd()))
-          ? { format, compression, level }
+          ? { format, compression, level, pool: CodecPool.get(options.maxWorkers) }
           : undefined;
       return new ZarrWriter(
         file,
@@ -574,7 +576,7 @@ export class ZarrWriter implements WriterBackend {
       copyBlock(data, 0, contiguous(buf.extent), chunk, [0, 0, 0, 0, 0], contiguous(L.chunks), buf.extent);
     }
     const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    const encoded = enc.compression === 'none' ? bytes : await compressZstd(bytes, enc.level);
+    const encoded = enc.compression === 'none' ? bytes : await compressZstd(bytes, enc.level, enc.pool);
     const idx = buf.origin.map((o, i) => String(o / (L.chunks[i] as number)));
     const file = join(this.dir, String(k), ...(enc.format === 3 ? ['c', ...idx] : idx));
     const dir = dirname(file);
@@ -740,9 +742,12 @@ function metadataToWrite(metadata: OME, dtype: DType): OME {
 }
 
 /** zstd on a codec worker (the chunk's buffer is moved there), or on this thread for small chunks. */
-async function compressZstd(bytes: Uint8Array, level: number): Promise<Uint8Array> {
-  const pool = bytes.byteLength >= POOL_MIN_BYTES ? zstdPool() : undefined;
-  if (pool) {
+async function compressZstd(
+  bytes: Uint8Array,
+  level: number,
+  pool: CodecPool | undefined,
+): Promise<Uint8Array> {
+  if (pool && bytes.byteLength >= POOL_MIN_BYTES) {
     try {
       return await pool.compress(bytes, level, false, true);
     } catch (err) {

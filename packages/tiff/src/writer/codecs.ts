@@ -1,5 +1,5 @@
 /**
- * Tile encoders: predictors, then Deflate (node:zlib on @bfio/core's WorkerPool, predictor included, or
+ * Tile encoders: predictors, then Deflate (libdeflate or node:zlib on @bfio/core's WorkerPool, predictor included, or
  * async node:zlib on libuv's thread pool), LZW (ours), zstd (numcodecs' WASM build; Node 20's zlib has no
  * zstd) or nothing.
  */
@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { deflate } from 'node:zlib';
 import type { DType, TypedArray, WorkerPool } from '@bfio/core';
 import { Compression as CompressionCode, Predictor } from '../tiff-tags.js';
+import { libdeflatePath } from './libdeflate.js';
 import { lzwEncode } from './lzw.js';
 
 const deflateAsync = promisify(deflate);
@@ -126,6 +127,8 @@ export async function encodeTile(
         // Same output size as memLevel 8, ~7 % less CPU on 1024² uint16 tiles at level 1 (measured).
         memLevel: 9,
         outputSize: bytes.byteLength,
+        // libdeflate when its addon is built (~2.2x zlib's speed); the worker falls back to zlib otherwise.
+        native: libdeflatePath(),
         predict:
           s.predictor === Predictor.Horizontal ? { size, rowLength: s.tileWidth, stride: 1 } : undefined,
       },

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CorruptFileError, type Region, regionLength } from '@bfio/core';
+import { CorruptFileError, type Region, regionLength, sharedWorkerPool } from '@bfio/core';
 import { createOme } from '@bfio/ome-xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { available } from '../../../../test-support/env.js';
@@ -93,6 +93,17 @@ export function fastPathTests(label: string): void {
   const ours = new Uint16Array(OURS_SHAPE.reduce((a, b) => a * b, 1));
   for (let i = 0; i < ours.length; i++) ours[i] = (i * 2654435761) % 65521;
   let peer: Record<string, string>;
+  // Which codecs ran on the process-wide worker pool.
+  const onPool = new Set<string>();
+  // Chunk reads whose worker placed the pixels into the (shared) output itself.
+  let placedOnWorker = 0;
+  const pool = sharedWorkerPool();
+  const run = pool.run.bind(pool);
+  pool.run = (codec, ...rest) => {
+    onPool.add(codec);
+    if (codec === 'zarr-read-chunk' && rest[1]?.place) placedOnWorker++;
+    return run(codec, ...rest);
+  };
 
   beforeAll(async () => {
     if (!ok) return;
@@ -169,6 +180,46 @@ export function fastPathTests(label: string): void {
       });
     }
 
+    for (const cacheBytes of [undefined, 0]) {
+      it(`reads into shared memory equal zarr-python's pixels: edge chunks, a missing chunk, repeated C (cache ${cacheBytes ?? 'default'})`, async () => {
+        const cases: Array<[string, Vec5, Uint16Array | Int16Array]> = [
+          ['v3.zarr', [1, 2, 1, 300, 260], new Uint16Array(bytesOf(peer.v3 as string).buffer.slice(0))],
+          ['v2.zarr', [1, 1, 2, 190, 210], new Int16Array(new Uint8Array(bytesOf(peer.v2 as string)).buffer)],
+        ];
+        const before = placedOnWorker;
+        for (const [name, shape, ref] of cases) {
+          const reader = await ZarrReader.open(join(TMP, name), { chunkCacheBytes: cacheBytes });
+          const all = Array.from({ length: shape[1] }, (_, i) => i);
+          const regions: Region[] = [
+            // Whole image: the last chunk row and column stick out of the array (partial edge chunks).
+            { x: [0, shape[4]], y: [0, shape[3]], z: [0, shape[2]], c: all, t: [0] },
+            // Repeated and reordered channels: one chunk lands in two places of the output.
+            { x: [0, shape[4]], y: [0, shape[3]], z: [0, 1], c: [...all].reverse().concat(all), t: [0] },
+            // Windows cutting through chunks (cached when caching; placed by workers when not).
+            ...windows(shape, 12, 7),
+          ];
+          for (const r of regions) {
+            const Ctor = ref.constructor as new (b: SharedArrayBuffer) => Uint16Array | Int16Array;
+            const sab = new SharedArrayBuffer(regionLength(r) * ref.BYTES_PER_ELEMENT);
+            new Uint8Array(sab).fill(0xa5); // no stale zeros passing for pixels
+            const out = new Ctor(sab);
+            await reader.readRegion({ series: 0, level: 0 }, r, out);
+            const want = cut(ref, shape, r);
+            expect(Buffer.from(new Uint8Array(sab)).equals(Buffer.from(want.buffer))).toBe(true);
+          }
+          await reader.close();
+        }
+        if (label === 'workers') expect(placedOnWorker - before).toBeGreaterThan(10);
+        else expect(placedOnWorker).toBe(0);
+      });
+    }
+
+    it(`chunks ${label === 'workers' ? 'went' : 'did not go'} to the shared worker pool`, () => {
+      // Reads only: our 64² uint16 chunks (8 KiB) are below the size worth a worker round trip to encode.
+      const zarrTasks = [...onPool].filter((c) => c.startsWith('zarr-')).sort();
+      expect(zarrTasks).toEqual(label === 'workers' ? ['zarr-read-chunk'] : []);
+    });
+
     it('a corrupt chunk is a CorruptFileError naming the store', async () => {
       writeFileSync(join(TMP, 'v2.zarr', '0.0.1.0.1'), Buffer.from('not zstd at all, just bytes'));
       const reader = await ZarrReader.open(join(TMP, 'v2.zarr'), { chunkCacheBytes: 0 });
@@ -177,6 +228,11 @@ export function fastPathTests(label: string): void {
       const err = await reader.readRegion({ series: 0, level: 0 }, r, out).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(CorruptFileError);
       expect(String((err as Error).message)).toContain('v2.zarr');
+      // The same when a worker decodes straight into a shared output.
+      const shared = new Int16Array(new SharedArrayBuffer(190 * 210 * 2));
+      const err2 = await reader.readRegion({ series: 0, level: 0 }, r, shared).catch((e: unknown) => e);
+      expect(err2).toBeInstanceOf(CorruptFileError);
+      expect(String((err2 as Error).message)).toContain('v2.zarr');
       await reader.close();
     });
   });

@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "bfio_libdeflate",
+      "sources": ["libdeflate.c"],
+      "libraries": ["-ldeflate"],
+      "cflags": ["-O2", "-Wall"]
+    }
+  ]
+}

@@ -1,0 +1,103 @@
+/*
+ * @bfio/tiff's optional native Deflate encoder: a Node-API binding over the system's libdeflate (Debian
+ * libdeflate-dev). libdeflate level 1 compresses microscopy tiles ~2.2x faster per CPU-second than zlib
+ * level 1, to a slightly smaller size, and is what bfio/tifffile use through imagecodecs. Loaded inside
+ * core's codec worker threads (codec-worker.mjs), so it is context-aware: one compressor per level per
+ * thread, kept in the addon's per-environment instance data.
+ *
+ * zlibCompress(input: Uint8Array, level: 0..12, output: Uint8Array) -> bytes written into output (a zlib
+ * stream: header + Deflate + Adler-32, TIFF compression 8), or 0 when output is too small.
+ * zlibCompressBound(length) -> the largest output for `length` input bytes.
+ */
+#include <libdeflate.h>
+#include <node_api.h>
+#include <stdlib.h>
+
+#define LEVELS 13
+
+typedef struct {
+  struct libdeflate_compressor *compressors[LEVELS];
+} State;
+
+static void free_state(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  State *state = data;
+  for (int i = 0; i < LEVELS; i++) {
+    if (state->compressors[i]) libdeflate_free_compressor(state->compressors[i]);
+  }
+  free(state);
+}
+
+static napi_value fail(napi_env env, const char *message) {
+  napi_throw_error(env, NULL, message);
+  return NULL;
+}
+
+/* The bytes of a TypedArray argument (any element type). */
+static int bytes_of(napi_env env, napi_value value, void **data, size_t *length) {
+  napi_typedarray_type type;
+  size_t count;
+  napi_value buffer;
+  size_t offset;
+  if (napi_get_typedarray_info(env, value, &type, &count, data, &buffer, &offset) != napi_ok) return 0;
+  size_t size = 1;
+  if (type == napi_int16_array || type == napi_uint16_array) size = 2;
+  else if (type == napi_int32_array || type == napi_uint32_array || type == napi_float32_array) size = 4;
+  else if (type == napi_float64_array || type == napi_bigint64_array || type == napi_biguint64_array) size = 8;
+  *length = count * size;
+  return 1;
+}
+
+static napi_value zlib_compress(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3) {
+    return fail(env, "zlibCompress(input, level, output): three arguments expected");
+  }
+  void *in, *out;
+  size_t in_length, out_length;
+  int32_t level;
+  if (!bytes_of(env, argv[0], &in, &in_length)) return fail(env, "zlibCompress: input must be a TypedArray");
+  if (napi_get_value_int32(env, argv[1], &level) != napi_ok || level < 0 || level >= LEVELS) {
+    return fail(env, "zlibCompress: level must be an integer 0..12");
+  }
+  if (!bytes_of(env, argv[2], &out, &out_length)) return fail(env, "zlibCompress: output must be a TypedArray");
+  State *state;
+  if (napi_get_instance_data(env, (void **)&state) != napi_ok || state == NULL) return fail(env, "no state");
+  if (state->compressors[level] == NULL) {
+    state->compressors[level] = libdeflate_alloc_compressor(level);
+    if (state->compressors[level] == NULL) return fail(env, "libdeflate_alloc_compressor failed");
+  }
+  size_t written = libdeflate_zlib_compress(state->compressors[level], in, in_length, out, out_length);
+  napi_value result;
+  napi_create_double(env, (double)written, &result);
+  return result;
+}
+
+static napi_value zlib_compress_bound(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  double length;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+      napi_get_value_double(env, argv[0], &length) != napi_ok || length < 0) {
+    return fail(env, "zlibCompressBound(length): a non-negative number expected");
+  }
+  napi_value result;
+  napi_create_double(env, (double)libdeflate_zlib_compress_bound(NULL, (size_t)length), &result);
+  return result;
+}
+
+NAPI_MODULE_INIT() {
+  State *state = calloc(1, sizeof(State));
+  if (state == NULL || napi_set_instance_data(env, state, free_state, NULL) != napi_ok) {
+    free(state);
+    return fail(env, "out of memory");
+  }
+  napi_value fn;
+  napi_create_function(env, "zlibCompress", NAPI_AUTO_LENGTH, zlib_compress, NULL, &fn);
+  napi_set_named_property(env, exports, "zlibCompress", fn);
+  napi_create_function(env, "zlibCompressBound", NAPI_AUTO_LENGTH, zlib_compress_bound, NULL, &fn);
+  napi_set_named_property(env, exports, "zlibCompressBound", fn);
+  return exports;
+}

@@ -1,0 +1,183 @@
+/**
+ * zstd and chunk reads on @bfio/core's shared WorkerPool, through this package's codec module
+ * (worker-codecs.mjs, loaded into the pool's workers): chunk compression and decompression use every core
+ * and never block the event loop (the addon's calls are synchronous).
+ *
+ * Used only when the native addon loads here (else zstd is numcodecs' WASM on the main thread) and
+ * BFIO_ZARR_WORKERS is not '0'. When the pool cannot run a task (its workers fail to start), the task
+ * rejects with PoolUnavailable, the pool is not used again by this package, and callers do the work on
+ * the main thread.
+ */
+import { availableParallelism } from 'node:os';
+import { CodecError, type CodecParams, sharedWorkerPool, type WorkerPool } from '@bfio/core';
+import { nativeZstd } from './native-zstd.js';
+
+/** The codec module, beside this file in the sources and in dist (the build copies it there). */
+const CODEC_MODULE = new URL('./worker-codecs.mjs', import.meta.url).href;
+
+const EMPTY = new Uint8Array(0);
+
+/** A chunk file that does not exist (the array's fill value stands for it). */
+export const MISSING = Symbol('missing chunk');
+
+/** Where a worker puts a decoded chunk's pixels: see 'zarr-read-chunk' in worker-codecs.mjs. */
+export interface PlaceParams {
+  /** The output array's bytes: a view of a SharedArrayBuffer. */
+  target: Uint8Array;
+  /** Bytes per element (chunk and output have the same type). */
+  bytes: number;
+  /** Element strides along t, c, z, y, x of the chunk and of the output. */
+  srcStride: number[];
+  dstStride: number[];
+  /** 7 numbers per block: chunk offset, output offset, counts along t, c, z, y, x (elements). */
+  blocks: number[];
+  [key: string]: unknown;
+}
+
+/** The pool could not run the task (no worker): the caller should do it on the main thread. */
+export class PoolUnavailable extends Error {
+  constructor(readonly reason: Error) {
+    super(`codec worker unavailable: ${reason.message}`);
+    this.name = 'PoolUnavailable';
+  }
+}
+
+let broken = false;
+let defaultPool: CodecPool | undefined;
+
+/** Whether this package runs its codecs on the pool: addon present, not switched off, not failed. */
+function enabled(): boolean {
+  return !broken && process.env.BFIO_ZARR_WORKERS !== '0' && nativeZstd() !== undefined;
+}
+
+/** At most `limit` tasks run at once; the others wait in FIFO order. */
+class Limiter {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+  constructor(readonly limit: number) {}
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active++;
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}
+
+/**
+ * One reader's or writer's access to the shared pool: at most `maxWorkers` of its tasks in flight (more,
+ * queued, when it may use every worker of the pool).
+ */
+export class CodecPool {
+  private readonly limiter: Limiter;
+  private constructor(private readonly workers: number) {
+    // Entitled to every worker: queue as deep as the reader's lanes (the pool's size still bounds how many
+    // run), so a worker always finds its next chunk while the main thread places pixels.
+    this.limiter = new Limiter(workers >= this.pool().maxWorkers ? 2 * workers + 2 : workers);
+  }
+
+  /** The pool for an owner with this `maxWorkers` (default: cores), or undefined when it is not used. */
+  static get(maxWorkers?: number): CodecPool | undefined {
+    if (!enabled()) return undefined;
+    return new CodecPool(Math.max(1, Math.floor(maxWorkers ?? availableParallelism())));
+  }
+
+  /** For owners without options (zarrita's codec registry): the default `maxWorkers`. */
+  static shared(): CodecPool | undefined {
+    if (!enabled()) return undefined;
+    defaultPool ??= new CodecPool(availableParallelism());
+    return defaultPool;
+  }
+
+  /**
+   * The process-wide pool with our module (asked each time: it may have been replaced). Its size comes
+   * from whoever created it first.
+   */
+  private pool(): WorkerPool {
+    return sharedWorkerPool({ maxWorkers: this.workers, modules: [CODEC_MODULE] });
+  }
+
+  /** Compresses `input`; with `transfer`, an input spanning its whole ArrayBuffer is moved, not copied. */
+  compress(input: Uint8Array, level: number, checksum: boolean, transfer = false): Promise<Uint8Array> {
+    const whole =
+      transfer &&
+      input.byteOffset === 0 &&
+      input.byteLength === input.buffer.byteLength &&
+      input.buffer instanceof ArrayBuffer;
+    return this.run('zarr-zstd-compress', input, { level, checksum }, whole);
+  }
+
+  decompress(input: Uint8Array): Promise<Uint8Array> {
+    return this.run('zarr-zstd-decompress', input, {}, false);
+  }
+
+  /**
+   * Reads a chunk file and decodes it on a worker: `size` decoded bytes, or MISSING when there is no file.
+   * `dest` (moved to the worker, unusable afterwards) receives the result when it has `size` bytes.
+   */
+  async readChunk(
+    path: string,
+    codec: 'zstd' | 'raw',
+    size: number,
+    dest?: ArrayBuffer,
+  ): Promise<Uint8Array | typeof MISSING> {
+    try {
+      return await this.run(
+        'zarr-read-chunk',
+        dest ? new Uint8Array(dest) : EMPTY,
+        { path, codec, size },
+        !!dest,
+      );
+    } catch (err) {
+      if (err instanceof CodecError && (err.code === 'ENOENT' || err.code === 'ENOTDIR')) return MISSING;
+      throw err;
+    }
+  }
+
+  /**
+   * Reads a chunk file, decodes it on a worker and has the worker copy its blocks into shared memory
+   * (`place`, see worker-codecs.mjs): true when placed, false when there is no file (nothing written).
+   */
+  async placeChunk(
+    path: string,
+    codec: 'zstd' | 'raw',
+    size: number,
+    place: PlaceParams,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
+    try {
+      await this.run('zarr-read-chunk', EMPTY, { path, codec, size, place }, false, signal);
+      return true;
+    } catch (err) {
+      if (err instanceof CodecError && (err.code === 'ENOENT' || err.code === 'ENOTDIR')) return false;
+      throw err;
+    }
+  }
+
+  private async run(
+    codec: string,
+    input: Uint8Array,
+    params: CodecParams,
+    transfer: boolean,
+    signal?: AbortSignal,
+  ): Promise<Uint8Array> {
+    if (broken) throw new PoolUnavailable(new Error('the codec workers failed to start'));
+    try {
+      return await this.limiter.run(() => this.pool().run(codec, input, params, { transfer, signal }));
+    } catch (err) {
+      if (err instanceof CodecError) throw err;
+      if (signal?.aborted) throw err;
+      // Not the codec's failure but the pool's (a worker could not start or died): stop using it, unless
+      // it was only closed (replaced by setSharedWorkerPool). A task whose input was moved to a dead worker
+      // cannot be redone here (its buffer is gone).
+      const reason = err instanceof Error ? err : new Error(String(err));
+      if (!/worker pool (is|was) closed/.test(reason.message)) broken = true;
+      if (transfer && input.byteLength === 0 && codec !== 'zarr-read-chunk') throw reason;
+      throw new PoolUnavailable(reason);
+    }
+  }
+}

@@ -102,6 +102,14 @@ describe.skipIf(!ok)('bfio CLI on real files, checked by tifffile / zarr-python'
     },
     { name: 'ch.ome.tif', args: ['--channels', '2,0'], kind: 'tiff', sel: { c: [2, 0] }, levels: 1 },
     { name: 'v05.ome.zarr', args: ['--tile-size', '128'], kind: 'zarr', sel: {}, levels: 1 },
+    // --format decides when the name says nothing: a Zarr store named 'forced.store'.
+    {
+      name: 'forced.store',
+      args: ['--format', 'ome-zarr', '--compression', 'none', '--pyramid', '1'],
+      kind: 'zarr',
+      sel: {},
+      levels: 2,
+    },
     {
       name: 'v04.ome.zarr',
       args: ['--ngff-version', '0.4', '--crop', '10,10,300,150'],

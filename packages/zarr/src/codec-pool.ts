@@ -101,6 +101,17 @@ export class CodecPool {
     return sharedWorkerPool({ maxWorkers: this.workers, modules: [CODEC_MODULE] });
   }
 
+  /**
+   * Starts this owner's share of the workers now (each loads the codec module and the addon), so a writer's
+   * first chunks do not wait for them. Failures are left to the real tasks.
+   */
+  warm(): void {
+    if (broken) return;
+    const pool = this.pool();
+    const n = Math.min(this.workers, pool.maxWorkers);
+    for (let i = 0; i < n; i++) pool.run('echo', new Uint8Array(1)).catch(() => {});
+  }
+
   /** Compresses `input`; with `transfer`, an input spanning its whole ArrayBuffer is moved, not copied. */
   compress(input: Uint8Array, level: number, checksum: boolean, transfer = false): Promise<Uint8Array> {
     const whole =
@@ -109,6 +120,32 @@ export class CodecPool {
       input.byteLength === input.buffer.byteLength &&
       input.buffer instanceof ArrayBuffer;
     return this.run('zarr-zstd-compress', input, { level, checksum }, whole);
+  }
+
+  /**
+   * Encodes a chunk and writes it as the file `path` on a worker ('zarr-write-chunk'): the main thread only
+   * hands the bytes over. An `input` spanning its whole ArrayBuffer is moved to the worker (unusable here
+   * afterwards) and handed back through `recycle` once the file is written; other inputs are copied.
+   */
+  async writeChunk(
+    path: string,
+    input: Uint8Array,
+    codec: 'zstd' | 'raw',
+    level: number,
+    recycle?: (buffer: ArrayBuffer) => void,
+  ): Promise<void> {
+    const whole =
+      input.byteOffset === 0 &&
+      input.byteLength === input.buffer.byteLength &&
+      input.buffer instanceof ArrayBuffer;
+    await this.run(
+      'zarr-write-chunk',
+      input,
+      { path, codec, level },
+      whole,
+      undefined,
+      whole && recycle ? (back: Uint8Array) => recycle(back.buffer as ArrayBuffer) : undefined,
+    );
   }
 
   decompress(input: Uint8Array): Promise<Uint8Array> {
@@ -164,10 +201,13 @@ export class CodecPool {
     params: CodecParams,
     transfer: boolean,
     signal?: AbortSignal,
+    returnInput?: (input: Uint8Array) => void,
   ): Promise<Uint8Array> {
     if (broken) throw new PoolUnavailable(new Error('the codec workers failed to start'));
     try {
-      return await this.limiter.run(() => this.pool().run(codec, input, params, { transfer, signal }));
+      return await this.limiter.run(() =>
+        this.pool().run(codec, input, params, { transfer, signal, returnInput }),
+      );
     } catch (err) {
       if (err instanceof CodecError) throw err;
       if (signal?.aborted) throw err;

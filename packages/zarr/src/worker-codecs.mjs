@@ -17,8 +17,12 @@
  *   `{ target, bytes, srcStride, dstStride, blocks }`: `bytes` per element, 5-D (t,c,z,y,x) element strides
  *   of the chunk and of the target, and `blocks`, 7 numbers per block: chunk element offset, target
  *   element offset, then the counts along t, c, z, y, x.
+ * - 'zarr-write-chunk': encodes the input (a whole chunk's bytes; `params.codec`: 'zstd' at `params.level`,
+ *   or 'raw') and writes it as the file `params.path` (its directory must exist), returning no bytes: the
+ *   encoded chunk never leaves the worker, and the caller (moving its buffer here with `returnInput`) gets
+ *   its input back to reuse. The encoder's context and output buffer are this worker's, reused.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -130,6 +134,36 @@ function decodeInto(src, size, dest) {
   return out;
 }
 
+/** This worker's zstd compression context (at `cctxLevel`) and output buffer, reused chunk after chunk. */
+let cctx;
+let cctxLevel;
+let encoded;
+
+/** `input` as one zstd frame (content size in the header, no checksum), in the reused output buffer. */
+function compressReused(input, level) {
+  if (!cctx) cctx = new binding.CCtx();
+  if (cctxLevel !== level) {
+    cctx.reset(binding.ResetDirective.parameters);
+    cctx.setParameter(binding.CParameter.compressionLevel, level);
+    cctxLevel = level;
+  }
+  const bound = binding.compressBound(input.byteLength);
+  if (!encoded || encoded.length < bound) encoded = new Uint8Array(bound);
+  const n = cctx.compress2(encoded, input);
+  return encoded.subarray(0, n);
+}
+
+/** Writes `bytes` as the whole file at `path` (created or truncated). */
+function writeWhole(path, bytes) {
+  const fd = openSync(path, 'w');
+  try {
+    let done = 0;
+    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export const codecs = {
   'zarr-zstd-compress': (input, params) => {
     native();
@@ -141,6 +175,15 @@ export const codecs = {
   'zarr-zstd-decompress': (input) => {
     native();
     return zstd.decompress(input);
+  },
+  'zarr-write-chunk': (input, params) => {
+    const { path, codec, level } = params;
+    if (codec === 'raw') writeWhole(path, input);
+    else {
+      native();
+      writeWhole(path, compressReused(input, level ?? 1));
+    }
+    return new Uint8Array(0);
   },
   'zarr-read-chunk': (input, params) => {
     const { path, codec, size, place } = params;

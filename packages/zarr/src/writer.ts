@@ -83,7 +83,10 @@ interface DirectEncoding {
   format: ZarrFormat;
   compression: 'zstd' | 'none';
   level: number;
-  /** zstd on @bfio/core's shared worker pool (at most `maxWorkers` chunks at once); else this thread. */
+  /**
+   * zstd and the chunk file's write on @bfio/core's shared worker pool (at most `maxWorkers` chunks at
+   * once); else this thread.
+   */
   pool: CodecPool | undefined;
 }
 
@@ -162,6 +165,32 @@ export class ZarrWriter implements WriterBackend {
   private failure: { error: unknown } | undefined;
   /** mkdir of chunk directories, once each. */
   private readonly dirs = new Map<string, Promise<unknown>>();
+  /**
+   * Buffers handed back by codec workers once their chunk file is written, by byte length: whole chunks
+   * are copied into these instead of fresh memory (no page faults, less garbage to collect).
+   */
+  private readonly spares = new Map<number, ArrayBuffer[]>();
+
+  /** `count` elements of `src` from `start` in a buffer the writer owns (recycled when one is free). */
+  private ownedCopy(src: TypedArray, start: number, count: number): TypedArray {
+    const bytes = count * src.BYTES_PER_ELEMENT;
+    const spare = this.spares.get(bytes)?.pop();
+    if (!spare) return src.slice(start, start + count);
+    const out = new (src.constructor as new (b: ArrayBuffer) => TypedArray)(spare);
+    out.set(src.subarray(start, start + count));
+    return out;
+  }
+
+  /** Keeps a buffer back from a worker for the next whole chunk (as many as can be in flight at once). */
+  private readonly recycle = (buffer: ArrayBuffer): void => {
+    if (this.closed) return;
+    let list = this.spares.get(buffer.byteLength);
+    if (!list) {
+      list = [];
+      this.spares.set(buffer.byteLength, list);
+    }
+    if (list.length < this.maxInflight) list.push(buffer);
+  };
 
   static async create(
     file: string,
@@ -294,6 +323,7 @@ export class ZarrWriter implements WriterBackend {
         endianness() === 'LE' && (compression === 'none' || (compression === 'zstd' && nativeZstd()))
           ? { format, compression, level, pool: CodecPool.get(options.maxWorkers) }
           : undefined;
+      direct?.pool?.warm();
       return new ZarrWriter(
         file,
         dir,
@@ -485,7 +515,7 @@ export class ZarrWriter implements WriterBackend {
         // The block holds this whole chunk contiguously: encode straight from the caller's data (a copy
         // when written behind, as the caller may reuse its buffer once writeRegion returns).
         const data = this.direct
-          ? src.slice(srcStart, srcStart + count)
+          ? this.ownedCopy(src, srcStart, count)
           : src.subarray(srcStart, srcStart + count);
         sink(this.flush(k, { origin: cOrigin, extent: cExtent, data, filled: count, expected: count }, sink));
       } else {
@@ -576,7 +606,6 @@ export class ZarrWriter implements WriterBackend {
       copyBlock(data, 0, contiguous(buf.extent), chunk, [0, 0, 0, 0, 0], contiguous(L.chunks), buf.extent);
     }
     const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    const encoded = enc.compression === 'none' ? bytes : await compressZstd(bytes, enc.level, enc.pool);
     const idx = buf.origin.map((o, i) => String(o / (L.chunks[i] as number)));
     const file = join(this.dir, String(k), ...(enc.format === 3 ? ['c', ...idx] : idx));
     const dir = dirname(file);
@@ -586,6 +615,22 @@ export class ZarrWriter implements WriterBackend {
       this.dirs.set(dir, made);
     }
     await made;
+    if (enc.pool && bytes.byteLength >= POOL_MIN_BYTES) {
+      // The worker encodes and writes the file: the main thread only hands the buffer over.
+      try {
+        await enc.pool.writeChunk(
+          file,
+          bytes,
+          enc.compression === 'none' ? 'raw' : 'zstd',
+          enc.level,
+          this.recycle,
+        );
+        return;
+      } catch (err) {
+        if (!(err instanceof PoolUnavailable)) throw err;
+      }
+    }
+    const encoded = enc.compression === 'none' ? bytes : compressZstd(bytes, enc.level);
     await writeFile(file, encoded);
   }
 
@@ -619,6 +664,7 @@ export class ZarrWriter implements WriterBackend {
         await this.drain();
         this.rethrow();
       }
+      this.spares.clear();
       if (this.finalDocs) {
         await this.finalDocs();
         await this.moveIntoPlace();
@@ -741,19 +787,8 @@ function metadataToWrite(metadata: OME, dtype: DType): OME {
   };
 }
 
-/** zstd on a codec worker (the chunk's buffer is moved there), or on this thread for small chunks. */
-async function compressZstd(
-  bytes: Uint8Array,
-  level: number,
-  pool: CodecPool | undefined,
-): Promise<Uint8Array> {
-  if (pool && bytes.byteLength >= POOL_MIN_BYTES) {
-    try {
-      return await pool.compress(bytes, level, false, true);
-    } catch (err) {
-      if (!(err instanceof PoolUnavailable)) throw err;
-    }
-  }
+/** zstd on this thread (small chunks, or no codec worker). */
+function compressZstd(bytes: Uint8Array, level: number): Uint8Array {
   const zstd = nativeZstd();
   if (!zstd) throw new UnsupportedError('zstd: the native codec is not available', '');
   return zstd.compress(bytes, { compressionLevel: level });

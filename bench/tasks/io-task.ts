@@ -37,7 +37,11 @@ async function readWindows(path: string, windowsFile: string) {
   report('ours-windows', now() - t, total, { checksum });
 }
 
-async function writeFull(raw: string, sizeText: string, out: string, optionsJson = '{}') {
+/**
+ * `tiles`: each 1024-row band is cut into 1024² tiles, one write each (bfio's tile-by-tile loop).
+ * `bands`: each band is one write, as zarr-python's `z[..., y:y+1024, :] = band` (the backend cuts chunks).
+ */
+async function writeFull(raw: string, sizeText: string, out: string, optionsJson = '{}', mode = 'tiles') {
   const size = Number(sizeText);
   const band = 1024;
   const src = await open(raw, 'r');
@@ -57,6 +61,10 @@ async function writeFull(raw: string, sizeText: string, out: string, optionsJson
     const rows = Math.min(band, size - y);
     const buf = new Uint16Array(rows * size);
     await src.read(new Uint8Array(buf.buffer), 0, buf.byteLength, y * size * 2);
+    if (mode === 'bands') {
+      await bw.write({ data: buf, shape: [rows, size] }, { X: 0, Y: y });
+      continue;
+    }
     const writes: Promise<void>[] = [];
     for (let x = 0; x < size; x += 1024) {
       const w = Math.min(1024, size - x);
@@ -137,7 +145,7 @@ async function zlibCeiling(raw: string, sizeText: string) {
 
 if (task === 'read') await readFull(args[0]!);
 else if (task === 'windows') await readWindows(args[0]!, args[1]!);
-else if (task === 'write') await writeFull(args[0]!, args[1]!, args[2]!, args[3]);
+else if (task === 'write') await writeFull(args[0]!, args[1]!, args[2]!, args[3], args[4]);
 else if (task === 'zlib') await zlibCeiling(args[0]!, args[1]!);
 else throw new Error(`unknown task ${task}`);
 process.exit(0);

@@ -85,6 +85,7 @@ export interface WriterBackend {
   /**
    * Store `data` (planar T, C, Z, Y, X for `region`, the writer's dtype). Regions may be unaligned, in any
    * order, and concurrent calls may overlap in time (never in pixels, which is the caller's contract).
+   * `data` may be the caller's own buffer: copy what you keep, never retain, transfer or detach it.
    */
   writeRegion(region: Region, data: TypedArray): Promise<void>;
   /** Finish the file so it is valid and complete (flush partial tiles, write pyramids, rename into place). */

@@ -344,8 +344,19 @@ export class BioWriter {
         this.path,
       );
     }
-    const planar = allocate(this.dtype, regionLength(region));
-    copyStrided(full, planar, planarStrides(ny, nx, nz, nc), 0);
+    // Data already laid out planar (a C-order (Y, X) plane, or a read result) goes to the backend as is:
+    // the contract says backends copy what they keep, so the caller's buffer is never retained or detached.
+    const want = planarStrides(ny, nx, nz, nc);
+    const length = regionLength(region);
+    const asIs =
+      full.offset === 0 &&
+      full.data.length === length &&
+      full.shape.every((n, d) => n === 1 || full.strides[d] === want[d]);
+    let planar = full.data;
+    if (!asIs) {
+      planar = allocate(this.dtype, length);
+      copyStrided(full, planar, want, 0);
+    }
     const backend = await this.#open();
     const task = backend.writeRegion(region, planar);
     this.#pending.add(task);

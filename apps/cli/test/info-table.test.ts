@@ -15,6 +15,7 @@ import {
   parseInfo,
   runRefTool,
 } from '../../../packages/bioformats-java/test/ref-tool.js';
+import { FILES as REFERENCE_FILES } from '../../../packages/bioformats-java/test/samples.js';
 import { available, bioformatsJar, dataPath, manifest } from '../../../test-support/env.js';
 import { runPythonJson } from '../../../test-support/python.js';
 import { main } from '../src/cli.js';
@@ -29,36 +30,8 @@ const KNOWN_UNHANDLED: Record<string, string> = {
     '3 axes; the zarr backend refuses the whole store (exit 2) while zarr-python opens level 0 alone',
 };
 
-/** Non-TIFF samples Bio-Formats has a reader for (the set packages/bioformats-java/test/reference.test.ts uses). */
-const BIOFORMATS_FILES = [
-  'aicsimageio/example.bmp',
-  'aicsimageio/example.jpg',
-  'aicsimageio/example.png',
-  'aicsimageio/s_1_t_1_c_1_z_1.czi',
-  'aicspylibczi/CD_s_1_t_3_c_2_z_5.czi',
-  'aicspylibczi/RGB-8bit.czi',
-  'aicspylibczi/RGB-multichannel.czi',
-  'aicspylibczi/mosaic_test.czi',
-  'aicspylibczi/tiles.czi',
-  'libics/testim.ics',
-  'libics/testim_c.ics',
-  'libvips/CMU-1-Small-Region.svs',
-  'libvips/dicom_test_image.dcm',
-  'libvips/indexed.png',
-  'libvips/rgba.png',
-  'libvips/sample.jpg',
-  'libvips/sample.png',
-  'libvips/small.bmp',
-  'mrc/toxo.dv',
-  'openslide-python/small.svs',
-  'pathml/small_dicom.dcm',
-  'pathml/small_vectra.qptiff',
-  'pims/cluster.nd2',
-  'pims/spestack_test.spe',
-  'readlif/LeicaLASX_wavelength-sweep_example.lif',
-  'readlif/testdata_2channel_xz.lif',
-  'bioformats2raw-testres/colors.ome.xml',
-];
+/** Non-TIFF samples Bio-Formats has a reader for: the reference set of @bfio/bioformats-java's tests. */
+const BIOFORMATS_FILES = REFERENCE_FILES;
 
 /** ImageInfo's pixel types as bfio dtypes (as the bioformats backend maps them). */
 const DTYPE_OF: Record<string, string> = {

@@ -33,6 +33,7 @@ export const Tag = {
   SubIFDs: 330,
   ExtraSamples: 338,
   SampleFormat: 339,
+  JPEGTables: 347,
 } as const;
 export type TagNumber = (typeof Tag)[keyof typeof Tag];
 

@@ -4,6 +4,7 @@
  */
 import { CorruptFileError, type DType, UnsupportedError } from '@bfio/core';
 import { GeoTIFF, type ImageFileDirectory } from 'geotiff';
+import { Tag } from '../tiff-tags.js';
 import { FileSource } from './file-source.js';
 
 /** Everything the block reader needs to know about one IFD (a page or a SubIFD). */
@@ -44,33 +45,8 @@ export interface TiffPage {
   resolutionUnit: number;
 }
 
-const TAG = {
-  NewSubfileType: 254,
-  ImageWidth: 256,
-  ImageLength: 257,
-  BitsPerSample: 258,
-  Compression: 259,
-  Photometric: 262,
-  FillOrder: 266,
-  ImageDescription: 270,
-  StripOffsets: 273,
-  SamplesPerPixel: 277,
-  RowsPerStrip: 278,
-  StripByteCounts: 279,
-  XResolution: 282,
-  YResolution: 283,
-  PlanarConfiguration: 284,
-  ResolutionUnit: 296,
-  Software: 305,
-  Predictor: 317,
-  TileWidth: 322,
-  TileLength: 323,
-  TileOffsets: 324,
-  TileByteCounts: 325,
-  SubIFDs: 330,
-  SampleFormat: 339,
-  JPEGTables: 347,
-} as const;
+/** Tag numbers (shared with the writer). */
+const TAG = Tag;
 
 function first(value: unknown): number | undefined {
   if (value === undefined || value === null) return undefined;

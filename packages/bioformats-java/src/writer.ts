@@ -13,9 +13,11 @@
  * (`saveBytes` ∘ `String.getBytes("ISO-8859-1")`) turns it back into byte[] inside Java: the bytes never
  * cross element by element and no helper class has to be compiled.
  */
+
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import {
   allocate,
   BfioError,
@@ -105,11 +107,7 @@ export async function createBioformatsWriter(
   options: CreateOptions,
 ): Promise<WriterBackend> {
   const file = resolve(path);
-  if (existsSync(file)) {
-    if (!options.overwrite) throw new FileExistsError(file);
-    // Bio-Formats' TIFF writer appends to an existing file: start from nothing.
-    await rm(file, { recursive: true, force: true });
-  }
+  if (existsSync(file) && !options.overwrite) throw new FileExistsError(file);
   if (options.pyramidLevels) {
     throw new UnsupportedError(
       'The Bio-Formats writer does not write pyramids; use the native TIFF backend',
@@ -125,6 +123,7 @@ export async function createBioformatsWriter(
   }
   const ome = writerMetadata(metadata, dtype);
   const px = ome.images[0]!.pixels;
+  const staging = join(dirname(file), `.bfio-tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   const { java } = await bridge();
   const save = saveBytesFromString(java);
   const service = java.newInstanceSync('loci.formats.services.OMEXMLServiceImpl');
@@ -144,11 +143,15 @@ export async function createBioformatsWriter(
     // Bio-Formats rounds tile sizes to multiples of 16 and returns what it will use.
     const tileW: number = writer.setTileSizeXSync(Math.min(tw, px.sizeX));
     const tileH: number = writer.setTileSizeYSync(Math.min(th, px.sizeY));
-    await writer.setIdPromise(file);
-    return new BioformatsWriter(file, writer, save, ome, dtype, tileW, tileH);
+    // Bio-Formats writes straight into its file, so it writes into a hidden sibling folder under the final
+    // name (the OME-XML's TiffData FileName must match), and close() renames it into place: a process
+    // killed mid-write leaves no file at the target, and an existing target stays intact until then.
+    await mkdir(staging);
+    await writer.setIdPromise(join(staging, basename(file)));
+    return new BioformatsWriter(file, writer, save, ome, dtype, tileW, tileH, staging);
   } catch (err) {
     await writer.closePromise().catch(() => {});
-    await rm(file, { force: true });
+    await rm(staging, { recursive: true, force: true });
     if (BfioError.isInstance(err)) throw err;
     throw new BfioError('backend-error', `Bio-Formats could not create ${file}: ${javaMessage(err)}`, {
       file,
@@ -177,6 +180,8 @@ class BioformatsWriter implements WriterBackend {
     private readonly dtype: DType,
     private readonly tileW: number,
     private readonly tileH: number,
+    /** The hidden folder Bio-Formats writes into; the file moves to `file` only when complete. */
+    private readonly staging: string,
   ) {}
 
   private get pixels() {
@@ -287,6 +292,8 @@ class BioformatsWriter implements WriterBackend {
     try {
       await this.chain;
       await this.writer.closePromise();
+      await rename(join(this.staging, basename(this.file)), this.file);
+      await rm(this.staging, { recursive: true, force: true });
     } catch (err) {
       await this.abort();
       throw new BfioError('backend-error', `Bio-Formats failed finishing ${this.file}: ${javaMessage(err)}`, {
@@ -300,6 +307,6 @@ class BioformatsWriter implements WriterBackend {
     this.finished = true;
     await this.chain.catch(() => {});
     await this.writer.closePromise().catch(() => {});
-    await rm(this.file, { force: true });
+    await rm(this.staging, { recursive: true, force: true });
   }
 }

@@ -4,7 +4,7 @@
  */
 import { CorruptFileError, type DType, UnsupportedError } from '@bfio/core';
 import { GeoTIFF, type ImageFileDirectory } from 'geotiff';
-import { Tag } from '../tiff-tags.js';
+import { FIELD_TYPE_SIZE, Tag } from '../tiff-tags.js';
 import { FileSource } from './file-source.js';
 
 /** Everything the block reader needs to know about one IFD (a page or a SubIFD). */
@@ -109,24 +109,7 @@ interface DeferredArrayInfo {
 }
 
 /** Bytes per value of each TIFF field type. */
-const FIELD_SIZE: Record<number, number> = {
-  1: 1,
-  2: 1,
-  3: 2,
-  4: 4,
-  5: 8,
-  6: 1,
-  7: 1,
-  8: 2,
-  9: 4,
-  10: 8,
-  11: 4,
-  12: 8,
-  13: 4,
-  16: 8,
-  17: 8,
-  18: 8,
-};
+const FIELD_SIZE = FIELD_TYPE_SIZE;
 
 export class TiffFile {
   private readonly geotiff: GeoTIFF;

@@ -45,6 +45,8 @@ export const DEFAULT_MAX_CHUNK_BYTES = 64 * 1024 * 1024;
  */
 const BATCH_PLANE_BYTES = 16 * 1024 * 1024;
 const BATCH_BYTES = 64 * 1024 * 1024;
+/** With a single Java reader, requests up to this size use a synchronous bridge call (transfer.ts). */
+const SYNC_MAX_BYTES = 8 * 1024 * 1024;
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 export interface BioformatsOpenOptions {
@@ -176,7 +178,8 @@ export async function openBioformats(
       bioformatsVersion: info.bioformatsVersion,
       maxChunkBytes: options.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES,
       transfer,
-      open: (reader) => createTransfer(java, reader, transfer),
+      open: (reader) =>
+        createTransfer(java, reader, transfer, { syncMaxBytes: max === 1 ? SYNC_MAX_BYTES : 0 }),
     });
   } catch (err) {
     await first.closePromise().catch(() => {});

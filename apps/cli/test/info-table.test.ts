@@ -15,7 +15,7 @@ import {
   parseInfo,
   runRefTool,
 } from '../../../packages/bioformats-java/test/ref-tool.js';
-import { FILES as REFERENCE_FILES } from '../../../packages/bioformats-java/test/samples.js';
+import { DTYPE_OF, FILES as REFERENCE_FILES } from '../../../packages/bioformats-java/test/samples.js';
 import { available, bioformatsJar, dataPath, manifest } from '../../../test-support/env.js';
 import { runPythonJson } from '../../../test-support/python.js';
 import { main } from '../src/cli.js';
@@ -32,19 +32,6 @@ const KNOWN_UNHANDLED: Record<string, string> = {
 
 /** Non-TIFF samples Bio-Formats has a reader for: the reference set of @bfio/bioformats-java's tests. */
 const BIOFORMATS_FILES = REFERENCE_FILES;
-
-/** ImageInfo's pixel types as bfio dtypes (as the bioformats backend maps them). */
-const DTYPE_OF: Record<string, string> = {
-  int8: 'int8',
-  uint8: 'uint8',
-  int16: 'int16',
-  uint16: 'uint16',
-  int32: 'int32',
-  uint32: 'uint32',
-  float: 'float32',
-  double: 'float64',
-  bit: 'uint8',
-};
 
 const TIFF_EXT = /\.(tif|tiff|btf|tf2|tf8)$/i;
 const ZARR_META = /\/(\.zgroup|\.zarray|\.zattrs|zarr\.json)$/;

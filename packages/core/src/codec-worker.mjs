@@ -62,16 +62,19 @@ function swapBytes(bytes, size) {
   }
 }
 
+/** The bytes as unsigned samples of `size` bytes (1, 2 or 4), native endian, without a copy. */
+function unsignedView(bytes, size) {
+  const n = Math.floor(bytes.byteLength / size);
+  if (size === 1) return bytes;
+  return size === 2
+    ? new Uint16Array(bytes.buffer, bytes.byteOffset, n)
+    : new Uint32Array(bytes.buffer, bytes.byteOffset, n);
+}
+
 /** Undo horizontal differencing (TIFF predictor 2) on native-endian unsigned samples, row by row. */
 function undoHorizontal(bytes, size, rowLength, stride) {
-  const n = Math.floor(bytes.byteLength / size);
-  const view =
-    size === 1
-      ? bytes
-      : size === 2
-        ? new Uint16Array(bytes.buffer, bytes.byteOffset, n)
-        : new Uint32Array(bytes.buffer, bytes.byteOffset, n);
-  const rows = Math.floor(n / rowLength);
+  const view = unsignedView(bytes, size);
+  const rows = Math.floor(view.length / rowLength);
   for (let r = 0; r < rows; r++) {
     const base = r * rowLength;
     for (let i = base + stride; i < base + rowLength; i++) view[i] = view[i] + view[i - stride];
@@ -118,14 +121,8 @@ function unfilter(out, params) {
  * the wrapped bits are the same.
  */
 function applyHorizontal(bytes, size, rowLength, stride) {
-  const n = Math.floor(bytes.byteLength / size);
-  const view =
-    size === 1
-      ? bytes
-      : size === 2
-        ? new Uint16Array(bytes.buffer, bytes.byteOffset, n)
-        : new Uint32Array(bytes.buffer, bytes.byteOffset, n);
-  const rows = Math.floor(n / rowLength);
+  const view = unsignedView(bytes, size);
+  const rows = Math.floor(view.length / rowLength);
   for (let r = 0; r < rows; r++) {
     const base = r * rowLength;
     for (let i = base + rowLength - 1; i >= base + stride; i--) view[i] = view[i] - view[i - stride];

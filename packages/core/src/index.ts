@@ -18,6 +18,7 @@ export { BioWriter, type BioWriterOptions, type WriteArgs, type WriteData } from
 export { type CopyImageOptions, type CopyProgress, copyImage } from './copy-image.js';
 export * from './dtype.js';
 export * from './errors/index.js';
+export { Limiter } from './limiter.js';
 export { AXES, cOrderStrides, copyStrided, NDArray, planarStrides } from './ndarray.js';
 export {
   type Extent,

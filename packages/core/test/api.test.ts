@@ -17,6 +17,7 @@ it('exports a stable set of names', async () => {
       "FileNotFoundError",
       "InvalidDataError",
       "KNOWN_BACKENDS",
+      "Limiter",
       "MissingBackendError",
       "NDArray",
       "OutOfRangeError",

@@ -9,7 +9,7 @@
  * the main thread.
  */
 import { availableParallelism } from 'node:os';
-import { CodecError, type CodecParams, sharedWorkerPool, type WorkerPool } from '@bfio/core';
+import { CodecError, type CodecParams, Limiter, sharedWorkerPool, type WorkerPool } from '@bfio/core';
 import { nativeZstd } from './native-zstd.js';
 
 /** The codec module, beside this file in the sources and in dist (the build copies it there). */
@@ -48,24 +48,6 @@ let defaultPool: CodecPool | undefined;
 /** Whether this package runs its codecs on the pool: addon present, not switched off, not failed. */
 function enabled(): boolean {
   return !broken && process.env.BFIO_ZARR_WORKERS !== '0' && nativeZstd() !== undefined;
-}
-
-/** At most `limit` tasks run at once; the others wait in FIFO order. */
-class Limiter {
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
-  constructor(readonly limit: number) {}
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.active++;
-    try {
-      return await fn();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.active--;
-    }
-  }
 }
 
 /**

@@ -2,8 +2,8 @@
  * Reading a rectangle of one TIFF page: only the blocks (tiles/strips) that intersect it are read and
  * decoded, each once even when several samples of a chunky page are wanted, a bounded number at a time.
  */
-import { CorruptFileError, type ScatterParams, type TypedArray } from '@bfio/core';
-import type { BlockCache, Limiter } from './block-cache.js';
+import { CorruptFileError, type Limiter, type ScatterParams, type TypedArray } from '@bfio/core';
+import type { BlockCache } from './block-cache.js';
 import { type DecodeOptions, decodeBlock, inflateParams } from './decode.js';
 import type { TiffFile, TiffPage } from './tiff-file.js';
 

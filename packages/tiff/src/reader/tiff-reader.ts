@@ -10,6 +10,7 @@ import {
   CorruptFileError,
   type DType,
   isBfioError,
+  Limiter,
   pixelTypeFromDType,
   type ReaderBackend,
   type Region,
@@ -21,7 +22,7 @@ import {
 } from '@bfio/core';
 import type { Image, OME, Quantity } from '@bfio/ome-xml';
 import { createOme, parseOmeXml } from '@bfio/ome-xml';
-import { BlockCache, DEFAULT_CACHE_BYTES, Limiter } from './block-cache.js';
+import { BlockCache, DEFAULT_CACHE_BYTES } from './block-cache.js';
 import { compressionName } from './decode.js';
 import { FileSet } from './file-set.js';
 import type { PageRef, SeriesLayout } from './layout.js';

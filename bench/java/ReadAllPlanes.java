@@ -25,6 +25,36 @@ public class ReadAllPlanes {
     return (System.nanoTime() - t0) / 1e9;
   }
 
+  /**
+   * Reads every plane `reps` times with two readers on two threads (the first half of the planes on one, the
+   * second half on the other): the plain-Java ceiling of the bridge's two-reader read. Returns the seconds.
+   */
+  public static double readAllTwo(loci.formats.IFormatReader a, loci.formats.IFormatReader b, int reps)
+      throws Exception {
+    int n = a.getImageCount();
+    int half = (n + 1) / 2;
+    Exception[] failure = new Exception[1];
+    long t0 = System.nanoTime();
+    Thread other = new Thread(() -> {
+      try {
+        byte[] buf = new byte[a.getSizeX() * a.getSizeY() * a.getRGBChannelCount()
+            * FormatTools.getBytesPerPixel(a.getPixelType())];
+        for (int k = 0; k < reps; k++)
+          for (int p = half; p < n; p++) b.openBytes(p, buf);
+      } catch (Exception e) {
+        failure[0] = e;
+      }
+    });
+    other.start();
+    byte[] buf = new byte[a.getSizeX() * a.getSizeY() * a.getRGBChannelCount()
+        * FormatTools.getBytesPerPixel(a.getPixelType())];
+    for (int k = 0; k < reps; k++)
+      for (int p = 0; p < half; p++) a.openBytes(p, buf);
+    other.join();
+    if (failure[0] != null) throw failure[0];
+    return (System.nanoTime() - t0) / 1e9;
+  }
+
   public static void main(String[] args) throws Exception {
     DebugTools.setRootLevel("ERROR");
     ImageReader r = open(args[0], Integer.parseInt(args[1]));

@@ -2,8 +2,8 @@
  * A small pool of Bio-Formats readers on one file. A Java reader is not thread-safe, so each is lent to one
  * call at a time; several readers on one file let region reads decode on several cores (node-java runs each
  * `...Promise` call on a libuv thread). The first reader is opened eagerly (it yields the metadata); the
- * others are opened on demand, only when calls are actually waiting, through Bio-Formats' Memoizer so that
- * re-opening the same file is cheap.
+ * others are opened on demand, when a call waits for a reader or asks for more than are idle (`takeIdle`),
+ * by the caller's `openAnother` (reader.ts: through Bio-Formats' Memoizer for files slow to initialise).
  */
 import type { JavaObject } from './jvm.js';
 
@@ -62,6 +62,16 @@ export class ReaderPool {
     if (slot) return slot;
     if (this.all.length + this.opening < this.max) this.grow();
     return new Promise<Slot>((resolve) => this.waiting.push(resolve));
+  }
+
+  /**
+   * Up to `n` readers that are idle right now (none waited for). Asks for another reader to be opened when
+   * fewer are idle and the pool may grow: a later call gets it.
+   */
+  takeIdle(n: number): Lease[] {
+    const taken = this.idle.splice(Math.max(0, this.idle.length - n));
+    if (taken.length < n && this.all.length + this.opening < this.max) this.grow();
+    return taken;
   }
 
   release(lease: Lease): void {

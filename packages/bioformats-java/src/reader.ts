@@ -2,7 +2,8 @@
  * Reading any Bio-Formats format: one ReaderBackend per open file.
  *
  * Reader stack, per Java reader instance: ChannelSeparator(ImageReader) for the first reader of a file,
- * ChannelSeparator(Memoizer(ImageReader)) for the extra ones, the separator added after setId (see newReader).
+ * ChannelSeparator(Memoizer(ImageReader)) for the extra ones of a file slow to initialise (see MEMO_MIN_INIT_MS),
+ * the separator added after setId (see newReader).
  * - ImageReader picks the format reader; `setFlattenedResolutions(false)` keeps series and resolution levels
  *   separate (levels are `setResolution`, series are `setSeries`).
  * - ChannelSeparator splits RGB planes (interleaved or not) into one plane per sample, so C has SizeC planes:
@@ -10,8 +11,9 @@
  *   what bfio's C axis indexes, the same as the TIFF backend. Plane numbers come from the reader's
  *   `getIndex(z, c, t)`.
  * - Memoizer caches the initialised reader on disk so the extra readers of the pool open fast. The first reader
- *   is initialised fresh: a reader restored from the memo file reads slower (measured: CZI planes ~1.5× slower),
- *   and the first reader serves every call that the extra ones do not.
+ *   is initialised fresh: a reader restored from the memo file reads slower (measured: CZI planes 1.25–1.5×
+ *   slower), and the first reader serves every call that the extra ones do not. For the same reason the extra
+ *   readers of a file that initialises quickly are opened fresh too.
  */
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -34,7 +36,7 @@ import { type OME, parseOmeXml } from '@bfio/ome-xml';
 import { javaMessage } from './errors.js';
 import { bridge, type JavaObject } from './jvm.js';
 import { dtypeFromFormatTools } from './pixel-types.js';
-import { ReaderPool } from './reader-pool.js';
+import { type Lease, ReaderPool } from './reader-pool.js';
 import { type BlockTransfer, createTransfer, type TransferMode } from './transfer.js';
 
 /** Largest byte[] one openBytes call returns; bigger planes are read in bands (a Java array holds < 2 GiB). */
@@ -45,8 +47,15 @@ export const DEFAULT_MAX_CHUNK_BYTES = 64 * 1024 * 1024;
  */
 const BATCH_PLANE_BYTES = 16 * 1024 * 1024;
 const BATCH_BYTES = 64 * 1024 * 1024;
-/** With a single Java reader, requests up to this size use a synchronous bridge call (transfer.ts). */
+/** Requests up to this size are read with the main thread driving one reader synchronously (runSmall). */
 const SYNC_MAX_BYTES = 8 * 1024 * 1024;
+/**
+ * Extra readers go through Memoizer only when the first reader took at least this long to initialise. Below
+ * it, re-initialising (on a libuv thread, while the first reader serves) is cheap, and a fresh reader reads
+ * faster than a restored one for the life of the file: on the 30-plane CZI sample, two readers read 1.0× one
+ * with a restored second reader and more with a fresh one.
+ */
+const MEMO_MIN_INIT_MS = 1000;
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 export interface BioformatsOpenOptions {
@@ -120,8 +129,11 @@ export async function openBioformats(
   const memoDir = memoDirectory(options);
   await mkdir(memoDir, { recursive: true });
   let first: JavaObject;
+  let initMs: number;
   try {
+    const started = performance.now();
     first = await newReader(path, undefined, store);
+    initMs = performance.now() - started;
   } catch (err) {
     throw describeFailure(path, err);
   }
@@ -170,7 +182,9 @@ export async function openBioformats(
     first.setSeriesSync(0);
     const format: string = first.getFormatSync();
     const max = Math.max(1, Math.min(4, options.readers ?? options.maxWorkers ?? availableParallelism()));
-    const pool = new ReaderPool(first, max, () => newReader(path, memoDir));
+    const pool = new ReaderPool(first, max, () =>
+      newReader(path, initMs >= MEMO_MIN_INIT_MS ? memoDir : undefined),
+    );
     const transfer = (options.transfer ?? process.env.BFIO_BIOFORMATS_TRANSFER ?? 'auto') as TransferMode;
     if (!['auto', 'shm', 'bytes'].includes(transfer))
       throw new BfioError('invalid-data', `Unknown transfer '${transfer}' (use 'auto', 'shm' or 'bytes')`);
@@ -178,13 +192,25 @@ export async function openBioformats(
       bioformatsVersion: info.bioformatsVersion,
       maxChunkBytes: options.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES,
       transfer,
-      open: (reader) =>
-        createTransfer(java, reader, transfer, { syncMaxBytes: max === 1 ? SYNC_MAX_BYTES : 0 }),
+      open: (reader) => createTransfer(java, reader, transfer),
     });
   } catch (err) {
     await first.closePromise().catch(() => {});
     throw describeFailure(path, err);
   }
+}
+
+/** One readRegion call: where its pixels go. */
+interface Job {
+  selection: SelectedImage;
+  region: Region;
+  out: TypedArray;
+  width: number;
+  bpp: number;
+  planeLength: number;
+  dtype: DType;
+  swap: boolean;
+  signal: AbortSignal | undefined;
 }
 
 interface Task {
@@ -301,10 +327,13 @@ class BioformatsReader implements ReaderBackend {
     const bandH = Math.max(1, Math.min(height, Math.floor(maxPixels / bandW)));
     const tasks: Task[] = [];
     const planeBytes = planeLength * bpp;
+    const totalBytes = planeBytes * numbers.length;
+    const small = totalBytes <= SYNC_MAX_BYTES;
     if (bandW === width && bandH === height && planeBytes <= BATCH_PLANE_BYTES && numbers.length > 1) {
-      // Whole planes: several per lease (the per-call cost would dominate small ones). With several readers,
-      // three batches per reader, so a slower one (restored from the Memoizer cache) does not hold up the end.
-      const batches = this.pool.capacity === 1 ? 1 : 3 * this.pool.capacity;
+      // Whole planes: several per lease (the per-call cost would dominate small ones). A small request is one
+      // batch per reader (see runSmall); a large one three per reader, so a slower reader (restored from the
+      // Memoizer cache) does not hold up the end.
+      const batches = small ? this.pool.capacity : this.pool.capacity === 1 ? 1 : 3 * this.pool.capacity;
       const per = Math.max(
         1,
         Math.min(Math.floor(BATCH_BYTES / planeBytes), Math.ceil(numbers.length / batches)),
@@ -326,55 +355,20 @@ class BioformatsReader implements ReaderBackend {
       });
     }
 
-    const swap = bpp > 1 && facts.littleEndian !== LITTLE_ENDIAN_HOST;
-    let next = 0;
-    let failure: unknown;
-    const worker = async () => {
-      while (next < tasks.length && failure === undefined) {
-        if (signal?.aborted) throw signal.reason ?? new Error('aborted');
-        const task = tasks[next++]!;
-        const length = task.w * task.h * bpp;
-        // A band of whole rows (or a batch of whole planes) is contiguous in the output: the transfer may
-        // fill it in place.
-        const direct =
-          task.w === width
-            ? new Uint8Array(
-                out.buffer,
-                out.byteOffset + (task.plane * planeLength + task.y * width) * bpp,
-                length * task.nos.length,
-              )
-            : undefined;
-        const lease = await this.pool.acquire();
-        let bytes: Uint8Array;
-        try {
-          lease.select(selection.series, selection.level);
-          const transfer = this.transferOf(lease.reader);
-          const [x, y] = [region.x[0] + task.x, region.y[0] + task.y];
-          bytes =
-            task.nos.length === 1
-              ? await transfer.read(task.nos[0]!, x, y, task.w, task.h, length, direct)
-              : await transfer.readMany(task.nos, x, y, task.w, task.h, length, direct);
-        } catch (err) {
-          failure ??= err;
-          throw err;
-        } finally {
-          this.pool.release(lease);
-        }
-        // (Synchronously from here: a transfer's scratch buffer is only reused by its next read.)
-        if (bytes === direct) {
-          if (swap) swapBytes(bytes, bpp);
-        } else if (task.nos.length > 1) {
-          throw new CorruptFileError(
-            this.path,
-            `Bio-Formats returned ${bytes.byteLength} bytes for ${task.nos.length} planes of ${length}`,
-          );
-        } else this.place(bytes, task, facts.dtype, swap, out, task.plane * planeLength, width);
-      }
+    const job: Job = {
+      selection,
+      region,
+      out,
+      width,
+      bpp,
+      planeLength,
+      dtype: facts.dtype,
+      swap: bpp > 1 && facts.littleEndian !== LITTLE_ENDIAN_HOST,
+      signal,
     };
-    // As many workers as the pool may hold readers: each keeps one Java reader busy.
-    const lanes = Math.min(tasks.length, this.pool.capacity);
     try {
-      await Promise.all(Array.from({ length: lanes }, worker));
+      if (small) await this.runSmall(job, tasks);
+      else await this.runLanes(job, tasks);
     } catch (err) {
       if (BfioError.isInstance(err) || (signal?.aborted && err === signal.reason)) throw err;
       throw new CorruptFileError(
@@ -384,6 +378,100 @@ class BioformatsReader implements ReaderBackend {
         err,
       );
     }
+  }
+
+  /**
+   * A small request (≤ SYNC_MAX_BYTES): the tasks are split over the readers idle now; the others decode on
+   * libuv threads while the main thread drives the first reader itself with synchronous bridge calls. For a
+   * read of a few ms the thread hand-offs of an async call cost as much as the copy, so the main thread doing
+   * a share is what lets two readers beat one here (and one reader reach plain Java's speed). The event loop
+   * is blocked for that share only (~1–2 ms per MiB of decoded pixels).
+   */
+  private async runSmall(job: Job, tasks: Task[]): Promise<void> {
+    const first = await this.pool.acquire();
+    const leases = [first, ...this.pool.takeIdle(tasks.length - 1)];
+    const groups = leases.map((_, i) =>
+      tasks.slice(
+        Math.round((i * tasks.length) / leases.length),
+        Math.round(((i + 1) * tasks.length) / leases.length),
+      ),
+    );
+    const run = async (k: number, sync: boolean) => {
+      try {
+        for (const task of groups[k]!) await this.runTask(job, leases[k]!, task, sync);
+      } finally {
+        this.pool.release(leases[k]!);
+      }
+    };
+    // Started first: their Java calls are in flight on other threads before the main thread blocks.
+    const others = Promise.allSettled(groups.slice(1).map((_, i) => run(i + 1, false)));
+    // Alone while another reader is still to come, the call stays asynchronous: a loop of fully synchronous
+    // reads never lets the event loop run, so the reader being opened would never be handed over. Beside
+    // other readers, only a shared-memory transfer goes synchronous: the byte[] route brings every plane back
+    // through the event loop, which the blocked main thread would hold up (measured 0.94× one reader).
+    const sync =
+      leases.length > 1 ? this.transferOf(first.reader).kind === 'shm' : this.pool.size >= this.pool.capacity;
+    const own = await Promise.allSettled([run(0, sync)]);
+    // Every call has returned before an error is reported: no reader is released while Java still uses it.
+    const settled = [...own, ...(await others)];
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+  }
+
+  /** Asynchronous lanes, as many as the pool may hold readers: each keeps one Java reader busy. */
+  private async runLanes(job: Job, tasks: Task[]): Promise<void> {
+    let next = 0;
+    let failure: unknown;
+    const lane = async () => {
+      while (next < tasks.length && failure === undefined) {
+        const task = tasks[next++]!;
+        const lease = await this.pool.acquire();
+        try {
+          await this.runTask(job, lease, task, false);
+        } catch (err) {
+          failure ??= err;
+          throw err;
+        } finally {
+          this.pool.release(lease);
+        }
+      }
+    };
+    // All lanes end before the call does: nothing writes into `out` after readRegion has returned or thrown.
+    await Promise.allSettled(Array.from({ length: Math.min(tasks.length, this.pool.capacity) }, lane));
+    if (failure !== undefined) throw failure;
+  }
+
+  /** Reads one task's block(s) through the lease's reader into the output. */
+  private async runTask(job: Job, lease: Lease, task: Task, sync: boolean): Promise<void> {
+    const { selection, region, out, width, bpp, planeLength, signal } = job;
+    if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+    const length = task.w * task.h * bpp;
+    // A band of whole rows (or a batch of whole planes) is contiguous in the output: the transfer may fill it
+    // in place.
+    const direct =
+      task.w === width
+        ? new Uint8Array(
+            out.buffer,
+            out.byteOffset + (task.plane * planeLength + task.y * width) * bpp,
+            length * task.nos.length,
+          )
+        : undefined;
+    lease.select(selection.series, selection.level);
+    const transfer = this.transferOf(lease.reader);
+    const [x, y] = [region.x[0] + task.x, region.y[0] + task.y];
+    const bytes =
+      task.nos.length === 1
+        ? await transfer.read(task.nos[0]!, { x, y, w: task.w, h: task.h, length, into: direct, sync })
+        : await transfer.readMany(task.nos, { x, y, w: task.w, h: task.h, length, into: direct, sync });
+    // (Synchronously from here: a transfer's scratch buffer is only reused by its next read.)
+    if (bytes === direct) {
+      if (job.swap) swapBytes(bytes, bpp);
+    } else if (task.nos.length > 1) {
+      throw new CorruptFileError(
+        this.path,
+        `Bio-Formats returned ${bytes.byteLength} bytes for ${task.nos.length} planes of ${length}`,
+      );
+    } else this.place(bytes, task, job.dtype, job.swap, out, task.plane * planeLength, width);
   }
 
   /** Copies one band into the planar output: whole rows at once (typed-array `set`, no per-pixel JS). */

@@ -27,46 +27,36 @@ import type { JavaBridge, JavaObject } from './jvm.js';
 
 export type TransferMode = 'auto' | 'shm' | 'bytes';
 
-export interface TransferOptions {
+/** One rectangle (x, y, w, h) of a plane: `length` bytes. */
+export interface Block {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  length: number;
+  /** Where the bytes go (exactly `length`, or `nos.length × length` for a list), else a scratch buffer. */
+  into?: Uint8Array;
   /**
-   * Requests of at most this many bytes are read with a synchronous bridge call on the main thread (0: never).
-   * node-java's async calls run on a libuv thread and come back through the event loop: for a ~1–2 ms read of a
-   * small series those two thread hand-offs cost as much as the copy itself (CZI, DV: 0.75 → ≥ 0.8 of plain
-   * Java). The trade-off: the event loop is blocked for the whole read (bounded by this size, ~1–2 ms per MiB
-   * of decoded pixels). Only worth it with one Java reader: with several, async calls let them decode in
-   * parallel, so the reader passes 0 then.
+   * Call Java synchronously on the main thread. node-java's async calls run on a libuv thread and come back
+   * through the event loop; for a read of a few ms those two hand-offs cost as much as the copy itself (CZI,
+   * DV: 0.75 → ≥ 0.8 of plain Java). The price is an event loop blocked for the whole call, so the caller only
+   * asks for it on small requests (reader.ts, runSmall). A pipelined list is always asynchronous.
    */
-  syncMaxBytes?: number;
+  sync?: boolean;
 }
 
 export interface BlockTransfer {
   readonly kind: 'shm' | 'bytes';
   /**
-   * Reads block (x, y, w, h) of plane `no` (`length` bytes). Fills `into` when given and returns it, or
-   * returns a buffer holding the bytes (valid until the next call on this transfer).
+   * Reads `block` of plane `no`. Fills `block.into` when given and returns it, or returns a buffer holding the
+   * bytes (valid until the next call on this transfer).
    */
-  read(
-    no: number,
-    x: number,
-    y: number,
-    w: number,
-    h: number,
-    length: number,
-    into?: Uint8Array,
-  ): Promise<Uint8Array>;
+  read(no: number, block: Block): Promise<Uint8Array>;
   /**
    * The same block of several planes in one bridge call (small planes: the call overhead dominates). Returns
-   * the blocks one after another (`nos.length × length` bytes), in `into` when given.
+   * the blocks one after another (`nos.length × length` bytes), in `block.into` when given.
    */
-  readMany(
-    nos: number[],
-    x: number,
-    y: number,
-    w: number,
-    h: number,
-    length: number,
-    into?: Uint8Array,
-  ): Promise<Uint8Array>;
+  readMany(nos: number[], block: Block): Promise<Uint8Array>;
   close(): void;
 }
 
@@ -91,29 +81,24 @@ class BytesTransfer implements BlockTransfer {
   readonly kind = 'bytes';
   constructor(private readonly reader: JavaObject) {}
 
-  async read(no: number, x: number, y: number, w: number, h: number, _length: number, into?: Uint8Array) {
-    const bytes: Int8Array = await this.reader.openBytesPromise(no, x, y, w, h);
+  async read(no: number, { x, y, w, h, into, sync }: Block) {
+    const bytes: Int8Array = sync
+      ? this.reader.openBytesSync(no, x, y, w, h)
+      : await this.reader.openBytesPromise(no, x, y, w, h);
     const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (!into || into.byteLength !== view.byteLength) return view;
     into.set(view);
     return into;
   }
 
-  async readMany(
-    nos: number[],
-    x: number,
-    y: number,
-    w: number,
-    h: number,
-    length: number,
-    into?: Uint8Array,
-  ) {
+  async readMany(nos: number[], block: Block) {
+    const { length, into } = block;
     const total = nos.length * length;
     const target = into && into.byteLength === total ? into : new Uint8Array(total);
     for (const [i, no] of nos.entries()) {
-      const block = target.subarray(i * length, (i + 1) * length);
-      const got = await this.read(no, x, y, w, h, length, block);
-      if (got !== block) {
+      const part = target.subarray(i * length, (i + 1) * length);
+      const got = await this.read(no, { ...block, into: part });
+      if (got !== part) {
         throw new Error(`Bio-Formats returned ${got.byteLength} bytes for a ${length}-byte block`);
       }
     }
@@ -227,7 +212,6 @@ class ShmTransfer implements BlockTransfer {
     private readonly fd: number,
     private readonly file: JavaObject, // java.io.RandomAccessFile
     private readonly fallbackAllowed: boolean,
-    private readonly syncMaxBytes: number,
   ) {
     this.lock = h.java.newInstanceSync(h.lockClass);
   }
@@ -236,12 +220,7 @@ class ShmTransfer implements BlockTransfer {
     return this.fallback ? 'bytes' : 'shm';
   }
 
-  static create(
-    java: JavaBridge,
-    reader: JavaObject,
-    fallbackAllowed: boolean,
-    syncMaxBytes: number,
-  ): ShmTransfer {
+  static create(java: JavaBridge, reader: JavaObject, fallbackAllowed: boolean): ShmTransfer {
     const h = jdkHandles(java);
     const path = join(SHM_DIR, `bfio-bioformats-${process.pid}-${++counter}-${Date.now().toString(36)}`);
     const fd = openSync(path, 'wx+', 0o600);
@@ -255,7 +234,7 @@ class ShmTransfer implements BlockTransfer {
     }
     // Both sides hold it open now: the name is no longer needed (and never outlives the process).
     unlinkSync(path);
-    return new ShmTransfer(h, reader, fd, file, fallbackAllowed, syncMaxBytes);
+    return new ShmTransfer(h, reader, fd, file, fallbackAllowed);
   }
 
   /** Maps at least `bytes` of the file (growing it; an old mapping is freed with its last reference). */
@@ -353,12 +332,12 @@ class ShmTransfer implements BlockTransfer {
     return this.scratch.subarray(0, length);
   }
 
-  async read(no: number, x: number, y: number, w: number, h: number, length: number, into?: Uint8Array) {
-    if (!this.ready(length, length)) return this.fallback!.read(no, x, y, w, h, length, into);
-    const written: number =
-      length <= this.syncMaxBytes
-        ? this.one.invokeWithArgumentsSync(0, no, x, y, w, h)
-        : await this.one.invokeWithArgumentsPromise(0, no, x, y, w, h);
+  async read(no: number, block: Block) {
+    const { x, y, w, h, length, into } = block;
+    if (!this.ready(length, length)) return this.fallback!.read(no, block);
+    const written: number = block.sync
+      ? this.one.invokeWithArgumentsSync(0, no, x, y, w, h)
+      : await this.one.invokeWithArgumentsPromise(0, no, x, y, w, h);
     if (written !== length) throw new Error(`shared-memory transfer moved ${written} of ${length} bytes`);
     const target = this.target(length, into);
     this.collect(0, length, target);
@@ -376,15 +355,8 @@ class ShmTransfer implements BlockTransfer {
     return list;
   }
 
-  async readMany(
-    nos: number[],
-    x: number,
-    y: number,
-    w: number,
-    h: number,
-    length: number,
-    into?: Uint8Array,
-  ) {
+  async readMany(nos: number[], block: Block) {
+    const { x, y, w, h, length, into } = block;
     const total = nos.length * length;
     // Sub-batches (PIPELINE): several, so Java has the next one while Node collects; whole planes; two of them
     // fit the mapping at once.
@@ -394,19 +366,18 @@ class ShmTransfer implements BlockTransfer {
         : Math.min(nos.length, Math.max(PIPELINE.parts, Math.ceil(total / PIPELINE.subBatchBytes)));
     const per = Math.ceil(nos.length / parts);
     const slot = per * length;
-    if (!this.ready(length, parts > 1 ? 2 * slot : slot))
-      return this.fallback!.readMany(nos, x, y, w, h, length, into);
+    if (!this.ready(length, parts > 1 ? 2 * slot : slot)) return this.fallback!.readMany(nos, block);
     const target = this.target(total, into);
-    if (parts === 1 && total <= this.syncMaxBytes) {
-      // Small request, one reader: no thread hop (see TransferOptions.syncMaxBytes).
+    if (parts === 1 && block.sync) {
+      // No thread hop (see BlockTransfer.read).
       const written: number = this.many.invokeWithArgumentsSync(0, this.list(nos), x, y, w, h);
       if (written !== total) throw new Error(`shared-memory transfer moved ${written} of ${total} bytes`);
       this.collect(0, total, target);
       return target;
     }
     const count = Math.ceil(nos.length / per);
-    const issue = (k: number): Promise<number> =>
-      this.many.invokeWithArgumentsPromise(
+    const issue = (k: number): Promise<number> => {
+      const call: Promise<number> = this.many.invokeWithArgumentsPromise(
         (k % 2) * slot,
         this.list(nos.slice(k * per, (k + 1) * per)),
         x,
@@ -414,6 +385,10 @@ class ShmTransfer implements BlockTransfer {
         w,
         h,
       );
+      // Awaited below (or settled in `finally`); until then a failure must not count as unhandled.
+      call.catch(() => {});
+      return call;
+    };
     const inFlight: Array<Promise<number> | undefined> = [issue(0), count > 1 ? issue(1) : undefined];
     try {
       for (let k = 0; k < count; k++) {
@@ -448,15 +423,10 @@ class ShmTransfer implements BlockTransfer {
 }
 
 /** A transfer for `reader`: shared memory when asked or available, else (or if that fails) `byte[]`. */
-export function createTransfer(
-  java: JavaBridge,
-  reader: JavaObject,
-  mode: TransferMode,
-  options: TransferOptions = {},
-): BlockTransfer {
+export function createTransfer(java: JavaBridge, reader: JavaObject, mode: TransferMode): BlockTransfer {
   if (mode === 'bytes' || (mode === 'auto' && !shmAvailable())) return new BytesTransfer(reader);
   try {
-    return ShmTransfer.create(java, reader, mode === 'auto', options.syncMaxBytes ?? 0);
+    return ShmTransfer.create(java, reader, mode === 'auto');
   } catch (err) {
     if (mode === 'shm') throw err;
     return new BytesTransfer(reader);

@@ -36,7 +36,14 @@ export function manifest(): ManifestEntry[] {
     });
 }
 
-export type Component = 'data' | 'python' | 'xmllint' | 'tiffinfo' | 'java' | 'bioformats-jar';
+export type Component =
+  | 'data'
+  | 'python'
+  | 'xmllint'
+  | 'tiffinfo'
+  | 'java'
+  | 'bioformats-jar'
+  | 'bioformats-jni';
 
 function has(component: Component): string | undefined {
   switch (component) {
@@ -54,6 +61,10 @@ function has(component: Component): string | undefined {
       const jar = bioformatsJar();
       return jar ? undefined : 'no Bio-Formats jar in .cache/bioformats (run scripts/setup)';
     }
+    case 'bioformats-jni':
+      return existsSync(join(REPO_ROOT, 'packages/bioformats-java/native/build/Release/bfio_jni.node'))
+        ? undefined
+        : "@bfio/bioformats-java's JNI addon is not built (needs a JDK: run scripts/setup, or JAVA_HOME=... pnpm install)";
   }
 }
 

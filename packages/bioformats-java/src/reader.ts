@@ -67,8 +67,9 @@ export interface BioformatsOpenOptions {
   /** Largest single openBytes transfer (tests lower it to exercise banding). */
   maxChunkBytes?: number;
   /**
-   * How pixels cross from Java: 'shm' through a memory-mapped file in /dev/shm (fast), 'bytes' as a returned
-   * byte[] (node-java's copy), 'auto' (default; BFIO_BIOFORMATS_TRANSFER overrides) = 'shm' where /dev/shm is.
+   * How pixels cross from Java: 'jni' through this package's native addon (one copy, fastest), 'shm' through a
+   * memory-mapped file in /dev/shm, 'bytes' as a returned byte[] (node-java's copy). 'auto' (default;
+   * BFIO_BIOFORMATS_TRANSFER overrides) = 'jni' where the addon is built, else 'shm' where /dev/shm is.
    */
   transfer?: TransferMode;
   cleanMetadata?: boolean;
@@ -186,8 +187,11 @@ export async function openBioformats(
       newReader(path, initMs >= MEMO_MIN_INIT_MS ? memoDir : undefined),
     );
     const transfer = (options.transfer ?? process.env.BFIO_BIOFORMATS_TRANSFER ?? 'auto') as TransferMode;
-    if (!['auto', 'shm', 'bytes'].includes(transfer))
-      throw new BfioError('invalid-data', `Unknown transfer '${transfer}' (use 'auto', 'shm' or 'bytes')`);
+    if (!['auto', 'jni', 'shm', 'bytes'].includes(transfer))
+      throw new BfioError(
+        'invalid-data',
+        `Unknown transfer '${transfer}' (use 'auto', 'jni', 'shm' or 'bytes')`,
+      );
     return new BioformatsReader(path, format, metadata, series, facts, pool, {
       bioformatsVersion: info.bioformatsVersion,
       maxChunkBytes: options.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES,
@@ -262,7 +266,7 @@ class BioformatsReader implements ReaderBackend {
     return this.pool.size;
   }
 
-  /** How the transfers made so far move bytes ('shm' or 'bytes'). */
+  /** How the transfers made so far move bytes ('jni', 'shm' or 'bytes'). */
   get transferKinds(): string[] {
     return [...new Set([...this.transfers.values()].map((t) => t.kind))];
   }
@@ -407,10 +411,12 @@ class BioformatsReader implements ReaderBackend {
     const others = Promise.allSettled(groups.slice(1).map((_, i) => run(i + 1, false)));
     // Alone while another reader is still to come, the call stays asynchronous: a loop of fully synchronous
     // reads never lets the event loop run, so the reader being opened would never be handed over. Beside
-    // other readers, only a shared-memory transfer goes synchronous: the byte[] route brings every plane back
-    // through the event loop, which the blocked main thread would hold up (measured 0.94× one reader).
+    // other readers, the byte[] route stays asynchronous: it brings every plane back through the event loop,
+    // which the blocked main thread would hold up (measured 0.94× one reader).
     const sync =
-      leases.length > 1 ? this.transferOf(first.reader).kind === 'shm' : this.pool.size >= this.pool.capacity;
+      leases.length > 1
+        ? this.transferOf(first.reader).kind !== 'bytes'
+        : this.pool.size >= this.pool.capacity;
     const own = await Promise.allSettled([run(0, sync)]);
     // Every call has returned before an error is reported: no reader is released while Java still uses it.
     const settled = [...own, ...(await others)];

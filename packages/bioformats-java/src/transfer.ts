@@ -24,8 +24,9 @@
 import { accessSync, closeSync, constants, openSync, readSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JavaBridge, JavaObject } from './jvm.js';
+import { JniTransfer, jniAddon } from './transfer-jni.js';
 
-export type TransferMode = 'auto' | 'shm' | 'bytes';
+export type TransferMode = 'auto' | 'jni' | 'shm' | 'bytes';
 
 /** One rectangle (x, y, w, h) of a plane: `length` bytes. */
 export interface Block {
@@ -46,7 +47,7 @@ export interface Block {
 }
 
 export interface BlockTransfer {
-  readonly kind: 'shm' | 'bytes';
+  readonly kind: 'jni' | 'shm' | 'bytes';
   /**
    * Reads `block` of plane `no`. Fills `block.into` when given and returns it, or returns a buffer holding the
    * bytes (valid until the next call on this transfer).
@@ -370,9 +371,16 @@ class ShmTransfer implements BlockTransfer {
     const target = this.target(total, into);
     if (parts === 1 && block.sync) {
       // No thread hop (see BlockTransfer.read).
+      const T = (globalThis as any).__t;
+      const a = performance.now();
       const written: number = this.many.invokeWithArgumentsSync(0, this.list(nos), x, y, w, h);
+      const b = performance.now();
       if (written !== total) throw new Error(`shared-memory transfer moved ${written} of ${total} bytes`);
       this.collect(0, total, target);
+      if (T) {
+        T.call += b - a;
+        T.collect += performance.now() - b;
+      }
       return target;
     }
     const count = Math.ceil(nos.length / per);
@@ -422,8 +430,20 @@ class ShmTransfer implements BlockTransfer {
   }
 }
 
-/** A transfer for `reader`: shared memory when asked or available, else (or if that fails) `byte[]`. */
+/**
+ * A transfer for `reader`. 'auto': the JNI addon where it is built, else shared memory where /dev/shm is, else
+ * (or if that fails) `byte[]`. An explicit mode that cannot be served throws.
+ */
 export function createTransfer(java: JavaBridge, reader: JavaObject, mode: TransferMode): BlockTransfer {
+  if (mode === 'jni' || mode === 'auto') {
+    const native = jniAddon();
+    if (native) return JniTransfer.create(java, native, reader);
+    if (mode === 'jni') {
+      throw new Error(
+        "the native JNI transfer is not built (it needs a JDK: set JAVA_HOME and run 'pnpm install' again)",
+      );
+    }
+  }
   if (mode === 'bytes' || (mode === 'auto' && !shmAvailable())) return new BytesTransfer(reader);
   try {
     return ShmTransfer.create(java, reader, mode === 'auto');

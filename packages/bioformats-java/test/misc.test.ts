@@ -13,6 +13,7 @@ import { runPythonJson } from '../../../test-support/python.js';
 import { bioformatsBackend, resolveJar, start } from '../src/index.js';
 
 const ok = available('data', 'java', 'bioformats-jar', 'python');
+const jni = ok && available('bioformats-jni');
 const WIPP = dataPath('wipp/PyramidBuilding/inputCollection/img_r001_c001.ome.tif');
 // The largest multi-plane non-TIFF sample (30 planes, 2.4 MB): acceptance 5.
 const CZI = dataPath('aicspylibczi/CD_s_1_t_3_c_2_z_5.czi');
@@ -131,16 +132,21 @@ with tifffile.TiffFile(json.load(sys.stdin)) as f:
     expect(pages.offsets.length).toBe(Z);
     const bytes = readFileSync(source);
     const full8: Region = { x: [0, X], y: [0, Y], z: [0, Z], c: [0], t: [0] };
-    for (const [readers, broken] of [
-      [1, 4],
-      [2, 1],
-      [2, 5],
-    ] as const) {
+    const cases: Array<[number, number, 'jni' | 'shm']> = [];
+    for (const transfer of jni ? (['jni', 'shm'] as const) : (['shm'] as const))
+      for (const [readers, broken] of [
+        [1, 4],
+        [2, 1],
+        [2, 5],
+      ])
+        cases.push([readers!, broken!, transfer]);
+    for (const [readers, broken, transfer] of cases) {
       // Same file name in its own folder: the OME-XML names the file its planes are in.
-      mkdirSync(join(tmp, `broken-${readers}-${broken}`));
-      const path = join(tmp, `broken-${readers}-${broken}`, 'deflate8.ome.tif');
+      const dir = join(tmp, `broken-${transfer}-${readers}-${broken}`);
+      mkdirSync(dir);
+      const path = join(dir, 'deflate8.ome.tif');
       writeFileSync(path, bytes);
-      const r = await bioformatsBackend.open!(path, { readers });
+      const r = await bioformatsBackend.open!(path, { readers, transfer });
       try {
         const all = allocate('uint16', X * Y * Z);
         await r.readRegion({ series: 0, level: 0 }, full8, all); // opens the second reader too

@@ -1,6 +1,7 @@
 /**
- * The two Java → Node routes return the same bytes: the /dev/shm route (the default on Linux, which
- * reference.test.ts checks against bfconvert for every pixel-checked sample) and node-java's byte[] route, on
+ * The three Java → Node routes return the same bytes: the JNI addon (the default where built, which
+ * reference.test.ts checks against bfconvert for every pixel-checked sample), the /dev/shm route (the default
+ * without the addon on Linux) and node-java's byte[] route, on
  * batched small planes (big-endian toxo.dv, a multi-plane LIF series), big RGB planes, partial-width windows
  * (scratch buffer + row copies), banded reads, a mapping that has to grow, and plane lists pipelined in many
  * sub-batches (a short last one, the second reader's too). The shared-memory file never
@@ -15,6 +16,7 @@ import { PIPELINE, shmAvailable } from '../src/transfer.js';
 
 const ok = available('data', 'java', 'bioformats-jar');
 const shm = shmAvailable();
+const jni = ok && available('bioformats-jni');
 
 type Open = Awaited<ReturnType<typeof openBioformats>> & { transferKinds: string[] };
 
@@ -55,26 +57,38 @@ describe.skipIf(!ok || !shm)('Java → Node transfer routes', () => {
     ],
   ];
 
-  test.each(CASES)('%s: shm equals byte[] with 1 and 2 readers', async (_name, file, series, region) => {
-    const path = dataPath(file);
-    const a = (await openBioformats(path, { transfer: 'bytes', readers: 1 })) as Open;
-    const b = (await openBioformats(path, { transfer: 'shm', readers: 1 })) as Open;
-    const c = (await openBioformats(path, { transfer: 'shm', readers: 2 })) as Open;
-    try {
-      const r = region(a.series[series]!.levels[0]!);
-      const [x, y, z] = [await read(a, series, r), await read(b, series, r), await read(c, series, r)];
-      expect(new Set(bytesOf(x)).size).toBeGreaterThan(1); // not blank, so equality means something
-      expect(bytesOf(y).equals(bytesOf(x))).toBe(true);
-      expect(bytesOf(z).equals(bytesOf(x))).toBe(true);
-      expect(a.transferKinds).toEqual(['bytes']);
-      expect(b.transferKinds).toEqual(['shm']);
-      expect(ours()).toEqual([]); // unlinked as soon as both sides opened it
-    } finally {
-      await a.close();
-      await b.close();
-      await c.close();
-    }
-  });
+  test.each(CASES)(
+    '%s: jni and shm equal byte[] with 1 and 2 readers',
+    async (_name, file, series, region) => {
+      const path = dataPath(file);
+      const a = (await openBioformats(path, { transfer: 'bytes', readers: 1 })) as Open;
+      const others = [
+        (await openBioformats(path, { transfer: 'shm', readers: 1 })) as Open,
+        (await openBioformats(path, { transfer: 'shm', readers: 2 })) as Open,
+      ];
+      if (jni) {
+        others.push((await openBioformats(path, { transfer: 'jni', readers: 1 })) as Open);
+        others.push((await openBioformats(path, { transfer: 'jni', readers: 2 })) as Open);
+      }
+      try {
+        const r = region(a.series[series]!.levels[0]!);
+        const x = await read(a, series, r);
+        expect(new Set(bytesOf(x)).size).toBeGreaterThan(1); // not blank, so equality means something
+        for (const other of others) {
+          // Twice: the second read reuses the Java buffer (and, with two readers, has both of them).
+          for (let k = 0; k < 2; k++)
+            expect(bytesOf(await read(other, series, r)).equals(bytesOf(x))).toBe(true);
+        }
+        expect(a.transferKinds).toEqual(['bytes']);
+        expect(others[0]!.transferKinds).toEqual(['shm']);
+        if (jni) expect(others[2]!.transferKinds).toEqual(['jni']);
+        expect(ours()).toEqual([]); // unlinked as soon as both sides opened it
+      } finally {
+        await a.close();
+        for (const other of others) await other.close();
+      }
+    },
+  );
 
   test('banded reads and a growing mapping on one reader match byte[]', async () => {
     const path = dataPath('libvips/CMU-1-Small-Region.svs');
@@ -120,11 +134,11 @@ describe.skipIf(!ok || !shm)('Java → Node transfer routes', () => {
     }
   });
 
-  test('auto picks shm here; an unknown transfer is a typed error', async () => {
+  test('auto picks jni where the addon is built (else shm); an unknown transfer is a typed error', async () => {
     const r = (await openBioformats(dataPath('mrc/toxo.dv'))) as Open;
     try {
       await read(r, 0, full(r.series[0]!.levels[0]!));
-      expect(r.transferKinds).toEqual(['shm']);
+      expect(r.transferKinds).toEqual([jni ? 'jni' : 'shm']);
       expect(r.details?.transfer).toBe('auto');
     } finally {
       await r.close();

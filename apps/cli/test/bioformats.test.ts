@@ -83,6 +83,8 @@ describe.skipIf(!ok)('bfio bioformats', () => {
     const version = readFileSync(join(dirname(jar), 'VERSION'), 'utf8').trim();
     expect(s.bioformatsVersion).toBe(version);
     expect(s.jar.join(':')).toContain('bioformats_package.jar');
+    // The set-up builds the JNI addon (a JDK is part of it): the default route is the fast one.
+    if (available('bioformats-jni')) expect(s.transfer).toBe('jni');
   });
 
   it('usage errors exit 1', async () => {

@@ -18,5 +18,6 @@ export {
 export { type JarLocation, projectCacheDir, resolveJar, userCacheDir } from './jar.js';
 export { configureJvm, type JvmInfo, type JvmOptions, jvmStarted, start } from './jvm.js';
 export { type BioformatsOpenOptions, DEFAULT_MAX_CHUNK_BYTES, openBioformats } from './reader.js';
+export { autoTransfer, type TransferMode } from './transfer.js';
 
 registerBackend(bioformatsBackend);

@@ -431,6 +431,14 @@ class ShmTransfer implements BlockTransfer {
 }
 
 /**
+ * The route `transfer: 'auto'` takes in this process: 'jni' where the addon is built and loads, else 'shm' where
+ * /dev/shm is, else 'bytes' (`bfio bioformats status` reports it).
+ */
+export function autoTransfer(): 'jni' | 'shm' | 'bytes' {
+  return jniAddon() ? 'jni' : shmAvailable() ? 'shm' : 'bytes';
+}
+
+/**
  * A transfer for `reader`. 'auto': the JNI addon where it is built, else shared memory where /dev/shm is, else
  * (or if that fails) `byte[]`. An explicit mode that cannot be served throws.
  */

@@ -11,6 +11,7 @@ test('exported names', () => {
     'BIOFORMATS_VERSION',
     'DEFAULT_MAX_CHUNK_BYTES',
     'EXTENSIONS_FROM_VERSION',
+    'autoTransfer',
     'bioformatsBackend',
     'configureJvm',
     'installBioformats',

@@ -5,7 +5,8 @@ bfio bioformats status [--json]
 
 Bio-Formats (Java) reads 150+ formats for bfio. 'install' downloads bioformats_package.jar of the pinned
 version, checks its sha256 and caches it (atomically; concurrent installs are safe) in ~/.cache/bfio/bioformats
-or --cache-dir. 'status' says which jar and Java bfio will use, and their versions.
+or --cache-dir. 'status' says which jar and Java bfio will use, their versions, and how pixels cross from Java
+(jni: the native addon; shm or bytes: slower fallbacks when it is not built).
 
 Examples:
   bfio bioformats install
@@ -58,10 +59,12 @@ export async function bioformats(
     source: jar.source,
     bioformatsVersion: info.bioformatsVersion,
     javaVersion: info.javaVersion,
+    // How pixels cross from Java by default: 'jni' (the native addon), 'shm' or 'bytes' (slower fallbacks).
+    transfer: process.env.BFIO_BIOFORMATS_TRANSFER ?? bf.autoTransfer(),
   };
   print(
     flags.json
       ? JSON.stringify(status)
-      : `Bio-Formats ${status.bioformatsVersion} on Java ${status.javaVersion}\njar (${status.source}): ${status.jar.join(':')}`,
+      : `Bio-Formats ${status.bioformatsVersion} on Java ${status.javaVersion}\njar (${status.source}): ${status.jar.join(':')}\npixel transfer: ${status.transfer}`,
   );
 }

@@ -90,12 +90,16 @@ describe.skipIf(!ok || !shm)('Java → Node transfer routes', () => {
     },
   );
 
-  test('banded reads and a growing mapping on one reader match byte[]', async () => {
+  test('banded reads and a growing mapping (shm), changing block sizes (jni) match byte[]', async () => {
     const path = dataPath('libvips/CMU-1-Small-Region.svs');
     const a = await openBioformats(path, { transfer: 'bytes', readers: 1 });
     // A 16-row window (1 MiB mapping), then bands of 1.3 MB (the mapping grows), then a 6-column strip: the
     // handles are rebuilt at each size change.
     const b = await openBioformats(path, { transfer: 'shm', readers: 1, maxChunkBytes: 2220 * 600 });
+    // The JNI route on the same sizes: its Java buffer is re-made at each block size.
+    const c = jni
+      ? await openBioformats(path, { transfer: 'jni', readers: 2, maxChunkBytes: 2220 * 600 })
+      : b;
     try {
       const l = a.series[0]!.levels[0]!;
       for (const r of [
@@ -103,11 +107,14 @@ describe.skipIf(!ok || !shm)('Java → Node transfer routes', () => {
         full(l),
         { ...full(l), x: [3, 9] as [number, number] },
       ]) {
-        expect(bytesOf(await read(b, 0, r)).equals(bytesOf(await read(a, 0, r)))).toBe(true);
+        const expected = bytesOf(await read(a, 0, r));
+        expect(bytesOf(await read(b, 0, r)).equals(expected)).toBe(true);
+        expect(bytesOf(await read(c, 0, r)).equals(expected)).toBe(true);
       }
     } finally {
       await a.close();
       await b.close();
+      if (c !== b) await c.close();
     }
   });
 

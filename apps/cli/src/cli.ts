@@ -52,6 +52,7 @@ const OPTIONS = {
   compression: { type: 'string' },
   pyramid: { type: 'string' },
   'ngff-version': { type: 'string' },
+  'shard-size': { type: 'string' },
   overwrite: { type: 'boolean' },
   wipp: { type: 'boolean' },
   'max-workers': { type: 'string' },

@@ -111,6 +111,14 @@ describe.skipIf(!ok)('bfio CLI on real files, checked by tifffile / zarr-python'
       levels: 2,
     },
     {
+      // 128² chunks in 256² shards, pyramid levels sharded too.
+      name: 'sharded.ome.zarr',
+      args: ['--tile-size', '128', '--shard-size', '256', '--pyramid', '1'],
+      kind: 'zarr',
+      sel: {},
+      levels: 2,
+    },
+    {
       name: 'v04.ome.zarr',
       args: ['--ngff-version', '0.4', '--crop', '10,10,300,150'],
       kind: 'zarr',
@@ -235,6 +243,14 @@ describe('bfio CLI exit codes and messages', () => {
     const h = await bfio('convert', '--help');
     expect(h.code).toBe(0);
     expect(h.out).toMatch(/Examples:/);
+    // Shards only for Zarr, and only whole tiles.
+    const src = dataPath('wipp/PyramidBuilding/inputCollection/img_r001_c001.ome.tif');
+    const tif = await bfio('convert', src, join(dir, 'no.ome.tif'), '--shard-size', '2048');
+    expect(tif.code).toBe(1);
+    expect(tif.err).toMatch(/--shard-size is for OME-Zarr/);
+    const odd = await bfio('convert', src, join(dir, 'no.ome.zarr'), '--shard-size', '1500');
+    expect(odd.code).toBe(1);
+    expect(odd.err).toMatch(/multiple of the tile size \(1024\)/);
   });
 
   it('2 for unreadable input, naming the file', async () => {

@@ -25,6 +25,8 @@ export interface ArraySpec {
   dtype: DType;
   compression: Compression;
   level: number;
+  /** Zarr v3 only: the shard shape (a multiple of `chunks`); `chunks` are then the chunks inside a shard. */
+  shards?: number[];
 }
 
 /** The v3 codec chain (after `bytes`) for a compression, or the v2 compressor. */
@@ -96,16 +98,31 @@ export function checkCompression(spec: ArraySpec, file: string): void {
 /** File name → JSON document for one array. */
 export function arrayDocuments(spec: ArraySpec, file: string): Record<string, unknown> {
   if (spec.format === 3) {
+    const inner = [{ name: 'bytes', configuration: { endian: 'little' } }, ...compressorV3(spec, file)];
     return {
       'zarr.json': {
         zarr_format: 3,
         node_type: 'array',
         shape: spec.shape,
         data_type: spec.dtype,
-        chunk_grid: { name: 'regular', configuration: { chunk_shape: spec.chunks } },
+        chunk_grid: { name: 'regular', configuration: { chunk_shape: spec.shards ?? spec.chunks } },
         chunk_key_encoding: { name: 'default', configuration: { separator: '/' } },
         fill_value: 0,
-        codecs: [{ name: 'bytes', configuration: { endian: 'little' } }, ...compressorV3(spec, file)],
+        // Sharded: each grid cell is one file holding its chunks and, at the end, their index (offset and
+        // length per chunk, little-endian uint64, then a CRC32C of the index): shard.ts writes it.
+        codecs: spec.shards
+          ? [
+              {
+                name: 'sharding_indexed',
+                configuration: {
+                  chunk_shape: spec.chunks,
+                  codecs: inner,
+                  index_codecs: [{ name: 'bytes', configuration: { endian: 'little' } }, { name: 'crc32c' }],
+                  index_location: 'end',
+                },
+              },
+            ]
+          : inner,
         attributes: {},
         dimension_names: DIMENSION_NAMES,
         storage_transformers: [],

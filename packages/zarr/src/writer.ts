@@ -14,7 +14,7 @@
  * write disjoint chunks; with pyramids, disjoint blocks of (chunk × 2^levels) pixels in Y/X.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, endianness } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import {
@@ -43,6 +43,7 @@ import { arrayDocuments, checkCompression, groupDocuments } from './metadata-doc
 import { nativeZstd } from './native-zstd.js';
 import { buildImageAttributes, colorToHex, ngffRoot, ngffUnit, parseMultiscale } from './ngff.js';
 import { buildOmeXml } from './ome.js';
+import { ShardWriter } from './shard.js';
 import { NodeStore } from './store.js';
 
 /** Options of the Zarr writer beyond the common CreateOptions. */
@@ -53,6 +54,12 @@ export interface ZarrCreateOptions extends CreateOptions {
   chunks?: [number, number, number, number, number];
   /** Write into an existing store (bfio's append mode); created when missing. */
   append?: boolean;
+  /**
+   * Zarr v3 (NGFF 0.5) only: shard shape in t,c,z,y,x, a multiple of `chunks` on every axis. Each shard is one
+   * file holding its chunks (`sharding_indexed`), so a 100k² image is a few hundred files, not tens of
+   * thousands. Needs zstd or no compression. Shards are written as their chunks arrive (shard.ts).
+   */
+  shards?: [number, number, number, number, number];
 }
 
 type Vec5 = [number, number, number, number, number];
@@ -73,6 +80,8 @@ interface LevelState {
   shape: Vec5;
   chunks: Vec5;
   buffers: Map<string, ChunkBuffer>;
+  /** Sharded arrays: where complete chunks go. */
+  shards?: ShardWriter;
 }
 
 /**
@@ -243,6 +252,28 @@ export class ZarrWriter implements WriterBackend {
     const compression: Compression = options.compression ?? 'zstd';
     const level = options.compressionLevel ?? 1;
     checkCompression({ format, shape, chunks, dtype, compression, level }, file);
+    // Shards are encoded by bfio itself (zarrita writes none): v3, and a codec chain bfio encodes.
+    const shards = options.shards ? ([...options.shards] as Vec5) : undefined;
+    const directPossible =
+      endianness() === 'LE' && (compression === 'none' || (compression === 'zstd' && nativeZstd()));
+    if (shards) {
+      if (format !== 3)
+        throw new UnsupportedError(`shards need Zarr v3 (ngffVersion '0.5'); ${file} asked for 0.4`, file);
+      if (
+        shards.length !== 5 ||
+        !shards.every((n, i) => Number.isInteger(n) && n >= 1 && n % (chunks[i] as number) === 0)
+      ) {
+        throw new InvalidDataError(
+          `shards for ${file} must be 5 positive multiples of the chunks (t,c,z,y,x = ${chunks}), got ${shards}`,
+          file,
+        );
+      }
+      if (!directPossible)
+        throw new UnsupportedError(
+          `sharded stores are written with zstd or no compression (${file} asked for '${compression}'${compression === 'zstd' ? ', but the native zstd codec did not load' : ''})`,
+          file,
+        );
+    }
 
     // Level shapes: Y and X halve (floor, at least 1); T, C and Z are kept.
     const shapes: Vec5[] = [shape];
@@ -251,6 +282,16 @@ export class ZarrWriter implements WriterBackend {
       shapes.push([p[0], p[1], p[2], Math.max(1, Math.floor(p[3] / 2)), Math.max(1, Math.floor(p[4] / 2))]);
     }
     const levelChunks = shapes.map((s) => s.map((n, i) => Math.min(n, chunks[i] as number)) as Vec5);
+    // A level's shards: no bigger than the level rounded up to whole chunks (still a multiple of its chunks).
+    const levelShards = shards
+      ? shapes.map(
+          (s, k) =>
+            s.map((n, i) => {
+              const c = (levelChunks[k] as Vec5)[i] as number;
+              return Math.min(shards[i] as number, Math.ceil(n / c) * c);
+            }) as Vec5,
+        )
+      : undefined;
     // A 2×2 block must not straddle two chunks: interior chunk edges must fall on even rows/columns.
     for (let k = 0; k < pyramidLevels; k++) {
       const s = shapes[k] as Vec5;
@@ -279,15 +320,17 @@ export class ZarrWriter implements WriterBackend {
       for (let k = 0; k < shapes.length; k++) {
         const s = shapes[k] as Vec5;
         const c = levelChunks[k] as Vec5;
+        const sh = levelShards?.[k];
         await writeDocs(
           join(dir, String(k)),
-          arrayDocuments({ format, shape: s, chunks: c, dtype, compression, level }, file),
+          arrayDocuments({ format, shape: s, chunks: c, dtype, compression, level, shards: sh }, file),
         );
         levels.push({
           array: await openArray(store, format, String(k)),
           shape: s,
           chunks: c,
           buffers: new Map(),
+          shards: sh && new ShardWriter(s, c, sh, (index) => join(dir, String(k), 'c', ...index.map(String))),
         });
       }
       const ngff = buildImageAttributes({
@@ -319,10 +362,14 @@ export class ZarrWriter implements WriterBackend {
         await writeDocs(dir, groupDocuments(format, ngff));
       };
       // Chunks skip zarrita when bfio knows the codec chain (and the machine's byte order is the file's).
-      const direct: DirectEncoding | undefined =
-        endianness() === 'LE' && (compression === 'none' || (compression === 'zstd' && nativeZstd()))
-          ? { format, compression, level, pool: CodecPool.get(options.maxWorkers) }
-          : undefined;
+      const direct: DirectEncoding | undefined = directPossible
+        ? {
+            format,
+            compression: compression as 'zstd' | 'none',
+            level,
+            pool: CodecPool.get(options.maxWorkers),
+          }
+        : undefined;
       direct?.pool?.warm();
       return new ZarrWriter(
         file,
@@ -366,6 +413,12 @@ export class ZarrWriter implements WriterBackend {
     const store = new NodeStore(root);
     const levels: LevelState[] = [];
     for (const p of paths) {
+      if (format === 3 && (await isSharded(join(root, p)))) {
+        throw new UnsupportedError(
+          `append: ${file} level '${p}' is sharded; appending to sharded stores is not supported (write a new store)`,
+          file,
+        );
+      }
       const array = await openArray(store, format, p);
       if (array.shape.length !== 5) {
         throw new UnsupportedError(
@@ -606,6 +659,22 @@ export class ZarrWriter implements WriterBackend {
       copyBlock(data, 0, contiguous(buf.extent), chunk, [0, 0, 0, 0, 0], contiguous(L.chunks), buf.extent);
     }
     const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (L.shards) {
+      // Into its shard: encoded on a worker (the bytes are the writer's: moved there), appended here.
+      let encoded = bytes;
+      if (enc.compression === 'zstd') {
+        if (enc.pool && bytes.byteLength >= POOL_MIN_BYTES) {
+          try {
+            encoded = await enc.pool.compress(bytes, enc.level, false, true);
+          } catch (err) {
+            if (!(err instanceof PoolUnavailable)) throw err;
+            encoded = compressZstd(bytes, enc.level);
+          }
+        } else encoded = compressZstd(bytes, enc.level);
+      }
+      await L.shards.write(buf.origin, encoded);
+      return;
+    }
     const idx = buf.origin.map((o, i) => String(o / (L.chunks[i] as number)));
     const file = join(this.dir, String(k), ...(enc.format === 3 ? ['c', ...idx] : idx));
     const dir = dirname(file);
@@ -664,12 +733,15 @@ export class ZarrWriter implements WriterBackend {
         await this.drain();
         this.rethrow();
       }
+      // Shards whose chunks did not all come (unwritten regions): their indexes mark those chunks empty.
+      for (const L of this.levels) await L.shards?.finishAll();
       this.spares.clear();
       if (this.finalDocs) {
         await this.finalDocs();
         await this.moveIntoPlace();
       }
     } catch (err) {
+      for (const L of this.levels) await L.shards?.discard();
       if (this.fresh) await rm(this.dir, { recursive: true, force: true });
       throw err;
     }
@@ -700,6 +772,7 @@ export class ZarrWriter implements WriterBackend {
     this.closed = true;
     for (const L of this.levels) L.buffers.clear();
     await this.drain();
+    for (const L of this.levels) await L.shards?.discard();
     if (this.fresh) await rm(this.dir, { recursive: true, force: true });
   }
 }
@@ -748,6 +821,18 @@ function copyBlock(
         }
       }
     }
+  }
+}
+
+/** True when the v3 array at `dir` stores its chunks in shards. */
+async function isSharded(dir: string): Promise<boolean> {
+  try {
+    const doc = JSON.parse(await readFile(join(dir, 'zarr.json'), 'utf8')) as {
+      codecs?: { name?: string }[];
+    };
+    return doc.codecs?.some((c) => c.name === 'sharding_indexed') === true;
+  } catch {
+    return false;
   }
 }
 

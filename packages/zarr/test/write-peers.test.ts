@@ -68,6 +68,20 @@ const CASES: Case[] = [
     options: { chunks: [1, 1, 1, 64, 64], pyramidLevels: 2, downsample: 'nearest', compression: 'none' },
   },
   { name: 'v05-u8-default', dtype: 'uint8', shape: [1, 1, 1, 100, 100], options: {} },
+  {
+    // Shards of 2×3 chunks, partial at the edges, on every level of a pyramid.
+    name: 'v05-u16-shards-pyr',
+    dtype: 'uint16',
+    shape: [1, 2, 3, 130, 190],
+    options: { chunks: [1, 1, 1, 32, 32], shards: [1, 1, 1, 64, 96], pyramidLevels: 2 },
+  },
+  {
+    // A shard spanning Z and C, no compression.
+    name: 'v05-f32-shards-raw',
+    dtype: 'float32',
+    shape: [2, 2, 3, 100, 150],
+    options: { chunks: [1, 1, 1, 32, 64], shards: [1, 2, 2, 64, 128], compression: 'none' },
+  },
 ];
 
 /** Deterministic content with negative values for signed types and fractions for floats. */
@@ -181,6 +195,7 @@ for c in inp['cases']:
     want = pyramid(src, c['levels'] - 1, c['nearest'], dtype)
     r['zarr'] = [bool(np.array_equal(g[str(k)][:], want[k])) for k in range(c['levels'])]
     r['zarr_format'] = g.info._zarr_format
+    r['shards'] = [list(g[str(k)].shards) if g[str(k)].shards else None for k in range(c['levels'])]
     from ome_zarr.io import parse_url
     from ome_zarr.reader import Reader, Multiscales
     nodes = list(Reader(parse_url(path))())
@@ -236,6 +251,9 @@ describe.skipIf(!ok)('stores we write, read by the Python peers', () => {
     expect(r.schema).toBe('ok');
     expect(r.zarr_format).toBe(c.options.ngffVersion === '0.4' ? 2 : 3);
     expect(r.zarr).toEqual(Array(levels).fill(true));
+    // zarr-python sees the shards we declared (clipped to each level, rounded up to whole chunks).
+    if (c.options.shards) expect((r.shards as number[][])[0]).toEqual(c.options.shards);
+    else expect(r.shards).toEqual(Array(levels).fill(null));
     expect(r.omezarr).toEqual(Array(levels).fill(true));
     expect(r.omezarr_axes).toEqual(['t', 'c', 'z', 'y', 'x']);
     expect(r.omezarr_channels).toEqual(Array.from({ length: c.shape[1] }, (_, i) => `ch-${i}`));

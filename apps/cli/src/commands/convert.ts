@@ -18,6 +18,8 @@ Converts IN (any readable format) to a tiled OME-TIFF (OUT ending .ome.tif/.ome.
   --compression deflate|lzw|zstd|none   (default deflate for TIFF, zstd for Zarr)
   --pyramid LEVELS             also write LEVELS downsampled levels (2x mean)
   --ngff-version 0.4|0.5       OME-Zarr version (default 0.5)
+  --shard-size N               OME-Zarr 0.5: store N×N-pixel shards of tile-size chunks, one file each
+                               (N a multiple of --tile-size; zstd or none)
   --wipp                       WIPP/bfio layout: OUT is a folder, one <name>_c<C>_t<T>.ome.tif per
                                channel and timepoint, 1024 tiles, Deflate
   --max-workers N              decode/encode parallelism (default: number of cores)
@@ -27,7 +29,8 @@ Converts IN (any readable format) to a tiled OME-TIFF (OUT ending .ome.tif/.ome.
 Examples:
   bfio convert scan.czi scan.ome.tif --pyramid 4
   bfio convert big.ome.tif crop.ome.zarr --crop 0,0,4096,4096 --channels 0:2
-  bfio convert plate.czi out/ --wipp`;
+  bfio convert plate.czi out/ --wipp
+  bfio convert slide.svs slide.ome.zarr --tile-size 512 --shard-size 4096 --pyramid 5`;
 
 export interface ConvertFlags {
   format?: string;
@@ -40,6 +43,7 @@ export interface ConvertFlags {
   compression?: string;
   pyramid?: string;
   'ngff-version'?: string;
+  'shard-size'?: string;
   overwrite?: boolean;
   json?: boolean;
   backend?: string;
@@ -134,6 +138,15 @@ async function convertOne(
   if (ngff && ngff !== '0.4' && ngff !== '0.5')
     throw new UsageError(`--ngff-version takes 0.4 or 0.5, got '${ngff}'`);
   const pyramidLevels = parseIntFlag('pyramid', flags.pyramid) ?? 0;
+  const shardSize = parseIntFlag('shard-size', flags['shard-size']);
+  if (shardSize !== undefined) {
+    const zarrOut = flags.format ? flags.format === 'ome-zarr' : /\.zarr\/?$/i.test(output);
+    if (!zarrOut || flags.wipp) throw new UsageError('--shard-size is for OME-Zarr outputs');
+    if (shardSize < tileSize || shardSize % tileSize !== 0)
+      throw new UsageError(
+        `--shard-size must be a multiple of the tile size (${tileSize}), got ${shardSize}`,
+      );
+  }
   const started = Date.now();
 
   await using br = await BioReader.open(input, { backend: flags.backend, series: job.series, maxWorkers });
@@ -167,6 +180,7 @@ async function convertOne(
       compression: flags.wipp ? 'deflate' : (flags.compression as Compression | undefined),
       pyramidLevels,
       ngffVersion: ngff,
+      shards: shardSize === undefined ? undefined : [1, 1, 1, shardSize, shardSize],
       wipp: flags.wipp ?? false,
       maxWorkers,
     });

@@ -1,0 +1,131 @@
+/**
+ * Writing Zarr v3 shards (`sharding_indexed`, index at the end) as their chunks arrive, so a sharded store is
+ * written in the same bounded memory as an unsharded one: no shard is ever held whole. Each shard is one file,
+ * opened at its first chunk; an encoded chunk is appended where the file ends (positions are handed out in
+ * the order encodings finish, so the chunks of a shard may be in any order); its offset and length go into
+ * the shard's index. When every chunk of the shard that lies inside the array has been written (or at
+ * close, for a shard some chunks of which never came: those stay "empty", i.e. the fill value), the index is
+ * appended: per chunk in C order, offset and length as little-endian uint64 (2^64−1 twice for an empty one),
+ * then the CRC32C of those bytes (little-endian uint32).
+ */
+import { type FileHandle, mkdir, open } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+type Vec5 = [number, number, number, number, number];
+
+const EMPTY = 0xffffffffffffffffn;
+
+/** CRC-32C (Castagnoli, reflected polynomial 0x82F63B78): the `crc32c` codec of the index. */
+const CRC32C_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+export function crc32c(bytes: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++)
+    crc = CRC32C_TABLE[(crc ^ (bytes[i] as number)) & 0xff]! ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+/** The index bytes of a shard: `entries` (offset, length pairs) little-endian, then their CRC32C. */
+export function encodeIndex(entries: BigUint64Array): Uint8Array {
+  const out = new Uint8Array(entries.length * 8 + 4);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < entries.length; i++) view.setBigUint64(i * 8, entries[i] as bigint, true);
+  view.setUint32(entries.length * 8, crc32c(out.subarray(0, entries.length * 8)), true);
+  return out;
+}
+
+interface OpenShard {
+  file: Promise<FileHandle>;
+  /** Where the next chunk goes. */
+  end: number;
+  entries: BigUint64Array;
+  written: number;
+  expected: number;
+}
+
+/** The shards of one array level being written. */
+export class ShardWriter {
+  private readonly open = new Map<string, OpenShard>();
+  /** Chunks per shard along each axis. */
+  private readonly per: Vec5;
+
+  constructor(
+    /** Array shape, chunk shape and shard shape (a multiple of the chunk shape), t,c,z,y,x. */
+    private readonly shape: Vec5,
+    private readonly chunks: Vec5,
+    private readonly shards: Vec5,
+    /** The file of a shard, from its grid index. */
+    private readonly pathOf: (index: number[]) => string,
+  ) {
+    this.per = shards.map((s, i) => s / (chunks[i] as number)) as Vec5;
+  }
+
+  /** Appends the encoded chunk whose first element is at `origin` to its shard (finishing the shard when full). */
+  async write(origin: Vec5, encoded: Uint8Array): Promise<void> {
+    const index = origin.map((o, i) => Math.floor(o / (this.shards[i] as number)));
+    const key = index.join(',');
+    let shard = this.open.get(key);
+    if (!shard) {
+      const path = this.pathOf(index);
+      const expected = index.reduce((acc, n, i) => {
+        const start = n * (this.shards[i] as number);
+        const extent = Math.min(this.shards[i] as number, (this.shape[i] as number) - start);
+        return acc * Math.ceil(extent / (this.chunks[i] as number));
+      }, 1);
+      shard = {
+        file: mkdir(dirname(path), { recursive: true }).then(() => open(path, 'w')),
+        end: 0,
+        entries: new BigUint64Array(2 * this.per.reduce((a, b) => a * b, 1)).fill(EMPTY),
+        written: 0,
+        expected,
+      };
+      this.open.set(key, shard);
+    }
+    // The chunk's place in the shard's index: C order over the chunks of the shard.
+    let slot = 0;
+    for (let i = 0; i < 5; i++) {
+      const within = ((origin[i] as number) % (this.shards[i] as number)) / (this.chunks[i] as number);
+      slot = slot * (this.per[i] as number) + within;
+    }
+    if (shard.entries[2 * slot] !== EMPTY) throw new Error(`chunk at ${origin} written twice into its shard`);
+    const offset = shard.end;
+    shard.end += encoded.byteLength;
+    shard.entries[2 * slot] = BigInt(offset);
+    shard.entries[2 * slot + 1] = BigInt(encoded.byteLength);
+    const handle = await shard.file;
+    await handle.write(encoded, 0, encoded.byteLength, offset);
+    shard.written++;
+    if (shard.written === shard.expected) await this.finish(key, shard);
+  }
+
+  /** Writes the index of every shard still open (chunks that never came stay empty). */
+  async finishAll(): Promise<void> {
+    for (const [key, shard] of [...this.open]) await this.finish(key, shard);
+  }
+
+  /** Closes the files of unfinished shards without indexes (the store is being thrown away). */
+  async discard(): Promise<void> {
+    const shards = [...this.open.values()];
+    this.open.clear();
+    await Promise.allSettled(shards.map(async (s) => (await s.file).close()));
+  }
+
+  private async finish(key: string, shard: OpenShard): Promise<void> {
+    this.open.delete(key);
+    const handle = await shard.file;
+    try {
+      const index = encodeIndex(shard.entries);
+      await handle.write(index, 0, index.byteLength, shard.end);
+    } finally {
+      await handle.close();
+    }
+  }
+}

@@ -38,6 +38,31 @@ const verified = runTask('python', PEERS, ['zarr-verify', oursStore, raw, String
   equal: boolean;
 };
 if (!verified.equal) throw new Error('our store does not read back equal in zarr-python');
+// Sharded (4096² shards of the same 1024² chunks): ours streams shards chunk by chunk from 1024-row bands;
+// zarr-python gets whole shard rows (its best case: it encodes each shard whole).
+const shardedStore = join(out, 'ours-sharded.ome.zarr');
+rmSync(shardedStore, { recursive: true, force: true });
+run('ours-write-sharded', 'node', ours, [
+  'write',
+  raw,
+  String(SIZE),
+  shardedStore,
+  JSON.stringify({ compression: 'zstd', compressionLevel: 1, shards: [1, 1, 1, 4096, 4096] }),
+  'bands',
+]);
+run('zarr-write-sharded', 'python', PEERS, [
+  'zarr-write',
+  'zarr-sharded',
+  raw,
+  String(SIZE),
+  join(out, 'zarr-python-sharded.zarr'),
+]);
+const shardedOk = runTask('python', PEERS, ['zarr-verify', shardedStore, raw, String(SIZE)]) as unknown as {
+  equal: boolean;
+};
+if (!shardedOk.equal) throw new Error('our sharded store does not read back equal in zarr-python');
+run('ours-read-sharded', 'node', ours, ['read', shardedStore]);
+run('zarr-read-sharded', 'python', PEERS, ['zarr-read', 'zarr', shardedStore]);
 // Everyone reads the same store: ours (NGFF 0.5, v3, zstd-1), which bfio's zarr3 backend also reads.
 run('ours-read', 'node', ours, ['read', oursStore]);
 run('zarr-read', 'python', PEERS, ['zarr-read', 'zarr', oursStore]);
@@ -45,7 +70,7 @@ run('bfio-read', 'python', PEERS, ['zarr-read', 'bfio', oursStore]);
 run('ours-windows', 'node', ours, ['windows', oursStore, windowsFile]);
 run('zarr-windows', 'python', PEERS, ['zarr-windows', 'zarr', oursStore, windowsFile]);
 run('bfio-windows', 'python', PEERS, ['zarr-windows', 'bfio', oursStore, windowsFile]);
-for (const k of ['read', 'windows']) {
+for (const k of ['read', 'windows', 'read-sharded']) {
   if (results[`ours-${k}`]!.checksum !== results[`zarr-${k}`]!.checksum)
     throw new Error(`${k}: our pixels differ from zarr-python's`);
 }
@@ -70,6 +95,10 @@ ${row('bfio-read', 'full read: bfio 2.5 zarr3')}
 ${row('ours-windows', '500 random 1024² windows: ours')}
 ${row('zarr-windows', 'windows: zarr-python 3')}
 ${row('bfio-windows', 'windows: bfio 2.5 zarr3')}
+${row('ours-write-sharded', 'sharded write (4096² shards): ours, 1024-row bands')}
+${row('zarr-write-sharded', 'sharded write: zarr-python 3, 4096-row bands')}
+${row('ours-read-sharded', 'sharded full read: ours')}
+${row('zarr-read-sharded', 'sharded full read: zarr-python 3')}
 
 | ratio | value | target |
 |---|---:|---:|
@@ -80,6 +109,9 @@ ${row('bfio-windows', 'windows: bfio 2.5 zarr3')}
 | windows: ours / zarr-python | ${r('ours-windows', 'zarr-windows')} | |
 | windows: ours / bfio | ${r('ours-windows', 'bfio-windows')} | |
 | write peak RSS (MiB) | ${results['ours-write']!.peakRssMiB.toFixed(0)} | ≤ 512 |
+| sharded write: ours / zarr-python | ${r('ours-write-sharded', 'zarr-write-sharded')} | |
+| sharded read: ours / zarr-python | ${r('ours-read-sharded', 'zarr-read-sharded')} | |
+| sharded write peak RSS (MiB): ours; zarr-python | ${results['ours-write-sharded']!.peakRssMiB.toFixed(0)}; ${results['zarr-write-sharded']!.peakRssMiB.toFixed(0)} | |
 
 Pixels checked: our store reads back equal in zarr-python; our full read and windows match zarr-python's checksums.
 `;

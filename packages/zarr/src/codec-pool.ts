@@ -135,7 +135,8 @@ export class CodecPool {
   }
 
   /**
-   * Reads a chunk file and decodes it on a worker: `size` decoded bytes, or MISSING when there is no file.
+   * Reads a chunk file (or bytes `range` of it: a chunk in a shard) and decodes it on a worker: `size` decoded
+   * bytes, or MISSING when there is no file.
    * `dest` (moved to the worker, unusable afterwards) receives the result when it has `size` bytes.
    */
   async readChunk(
@@ -143,12 +144,13 @@ export class CodecPool {
     codec: 'zstd' | 'raw',
     size: number,
     dest?: ArrayBuffer,
+    range?: [number, number],
   ): Promise<Uint8Array | typeof MISSING> {
     try {
       return await this.run(
         'zarr-read-chunk',
         dest ? new Uint8Array(dest) : EMPTY,
-        { path, codec, size },
+        { path, codec, size, range },
         !!dest,
       );
     } catch (err) {
@@ -167,9 +169,10 @@ export class CodecPool {
     size: number,
     place: PlaceParams,
     signal?: AbortSignal,
+    range?: [number, number],
   ): Promise<boolean> {
     try {
-      await this.run('zarr-read-chunk', EMPTY, { path, codec, size, place }, false, signal);
+      await this.run('zarr-read-chunk', EMPTY, { path, codec, size, place, range }, false, signal);
       return true;
     } catch (err) {
       if (err instanceof CodecError && (err.code === 'ENOENT' || err.code === 'ENOTDIR')) return false;

@@ -1,14 +1,18 @@
 /**
  * Reading chunks without zarrita when the codec chain is one bfio knows: raw little-endian bytes, alone or
- * then zstd, no sharding, no filters (what bfio, zarr-python and ome-zarr-py write with zstd). The chunk
- * file is then read and decoded on a codec worker, and the main thread only places pixels: no compressed
- * copy and no codec work on the event loop. Any other chain goes through zarrita's `getChunk`.
+ * then zstd, no filters (what bfio, zarr-python and ome-zarr-py write with zstd), also inside Zarr v3 shards
+ * (`sharding_indexed` with such an inner chain). The chunk file (or the chunk's byte range in its shard,
+ * found from the shard's index, read once per shard here) is then read and decoded on a codec worker, and
+ * the main thread only places pixels: no compressed copy and no codec work on the event loop. Any other
+ * chain goes through zarrita's `getChunk`.
  */
 
+import { open } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
 import type { DecodedChunk } from './chunk-cache.js';
 import { type CodecPool, MISSING } from './codec-pool.js';
+import { crc32c } from './shard.js';
 
 type NumericCtor =
   | Uint8ArrayConstructor
@@ -53,8 +57,21 @@ export interface DirectChunks {
   stride: number[];
   elements: number;
   fill: number;
-  /** Chunk coordinates → key relative to `dir`. */
+  /** Chunk coordinates → key relative to `dir` (of its shard, for a sharded array). */
   key: (coords: readonly number[]) => string;
+  /** Sharded arrays: `shape` is then the shape of the chunks inside a shard. */
+  shard?: ShardLayout;
+}
+
+interface ShardLayout {
+  /** Chunks per shard along each axis. */
+  per: number[];
+  /** Chunks per shard in all. */
+  count: number;
+  indexAtEnd: boolean;
+  checksum: boolean;
+  /** Shard key → its index (offset, length per chunk), null when the shard has no file. */
+  indexes: Map<string, Promise<BigUint64Array | null>>;
 }
 
 function cStrides(shape: readonly number[]): number[] {
@@ -84,6 +101,7 @@ export function directChunks(
   let Ctor: NumericCtor | undefined;
   let shape: unknown;
   let key: DirectChunks['key'];
+  let shard: ShardLayout | undefined;
   if (format === 3) {
     Ctor = V3_TYPES[String(meta.data_type)];
     const grid = meta.chunk_grid;
@@ -91,27 +109,33 @@ export function directChunks(
     shape = grid.configuration.chunk_shape;
     const transformers = meta.storage_transformers;
     if (Array.isArray(transformers) && transformers.length > 0) return undefined;
-    const codecs = meta.codecs;
-    if (!Array.isArray(codecs) || codecs.length < 1 || codecs.length > 2) return undefined;
-    const [bytes, compressor] = codecs as unknown[];
-    if (!isObject(bytes) || bytes.name !== 'bytes') return undefined;
-    const endian = isObject(bytes.configuration) ? bytes.configuration.endian : undefined;
-    if (endian !== 'little' && !(endian === undefined && Ctor?.BYTES_PER_ELEMENT === 1)) return undefined;
-    if (compressor === undefined) codec = 'raw';
-    else if (isObject(compressor) && compressor.name === 'zstd') codec = 'zstd';
-    else return undefined;
+    let codecs = meta.codecs;
+    const only = Array.isArray(codecs) && codecs.length === 1 ? codecs[0] : undefined;
+    if (isObject(only) && only.name === 'sharding_indexed') {
+      const layout = shardLayout(only.configuration, shape);
+      if (!layout) return undefined;
+      shard = layout.shard;
+      shape = layout.inner;
+      codecs = layout.codecs;
+    }
+    const chain = plainChain(codecs, Ctor?.BYTES_PER_ELEMENT === 1);
+    if (!chain) return undefined;
+    codec = chain;
     const encoding = meta.chunk_key_encoding;
     if (!isObject(encoding)) return undefined;
     const sep = isObject(encoding.configuration) ? encoding.configuration.separator : undefined;
+    let fileKey: DirectChunks['key'];
     if (encoding.name === 'default') {
       const s = sep === undefined ? '/' : sep;
       if (s !== '/' && s !== '.') return undefined;
-      key = (coords) => ['c', ...coords].join(s);
+      fileKey = (coords) => ['c', ...coords].join(s);
     } else if (encoding.name === 'v2') {
       const s = sep === undefined ? '.' : sep;
       if (s !== '/' && s !== '.') return undefined;
-      key = (coords) => (coords.length ? coords.join(s) : '0');
+      fileKey = (coords) => (coords.length ? coords.join(s) : '0');
     } else return undefined;
+    const per = shard?.per;
+    key = per ? (coords) => fileKey(coords.map((c, i) => Math.floor(c / (per[i] as number)))) : fileKey;
   } else {
     Ctor = V2_TYPES[String(meta.dtype)];
     shape = meta.chunks;
@@ -136,7 +160,119 @@ export function directChunks(
     elements: chunkShape.reduce((a, b) => a * b, 1),
     fill,
     key,
+    shard,
   };
+}
+
+/** 'raw' or 'zstd' for a v3 chain [bytes (little-endian)] or [bytes, zstd]; undefined for any other. */
+function plainChain(codecs: unknown, singleByte: boolean): 'raw' | 'zstd' | undefined {
+  if (!Array.isArray(codecs) || codecs.length < 1 || codecs.length > 2) return undefined;
+  const [bytes, compressor] = codecs as unknown[];
+  if (!isObject(bytes) || bytes.name !== 'bytes') return undefined;
+  const endian = isObject(bytes.configuration) ? bytes.configuration.endian : undefined;
+  if (endian !== 'little' && !(endian === undefined && singleByte)) return undefined;
+  if (compressor === undefined) return 'raw';
+  if (isObject(compressor) && compressor.name === 'zstd') return 'zstd';
+  return undefined;
+}
+
+/** The layout of `sharding_indexed` with an index bfio reads itself ([bytes] or [bytes, crc32c]). */
+function shardLayout(
+  config: unknown,
+  shardShape: unknown,
+): { shard: ShardLayout; inner: number[]; codecs: unknown } | undefined {
+  if (!isObject(config) || !Array.isArray(shardShape)) return undefined;
+  const inner = config.chunk_shape;
+  if (!Array.isArray(inner) || inner.length !== shardShape.length) return undefined;
+  const per: number[] = [];
+  for (let i = 0; i < inner.length; i++) {
+    const c = inner[i];
+    const s = shardShape[i];
+    if (!Number.isInteger(c) || c <= 0 || !Number.isInteger(s) || s % c !== 0) return undefined;
+    per.push(s / c);
+  }
+  const indexCodecs = config.index_codecs ?? [
+    { name: 'bytes', configuration: { endian: 'little' } },
+    { name: 'crc32c' },
+  ];
+  if (!Array.isArray(indexCodecs) || indexCodecs.length < 1 || indexCodecs.length > 2) return undefined;
+  const [bytes, check] = indexCodecs as unknown[];
+  if (!isObject(bytes) || bytes.name !== 'bytes') return undefined;
+  if (isObject(bytes.configuration) && bytes.configuration.endian !== 'little') return undefined;
+  if (check !== undefined && !(isObject(check) && check.name === 'crc32c')) return undefined;
+  const where = config.index_location ?? 'end';
+  if (where !== 'end' && where !== 'start') return undefined;
+  return {
+    shard: {
+      per,
+      count: per.reduce((a, b) => a * b, 1),
+      indexAtEnd: where === 'end',
+      checksum: check !== undefined,
+      indexes: new Map(),
+    },
+    inner,
+    codecs: config.codecs,
+  };
+}
+
+const EMPTY_ENTRY = 0xffffffffffffffffn;
+
+/** Reads a shard's index (null when the shard has no file); a bad checksum or size throws. */
+async function readIndex(path: string, layout: ShardLayout): Promise<BigUint64Array | null> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(path, 'r');
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw err;
+  }
+  try {
+    const size = (await handle.stat()).size;
+    const length = layout.count * 16 + (layout.checksum ? 4 : 0);
+    if (size < length) throw new Error(`shard ${path} has ${size} bytes, less than its index (${length})`);
+    const bytes = new Uint8Array(length);
+    const { bytesRead } = await handle.read(bytes, 0, length, layout.indexAtEnd ? size - length : 0);
+    if (bytesRead !== length) throw new Error(`shard ${path}: index cut short`);
+    const view = new DataView(bytes.buffer);
+    if (layout.checksum && crc32c(bytes.subarray(0, length - 4)) !== view.getUint32(length - 4, true))
+      throw new Error(`shard ${path}: the index checksum does not match (corrupt shard)`);
+    const entries = new BigUint64Array(layout.count * 2);
+    for (let i = 0; i < entries.length; i++) entries[i] = view.getBigUint64(i * 8, true);
+    return entries;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Where chunk `coords` is: its file, and for a sharded array the byte range in its shard; undefined when it
+ * has no data (the fill value stands for it).
+ */
+export async function chunkLocation(
+  plan: DirectChunks,
+  coords: readonly number[],
+): Promise<{ path: string; range?: [number, number] } | undefined> {
+  const path = join(plan.dir, plan.key(coords));
+  const layout = plan.shard;
+  if (!layout) return { path };
+  let index = layout.indexes.get(path);
+  if (!index) {
+    // Indexes are small (16 bytes per chunk); a bound keeps a huge store's from piling up.
+    if (layout.indexes.size >= 4096) layout.indexes.clear();
+    index = readIndex(path, layout);
+    layout.indexes.set(path, index);
+    index.catch(() => layout.indexes.delete(path));
+  }
+  const entries = await index;
+  if (!entries) return undefined;
+  let slot = 0;
+  for (let i = 0; i < coords.length; i++)
+    slot = slot * (layout.per[i] as number) + ((coords[i] as number) % (layout.per[i] as number));
+  const offset = entries[2 * slot] as bigint;
+  const length = entries[2 * slot + 1] as bigint;
+  if (offset === EMPTY_ENTRY && length === EMPTY_ENTRY) return undefined;
+  return { path, range: [Number(offset), Number(length)] };
 }
 
 /** A chunk without file: the array's fill value everywhere. */
@@ -154,8 +290,10 @@ export async function loadDirect(
   spare?: (bytes: number) => ArrayBuffer | undefined,
 ): Promise<DecodedChunk> {
   const bytes = plan.elements * plan.Ctor.BYTES_PER_ELEMENT;
+  const where = await chunkLocation(plan, coords);
+  if (!where) return fillChunk(plan);
   const dest = plan.codec === 'zstd' ? spare?.(bytes) : undefined;
-  const out = await pool.readChunk(join(plan.dir, plan.key(coords)), plan.codec, bytes, dest);
+  const out = await pool.readChunk(where.path, plan.codec, bytes, dest, where.range);
   if (out === MISSING) return fillChunk(plan);
   return {
     data: new plan.Ctor(out.buffer as ArrayBuffer, out.byteOffset, plan.elements),

@@ -23,7 +23,7 @@ import * as zarr from 'zarrita';
 import { ChunkCache, type ChunkEntry, DEFAULT_CHUNK_CACHE_BYTES, type DecodedChunk } from './chunk-cache.js';
 import { CodecPool, PoolUnavailable } from './codec-pool.js';
 import { registerCodecs } from './codecs.js';
-import { type DirectChunks, directChunks, fillChunk, loadDirect } from './direct-chunks.js';
+import { chunkLocation, type DirectChunks, directChunks, fillChunk, loadDirect } from './direct-chunks.js';
 import {
   locateRoot,
   type NodeInfo,
@@ -512,13 +512,17 @@ export class ZarrReader implements ReaderBackend {
       const bytes = plan.Ctor.BYTES_PER_ELEMENT;
       let placed: boolean;
       try {
-        placed = await pool.placeChunk(
-          join(plan.dir, plan.key(coords)),
-          plan.codec,
-          plan.elements * bytes,
-          { target: target as Uint8Array, bytes, srcStride, dstStride: outStride, blocks },
-          signal,
-        );
+        const where = await chunkLocation(plan, coords);
+        placed =
+          where !== undefined &&
+          (await pool.placeChunk(
+            where.path,
+            plan.codec,
+            plan.elements * bytes,
+            { target: target as Uint8Array, bytes, srcStride, dstStride: outStride, blocks },
+            signal,
+            where.range,
+          ));
       } catch (err) {
         if (err instanceof PoolUnavailable) return false;
         return onError(err);

@@ -7,7 +7,8 @@
  * Codecs (input → output):
  * - 'zarr-zstd-compress': bytes → a zstd frame; params `{ level, checksum }`.
  * - 'zarr-zstd-decompress': a zstd frame → bytes.
- * - 'zarr-read-chunk': reads the chunk file `params.path` and decodes it (`params.codec`: 'zstd' or 'raw') to
+ * - 'zarr-read-chunk': reads the chunk file `params.path` (only bytes `params.range` = [offset, length] of it
+ *   for a chunk inside a shard) and decodes it (`params.codec`: 'zstd' or 'raw') to
  *   exactly `params.size` bytes. The input is memory to decode into when it has `size` bytes (moved here by
  *   the caller, returned as the output: no copy), else ignored. A missing file fails with code 'ENOENT'
  *   (or 'ENOTDIR'): the caller reads the fill value.
@@ -49,11 +50,15 @@ function native() {
 /** This worker's reusable buffer for compressed chunk files (only their decoded bytes leave the worker). */
 let scratch;
 
-/** The whole file at `path` read into `into` (a fresh or the scratch buffer when undefined). */
-function readFile(path, want) {
+/**
+ * The file at `path` (or its `range`: [offset, length], a chunk inside a shard) read into `want` (when
+ * undefined, this worker's scratch buffer).
+ */
+function readFile(path, want, range) {
   const fd = openSync(path, 'r');
   try {
-    const size = fstatSync(fd).size;
+    const at = range ? range[0] : 0;
+    const size = range ? range[1] : fstatSync(fd).size;
     let buffer = want;
     if (want === undefined) {
       if (!scratch || scratch.length < size) scratch = new Uint8Array(Math.max(size, 1 << 16));
@@ -63,7 +68,7 @@ function readFile(path, want) {
     }
     let done = 0;
     while (done < size) {
-      const n = readSync(fd, buffer, done, size - done, done);
+      const n = readSync(fd, buffer, done, size - done, at + done);
       if (n === 0) throw new Error(`read ${done} of ${size} bytes: end of file`);
       done += n;
     }
@@ -186,15 +191,15 @@ export const codecs = {
     return new Uint8Array(0);
   },
   'zarr-read-chunk': (input, params) => {
-    const { path, codec, size, place } = params;
+    const { path, codec, size, place, range } = params;
     if (place) {
-      if (codec === 'raw') return placeBlocks(readFile(path, scratchOf(size)), place);
+      if (codec === 'raw') return placeBlocks(readFile(path, scratchOf(size), range), place);
       native();
-      return placeBlocks(decodeInto(readFile(path, undefined), size, scratchOf(size)), place);
+      return placeBlocks(decodeInto(readFile(path, undefined, range), size, scratchOf(size)), place);
     }
     const dest = input.length === size ? input : undefined;
-    if (codec === 'raw') return readFile(path, dest ?? new Uint8Array(size));
+    if (codec === 'raw') return readFile(path, dest ?? new Uint8Array(size), range);
     native();
-    return decodeInto(readFile(path, undefined), size, dest);
+    return decodeInto(readFile(path, undefined, range), size, dest);
   },
 };

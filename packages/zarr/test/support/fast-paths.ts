@@ -3,7 +3,7 @@
  * against zarr-python, shared by two test files: one with the fast paths on, one with them off (no workers,
  * numcodecs' WASM zstd through zarrita), so both give the same pixels as zarr-python.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CorruptFileError, type Region, regionLength, sharedWorkerPool } from '@bfio/core';
 import { createOme } from '@bfio/ome-xml';
@@ -36,6 +36,12 @@ z = zarr.create_array(os.path.join(tmp, 'v2.zarr'), shape=b.shape, chunks=(1, 1,
                       compressors=Zstd(level=1), zarr_format=2, fill_value=0)
 z[...] = b
 out['v2'] = base64.b64encode(b.tobytes()).decode()
+# Sharded (2×2 chunks per shard, edge shards partial); chunks equal to the fill value are left out of their
+# shard's index, and the fill-only shard (rows 0-255, columns 256-259 are not: only chunk (0,0) is 7s).
+z = zarr.create_array(os.path.join(tmp, 'sharded.zarr'), shape=a.shape, chunks=(1, 1, 1, 128, 128),
+                      shards=(1, 1, 1, 256, 256), dtype='uint16', compressors=ZstdCodec(level=3), fill_value=7,
+                      zarr_format=3, dimension_names=['t', 'c', 'z', 'y', 'x'])
+z[...] = a
 # Our store, written behind the caller, as zarr-python reads it.
 if args.get('ours'):
     g = zarr.open_group(args['ours'], mode='r')
@@ -97,11 +103,14 @@ export function fastPathTests(label: string): void {
   const onPool = new Set<string>();
   // Chunk reads whose worker placed the pixels into the (shared) output itself.
   let placedOnWorker = 0;
+  // Chunk reads of a byte range (a chunk inside a shard, located through the shard's index).
+  let rangeReads = 0;
   const pool = sharedWorkerPool();
   const run = pool.run.bind(pool);
   pool.run = (codec, ...rest) => {
     onPool.add(codec);
     if (codec === 'zarr-read-chunk' && rest[1]?.place) placedOnWorker++;
+    if (codec === 'zarr-read-chunk' && rest[1]?.range) rangeReads++;
     return run(codec, ...rest);
   };
 
@@ -150,6 +159,7 @@ export function fastPathTests(label: string): void {
         const cases: Array<[string, Vec5, Uint16Array | Int16Array]> = [
           ['v3.zarr', [1, 2, 1, 300, 260], new Uint16Array(bytesOf(peer.v3 as string).buffer.slice(0))],
           ['v2.zarr', [1, 1, 2, 190, 210], new Int16Array(new Uint8Array(bytesOf(peer.v2 as string)).buffer)],
+          ['sharded.zarr', [1, 2, 1, 300, 260], new Uint16Array(bytesOf(peer.v3 as string).buffer.slice(0))],
         ];
         for (const [name, shape, ref] of cases) {
           const reader = await ZarrReader.open(join(TMP, name), { chunkCacheBytes: cacheBytes });
@@ -185,6 +195,7 @@ export function fastPathTests(label: string): void {
         const cases: Array<[string, Vec5, Uint16Array | Int16Array]> = [
           ['v3.zarr', [1, 2, 1, 300, 260], new Uint16Array(bytesOf(peer.v3 as string).buffer.slice(0))],
           ['v2.zarr', [1, 1, 2, 190, 210], new Int16Array(new Uint8Array(bytesOf(peer.v2 as string)).buffer)],
+          ['sharded.zarr', [1, 2, 1, 300, 260], new Uint16Array(bytesOf(peer.v3 as string).buffer.slice(0))],
         ];
         const before = placedOnWorker;
         for (const [name, shape, ref] of cases) {
@@ -211,6 +222,9 @@ export function fastPathTests(label: string): void {
         }
         if (label === 'workers') expect(placedOnWorker - before).toBeGreaterThan(10);
         else expect(placedOnWorker).toBe(0);
+        // Chunks inside shards are read by range on the workers too (not through zarrita) when they run.
+        if (label === 'workers') expect(rangeReads).toBeGreaterThan(10);
+        else expect(rangeReads).toBe(0);
       });
     }
 
@@ -218,6 +232,21 @@ export function fastPathTests(label: string): void {
       // Reads only: our 64² uint16 chunks (8 KiB) are below the size worth a worker round trip to encode.
       const zarrTasks = [...onPool].filter((c) => c.startsWith('zarr-')).sort();
       expect(zarrTasks).toEqual(label === 'workers' ? ['zarr-read-chunk'] : []);
+    });
+
+    it('a shard whose index is damaged is a CorruptFileError naming the store', async () => {
+      const shard = join(TMP, 'sharded.zarr', 'c', '0', '1', '0', '0', '0');
+      const bytes = readFileSync(shard);
+      bytes[bytes.length - 10] = (bytes[bytes.length - 10] as number) ^ 0xff; // inside the index: CRC32C fails
+      writeFileSync(join(TMP, 'sharded.zarr', 'c', '0', '1', '0', '0', '0'), bytes);
+      const reader = await ZarrReader.open(join(TMP, 'sharded.zarr'), { chunkCacheBytes: 0 });
+      const r: Region = { x: [0, 260], y: [0, 300], z: [0, 1], c: [1], t: [0] };
+      for (const out of [new Uint16Array(300 * 260), new Uint16Array(new SharedArrayBuffer(300 * 260 * 2))]) {
+        const err = await reader.readRegion({ series: 0, level: 0 }, r, out).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(CorruptFileError);
+        expect(String((err as Error).message)).toContain('sharded.zarr');
+      }
+      await reader.close();
     });
 
     it('a corrupt chunk is a CorruptFileError naming the store', async () => {

@@ -14,10 +14,9 @@
  * cross element by element and no helper class has to be compiled.
  */
 
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import {
   allocate,
   BfioError,
@@ -26,7 +25,9 @@ import {
   type DType,
   FileExistsError,
   type Region,
+  sweepStaleTemps,
   type TypedArray,
+  tempSibling,
   UnsupportedError,
   type WriterBackend,
 } from '@bfio/core';
@@ -123,7 +124,8 @@ export async function createBioformatsWriter(
   }
   const ome = writerMetadata(metadata, dtype);
   const px = ome.images[0]!.pixels;
-  const staging = join(dirname(file), `.bfio-tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  await sweepStaleTemps(file);
+  const staging = tempSibling(file);
   const { java } = await bridge();
   const save = saveBytesFromString(java);
   const service = java.newInstanceSync('loci.formats.services.OMEXMLServiceImpl');

@@ -268,7 +268,7 @@ with tifffile.TiffFile(p) as tf:
     });
     // Bio-Formats writes into a hidden sibling folder: the target is untouched until close() renames the
     // finished file over it, and abort() removes the folder (the old file survives).
-    const staged = () => readdirSync(tmp).filter((n) => n.startsWith('.bfio-tmp-'));
+    const staged = () => readdirSync(tmp).filter((n) => n.startsWith('.exists.ome.tif.bfio-tmp-'));
     const w = await bioformatsBackend.create!(path, ome, 'uint8', { overwrite: true });
     expect(staged()).toHaveLength(1);
     await w.abort();

@@ -49,6 +49,8 @@ it('exports a stable set of names', async () => {
       "selectWriteBackend",
       "setSharedWorkerPool",
       "sharedWorkerPool",
+      "sweepStaleTemps",
+      "tempSibling",
       "unregisterBackend",
       "viewAs",
     ]

@@ -40,7 +40,7 @@ async function expectTag(promise: Promise<unknown>, tag: string, mentions?: stri
 /** The target's directory holds nothing but what the test put there. */
 function leftovers(target: string): string[] {
   const name = target.split('/').pop()!;
-  return readdirSync(dirname(target)).filter((f) => f === name || f.startsWith(`.${name}.tmp-`));
+  return readdirSync(dirname(target)).filter((f) => f === name || f.startsWith(`.${name}.bfio-tmp-`));
 }
 
 describe('TIFF writer misuse', () => {
@@ -178,7 +178,14 @@ process.kill(process.pid, 'SIGKILL');
     // What was written went to the hidden temporary file.
     const temps = leftovers(target);
     expect(temps.length).toBe(1);
-    expect(temps[0]!.startsWith('.killed.ome.tif.tmp-')).toBe(true);
+    expect(temps[0]!.startsWith('.killed.ome.tif.bfio-tmp-')).toBe(true);
     expect(statSync(join(dir, temps[0]!)).size).toBeGreaterThan(16);
+    // The next writer of the same target removes it (its process is gone); the new file is whole.
+    const again = await createTiffWriter(target, omeFor(img), 'uint16', { tileSize: 16 });
+    expect(leftovers(target)).toHaveLength(1); // only the new writer's own temporary
+    expect(leftovers(target)[0]).not.toBe(temps[0]);
+    await again.writeRegion({ ...full, c: [0, 1] }, img.planes);
+    await again.close();
+    expect(leftovers(target)).toEqual(['killed.ome.tif']);
   });
 });

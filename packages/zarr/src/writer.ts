@@ -6,14 +6,14 @@
  * close). Pyramid levels are built as level-0 chunks complete: each completed chunk is downsampled into the
  * next level's buffers, so the image is never re-read.
  *
- * Crash safety: a new store is written into a temporary sibling directory (`<name>.bfio-<pid>-<rand>.tmp`)
- * and renamed into place by `close()`, group metadata last, so a crashed write never leaves a store that
- * looks valid at the target path (only the temporary directory, which `abort()` removes). In append mode
- * chunks are written in place, each atomically (temp file + rename), so readers never see a torn chunk.
- * Concurrent writers (separate processes, `append: true` on a store created and closed beforehand) must
- * write disjoint chunks; with pyramids, disjoint blocks of (chunk × 2^levels) pixels in Y/X.
+ * Crash safety: a new store is written into a hidden temporary sibling directory (core's `tempSibling`) and
+ * renamed into place by `close()`, group metadata last, so a crashed write never leaves a store that looks
+ * valid at the target path (only the temporary directory, which `abort()` removes, and which the next
+ * writer of the same target sweeps if its process is gone). In append mode chunks are written in place,
+ * each atomically (temp file + rename), so readers never see a torn chunk. Concurrent writers (separate
+ * processes, `append: true` on a store created and closed beforehand) must write disjoint chunks; with
+ * pyramids, disjoint blocks of (chunk × 2^levels) pixels in Y/X.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, endianness } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -29,7 +29,9 @@ import {
   InvalidDataError,
   type Region,
   regionLength,
+  sweepStaleTemps,
   type TypedArray,
+  tempSibling,
   UnsupportedError,
   type WriterBackend,
 } from '@bfio/core';
@@ -309,10 +311,9 @@ export class ZarrWriter implements WriterBackend {
     }
     if (targetExists && !options.overwrite) throw new FileExistsError(file);
     await mkdir(dirname(file), { recursive: true });
-    const dir = join(
-      dirname(file),
-      `.${basename(file)}.bfio-${process.pid}-${randomBytes(4).toString('hex')}.tmp`,
-    );
+    // Temporaries of this target left by killed writers go first; then ours.
+    await sweepStaleTemps(file);
+    const dir = tempSibling(file);
     await mkdir(dir, { recursive: true });
     try {
       const store = new NodeStore(dir);
@@ -752,10 +753,7 @@ export class ZarrWriter implements WriterBackend {
     let old: string | undefined;
     if (await exists(this.file)) {
       if (!this.overwrite) throw new FileExistsError(this.file);
-      old = join(
-        dirname(this.file),
-        `.${basename(this.file)}.bfio-old-${process.pid}-${randomBytes(4).toString('hex')}`,
-      );
+      old = tempSibling(this.file, 'old');
       await rename(this.file, old);
     }
     try {

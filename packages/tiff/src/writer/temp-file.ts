@@ -1,13 +1,13 @@
 /**
- * The file being written, under a temporary name beside the target (`.name.tmp-<pid>-<random>`), so that the
+ * The file being written, under a temporary name beside the target (core's `tempSibling`), so that the
  * target path only ever holds a complete file: `commit()` fsyncs and renames it into place; `discard()`
- * deletes it. A process killed mid-write leaves at most the hidden temporary file, never a partial target.
+ * deletes it. A process killed mid-write leaves at most the hidden temporary file, never a partial target;
+ * the next writer of the same target sweeps it (`sweepStaleTemps`).
  */
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, type FileHandle, link, open, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { FileExistsError } from '@bfio/core';
+import { dirname } from 'node:path';
+import { FileExistsError, sweepStaleTemps, tempSibling } from '@bfio/core';
 
 export async function exists(path: string): Promise<boolean> {
   try {
@@ -33,10 +33,8 @@ export class TempFile {
 
   /** Create the temporary file; the first `reserve` bytes are left for the header. */
   static async create(target: string, reserve: number): Promise<TempFile> {
-    const tempPath = join(
-      dirname(target),
-      `.${basename(target)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`,
-    );
+    await sweepStaleTemps(target);
+    const tempPath = tempSibling(target);
     const handle = await open(tempPath, 'wx');
     return new TempFile(target, tempPath, handle, reserve);
   }

@@ -38,7 +38,7 @@ function alive(pid: number): boolean {
   }
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * Removes temporaries of `target` left by writers of this host that no longer run; returns the paths
@@ -46,7 +46,7 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  */
 export async function sweepStaleTemps(target: string): Promise<string[]> {
   const pattern = new RegExp(
-    `^\\.${escape(basename(target))}\\.bfio-(?:tmp|old)-${escape(hostTag())}-(\\d+)-[0-9a-f]+$`,
+    `^\\.${literal(basename(target))}\\.bfio-(?:tmp|old)-${literal(hostTag())}-(\\d+)-[0-9a-f]+$`,
   );
   const removed: string[] = [];
   let dir: Awaited<ReturnType<typeof opendir>>;

@@ -1,6 +1,7 @@
 /**
  * The fast paths of the reader: Deflate decoded on libuv's pool or on @bfio/core's WorkerPool (where the
- * byte swap and the horizontal predictor also run), one or several blocks in flight, and the decoded-block
+ * byte swap and the horizontal predictor also run), LZW on this thread or on the WorkerPool (this package's
+ * codec module), one or several blocks in flight, and the decoded-block
  * cache for overlapping windows. Files are written by tifffile in this run (big and little endian,
  * predictors, chunky and planar samples, ragged edge tiles); every configuration must give tifffile's pixels.
  */
@@ -8,11 +9,20 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { allocate, type DType, type TypedArray, viewAs } from '@bfio/core';
+import { allocate, type DType, sharedWorkerPool, type TypedArray, viewAs } from '@bfio/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { available } from '../../../test-support/env.js';
 import { runPythonJson } from '../../../test-support/python.js';
 import { TiffReader, type TiffReaderOptions } from '../src/index.js';
+
+// Which codecs ran on the process-wide worker pool (the readers below share it).
+const onPool = new Set<string>();
+const pool = sharedWorkerPool();
+const run = pool.run.bind(pool);
+pool.run = (codec, ...rest) => {
+  onPool.add(codec);
+  return run(codec, ...rest);
+};
 
 interface Written {
   name: string;
@@ -44,12 +54,14 @@ cases = [
   ('f32-be-fpred', 'float32', (130, 210), '>', 'floatingpoint', None, (64, 64)),
   ('f64-be', 'float64', (90, 170), '>', False, None, (32, 64)),
   ('u16-be-pred-strips', 'uint16', (301, 257), '>', True, None, None),
+  ('u16-be-pred-lzw', 'uint16', (333, 517), '>', True, None, (128, 64), 'lzw'),
+  ('u8-rgb-lzw-strips', 'uint8', (180, 250, 3), '<', False, 'contig', None, 'lzw'),
 ]
 out = []
-for name, dtype, shape, order, pred, planar, tile in cases:
+for name, dtype, shape, order, pred, planar, tile, *codec in cases:
     a = smooth(shape, dtype)
     p = os.path.join(d, name + '.tif')
-    kw = dict(compression='zlib', predictor=pred, byteorder=order)
+    kw = dict(compression=codec[0] if codec else 'zlib', predictor=pred, byteorder=order)
     if tile: kw['tile'] = tile
     else: kw['rowsperstrip'] = 40
     if len(shape) == 3:
@@ -112,13 +124,16 @@ const CONFIGS: Array<[string, TiffReaderOptions, boolean]> = [
   ['libuv with a shared output', { decodeOn: 'libuv', maxWorkers: 2 }, true],
 ];
 
-describe.skipIf(!ok)('Deflate decoding paths equal tifffile', () => {
+describe.skipIf(!ok)('Deflate and LZW decoding paths equal tifffile', () => {
   for (const [label, options, shared] of CONFIGS) {
     it(`full reads, ${label}`, async () => {
-      expect(written.length).toBe(9);
+      expect(written.length).toBe(11);
+      onPool.clear();
       for (const w of written) {
         expect((await readAll(w.path, options, shared)).hash, `${w.name} (${label})`).toBe(w.sha256);
       }
+      // LZW blocks go to the workers exactly when the reader decodes on them.
+      expect(onPool.has('tiff-lzw-decode')).toBe(options.decodeOn === 'workers');
     });
   }
 

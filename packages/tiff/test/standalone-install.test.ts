@@ -47,11 +47,27 @@ await bw.close();
 const br = await BioReader.open(${JSON.stringify(out)});
 const a = (await br.read({}, { squeeze: false })).toContiguous();
 await br.close();
-console.log(JSON.stringify({ backend: br.backendName, shape: br.shape, names: br.channelNames, same: a.data.every((v, i) => v === d[i]) }));
+// LZW goes through the package's codec module on core's worker pool: its files must be in the tarball.
+const lzwPath = ${JSON.stringify(out)}.replace('written', 'lzw');
+const big = new Uint16Array(1024 * 1024).map((_, i) => (i * 13) % 4099);
+const lw = await BioWriter.create(lzwPath, { X: 1024, Y: 1024, dtype: 'uint16', tileSize: 512, compression: 'lzw' });
+await lw.write({ data: big, shape: [1024, 1024] });
+await lw.close();
+const lr = await BioReader.open(lzwPath);
+const b = (await lr.read()).toContiguous();
+await lr.close();
+console.log(JSON.stringify({ backend: br.backendName, shape: br.shape, names: br.channelNames, same: a.data.every((v, i) => v === d[i]), lzw: b.data.every((v, i) => v === big[i]) }));
+process.exit(0);
 `,
     );
     const result = JSON.parse(run('node', ['main.mjs'], app).trim());
-    expect(result).toEqual({ backend: 'tiff', shape: [80, 100, 1, 2, 1], names: ['a', 'b'], same: true });
+    expect(result).toEqual({
+      backend: 'tiff',
+      shape: [80, 100, 1, 2, 1],
+      names: ['a', 'b'],
+      same: true,
+      lzw: true,
+    });
     const peer = await runPythonJson<{ shape: number[]; ok: boolean }>(
       `import json, sys, numpy as np, tifffile
 p = json.load(sys.stdin)

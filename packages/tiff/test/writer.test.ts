@@ -33,6 +33,12 @@ const CODECS: Array<{ name: string; options: TiffCreateOptions; tag: number }> =
     options: { compression: 'deflate', predictor: true, encodeOn: 'libuv' },
     tag: 8,
   },
+  // LZW on this thread (the default encodes it on the WorkerPool, with our codec module).
+  {
+    name: 'lzw+predictor main thread',
+    options: { compression: 'lzw', predictor: true, encodeOn: 'libuv' },
+    tag: 5,
+  },
 ];
 const ORDERS: DimensionOrder[] = ['XYZCT', 'XYZTC', 'XYCTZ', 'XYCZT', 'XYTCZ', 'XYTZC'];
 /** Z, C, T and X × Y per case, cycled: a full 5-D 517 × 300 image one case in eight, smaller odd ones else. */

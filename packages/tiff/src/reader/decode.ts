@@ -1,7 +1,8 @@
 /**
  * Decoding one TIFF block (tile or strip) into native-endian samples of the page's dtype:
- * decompress (node:zlib for Deflate, on @bfio/core's WorkerPool or libuv's pool; geotiff's decoders for
- * JPEG and zstd; LZW and PackBits here), undo the byte order, the predictor and any bit packing.
+ * decompress (node:zlib for Deflate and our LZW, on @bfio/core's WorkerPool, else libuv's pool / this
+ * thread; geotiff's decoders for JPEG and zstd; PackBits here), undo the byte order, the predictor and any
+ * bit packing.
  */
 import { promisify } from 'node:util';
 import { inflate } from 'node:zlib';
@@ -14,7 +15,7 @@ import {
   type WorkerPool,
 } from '@bfio/core';
 import { getDecoder } from 'geotiff';
-import { lzwDecode } from './lzw.js';
+import { lzwDecode } from '../lzw-codec.mjs';
 import type { TiffPage } from './tiff-file.js';
 
 const inflateAsync = promisify(inflate);
@@ -141,8 +142,12 @@ async function decompress(
       }
       case 32773:
         return { bytes: unpackBits(raw, expected) };
-      case 5:
-        return { bytes: lzwDecode(raw, expected) };
+      case 5: {
+        if (!options.pool) return { bytes: lzwDecode(raw, expected) };
+        // On a worker (worker-codecs.mjs): `raw` is a fresh read of this block only, moved there.
+        const whole = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength;
+        return { bytes: await options.pool.run('tiff-lzw-decode', raw, { expected }, { transfer: whole }) };
+      }
       default: {
         const decoder = await geotiffDecoder(page);
         const copy = raw.slice().buffer;

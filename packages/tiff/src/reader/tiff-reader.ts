@@ -22,6 +22,7 @@ import {
 } from '@bfio/core';
 import type { Image, OME, Quantity } from '@bfio/ome-xml';
 import { createOme, parseOmeXml } from '@bfio/ome-xml';
+import { TIFF_CODECS } from '../codec-module.js';
 import { BlockCache, DEFAULT_CACHE_BYTES } from './block-cache.js';
 import { compressionName } from './decode.js';
 import { FileSet } from './file-set.js';
@@ -65,7 +66,7 @@ function readContext(options: TiffReaderOptions): ReadContext {
   if (decodeOn !== 'workers' && decodeOn !== 'libuv') {
     throw new RangeError(`decodeOn must be 'workers' or 'libuv', not ${String(decodeOn)}`);
   }
-  const pool = decodeOn === 'workers' ? sharedWorkerPool() : undefined;
+  const pool = decodeOn === 'workers' ? sharedWorkerPool({ modules: [TIFF_CODECS] }) : undefined;
   // A reader entitled to every worker of the pool may queue one block more than it has workers: the pool
   // then hands a worker its next block the moment it posts a result, with no round trip through this
   // reader's promises in between (the pool's own size still bounds how many decode at once).

@@ -1,14 +1,14 @@
 /**
  * Tile encoders: predictors, then Deflate (libdeflate or node:zlib on @bfio/core's WorkerPool, predictor included, or
- * async node:zlib on libuv's thread pool), LZW (ours), zstd (numcodecs' WASM build; Node 20's zlib has no
+ * async node:zlib on libuv's thread pool), LZW (ours, on the WorkerPool too), zstd (numcodecs' WASM build; Node 20's zlib has no
  * zstd) or nothing.
  */
 import { promisify } from 'node:util';
 import { deflate } from 'node:zlib';
 import type { DType, TypedArray, WorkerPool } from '@bfio/core';
+import { lzwEncode } from '../lzw-codec.mjs';
 import { Compression as CompressionCode, Predictor } from '../tiff-tags.js';
 import { libdeflatePath } from './libdeflate.js';
-import { lzwEncode } from './lzw.js';
 
 const deflateAsync = promisify(deflate);
 
@@ -155,8 +155,12 @@ export async function encodeTile(
       const out = await deflateAsync(bytes, { level: s.level, memLevel: 9 });
       return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     }
-    case 'lzw':
-      return lzwEncode(bytes);
+    case 'lzw': {
+      if (!s.pool) return lzwEncode(bytes);
+      // On a worker (worker-codecs.mjs); the predicted tile is moved there when it is the caller's to give.
+      const whole = ownership.owned && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+      return s.pool.run('tiff-lzw-encode', bytes, {}, { transfer: whole });
+    }
     case 'zstd':
       return (await zstd(s.level)).encode(bytes);
   }

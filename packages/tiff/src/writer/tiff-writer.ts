@@ -22,6 +22,7 @@ import {
   type WriterBackend,
 } from '@bfio/core';
 import { buildOmeXml, type OME, type Pixels, planeIndex } from '@bfio/ome-xml';
+import { TIFF_CODECS } from '../codec-module.js';
 import {
   BIGTIFF_MAGIC,
   CLASSIC_MAGIC,
@@ -163,7 +164,7 @@ class TiffWriter implements WriterBackend {
       predictor: options.predictor,
       dtype,
       tileWidth: options.tileWidth,
-      pool: options.encodeOn === 'workers' ? sharedWorkerPool() : undefined,
+      pool: options.encodeOn === 'workers' ? sharedWorkerPool({ modules: [TIFF_CODECS] }) : undefined,
     };
     this.tileBytes = options.tileWidth * options.tileHeight * bytesPerPixel(dtype);
     // Room for any Deflate output of a tile (zlib's deflateBound is a little over the input size).

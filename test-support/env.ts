@@ -43,7 +43,8 @@ export type Component =
   | 'tiffinfo'
   | 'java'
   | 'bioformats-jar'
-  | 'bioformats-jni';
+  | 'bioformats-jni'
+  | 'tiff-native-jpeg';
 
 function has(component: Component): string | undefined {
   switch (component) {
@@ -61,6 +62,10 @@ function has(component: Component): string | undefined {
       const jar = bioformatsJar();
       return jar ? undefined : 'no Bio-Formats jar in .cache/bioformats (run scripts/setup)';
     }
+    case 'tiff-native-jpeg':
+      return existsSync(join(REPO_ROOT, 'packages/tiff/native-jpeg/build/Release/bfio_jpeg.node'))
+        ? undefined
+        : "@bfio/tiff's native JPEG decoder is not built (needs libjpeg62-turbo-dev: run scripts/setup)";
     case 'bioformats-jni':
       return existsSync(join(REPO_ROOT, 'packages/bioformats-java/native/build/Release/bfio_jni.node'))
         ? undefined

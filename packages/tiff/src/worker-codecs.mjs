@@ -1,14 +1,23 @@
 /**
  * @bfio/tiff's codecs for @bfio/core's worker pool (the readers and writers pass this module's URL with
  * `sharedWorkerPool({ modules })`): LZW both ways, so LZW tiles decode and encode on every core and off
- * the event loop, as Deflate does with core's own 'inflate'/'deflate'.
+ * the event loop, as Deflate does with core's own 'inflate'/'deflate'; and JPEG through libjpeg-turbo.
  *
  * - 'tiff-lzw-decode': the input is one compressed block; decodes it to at most `params.expected` bytes.
  * - 'tiff-lzw-encode': the input is one block's bytes (predictor already applied); returns the LZW strip.
+ * - 'tiff-jpeg-decode': the input is one JPEG block; `params.tables` the page's JPEGTables, `photometric`
+ *   its photometric interpretation, `expected` the block's size; returns interleaved 8-bit samples (RGB for
+ *   YCbCr pages) from libjpeg-turbo (jpeg-native.mjs), the decoder tifffile's pixels come from.
  */
+import { decodeJpeg, jpegNative } from './jpeg-native.mjs';
 import { lzwDecode, lzwEncode } from './lzw-codec.mjs';
 
 export const codecs = {
   'tiff-lzw-decode': (input, params) => lzwDecode(input, params.expected),
   'tiff-lzw-encode': (input) => lzwEncode(input),
+  'tiff-jpeg-decode': (input, params) => {
+    const addon = jpegNative();
+    if (!addon) throw new Error('the native JPEG decoder does not load in the codec worker');
+    return decodeJpeg(addon, input, params.tables, params.photometric, params.expected);
+  },
 };

@@ -15,6 +15,7 @@ import {
   type WorkerPool,
 } from '@bfio/core';
 import { getDecoder } from 'geotiff';
+import { decodeJpeg, jpegNative } from '../jpeg-native.mjs';
 import { lzwDecode } from '../lzw-codec.mjs';
 import type { TiffPage } from './tiff-file.js';
 
@@ -32,6 +33,8 @@ interface Decompressed {
   bytes: Uint8Array;
   swapped?: boolean;
   unpredicted?: boolean;
+  /** JPEG already converted from YCbCr to RGB (libjpeg-turbo does it). */
+  rgb?: boolean;
 }
 
 /** Corrupt Deflate data may not make zlib allocate more than this multiple of the block (plus slack). */
@@ -91,6 +94,13 @@ function geotiffDecoder(page: TiffPage): Promise<GeoDecoder> {
   return d;
 }
 
+/** geotiff's decoder (zstd; JPEG without the native decoder: ±1 from libjpeg-turbo on a few % of pixels). */
+async function geotiffDecode(page: TiffPage, raw: Uint8Array): Promise<Decompressed> {
+  const decoder = await geotiffDecoder(page);
+  const copy = raw.slice().buffer;
+  return { bytes: new Uint8Array(await decoder.decodeBlock(copy)) };
+}
+
 /** PackBits (Macintosh RLE), decoding at most `limit` bytes: corrupt runs cannot make it grow unbounded. */
 function unpackBits(src: Uint8Array, limit: number): Uint8Array {
   const out = new Uint8Array(limit);
@@ -142,17 +152,26 @@ async function decompress(
       }
       case 32773:
         return { bytes: unpackBits(raw, expected) };
+      case 7: {
+        const addon = jpegNative();
+        if (!addon) return await geotiffDecode(page, raw);
+        if (!options.pool)
+          return { bytes: decodeJpeg(addon, raw, page.jpegTables, page.photometric, expected), rgb: true };
+        const whole = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength;
+        const params = { tables: page.jpegTables, photometric: page.photometric, expected };
+        return {
+          bytes: await options.pool.run('tiff-jpeg-decode', raw, params, { transfer: whole }),
+          rgb: true,
+        };
+      }
       case 5: {
         if (!options.pool) return { bytes: lzwDecode(raw, expected) };
         // On a worker (worker-codecs.mjs): `raw` is a fresh read of this block only, moved there.
         const whole = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength;
         return { bytes: await options.pool.run('tiff-lzw-decode', raw, { expected }, { transfer: whole }) };
       }
-      default: {
-        const decoder = await geotiffDecoder(page);
-        const copy = raw.slice().buffer;
-        return { bytes: new Uint8Array(await decoder.decodeBlock(copy)) };
-      }
+      default:
+        return await geotiffDecode(page, raw);
     }
   } catch (err) {
     if (err instanceof UnsupportedError) throw err;
@@ -396,7 +415,7 @@ export async function decodeBlock(
     if (own === raw) own = own.slice();
     swapBytes(own, size);
   }
-  if (page.compression === 7 && page.photometric === 6 && spb === 3) ycbcrToRgb(own);
+  if (page.compression === 7 && page.photometric === 6 && spb === 3 && !done.rgb) ycbcrToRgb(own);
   if (page.sampleFormat === 3 && bits === 16) {
     const h = new Uint16Array(own.buffer, own.byteOffset, count);
     if (page.predictor === 2 && !done.unpredicted) undoHorizontal(h, rowSamples, spb);

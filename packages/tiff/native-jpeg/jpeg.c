@@ -1,0 +1,132 @@
+/*
+ * @bfio/tiff's optional native JPEG decoder: a Node-API binding over the system's libjpeg(-turbo) (Debian
+ * libjpeg62-turbo-dev), the library tifffile decodes TIFF JPEG with (through imagecodecs), so our pixels
+ * equal its pixels exactly; geotiff's JavaScript decoder differs by ±1 on a few per cent of them, and more
+ * where chroma is subsampled. Loaded on the main thread and inside @bfio/core's codec workers (this
+ * package's worker-codecs.mjs), so it keeps no global state.
+ *
+ * decode(tables: Uint8Array | null, data: Uint8Array, photometric: number, out: Uint8Array)
+ *   -> [width, height, components]: decodes one TIFF JPEG block (an abbreviated stream whose tables may sit
+ *   in the TIFF's JPEGTables tag, read first) into `out` as interleaved 8-bit samples. Photometric YCbCr (6)
+ *   is converted to RGB, photometric RGB (2) is taken as RGB (as libtiff and tifffile do). Throws with
+ *   libjpeg's message on corrupt data or when `out` is too small.
+ */
+/* jpeglib.h needs size_t and FILE declared first. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <setjmp.h>
+#include <jpeglib.h>
+#include <node_api.h>
+
+typedef struct {
+  struct jpeg_error_mgr pub;
+  jmp_buf jump;
+  char message[JMSG_LENGTH_MAX];
+} ErrorManager;
+
+static void on_error(j_common_ptr cinfo) {
+  ErrorManager *err = (ErrorManager *)cinfo->err;
+  (*cinfo->err->format_message)(cinfo, err->message);
+  longjmp(err->jump, 1);
+}
+
+/* Warnings (e.g. "premature end of data") must not print to the host's stderr; corrupt data that libjpeg
+ * only warns about is still caught by the caller's size checks. */
+static void silent(j_common_ptr cinfo) { (void)cinfo; }
+
+static napi_value fail(napi_env env, const char *message) {
+  napi_throw_error(env, NULL, message);
+  return NULL;
+}
+
+static int bytes_of(napi_env env, napi_value value, unsigned char **data, size_t *length) {
+  napi_typedarray_type type;
+  size_t count, offset;
+  napi_value buffer;
+  void *ptr;
+  if (napi_get_typedarray_info(env, value, &type, &count, &ptr, &buffer, &offset) != napi_ok) return 0;
+  if (type != napi_uint8_array) return 0;
+  *data = ptr;
+  *length = count;
+  return 1;
+}
+
+static napi_value decode(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4)
+    return fail(env, "decode(tables, data, photometric, out): four arguments expected");
+  unsigned char *tables = NULL, *data, *out;
+  size_t tables_length = 0, data_length, out_length;
+  napi_valuetype kind;
+  napi_typeof(env, argv[0], &kind);
+  if (kind != napi_null && kind != napi_undefined && !bytes_of(env, argv[0], &tables, &tables_length))
+    return fail(env, "decode: tables must be a Uint8Array or null");
+  if (!bytes_of(env, argv[1], &data, &data_length) || data_length == 0)
+    return fail(env, "decode: data must be a non-empty Uint8Array");
+  int32_t photometric;
+  if (napi_get_value_int32(env, argv[2], &photometric) != napi_ok) return fail(env, "decode: photometric must be a number");
+  if (!bytes_of(env, argv[3], &out, &out_length)) return fail(env, "decode: out must be a Uint8Array");
+
+  struct jpeg_decompress_struct cinfo;
+  ErrorManager err;
+  cinfo.err = jpeg_std_error(&err.pub);
+  err.pub.error_exit = on_error;
+  err.pub.output_message = silent;
+  err.message[0] = 0;
+  if (setjmp(err.jump)) {
+    jpeg_destroy_decompress(&cinfo);
+    char message[JMSG_LENGTH_MAX + 16];
+    snprintf(message, sizeof message, "JPEG: %s", err.message);
+    return fail(env, message);
+  }
+  jpeg_create_decompress(&cinfo);
+  if (tables && tables_length > 0) {
+    /* The JPEGTables tag: an abbreviated table-specification stream (SOI, DQT/DHT, EOI). */
+    jpeg_mem_src(&cinfo, tables, (unsigned long)tables_length);
+    jpeg_read_header(&cinfo, FALSE);
+  }
+  jpeg_mem_src(&cinfo, data, (unsigned long)data_length);
+  jpeg_read_header(&cinfo, TRUE);
+  if (cinfo.num_components == 3) {
+    if (photometric == 6) {
+      cinfo.jpeg_color_space = JCS_YCbCr;
+      cinfo.out_color_space = JCS_RGB;
+    } else if (photometric == 2) {
+      cinfo.jpeg_color_space = JCS_RGB;
+      cinfo.out_color_space = JCS_RGB;
+    }
+  }
+  jpeg_start_decompress(&cinfo);
+  size_t row = (size_t)cinfo.output_width * cinfo.output_components;
+  if (row * cinfo.output_height > out_length) {
+    char message[160];
+    snprintf(message, sizeof message, "JPEG: the block decodes to %ux%ux%d samples, more than its %zu bytes",
+             cinfo.output_width, cinfo.output_height, cinfo.output_components, out_length);
+    jpeg_destroy_decompress(&cinfo);
+    return fail(env, message);
+  }
+  while (cinfo.output_scanline < cinfo.output_height) {
+    JSAMPROW line = out + (size_t)cinfo.output_scanline * row;
+    jpeg_read_scanlines(&cinfo, &line, 1);
+  }
+  napi_value result, w, h, c;
+  napi_create_array_with_length(env, 3, &result);
+  napi_create_uint32(env, cinfo.output_width, &w);
+  napi_create_uint32(env, cinfo.output_height, &h);
+  napi_create_uint32(env, (uint32_t)cinfo.output_components, &c);
+  napi_set_element(env, result, 0, w);
+  napi_set_element(env, result, 1, h);
+  napi_set_element(env, result, 2, c);
+  jpeg_finish_decompress(&cinfo);
+  jpeg_destroy_decompress(&cinfo);
+  return result;
+}
+
+NAPI_MODULE_INIT() {
+  napi_value fn;
+  napi_create_function(env, "decode", NAPI_AUTO_LENGTH, decode, NULL, &fn);
+  napi_set_named_property(env, exports, "decode", fn);
+  return exports;
+}

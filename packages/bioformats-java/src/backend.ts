@@ -15,6 +15,7 @@ let probeQueue: Promise<unknown> = Promise.resolve();
 
 /** Cheap probe: Java and the jar must load, and Bio-Formats must claim the file by name and header. */
 async function canOpen(input: ProbeInput): Promise<true | string> {
+  if (input.remote) return 'Bio-Formats reads local files only (download the file first)';
   let started: Awaited<ReturnType<typeof bridge>>;
   try {
     started = await bridge();

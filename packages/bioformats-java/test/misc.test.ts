@@ -10,6 +10,7 @@ import { createOme } from '@bfio/ome-xml';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { available, dataPath } from '../../../test-support/env.js';
 import { runPythonJson } from '../../../test-support/python.js';
+import { wholeLevel } from '../../../test-support/regions.js';
 import { bioformatsBackend, resolveJar, start } from '../src/index.js';
 
 const ok = available('data', 'java', 'bioformats-jar', 'python');
@@ -18,15 +19,7 @@ const WIPP = dataPath('wipp/PyramidBuilding/inputCollection/img_r001_c001.ome.ti
 // The largest multi-plane non-TIFF sample (30 planes, 2.4 MB): acceptance 5.
 const CZI = dataPath('aicspylibczi/CD_s_1_t_3_c_2_z_5.czi');
 
-function full(l: { sizeX: number; sizeY: number; sizeZ: number; sizeC: number; sizeT: number }): Region {
-  return {
-    x: [0, l.sizeX],
-    y: [0, l.sizeY],
-    z: [0, l.sizeZ],
-    c: [...Array(l.sizeC).keys()],
-    t: [...Array(l.sizeT).keys()],
-  };
-}
+const full = wholeLevel;
 
 describe.skipIf(!ok)('Bio-Formats backend', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'bfio-bf-misc-'));

@@ -11,6 +11,7 @@ import { readdirSync } from 'node:fs';
 import { allocate, isBfioError, type ReaderBackend, type Region, type TypedArray } from '@bfio/core';
 import { describe, expect, test } from 'vitest';
 import { available, dataPath } from '../../../test-support/env.js';
+import { wholeLevel } from '../../../test-support/regions.js';
 import { openBioformats } from '../src/index.js';
 import { PIPELINE, shmAvailable } from '../src/transfer.js';
 
@@ -156,12 +157,4 @@ describe.skipIf(!ok || !shm)('Java → Node transfer routes', () => {
   });
 });
 
-function full(l: { sizeX: number; sizeY: number; sizeZ: number; sizeC: number; sizeT: number }): Region {
-  return {
-    x: [0, l.sizeX],
-    y: [0, l.sizeY],
-    z: [0, l.sizeZ],
-    c: [...Array(l.sizeC).keys()],
-    t: [...Array(l.sizeT).keys()],
-  };
-}
+const full = wholeLevel;

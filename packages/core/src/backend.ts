@@ -125,12 +125,21 @@ export interface CreateOptions {
 
 /** Facts about a file found from its first bytes or a cheap probe, used to rank backends. */
 export interface ProbeInput {
-  /** Absolute path (file or directory). */
+  /** Absolute path (file or directory), or an http(s) URL. */
   path: string;
   /** Up to the first 4096 bytes of a file; empty for a directory. */
   firstBytes: Uint8Array;
   isDirectory: boolean;
+  /**
+   * An http(s) URL: `firstBytes` come from a range request, and a URL that does not answer with file bytes
+   * (or ends with `/` or `.zarr`) counts as a directory (a store). Backends that read only local files
+   * decline remote inputs in `canOpen`.
+   */
+  remote?: boolean;
 }
+
+/** Whether `path` is an http(s) URL (read remotely by backends that can, e.g. OME-Zarr). */
+export const isRemote = (path: string): boolean => /^https?:\/\//i.test(path);
 
 /**
  * A format plugin. Register it with `registerBackend` (backend packages do so when imported).

@@ -8,7 +8,7 @@
 import { resolve } from 'node:path';
 import type { Channel, Image, OME, Pixels, Quantity } from '@bfio/ome-xml';
 import type { LevelInfo, OpenOptions, ReaderBackend, Region, SeriesInfo } from './backend.js';
-import { regionLength } from './backend.js';
+import { isRemote, regionLength } from './backend.js';
 import { allocate, bytesPerPixel, type DType, dtypeOf, type TypedArray, viewAs } from './dtype.js';
 import { ClosedError, CorruptFileError, InvalidDataError, OutOfRangeError } from './errors/index.js';
 import { NDArray, planarStrides } from './ndarray.js';
@@ -55,7 +55,7 @@ export class BioReader {
 
   /** Opens `path` with the backend that can read it (or the one forced with `backend`). */
   static async open(path: string, options: BioReaderOptions = {}): Promise<BioReader> {
-    const abs = resolve(path);
+    const abs = isRemote(path) ? path : resolve(path);
     const backend = await selectReadBackend(abs, options.backend);
     const opened = await backend.open!(abs, { cleanMetadata: true, ...options });
     if (opened.series.length === 0) {

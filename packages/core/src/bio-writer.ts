@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Channel, createOme, type OME, type Quantity } from '@bfio/ome-xml';
 import type { Backend, CreateOptions, Region, WriterBackend } from './backend.js';
-import { regionLength } from './backend.js';
+import { isRemote, regionLength } from './backend.js';
 import {
   allocate,
   type DType,
@@ -81,7 +81,8 @@ export class BioWriter {
    * zarr) unless forced. Throws `FileExistsError` when the target exists and `overwrite` is not set.
    */
   static async create(path: string, options: BioWriterOptions = {}): Promise<BioWriter> {
-    const abs = resolve(path);
+    // A URL is refused by the registry with a typed error (resolve() would turn it into a local path).
+    const abs = isRemote(path) ? path : resolve(path);
     const backend = await selectWriteBackend(abs, options.backend);
     if (!options.overwrite && !options.append && existsSync(abs)) throw new FileExistsError(abs);
     const metadata = BioWriter.#initialMetadata(options, abs);

@@ -9,12 +9,14 @@ import { open, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type Backend, type ProbeInput, SPECIFICATION_VERSION } from './backend.js';
+import { type Backend, isRemote, type ProbeInput, SPECIFICATION_VERSION } from './backend.js';
 import {
+  BfioError,
   FileNotFoundError,
   InvalidDataError,
   MissingBackendError,
   UnknownFormatError,
+  UnsupportedError,
 } from './errors/index.js';
 
 const backends = new Map<string, Backend>();
@@ -105,6 +107,7 @@ export async function requireBackend(name: string, file?: string): Promise<Backe
 
 /** Reads what selection needs: whether `path` is a directory, and its first bytes. */
 export async function probeInput(path: string): Promise<ProbeInput> {
+  if (isRemote(path)) return probeRemote(path);
   const abs = resolve(path);
   const info = await stat(abs).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT' || err.code === 'ENOTDIR') throw new FileNotFoundError(abs);
@@ -119,6 +122,30 @@ export async function probeInput(path: string): Promise<ProbeInput> {
   } finally {
     await handle.close();
   }
+}
+
+/** The probe of an http(s) URL: its first bytes by a range request, unless it names a store. */
+async function probeRemote(url: string): Promise<ProbeInput> {
+  const store = { path: url, firstBytes: new Uint8Array(0), isDirectory: true, remote: true };
+  if (/(\/|\.zarr)$/i.test(new URL(url).pathname)) return store;
+  let response: Response;
+  try {
+    response = await fetch(url, { headers: { Range: 'bytes=0-4095' } });
+  } catch (err) {
+    throw new BfioError(
+      'not-found',
+      `${url} could not be fetched (${(err as Error).message}); check the URL and the network`,
+      { file: url, cause: err },
+    );
+  }
+  if (response.status === 404) throw new FileNotFoundError(url);
+  // No file here (403 from object stores, or an HTML listing): perhaps a store (a "directory").
+  if (!response.ok || (response.headers.get('content-type') ?? '').startsWith('text/html')) {
+    await response.body?.cancel();
+    return store;
+  }
+  const bytes = new Uint8Array(await response.arrayBuffer()).subarray(0, 4096);
+  return { path: url, firstBytes: bytes, isDirectory: false, remote: true };
 }
 
 /** Length of the longest extension of `backend` that `path` ends with (0 if none). */
@@ -203,6 +230,11 @@ export async function selectReadBackend(path: string, forced?: string): Promise<
 
 /** Picks the backend that writes `path`, by its extension (or the forced name). */
 export async function selectWriteBackend(path: string, forced?: string): Promise<Backend> {
+  if (isRemote(path))
+    throw new UnsupportedError(
+      `${path}: writing to a URL is not supported; write a local file and upload it`,
+      path,
+    );
   if (forced) return requireBackend(forced, path);
   const input: ProbeInput = { path: resolve(path), firstBytes: new Uint8Array(0), isDirectory: false };
   let tried: { backend: string; reason: string }[] = [];

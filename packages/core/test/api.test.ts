@@ -35,6 +35,7 @@ it('exports a stable set of names', async () => {
       "dtypeOf",
       "isBfioError",
       "isDType",
+      "isRemote",
       "loadInstalledBackends",
       "maximumBatchSize",
       "pixelTypeFromDType",

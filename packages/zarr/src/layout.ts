@@ -1,9 +1,9 @@
 /**
- * Finding what is in a Zarr directory: which Zarr format, the root node, and the images (series) it holds
- * under the OME-Zarr layouts (single image, bioformats2raw container, plate), without reading pixels.
+ * Finding what is in a Zarr directory (or at an http(s) URL): which Zarr format, the root node, and the
+ * images (series) it holds under the OME-Zarr layouts (single image, bioformats2raw container, plate),
+ * without reading pixels.
  */
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { exists, joinLocation as join, readBytes } from './location.js';
 
 export type ZarrFormat = 2 | 3;
 
@@ -15,26 +15,14 @@ export interface NodeInfo {
 const decoder = new TextDecoder();
 
 async function readJson(file: string): Promise<Record<string, unknown> | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    return undefined;
-  }
+  const bytes = await readBytes(file);
+  if (!bytes) return undefined;
+  const text = decoder.decode(bytes);
   const value = JSON.parse(text) as unknown;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new SyntaxError(`${file} is not a JSON object`);
   }
   return value as Record<string, unknown>;
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await stat(file);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The Zarr metadata files that make a directory a Zarr node. */
@@ -106,9 +94,6 @@ export async function readConsolidated(root: string): Promise<Record<string, unk
 }
 
 export async function readText(file: string): Promise<string | undefined> {
-  try {
-    return decoder.decode(await readFile(file));
-  } catch {
-    return undefined;
-  }
+  const bytes = await readBytes(file);
+  return bytes ? decoder.decode(bytes) : undefined;
 }

@@ -32,6 +32,7 @@ import {
   readText,
   type ZarrFormat,
 } from './layout.js';
+import { isUrl } from './location.js';
 import {
   AXES,
   type AxisName,
@@ -44,7 +45,7 @@ import {
 import { emptyOme, parseOmeXml, synthesizeImage } from './ome.js';
 import { NodeStore } from './store.js';
 
-type AnyArray = zarr.Array<zarr.DataType, NodeStore>;
+type AnyArray = zarr.Array<zarr.DataType, zarr.Readable>;
 
 /** Spare chunk buffers kept per size for reuse. */
 const MAX_SPARE = 8;
@@ -172,9 +173,12 @@ export class ZarrReader implements ReaderBackend {
     if (!located)
       throw new CorruptFileError(file, 'no Zarr metadata (zarr.json, .zgroup, .zarray or .zattrs) found');
     const { root, format } = located;
-    const store = new NodeStore(root);
+    // A store at an http(s) URL is read through zarrita's FetchStore (chunks inside shards by range
+    // requests); a local one through NodeStore, whose direct chunk plans let the codec workers read files.
+    const remote = isUrl(root);
+    const store = remote ? new zarr.FetchStore(root) : new NodeStore(root);
     const consolidated = format === 2 ? await readConsolidated(root) : undefined;
-    if (consolidated) await store.useConsolidated();
+    if (consolidated && store instanceof NodeStore) await store.useConsolidated();
     const loc = zarr.root(store);
     const details: Record<string, unknown> = { zarrFormat: format, consolidated: consolidated !== undefined };
 
@@ -185,6 +189,7 @@ export class ZarrReader implements ReaderBackend {
 
     const plans = new WeakMap<AnyArray, DirectChunks>();
     const planFor = async (rel: string, array: AnyArray) => {
+      if (remote) return;
       const bytes = await store.get(`/${rel ? `${rel}/` : ''}${format === 3 ? 'zarr.json' : '.zarray'}`);
       if (!bytes) return;
       try {

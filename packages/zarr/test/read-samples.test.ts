@@ -10,6 +10,7 @@ import { allocate, isBfioError, type Region, regionLength } from '@bfio/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { available, dataPath } from '../../../test-support/env.js';
 import { runPythonJson } from '../../../test-support/python.js';
+import { wholeLevel } from '../../../test-support/regions.js';
 import { ZarrReader } from '../src/reader.js';
 
 const ok = available('data', 'python');
@@ -151,21 +152,7 @@ interface Expected {
   arrays: Array<{ kind: string; dtype?: string } & Partial<Digest>>;
 }
 
-function fullRegion(l: {
-  sizeX: number;
-  sizeY: number;
-  sizeZ: number;
-  sizeC: number;
-  sizeT: number;
-}): Region {
-  return {
-    x: [0, l.sizeX],
-    y: [0, l.sizeY],
-    z: [0, l.sizeZ],
-    c: [...Array(l.sizeC).keys()],
-    t: [...Array(l.sizeT).keys()],
-  };
-}
+const fullRegion = wholeLevel;
 
 function sha(a: ArrayBufferView): string {
   return createHash('sha256')

@@ -1,0 +1,53 @@
+/**
+ * Where a store is: a local directory or an http(s) URL (a store served over HTTP, e.g. an OME-Zarr on a web
+ * server or a public S3/GCS bucket). Metadata documents are read through these helpers either way; chunks go
+ * through zarrita's FetchStore for URLs (range requests for chunks inside shards) and through NodeStore and
+ * the codec workers for local stores.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export const isUrl = (location: string): boolean => /^https?:\/\//i.test(location);
+
+/** `base` joined with path segments: '/'-separated for URLs (query strings are not supported). */
+export function joinLocation(base: string, ...parts: string[]): string {
+  if (!isUrl(base)) return join(base, ...parts);
+  const rest = parts.filter((p) => p.length > 0).join('/');
+  return rest ? `${base.replace(/\/+$/, '')}/${rest.replace(/^\/+/, '')}` : base;
+}
+
+/**
+ * The bytes at `location`, or undefined when there is nothing there (no file; HTTP 404, or 403 as object
+ * stores answer for missing keys they will not list). Other HTTP errors and network failures throw.
+ */
+export async function readBytes(location: string): Promise<Uint8Array | undefined> {
+  if (isUrl(location)) {
+    const response = await fetch(location);
+    if (response.status === 404 || response.status === 403) return undefined;
+    if (!response.ok) throw new Error(`GET ${location}: HTTP ${response.status} ${response.statusText}`);
+    return new Uint8Array(await response.arrayBuffer());
+  }
+  try {
+    return new Uint8Array(await readFile(location));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether something is at `location` (a HEAD request for URLs). */
+export async function exists(location: string): Promise<boolean> {
+  if (isUrl(location)) {
+    try {
+      const response = await fetch(location, { method: 'HEAD' });
+      return response.ok;
+    } catch {
+      return false;
+    }
+  }
+  try {
+    await stat(location);
+    return true;
+  } catch {
+    return false;
+  }
+}

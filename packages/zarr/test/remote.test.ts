@@ -1,0 +1,159 @@
+/**
+ * OME-Zarr read over HTTP: real sample stores (NGFF 0.4 on Zarr v2, 0.5 on v3, a bioformats2raw container)
+ * and a sharded store we write, served by a loopback HTTP server that answers like an object store (GET with
+ * Range, HEAD, 404 for keys that do not exist, no directory listings). Each must read exactly as the same
+ * store read from disk: series, levels, shapes, physical sizes and every pixel. Plus the typed errors for a
+ * URL with no store, a TIFF at a URL (local backends decline it) and writing to a URL.
+ */
+import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, normalize } from 'node:path';
+import { allocate, BioReader, BioWriter, isBfioError, type ReaderBackend, regionLength } from '@bfio/core';
+import { createOme } from '@bfio/ome-xml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { available, dataPath } from '../../../test-support/env.js';
+import { wholeLevel } from '../../../test-support/regions.js';
+import '../src/index.js';
+import { ZarrReader } from '../src/reader.js';
+import { ZarrWriter } from '../src/writer.js';
+
+const ok = available('data');
+const TMP = mkdtempSync(join(tmpdir(), 'bfio-zarr-remote-'));
+
+/** Requests seen by the server: method, path, Range header. */
+const log: Array<{ method: string; path: string; range?: string }> = [];
+
+/** Serves `/data/...` from the sample folder and `/tmp/...` from TMP, as an object store would. */
+function serve(): Promise<{ server: Server; base: string }> {
+  const roots: Record<string, string> = { data: dataPath(''), tmp: TMP };
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const [, top, ...rest] = decodeURIComponent(url.pathname).split('/');
+    log.push({ method: req.method ?? '', path: url.pathname, range: req.headers.range });
+    const root = roots[top ?? ''];
+    const file = root ? normalize(join(root, ...rest)) : '';
+    let size: number;
+    try {
+      if (!root || !file.startsWith(root)) throw new Error('outside');
+      const info = statSync(file);
+      if (!info.isFile()) throw new Error('not a file');
+      size = info.size;
+    } catch {
+      res.writeHead(404).end();
+      return;
+    }
+    const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
+    let start = 0;
+    let end = size - 1;
+    if (range) {
+      if (range[1] === '')
+        start = Math.max(0, size - Number(range[2])); // suffix: the last N bytes
+      else {
+        start = Number(range[1]);
+        if (range[2] !== '') end = Math.min(end, Number(range[2]));
+      }
+    }
+    const headers = { 'content-length': String(end - start + 1), 'accept-ranges': 'bytes' };
+    if (range) res.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${end}/${size}` });
+    else res.writeHead(200, headers);
+    if (req.method === 'HEAD') res.end();
+    else createReadStream(file, { start, end }).pipe(res);
+  });
+  return new Promise((done) =>
+    server.listen(0, '127.0.0.1', () =>
+      done({ server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
+    ),
+  );
+}
+
+/** Everything a reader says about its images, and a checksum of every level's pixels. */
+async function describe5(reader: ReaderBackend): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (const [s, series] of reader.series.entries()) {
+    for (const [k, l] of series.levels.entries()) {
+      const region = wholeLevel(l);
+      const data = allocate(series.dtype, regionLength(region));
+      await reader.readRegion({ series: s, level: k }, region, data);
+      let sum = 0;
+      const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      for (let i = 0; i < bytes.length; i++) sum = (sum * 31 + (bytes[i] as number)) >>> 0;
+      out.push({ s, k, dtype: series.dtype, shape: [l.sizeT, l.sizeC, l.sizeZ, l.sizeY, l.sizeX], sum });
+    }
+  }
+  out.push(reader.metadata.images.map((i) => [i.name, i.pixels.physicalSizeX, i.pixels.channels.length]));
+  return out;
+}
+
+describe.skipIf(!ok)('OME-Zarr over HTTP', () => {
+  let server: Server;
+  let base: string;
+  beforeAll(async () => {
+    ({ server, base } = await serve());
+  });
+  afterAll(async () => {
+    await new Promise((done) => server.close(done));
+    rmSync(TMP, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['NGFF 0.4 (Zarr v2)', 'neuroglancer-testdata/ome_zarr/simple_0.4'],
+    ['NGFF 0.5 (Zarr v3)', 'neuroglancer-testdata/ome_zarr/simple_0.5'],
+    ['bioformats2raw container with OME-XML', 'tiledb-bioimaging/CMU-1-Small-Region.ome.zarr'],
+  ])('%s reads as from disk', async (_name, rel) => {
+    const local = await ZarrReader.open(dataPath(rel));
+    const remote = await ZarrReader.open(`${base}/data/${rel}`);
+    expect(await describe5(remote)).toEqual(await describe5(local));
+    expect(remote.format).toBe(local.format);
+    await local.close();
+    await remote.close();
+  });
+
+  it('a sharded store we wrote reads through range requests, auto-selected by BioReader', async () => {
+    const path = join(TMP, 'sharded.ome.zarr');
+    const w = await ZarrWriter.create(
+      path,
+      createOme({ sizeX: 300, sizeY: 200, sizeC: 2, type: 'uint16' }),
+      'uint16',
+      {
+        chunks: [1, 1, 1, 64, 64],
+        shards: [1, 1, 1, 128, 128],
+        pyramidLevels: 1,
+      },
+    );
+    const data = new Uint16Array(300 * 200 * 2).map((_, i) => (i * 7919) % 65521);
+    await w.writeRegion({ x: [0, 300], y: [0, 200], z: [0, 1], c: [0, 1], t: [0] }, data);
+    await w.close();
+    log.length = 0;
+    const url = `${base}/tmp/sharded.ome.zarr`;
+    await using br = await BioReader.open(url);
+    expect(br.backendName).toBe('zarr');
+    expect(br.path).toBe(url);
+    const a = (await br.read({}, { squeeze: false })).toContiguous();
+    await using local = await BioReader.open(path);
+    const b = (await local.read({}, { squeeze: false })).toContiguous();
+    expect(Buffer.from(a.data.buffer).equals(Buffer.from(b.data.buffer))).toBe(true);
+    expect(new Set(a.data).size).toBeGreaterThan(1000);
+    // Chunks came out of shard files by byte range, not as whole files.
+    expect(log.some((r) => r.path.includes('/c/') && r.range !== undefined)).toBe(true);
+  });
+
+  it('typed errors: no store at the URL, a TIFF at a URL, writing to a URL', async () => {
+    const missing = `${base}/data/no-such-store.ome.zarr`;
+    const err = await BioReader.open(missing).catch((e: unknown) => e);
+    expect(isBfioError(err), String(err)).toBe(true);
+    expect((err as Error).message).toContain(missing);
+    const tiff = `${base}/data/exampletiffs/ometiff_testdata/singles/single-channel.ome.tif`;
+    const err2 = await BioReader.open(tiff).catch((e: unknown) => e);
+    expect(isBfioError(err2, 'unknown-format'), String(err2)).toBe(true);
+    expect((err2 as Error).message).toMatch(/local files only/);
+    const err3 = await BioWriter.create(`${base}/tmp/out.ome.zarr`, { X: 4, Y: 4, dtype: 'uint8' }).catch(
+      (e: unknown) => e,
+    );
+    expect(isBfioError(err3, 'unsupported'), String(err3)).toBe(true);
+    const offline = await BioReader.open('http://127.0.0.1:9/x.ome.zarr').catch((e: unknown) => e);
+    expect(isBfioError(offline), String(offline)).toBe(true);
+    expect((offline as Error).message).toContain('127.0.0.1:9');
+  });
+});

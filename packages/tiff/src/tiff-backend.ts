@@ -45,7 +45,6 @@ export const tiffBackend: Backend = {
   },
 
   async canOpen(input: ProbeInput): Promise<true | string> {
-    if (input.remote) return 'reads local files only (download the TIFF first)';
     if (input.isDirectory) return 'a directory, not a TIFF file';
     if (input.path.toLowerCase().endsWith(COMPANION)) {
       const head = new TextDecoder().decode(input.firstBytes.subarray(0, 4096));

@@ -5,16 +5,16 @@
  * store read from disk: series, levels, shapes, physical sizes and every pixel. Plus the typed errors for a
  * URL with no store, a TIFF at a URL (local backends decline it) and writing to a URL.
  */
-import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, normalize } from 'node:path';
-import { allocate, BioReader, BioWriter, isBfioError, type ReaderBackend, regionLength } from '@bfio/core';
+import { join } from 'node:path';
+import { allocate, BioReader, BioWriter, isBfioError } from '@bfio/core';
 import { createOme } from '@bfio/ome-xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { available, dataPath } from '../../../test-support/env.js';
-import { wholeLevel } from '../../../test-support/regions.js';
+import { type RequestLog, serveLikeObjectStore } from '../../../test-support/http-server.js';
+import { readerSummary } from '../../../test-support/regions.js';
 import '../src/index.js';
 import { ZarrReader } from '../src/reader.js';
 import { ZarrWriter } from '../src/writer.js';
@@ -22,75 +22,12 @@ import { ZarrWriter } from '../src/writer.js';
 const ok = available('data');
 const TMP = mkdtempSync(join(tmpdir(), 'bfio-zarr-remote-'));
 
-/** Requests seen by the server: method, path, Range header. */
-const log: Array<{ method: string; path: string; range?: string }> = [];
-
-/** Serves `/data/...` from the sample folder and `/tmp/...` from TMP, as an object store would. */
-function serve(): Promise<{ server: Server; base: string }> {
-  const roots: Record<string, string> = { data: dataPath(''), tmp: TMP };
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const [, top, ...rest] = decodeURIComponent(url.pathname).split('/');
-    log.push({ method: req.method ?? '', path: url.pathname, range: req.headers.range });
-    const root = roots[top ?? ''];
-    const file = root ? normalize(join(root, ...rest)) : '';
-    let size: number;
-    try {
-      if (!root || !file.startsWith(root)) throw new Error('outside');
-      const info = statSync(file);
-      if (!info.isFile()) throw new Error('not a file');
-      size = info.size;
-    } catch {
-      res.writeHead(404).end();
-      return;
-    }
-    const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
-    let start = 0;
-    let end = size - 1;
-    if (range) {
-      if (range[1] === '')
-        start = Math.max(0, size - Number(range[2])); // suffix: the last N bytes
-      else {
-        start = Number(range[1]);
-        if (range[2] !== '') end = Math.min(end, Number(range[2]));
-      }
-    }
-    const headers = { 'content-length': String(end - start + 1), 'accept-ranges': 'bytes' };
-    if (range) res.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${end}/${size}` });
-    else res.writeHead(200, headers);
-    if (req.method === 'HEAD') res.end();
-    else createReadStream(file, { start, end }).pipe(res);
-  });
-  return new Promise((done) =>
-    server.listen(0, '127.0.0.1', () =>
-      done({ server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
-    ),
-  );
-}
-
-/** Everything a reader says about its images, and a checksum of every level's pixels. */
-async function describe5(reader: ReaderBackend): Promise<unknown[]> {
-  const out: unknown[] = [];
-  for (const [s, series] of reader.series.entries()) {
-    for (const [k, l] of series.levels.entries()) {
-      const region = wholeLevel(l);
-      const data = allocate(series.dtype, regionLength(region));
-      await reader.readRegion({ series: s, level: k }, region, data);
-      let sum = 0;
-      const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-      for (let i = 0; i < bytes.length; i++) sum = (sum * 31 + (bytes[i] as number)) >>> 0;
-      out.push({ s, k, dtype: series.dtype, shape: [l.sizeT, l.sizeC, l.sizeZ, l.sizeY, l.sizeX], sum });
-    }
-  }
-  out.push(reader.metadata.images.map((i) => [i.name, i.pixels.physicalSizeX, i.pixels.channels.length]));
-  return out;
-}
-
 describe.skipIf(!ok)('OME-Zarr over HTTP', () => {
   let server: Server;
   let base: string;
+  const log: RequestLog = [];
   beforeAll(async () => {
-    ({ server, base } = await serve());
+    ({ server, base } = await serveLikeObjectStore({ data: dataPath(''), tmp: TMP }, log));
   });
   afterAll(async () => {
     await new Promise((done) => server.close(done));
@@ -104,7 +41,7 @@ describe.skipIf(!ok)('OME-Zarr over HTTP', () => {
   ])('%s reads as from disk', async (_name, rel) => {
     const local = await ZarrReader.open(dataPath(rel));
     const remote = await ZarrReader.open(`${base}/data/${rel}`);
-    expect(await describe5(remote)).toEqual(await describe5(local));
+    expect(await readerSummary(remote, allocate)).toEqual(await readerSummary(local, allocate));
     expect(remote.format).toBe(local.format);
     await local.close();
     await remote.close();
@@ -139,15 +76,16 @@ describe.skipIf(!ok)('OME-Zarr over HTTP', () => {
     expect(log.some((r) => r.path.includes('/c/') && r.range !== undefined)).toBe(true);
   });
 
-  it('typed errors: no store at the URL, a TIFF at a URL, writing to a URL', async () => {
+  it('typed errors: no store at the URL, a URL that is no image, writing to a URL', async () => {
     const missing = `${base}/data/no-such-store.ome.zarr`;
     const err = await BioReader.open(missing).catch((e: unknown) => e);
     expect(isBfioError(err), String(err)).toBe(true);
     expect((err as Error).message).toContain(missing);
-    const tiff = `${base}/data/exampletiffs/ometiff_testdata/singles/single-channel.ome.tif`;
-    const err2 = await BioReader.open(tiff).catch((e: unknown) => e);
+    // Not a store and not an image: every backend declines, and the error says why.
+    const text = `${base}/data/MANIFEST.tsv`;
+    const err2 = await BioReader.open(text).catch((e: unknown) => e);
     expect(isBfioError(err2, 'unknown-format'), String(err2)).toBe(true);
-    expect((err2 as Error).message).toMatch(/local files only/);
+    expect((err2 as Error).message).toMatch(/zarr: extension not recognised; tiff: magic bytes/);
     const err3 = await BioWriter.create(`${base}/tmp/out.ome.zarr`, { X: 4, Y: 4, dtype: 'uint8' }).catch(
       (e: unknown) => e,
     );

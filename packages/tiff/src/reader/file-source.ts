@@ -1,10 +1,12 @@
 /**
- * One open TIFF file: a file handle for raw block reads (bounds-checked against the file size, so a
- * truncated file gives a CorruptFileError instead of zero bytes), and a small block-cached byte source
- * that geotiff's IFD parser reads headers through (a 1,000-page file would otherwise cost 1,000+ reads).
+ * One open TIFF file: raw block reads (bounds-checked against the file size, so a truncated file gives a
+ * CorruptFileError instead of zero bytes), and a small block-cached byte source that geotiff's IFD parser
+ * reads headers through (a 1,000-page file would otherwise cost 1,000+ reads). A local file is read with a
+ * file handle (whose descriptor codec workers may read from themselves, see `withFd`); a file at an http(s)
+ * URL with range requests (HttpSource).
  */
 import { type FileHandle, open } from 'node:fs/promises';
-import { CorruptFileError } from '@bfio/core';
+import { BfioError, CorruptFileError, isRemote } from '@bfio/core';
 
 const BLOCK = 64 * 1024;
 const MAX_CACHED_BLOCKS = 64;
@@ -14,55 +16,37 @@ interface Slice {
   length: number;
 }
 
-export class FileSource {
-  private readonly blocks = new Map<number, Promise<Uint8Array>>();
-  /** Reads other threads are doing on this file's descriptor (see `withFd`): close() waits for them. */
-  private readonly borrowed = new Set<Promise<unknown>>();
-  private closed = false;
+/** A local file or a URL, whichever `path` is. */
+export function openSource(path: string): Promise<ByteSource> {
+  return isRemote(path) ? HttpSource.open(path) : FileSource.open(path);
+}
 
-  private constructor(
+/** What the reader needs from a file: its size, byte ranges, and geotiff's header source. */
+export abstract class ByteSource {
+  private readonly blocks = new Map<number, Promise<Uint8Array>>();
+
+  constructor(
     readonly path: string,
-    private readonly handle: FileHandle,
     readonly size: number,
   ) {}
 
-  static async open(path: string): Promise<FileSource> {
-    const handle = await open(path, 'r');
-    try {
-      const { size } = await handle.stat();
-      return new FileSource(path, handle, size);
-    } catch (err) {
-      await handle.close();
-      throw err;
-    }
-  }
+  /** `length` bytes at `offset` (the range is already checked) into `out`. */
+  protected abstract readInto(out: Uint8Array, offset: number, what: string): Promise<void>;
 
   /**
-   * Run `use` with this file's descriptor after checking the range as `read` does, for a worker thread
-   * that reads `length` bytes at `offset` itself; the descriptor stays open until `use` settles.
+   * Run `use` with a descriptor a worker thread reads `length` bytes at `offset` from itself. Only local files
+   * have one: others throw, and the caller reads the bytes here instead.
    */
-  async withFd<T>(
+  abstract withFd<T>(
     offset: number,
     length: number,
     what: string,
     use: (read: { fd: number; position: number; length: number }) => Promise<T>,
-  ): Promise<T> {
-    this.checkRange(offset, length, what);
-    if (this.closed) throw new Error(`${this.path} is closed`);
-    const p = use({ fd: this.handle.fd, position: offset, length });
-    const settled = p.then(
-      () => {},
-      () => {},
-    );
-    this.borrowed.add(settled);
-    try {
-      return await p;
-    } finally {
-      this.borrowed.delete(settled);
-    }
-  }
+  ): Promise<T>;
 
-  private checkRange(offset: number, length: number, what: string): void {
+  abstract close(): Promise<void>;
+
+  protected checkRange(offset: number, length: number, what: string): void {
     if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
       throw new CorruptFileError(
         this.path,
@@ -82,17 +66,10 @@ export class FileSource {
   /** Exactly `length` bytes at `offset`; a range past the end of the file is corruption. */
   async read(offset: number, length: number, what = 'data'): Promise<Uint8Array> {
     this.checkRange(offset, length, what);
-    // Not zero-filled (every byte is read below or we throw), and its own ArrayBuffer, so it can be moved
-    // to a worker.
+    // Not zero-filled (every byte is read or we throw), and its own ArrayBuffer, so it can be moved to a
+    // worker.
     const out = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
-    let done = 0;
-    while (done < length) {
-      const { bytesRead } = await this.handle.read(out, done, length - done, offset + done);
-      if (bytesRead === 0) {
-        throw new CorruptFileError(this.path, `${what} could not be read (file shrank?)`, offset + done);
-      }
-      done += bytesRead;
-    }
+    await this.readInto(out, offset, what);
     return out;
   }
 
@@ -138,11 +115,129 @@ export class FileSource {
     );
   }
 
+  protected clearBlocks(): void {
+    this.blocks.clear();
+  }
+}
+
+export class FileSource extends ByteSource {
+  /** Reads other threads are doing on this file's descriptor (see `withFd`): close() waits for them. */
+  private readonly borrowed = new Set<Promise<unknown>>();
+  private closed = false;
+
+  private constructor(
+    path: string,
+    private readonly handle: FileHandle,
+    size: number,
+  ) {
+    super(path, size);
+  }
+
+  static async open(path: string): Promise<FileSource> {
+    const handle = await open(path, 'r');
+    try {
+      const { size } = await handle.stat();
+      return new FileSource(path, handle, size);
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+  }
+
+  /**
+   * Run `use` with this file's descriptor after checking the range as `read` does, for a worker thread
+   * that reads `length` bytes at `offset` itself; the descriptor stays open until `use` settles.
+   */
+  async withFd<T>(
+    offset: number,
+    length: number,
+    what: string,
+    use: (read: { fd: number; position: number; length: number }) => Promise<T>,
+  ): Promise<T> {
+    this.checkRange(offset, length, what);
+    if (this.closed) throw new Error(`${this.path} is closed`);
+    const p = use({ fd: this.handle.fd, position: offset, length });
+    const settled = p.then(
+      () => {},
+      () => {},
+    );
+    this.borrowed.add(settled);
+    try {
+      return await p;
+    } finally {
+      this.borrowed.delete(settled);
+    }
+  }
+
+  protected async readInto(out: Uint8Array, offset: number, what: string): Promise<void> {
+    let done = 0;
+    while (done < out.length) {
+      const { bytesRead } = await this.handle.read(out, done, out.length - done, offset + done);
+      if (bytesRead === 0) {
+        throw new CorruptFileError(this.path, `${what} could not be read (file shrank?)`, offset + done);
+      }
+      done += bytesRead;
+    }
+  }
+
   async close(): Promise<void> {
     this.closed = true;
-    this.blocks.clear();
+    this.clearBlocks();
     // A descriptor closed under a worker's read could be reused by another open meanwhile.
     while (this.borrowed.size) await Promise.all([...this.borrowed]);
     await this.handle.close();
+  }
+}
+
+/** A TIFF at an http(s) URL: its size from the server, byte ranges by range requests. */
+export class HttpSource extends ByteSource {
+  static async open(url: string): Promise<HttpSource> {
+    let response: Response;
+    try {
+      response = await fetch(url, { headers: { Range: 'bytes=0-0' } });
+    } catch (err) {
+      throw new BfioError('not-found', `${url} could not be fetched (${(err as Error).message})`, {
+        file: url,
+        cause: err,
+      });
+    }
+    await response.body?.cancel();
+    if (response.status === 404) throw new BfioError('not-found', `${url}: HTTP 404`, { file: url });
+    const total = /\/(\d+)$/.exec(response.headers.get('content-range') ?? '');
+    if (response.status !== 206 || !total) {
+      throw new BfioError(
+        'unsupported',
+        `${url}: the server does not answer range requests (HTTP ${response.status}); TIFFs are read remotely by byte ranges`,
+        { file: url },
+      );
+    }
+    return new HttpSource(url, Number(total[1]));
+  }
+
+  protected async readInto(out: Uint8Array, offset: number, what: string): Promise<void> {
+    if (out.length === 0) return;
+    const response = await fetch(this.path, {
+      headers: { Range: `bytes=${offset}-${offset + out.length - 1}` },
+    });
+    if (response.status !== 206 && !(response.status === 200 && offset === 0 && out.length === this.size)) {
+      await response.body?.cancel();
+      throw new CorruptFileError(this.path, `${what} could not be fetched (HTTP ${response.status})`, offset);
+    }
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (bytes.length !== out.length)
+      throw new CorruptFileError(
+        this.path,
+        `${what}: ${bytes.length} of ${out.length} bytes came back`,
+        offset,
+      );
+    out.set(bytes);
+  }
+
+  withFd<T>(): Promise<T> {
+    return Promise.reject(new Error('no file descriptor for a remote file'));
+  }
+
+  async close(): Promise<void> {
+    this.clearBlocks();
   }
 }

@@ -11,11 +11,12 @@
  *   Older files that store reduced resolutions as extra Images stay separate series, as both Bio-Formats
  *   and tifffile present them.
  */
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import { CorruptFileError, type DType, UnsupportedError } from '@bfio/core';
 import type { Image, OME, TiffData } from '@bfio/ome-xml';
 import type { FileSet } from './file-set.js';
 import { blockLayout, type LevelLayout, omePlaneIndex, type PageRef, type SeriesLayout } from './layout.js';
+import { siblingOf } from './location.js';
 
 export interface OmeLayoutResult {
   series: SeriesLayout[];
@@ -62,7 +63,7 @@ function fileIndex(
       throw new CorruptFileError(xmlPath, 'a TiffData UUID has no FileName in a companion file');
     return xmlFile;
   }
-  return files.add(resolve(dir, fileName));
+  return files.add(siblingOf(dir, fileName));
 }
 
 async function imageLayout(

@@ -5,7 +5,7 @@
 import { CorruptFileError, type DType, UnsupportedError } from '@bfio/core';
 import { GeoTIFF, type ImageFileDirectory } from 'geotiff';
 import { FIELD_TYPE_SIZE, Tag } from '../tiff-tags.js';
-import { FileSource } from './file-source.js';
+import { type ByteSource, openSource } from './file-source.js';
 
 /** Everything the block reader needs to know about one IFD (a page or a SubIFD). */
 export interface TiffPage {
@@ -118,7 +118,7 @@ export class TiffFile {
   private readonly pages = new Map<number, Promise<TiffPage>>();
 
   private constructor(
-    readonly source: FileSource,
+    readonly source: ByteSource,
     readonly littleEndian: boolean,
     readonly bigTiff: boolean,
     readonly firstIfdOffset: number,
@@ -138,7 +138,7 @@ export class TiffFile {
   }
 
   static async open(path: string): Promise<TiffFile> {
-    const source = await FileSource.open(path);
+    const source = await openSource(path);
     try {
       const header = parseHeader(path, await source.read(0, Math.min(16, source.size), 'TIFF header'));
       if (header.firstIfd >= source.size || header.firstIfd < 8) {

@@ -3,13 +3,13 @@
  * reading only the tiles/strips they touch. File handles and parsed IFDs are cached, and decoded blocks that
  * a read used only in part (the ones overlapping windows read again) in a bounded LRU.
  */
-import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
 import {
   CorruptFileError,
   type DType,
   isBfioError,
+  isRemote,
   Limiter,
   pixelTypeFromDType,
   type ReaderBackend,
@@ -27,6 +27,7 @@ import { BlockCache, DEFAULT_CACHE_BYTES } from './block-cache.js';
 import { compressionName } from './decode.js';
 import { FileSet } from './file-set.js';
 import type { PageRef, SeriesLayout } from './layout.js';
+import { readText, siblingOf } from './location.js';
 import { omeLayout } from './ome-layout.js';
 import { genericLayout, type ImageJInfo, imagejLayout, parseImageJ } from './plain-layout.js';
 import { type BlockContext, planeTasks, type Rect, runLimited, type SampleTarget } from './plane-reader.js';
@@ -158,7 +159,7 @@ export class TiffReader implements ReaderBackend {
   static async open(path: string, options: TiffReaderOptions = {}): Promise<TiffReader> {
     const ctx = readContext(options);
     const clean = options.cleanMetadata ?? true;
-    const abs = resolve(path);
+    const abs = isRemote(path) ? path : resolve(path);
     if (abs.toLowerCase().endsWith('.companion.ome') || abs.toLowerCase().endsWith('.ome.xml')) {
       return TiffReader.openCompanion(abs, clean, ctx);
     }
@@ -172,7 +173,7 @@ export class TiffReader implements ReaderBackend {
   }
 
   private static async openCompanion(path: string, clean: boolean, ctx: ReadContext): Promise<TiffReader> {
-    const xml = await readFile(path, 'utf8');
+    const xml = await readText(path);
     let ome: OME;
     try {
       ome = parseOmeXml(xml, { clean, file: path });
@@ -224,7 +225,7 @@ export class TiffReader implements ReaderBackend {
       const binaryOnly = BINARY_ONLY.exec(description);
       if (binaryOnly && depth === 0) {
         // A member of a multi-file set without the metadata: open the set through its metadata file.
-        const target = resolve(dirname(path), binaryOnly[1]!);
+        const target = siblingOf(dirname(path), binaryOnly[1]!);
         if (target !== path) {
           await file.close();
           if (target.toLowerCase().endsWith('.ome') || target.toLowerCase().endsWith('.xml')) {

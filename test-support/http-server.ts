@@ -1,0 +1,57 @@
+/**
+ * A loopback HTTP server that answers like an object store (S3, GCS): GET with Range (including suffix
+ * ranges), HEAD, 404 for keys that do not exist, no directory listings. Tests of remote reading serve real
+ * sample files through it.
+ */
+import { createReadStream, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, normalize } from 'node:path';
+
+/** Requests seen by the server: method, path, Range header. */
+export type RequestLog = Array<{ method: string; path: string; range?: string }>;
+
+/** Serves `/<name>/...` from `roots[name]`; resolves with the server and its base URL. */
+export function serveLikeObjectStore(
+  roots: Record<string, string>,
+  log: RequestLog = [],
+): Promise<{ server: Server; base: string }> {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const [, top, ...rest] = decodeURIComponent(url.pathname).split('/');
+    log.push({ method: req.method ?? '', path: url.pathname, range: req.headers.range });
+    const root = roots[top ?? ''];
+    const file = root ? normalize(join(root, ...rest)) : '';
+    let size: number;
+    try {
+      if (!root || !file.startsWith(root)) throw new Error('outside');
+      const info = statSync(file);
+      if (!info.isFile()) throw new Error('not a file');
+      size = info.size;
+    } catch {
+      res.writeHead(404).end();
+      return;
+    }
+    const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
+    let start = 0;
+    let end = size - 1;
+    if (range) {
+      if (range[1] === '')
+        start = Math.max(0, size - Number(range[2])); // suffix: the last N bytes
+      else {
+        start = Number(range[1]);
+        if (range[2] !== '') end = Math.min(end, Number(range[2]));
+      }
+    }
+    const headers = { 'content-length': String(end - start + 1), 'accept-ranges': 'bytes' };
+    if (range) res.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${end}/${size}` });
+    else res.writeHead(200, headers);
+    if (req.method === 'HEAD') res.end();
+    else createReadStream(file, { start, end }).pipe(res);
+  });
+  return new Promise((done) =>
+    server.listen(0, '127.0.0.1', () =>
+      done({ server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
+    ),
+  );
+}

@@ -77,6 +77,16 @@ describe.skipIf(!ok)('bfio CLI on real files, checked by tifffile / zarr-python'
       source: multiSeries,
       outputs: [0, 1].map((s) => ({ path: `../series_s${s}.ome.tif`, sel: { series: s, t: [0, 1, 2] } })),
     },
+    {
+      // --series all into one OME-Zarr: a bioformats2raw container, each series an image group.
+      name: 'series-all.ome.zarr',
+      args: ['--series', 'all', '--t', '0:3'],
+      kind: 'zarr',
+      sel: {},
+      levels: 1,
+      source: multiSeries,
+      outputs: [0, 1].map((s) => ({ path: `${s}`, sel: { series: s, t: [0, 1, 2] } })),
+    },
     { name: 'plain.ome.tif', args: [], kind: 'tiff', sel: {}, levels: 1 },
     {
       name: 'lzw64.ome.tif',

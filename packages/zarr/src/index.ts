@@ -16,5 +16,6 @@ import { zarrBackend } from './backend.js';
 registerBackend(zarrBackend);
 
 export { zarrBackend } from './backend.js';
+export { type ZarrContainerOptions, ZarrContainerWriter } from './container.js';
 export { type ZarrOpenOptions, ZarrReader } from './reader.js';
 export { type ZarrCreateOptions, ZarrWriter } from './writer.js';

@@ -14,7 +14,7 @@
  * processes, `append: true` on a store created and closed beforehand) must write disjoint chunks; with
  * pyramids, disjoint blocks of (chunk × 2^levels) pixels in Y/X.
  */
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, endianness } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import {
@@ -35,11 +35,12 @@ import {
   UnsupportedError,
   type WriterBackend,
 } from '@bfio/core';
-import type { OME, Pixels } from '@bfio/ome-xml';
+import type { Image, OME, Pixels } from '@bfio/ome-xml';
 import * as zarr from 'zarrita';
 import { CodecPool, PoolUnavailable } from './codec-pool.js';
 import { registerCodecs } from './codecs.js';
 import { downsample2x } from './downsample.js';
+import { exists, writeDocs } from './fs-helpers.js';
 import { locateRoot, readNode, type ZarrFormat } from './layout.js';
 import { arrayDocuments, checkCompression, groupDocuments } from './metadata-docs.js';
 import { nativeZstd } from './native-zstd.js';
@@ -109,21 +110,6 @@ const POOL_MIN_BYTES = 32 * 1024;
 
 const prod = (v: readonly number[]) => v.reduce((a, b) => a * b, 1);
 const contiguous = (s: Vec5): Vec5 => [s[1] * s[2] * s[3] * s[4], s[2] * s[3] * s[4], s[3] * s[4], s[4], 1];
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function writeDocs(dir: string, docs: Record<string, unknown>): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  for (const [name, doc] of Object.entries(docs))
-    await writeFile(join(dir, name), JSON.stringify(doc, null, 2));
-}
 
 function dtypeRange(dtype: DType): [number, number] {
   switch (dtype) {
@@ -863,11 +849,13 @@ function channelsOf(px: Pixels, dtype: DType) {
 function metadataToWrite(metadata: OME, dtype: DType): OME {
   const image = metadata.images[0];
   if (!image) return metadata;
+  return { ...metadata, images: [imageAsWritten(image, dtype)] };
+}
+
+/** An Image as a Zarr store holds it: pixel type from the written dtype, little-endian, no TiffData. */
+function imageAsWritten(image: Image, dtype: DType): Image {
   const type = dtype === 'float32' ? 'float' : dtype === 'float64' ? 'double' : dtype;
-  return {
-    ...metadata,
-    images: [{ ...image, pixels: { ...image.pixels, type, bigEndian: false, tiffData: [] } }],
-  };
+  return { ...image, pixels: { ...image.pixels, type, bigEndian: false, tiffData: [] } };
 }
 
 /** zstd on this thread (small chunks, or no codec worker). */

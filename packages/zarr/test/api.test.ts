@@ -4,7 +4,7 @@ import { expect, it } from 'vitest';
 import * as api from '../src/index.js';
 
 it('exports exactly these names', () => {
-  expect(Object.keys(api).sort()).toEqual(['ZarrReader', 'ZarrWriter', 'zarrBackend']);
+  expect(Object.keys(api).sort()).toEqual(['ZarrContainerWriter', 'ZarrReader', 'ZarrWriter', 'zarrBackend']);
 });
 
 it('registers the zarr backend when imported', () => {

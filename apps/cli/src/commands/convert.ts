@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { BioReader, BioWriter, type Compression, copyImage, regionFromArgs } from '@bfio/core';
+import type { OME } from '@bfio/ome-xml';
 import { OutputError } from '../output-error.js';
 import { Progress } from '../progress.js';
 import { parseIntFlag, parseList, parseRange, UsageError } from '../usage-error.js';
@@ -12,6 +13,7 @@ Converts IN (any readable format) to a tiled OME-TIFF (OUT ending .ome.tif/.ome.
 
   --format ome-tiff|ome-zarr   output format (default: from OUT's extension)
   --series N|all               which series of IN (default 0); 'all' writes OUT_s<N> per series
+                               (OME-TIFF) or one OME-Zarr with a group per series (bioformats2raw)
   --channels a:b | i,j         channels to keep (default all)      --z a:b   --t a:b | i,j
   --crop x,y,w,h               a rectangle of each plane
   --tile-size N                tile/chunk edge (multiple of 16; default 1024)
@@ -92,6 +94,11 @@ export async function convert(
   }
   if (flags.wipp && flags.format === 'ome-zarr')
     throw new UsageError('--wipp writes OME-TIFF files; drop --format ome-zarr');
+  const zarrOut = flags.format ? flags.format === 'ome-zarr' : /\.zarr\/?$/i.test(output);
+  if (seriesList.length > 1 && zarrOut && !flags.wipp) {
+    await convertToContainer(input, output, seriesList, flags, print);
+    return;
+  }
   const jobs: Job[] = [];
   seriesList.forEach((series, k) => {
     const out = seriesList.length > 1 ? withSuffix(output, `_s${series}`) : output;
@@ -114,6 +121,61 @@ export async function convert(
         });
   });
   for (const job of jobs) await convertOne(input, job, flags, print);
+}
+
+/**
+ * Several series into one OME-Zarr store in the bioformats2raw layout (groups 0/, 1/, …, OME/METADATA.ome.xml
+ * with every image), as bioformats2raw writes it: each series converted as a single image would be, into
+ * the container's group; the store appears at OUT only when all are done.
+ */
+async function convertToContainer(
+  input: string,
+  output: string,
+  seriesList: number[],
+  flags: ConvertFlags,
+  print: (s: string) => void,
+): Promise<void> {
+  const { ZarrContainerWriter } = await import('@bfio/zarr');
+  const ngff = flags['ngff-version'];
+  if (ngff && ngff !== '0.4' && ngff !== '0.5')
+    throw new UsageError(`--ngff-version takes 0.4 or 0.5, got '${ngff}'`);
+  let metadata: OME;
+  {
+    await using br = await BioReader.open(input, { backend: flags.backend });
+    metadata = br.metadata;
+  }
+  let container: Awaited<ReturnType<typeof ZarrContainerWriter.create>>;
+  try {
+    container = await ZarrContainerWriter.create(output, metadata, {
+      ngffVersion: ngff as '0.4' | '0.5' | undefined,
+      overwrite: flags.overwrite ?? false,
+    });
+  } catch (err) {
+    throw OutputError.wrap(err, output);
+  }
+  const started = Date.now();
+  const images: unknown[] = [];
+  try {
+    for (const series of seriesList) {
+      const path = container.imagePath(series);
+      await convertOne(
+        input,
+        { series, output: path, channels: flags.channels, t: flags.t },
+        { ...flags, format: 'ome-zarr', overwrite: false, json: true },
+        (line) => images.push({ ...JSON.parse(line), output: `${output}/${series}` }),
+      );
+    }
+    await container.close();
+  } catch (err) {
+    await container.abort();
+    throw err;
+  }
+  const seconds = (Date.now() - started) / 1000;
+  print(
+    flags.json
+      ? JSON.stringify({ input, output, layout: 'bioformats2raw', images, seconds })
+      : `wrote ${output}: ${images.length} images (bioformats2raw layout: ${seriesList.join(', ')}) in ${seconds.toFixed(1)} s`,
+  );
 }
 
 async function convertOne(

@@ -1,0 +1,156 @@
+/**
+ * Several images in one OME-Zarr store, in the bioformats2raw layout (what `bioformats2raw` writes and the
+ * NGFF `bf2raw` and `ome` schemas describe): image groups `0/`, `1/`, … each a complete NGFF image (written by
+ * a ZarrWriter), an `OME` group whose `series` lists them, `OME/METADATA.ome.xml` with every image, and the
+ * root marked `bioformats2raw.layout: 3`. The container is built in a hidden temporary sibling and renamed
+ * into place by `close()` (root metadata last), so a crash never leaves a store that looks complete.
+ */
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import {
+  ClosedError,
+  type DType,
+  FileExistsError,
+  InvalidDataError,
+  sweepStaleTemps,
+  tempSibling,
+} from '@bfio/core';
+import { buildOmeXml, type OME, parseOmeXml } from '@bfio/ome-xml';
+import { exists, writeDocs } from './fs-helpers.js';
+import { groupDocuments } from './metadata-docs.js';
+import { type ZarrCreateOptions, ZarrWriter } from './writer.js';
+
+export interface ZarrContainerOptions {
+  /** '0.5' (Zarr v3, default) or '0.4' (Zarr v2), for the container and every image in it. */
+  ngffVersion?: '0.4' | '0.5';
+  overwrite?: boolean;
+}
+
+export class ZarrContainerWriter {
+  private readonly written = new Map<number, { writer?: ZarrWriter }>();
+  private closed = false;
+
+  private constructor(
+    readonly path: string,
+    private readonly dir: string,
+    private readonly metadata: OME,
+    private readonly options: ZarrContainerOptions,
+  ) {}
+
+  /**
+   * Starts a container for the images of `metadata`: each is written with `image(i, …)`, or by any writer
+   * (e.g. a BioWriter) at `imagePath(i)`.
+   */
+  static async create(
+    path: string,
+    metadata: OME,
+    options: ZarrContainerOptions = {},
+  ): Promise<ZarrContainerWriter> {
+    if (metadata.images.length === 0) throw new InvalidDataError(`metadata for ${path} has no Image`, path);
+    if ((await exists(path)) && !options.overwrite) throw new FileExistsError(path);
+    await mkdir(dirname(path), { recursive: true });
+    await sweepStaleTemps(path);
+    const dir = tempSibling(path);
+    await mkdir(dir, { recursive: true });
+    return new ZarrContainerWriter(path, dir, metadata, options);
+  }
+
+  /**
+   * Where image `index` goes (group `<index>/`): for a writer of your own, e.g. `BioWriter.create(path,
+   * { backend: 'zarr', ngffVersion })` with the container's NGFF version. Close it before the container.
+   */
+  imagePath(index: number): string {
+    if (this.closed) throw new ClosedError('BioWriter', this.path);
+    if (!this.metadata.images[index] || !Number.isInteger(index))
+      throw new InvalidDataError(`${this.path} has no image ${index} in its metadata`, this.path);
+    if (this.written.has(index))
+      throw new InvalidDataError(`image ${index} of ${this.path} is already being written`, this.path);
+    this.written.set(index, {});
+    return join(this.dir, String(index));
+  }
+
+  /** A writer for image `index` of the metadata, as group `<index>/` (close it before the container). */
+  async image(index: number, dtype: DType, options: ZarrCreateOptions = {}): Promise<ZarrWriter> {
+    const path = this.imagePath(index);
+    const writer = await ZarrWriter.create(
+      path,
+      { ...this.metadata, images: [this.metadata.images[index]!] },
+      dtype,
+      { ...options, ngffVersion: this.options.ngffVersion ?? '0.5', overwrite: false, append: false },
+    );
+    this.written.set(index, { writer });
+    return writer;
+  }
+
+  /**
+   * Writes the container's metadata and moves it into place. The OME-XML lists the images written, in index
+   * order, and `series` names their groups in the same order.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      const indexes = [...this.written.keys()].sort((a, b) => a - b);
+      if (indexes.length === 0) throw new InvalidDataError(`no image was written to ${this.path}`, this.path);
+      const version = this.options.ngffVersion ?? '0.5';
+      const format = version === '0.5' ? 3 : 2;
+      // Each image as its writer stored it (its own OME-XML: sizes, type and channels as written).
+      const images = await Promise.all(
+        indexes.map(async (i) => {
+          const xml = await readFile(join(this.dir, String(i), 'OME', 'METADATA.ome.xml'), 'utf8').catch(
+            () => undefined,
+          );
+          const image = xml ? parseOmeXml(xml, { file: this.path }).images[0] : undefined;
+          if (!image)
+            throw new InvalidDataError(
+              `image ${i} of ${this.path} was not written (or not closed)`,
+              this.path,
+            );
+          // IDs renumbered for this document: every image's own XML calls itself Image:0.
+          return {
+            ...image,
+            id: `Image:${i}`,
+            pixels: {
+              ...image.pixels,
+              id: `Pixels:${i}`,
+              channels: image.pixels.channels.map((ch, c) => ({ ...ch, id: `Channel:${i}:${c}` })),
+            },
+          };
+        }),
+      );
+      const series = indexes.map(String);
+      await mkdir(join(this.dir, 'OME'), { recursive: true });
+      await writeFile(join(this.dir, 'OME', 'METADATA.ome.xml'), buildOmeXml({ ...this.metadata, images }));
+      await writeDocs(
+        join(this.dir, 'OME'),
+        groupDocuments(format, format === 3 ? { version, series } : { series }),
+      );
+      // The root last: until it exists the directory is not a container.
+      await writeDocs(
+        this.dir,
+        groupDocuments(
+          format,
+          format === 3 ? { version, 'bioformats2raw.layout': 3 } : { 'bioformats2raw.layout': 3 },
+        ),
+      );
+      let old: string | undefined;
+      if (await exists(this.path)) {
+        if (!this.options.overwrite) throw new FileExistsError(this.path);
+        old = tempSibling(this.path, 'old');
+        await rename(this.path, old);
+      }
+      await rename(this.dir, this.path);
+      if (old) await rm(old, { recursive: true, force: true });
+    } catch (err) {
+      await rm(this.dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  /** Throws the container away (images being written are aborted). */
+  async abort(): Promise<void> {
+    this.closed = true;
+    for (const { writer } of this.written.values()) await writer?.abort().catch(() => undefined);
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}

@@ -24,6 +24,8 @@ export function openSource(path: string): Promise<ByteSource> {
 /** What the reader needs from a file: its size, byte ranges, and geotiff's header source. */
 export abstract class ByteSource {
   private readonly blocks = new Map<number, Promise<Uint8Array>>();
+  /** A local file, whose descriptor workers may read from (`withFd`). */
+  abstract readonly local: boolean;
 
   constructor(
     readonly path: string,
@@ -121,6 +123,7 @@ export abstract class ByteSource {
 }
 
 export class FileSource extends ByteSource {
+  readonly local = true;
   /** Reads other threads are doing on this file's descriptor (see `withFd`): close() waits for them. */
   private readonly borrowed = new Set<Promise<unknown>>();
   private closed = false;
@@ -191,6 +194,7 @@ export class FileSource extends ByteSource {
 
 /** A TIFF at an http(s) URL: its size from the server, byte ranges by range requests. */
 export class HttpSource extends ByteSource {
+  readonly local = false;
   static async open(url: string): Promise<HttpSource> {
     let response: Response;
     try {
@@ -214,23 +218,25 @@ export class HttpSource extends ByteSource {
     return new HttpSource(url, Number(total[1]));
   }
 
-  protected async readInto(out: Uint8Array, offset: number, what: string): Promise<void> {
-    if (out.length === 0) return;
+  /** The response's own buffer (no copy into a second one). */
+  override async read(offset: number, length: number, what = 'data'): Promise<Uint8Array> {
+    this.checkRange(offset, length, what);
+    if (length === 0) return new Uint8Array(0);
     const response = await fetch(this.path, {
-      headers: { Range: `bytes=${offset}-${offset + out.length - 1}` },
+      headers: { Range: `bytes=${offset}-${offset + length - 1}` },
     });
-    if (response.status !== 206 && !(response.status === 200 && offset === 0 && out.length === this.size)) {
+    if (response.status !== 206 && !(response.status === 200 && offset === 0 && length === this.size)) {
       await response.body?.cancel();
       throw new CorruptFileError(this.path, `${what} could not be fetched (HTTP ${response.status})`, offset);
     }
     const bytes = new Uint8Array(await response.arrayBuffer());
-    if (bytes.length !== out.length)
-      throw new CorruptFileError(
-        this.path,
-        `${what}: ${bytes.length} of ${out.length} bytes came back`,
-        offset,
-      );
-    out.set(bytes);
+    if (bytes.length !== length)
+      throw new CorruptFileError(this.path, `${what}: ${bytes.length} of ${length} bytes came back`, offset);
+    return bytes;
+  }
+
+  protected async readInto(out: Uint8Array, offset: number, what: string): Promise<void> {
+    out.set(await this.read(offset, out.length, what));
   }
 
   withFd<T>(): Promise<T> {

@@ -207,13 +207,19 @@ async function scatterBlock(
   const { params, complete } = inflateParams(page, expected, tiff.littleEndian);
   if (!complete || page.dtype === undefined) return false;
   params.scatter = scatter;
+  const what = `${page.tiled ? 'tile' : 'strip'} ${index}`;
   try {
+    if (!tiff.source.local) {
+      // A remote file: its bytes come here by a request, then move to the worker, which inflates and places.
+      const raw = await tiff.source.read(offset, count, what);
+      const whole = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength;
+      await ctx.limiter.run(() => pool.run('inflate', raw, params, { transfer: whole }));
+      return true;
+    }
     // The worker reads the compressed bytes itself (into a buffer it reuses): nothing to read, allocate or
     // transfer here. A range outside the file throws here; the ordinary path then reports it.
     await ctx.limiter.run(() =>
-      tiff.source.withFd(offset, count, `${page.tiled ? 'tile' : 'strip'} ${index}`, (read) =>
-        pool.run('inflate', NO_BYTES, { ...params, read }),
-      ),
+      tiff.source.withFd(offset, count, what, (read) => pool.run('inflate', NO_BYTES, { ...params, read })),
     );
     return true;
   } catch {

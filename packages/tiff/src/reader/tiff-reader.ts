@@ -57,7 +57,7 @@ interface ReadContext extends BlockContext {
   tasks: number;
 }
 
-function readContext(options: TiffReaderOptions): ReadContext {
+function readContext(options: TiffReaderOptions, remote = false): ReadContext {
   const workers = Math.max(1, Math.floor(options.maxWorkers ?? availableParallelism()));
   const cacheBytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
   if (!Number.isFinite(cacheBytes) || cacheBytes < 0) {
@@ -73,7 +73,8 @@ function readContext(options: TiffReaderOptions): ReadContext {
   // reader's promises in between (the pool's own size still bounds how many decode at once).
   const queued = pool && workers >= pool.maxWorkers ? 1 : 0;
   return {
-    tasks: workers + 2 + queued,
+    // A remote file's blocks wait on requests, not on cores: keep more of them in flight.
+    tasks: remote ? Math.max(16, 4 * workers) : workers + 2 + queued,
     limiter: new Limiter(workers + queued),
     inflight: new Map(),
     spares: [],
@@ -157,7 +158,7 @@ export class TiffReader implements ReaderBackend {
   }
 
   static async open(path: string, options: TiffReaderOptions = {}): Promise<TiffReader> {
-    const ctx = readContext(options);
+    const ctx = readContext(options, isRemote(path));
     const clean = options.cleanMetadata ?? true;
     const abs = isRemote(path) ? path : resolve(path);
     if (abs.toLowerCase().endsWith('.companion.ome') || abs.toLowerCase().endsWith('.ome.xml')) {

@@ -11,15 +11,36 @@ import { join, normalize } from 'node:path';
 /** Requests seen by the server: method, path, Range header. */
 export type RequestLog = Array<{ method: string; path: string; range?: string }>;
 
+/**
+ * A flaky store: the first `times` requests for each path (and range) fail, with `status` (e.g. 503 Slow
+ * Down, with Retry-After: 0) or, with 'drop', a connection closed without an answer.
+ */
+export interface Flaky {
+  times: number;
+  failWith: number | 'drop';
+}
+
 /** Serves `/<name>/...` from `roots[name]`; resolves with the server and its base URL. */
 export function serveLikeObjectStore(
   roots: Record<string, string>,
   log: RequestLog = [],
+  flaky?: Flaky,
 ): Promise<{ server: Server; base: string }> {
+  const failures = new Map<string, number>();
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const [, top, ...rest] = decodeURIComponent(url.pathname).split('/');
     log.push({ method: req.method ?? '', path: url.pathname, range: req.headers.range });
+    if (flaky) {
+      const key = `${req.method} ${url.pathname} ${req.headers.range ?? ''}`;
+      const seen = failures.get(key) ?? 0;
+      if (seen < flaky.times) {
+        failures.set(key, seen + 1);
+        if (flaky.failWith === 'drop') req.socket.destroy();
+        else res.writeHead(flaky.failWith, { 'retry-after': '0' }).end();
+        return;
+      }
+    }
     const root = roots[top ?? ''];
     const file = root ? normalize(join(root, ...rest)) : '';
     let size: number;

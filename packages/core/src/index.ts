@@ -39,6 +39,7 @@ export {
   selectWriteBackend,
   unregisterBackend,
 } from './registry.js';
+export { fetchWithRetry, type RetryOptions } from './remote.js';
 export { sweepStaleTemps, type TempKind, tempSibling } from './temp-sibling.js';
 export {
   maximumBatchSize,

@@ -18,6 +18,7 @@ import {
   UnknownFormatError,
   UnsupportedError,
 } from './errors/index.js';
+import { fetchWithRetry } from './remote.js';
 
 const backends = new Map<string, Backend>();
 let triedKnown = false;
@@ -130,8 +131,9 @@ async function probeRemote(url: string): Promise<ProbeInput> {
   if (/(\/|\.zarr)$/i.test(new URL(url).pathname)) return store;
   let response: Response;
   try {
-    response = await fetch(url, { headers: { Range: 'bytes=0-4095' } });
+    response = await fetchWithRetry(url, { headers: { Range: 'bytes=0-4095' } });
   } catch (err) {
+    if (BfioError.isInstance(err)) throw err;
     throw new BfioError(
       'not-found',
       `${url} could not be fetched (${(err as Error).message}); check the URL and the network`,

@@ -33,6 +33,7 @@ it('exports a stable set of names', async () => {
       "copyStrided",
       "dtypeFromPixelType",
       "dtypeOf",
+      "fetchWithRetry",
       "isBfioError",
       "isDType",
       "isRemote",

@@ -52,6 +52,27 @@ describe.skipIf(!ok)('TIFF over HTTP', () => {
     await remote.close();
   });
 
+  it('a flaky server (every request first dropped) still gives the same pixels, by retrying', async () => {
+    const flakyLog: RequestLog = [];
+    const flaky = await serveLikeObjectStore({ data: dataPath('') }, flakyLog, {
+      times: 1,
+      failWith: 'drop',
+    });
+    process.env.BFIO_HTTP_BACKOFF_MS = '1';
+    try {
+      const rel = 'hubmap-portal-containers/ome-tiff-tiler_v2_multi-channel.pyramid-8lvl-tile512.ome.tif';
+      const local = await TiffReader.open(dataPath(rel));
+      const remote = await TiffReader.open(`${flaky.base}/data/${rel}`);
+      expect(await readerSummary(remote, allocate)).toEqual(await readerSummary(local, allocate));
+      await local.close();
+      await remote.close();
+      expect(flakyLog.length).toBeGreaterThan(10);
+    } finally {
+      delete process.env.BFIO_HTTP_BACKOFF_MS;
+      await new Promise<void>((done) => flaky.server.close(() => done()));
+    }
+  });
+
   it('BioReader picks the TIFF backend for a URL; a missing URL is a typed error naming it', async () => {
     const url = `${base}/data/exampletiffs/ometiff_testdata/singles/single-channel.ome.tif`;
     await using br = await BioReader.open(url);

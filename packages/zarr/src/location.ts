@@ -6,6 +6,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fetchWithRetry } from '@bfio/core';
 
 export const isUrl = (location: string): boolean => /^https?:\/\//i.test(location);
 
@@ -18,11 +19,12 @@ export function joinLocation(base: string, ...parts: string[]): string {
 
 /**
  * The bytes at `location`, or undefined when there is nothing there (no file; HTTP 404, or 403 as object
- * stores answer for missing keys they will not list). Other HTTP errors and network failures throw.
+ * stores answer for missing keys they will not list). Transient failures are retried (core's
+ * fetchWithRetry); other HTTP errors and persistent failures throw.
  */
 export async function readBytes(location: string): Promise<Uint8Array | undefined> {
   if (isUrl(location)) {
-    const response = await fetch(location);
+    const response = await fetchWithRetry(location);
     if (response.status === 404 || response.status === 403) return undefined;
     if (!response.ok) throw new Error(`GET ${location}: HTTP ${response.status} ${response.statusText}`);
     return new Uint8Array(await response.arrayBuffer());
@@ -37,12 +39,8 @@ export async function readBytes(location: string): Promise<Uint8Array | undefine
 /** Whether something is at `location` (a HEAD request for URLs). */
 export async function exists(location: string): Promise<boolean> {
   if (isUrl(location)) {
-    try {
-      const response = await fetch(location, { method: 'HEAD' });
-      return response.ok;
-    } catch {
-      return false;
-    }
+    const response = await fetchWithRetry(location, { method: 'HEAD' });
+    return response.ok;
   }
   try {
     await stat(location);

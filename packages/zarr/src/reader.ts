@@ -9,6 +9,8 @@ import {
   ClosedError,
   CorruptFileError,
   type DType,
+  fetchWithRetry,
+  isBfioError,
   type LevelInfo,
   type OpenOptions,
   type ReaderBackend,
@@ -176,7 +178,9 @@ export class ZarrReader implements ReaderBackend {
     // A store at an http(s) URL is read through zarrita's FetchStore (chunks inside shards by range
     // requests); a local one through NodeStore, whose direct chunk plans let the codec workers read files.
     const remote = isUrl(root);
-    const store = remote ? new zarr.FetchStore(root) : new NodeStore(root);
+    const store = remote
+      ? new zarr.FetchStore(root, { fetch: (request: Request) => fetchWithRetry(request) })
+      : new NodeStore(root);
     const consolidated = format === 2 ? await readConsolidated(root) : undefined;
     if (consolidated && store instanceof NodeStore) await store.useConsolidated();
     const loc = zarr.root(store);
@@ -580,6 +584,7 @@ export class ZarrReader implements ReaderBackend {
   private decodeFailure(path: string, level: number): (err: unknown) => never {
     return (err) => {
       if ((err as { name?: string } | null)?.name === 'AbortError') throw err;
+      if (isBfioError(err, 'network')) throw err; // the chunk could not be fetched: not a corrupt store
       const where = `${path ? `series '${path}' ` : ''}level ${level}`;
       throw new CorruptFileError(this.file, `cannot read pixels of ${where}: ${String(err)}`, undefined, err);
     };

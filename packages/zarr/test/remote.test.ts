@@ -47,6 +47,22 @@ describe.skipIf(!ok)('OME-Zarr over HTTP', () => {
     await remote.close();
   });
 
+  it('a flaky store (every request first answered 503 Slow Down) still gives the same pixels', async () => {
+    const flaky = await serveLikeObjectStore({ data: dataPath('') }, [], { times: 1, failWith: 503 });
+    process.env.BFIO_HTTP_BACKOFF_MS = '1';
+    try {
+      const rel = 'tiledb-bioimaging/CMU-1-Small-Region.ome.zarr';
+      const local = await ZarrReader.open(dataPath(rel));
+      const remote = await ZarrReader.open(`${flaky.base}/data/${rel}`);
+      expect(await readerSummary(remote, allocate)).toEqual(await readerSummary(local, allocate));
+      await local.close();
+      await remote.close();
+    } finally {
+      delete process.env.BFIO_HTTP_BACKOFF_MS;
+      await new Promise<void>((done) => flaky.server.close(() => done()));
+    }
+  });
+
   it('a sharded store we wrote reads through range requests, auto-selected by BioReader', async () => {
     const path = join(TMP, 'sharded.ome.zarr');
     const w = await ZarrWriter.create(
@@ -90,8 +106,16 @@ describe.skipIf(!ok)('OME-Zarr over HTTP', () => {
       (e: unknown) => e,
     );
     expect(isBfioError(err3, 'unsupported'), String(err3)).toBe(true);
-    const offline = await BioReader.open('http://127.0.0.1:9/x.ome.zarr').catch((e: unknown) => e);
-    expect(isBfioError(offline), String(offline)).toBe(true);
-    expect((offline as Error).message).toContain('127.0.0.1:9');
+    // Nobody listening: a network error (no retries here, to keep the test short).
+    const { server: gone, base: goneBase } = await serveLikeObjectStore({ tmp: TMP });
+    await new Promise<void>((done) => gone.close(() => done()));
+    process.env.BFIO_HTTP_RETRIES = '0';
+    try {
+      const offline = await BioReader.open(`${goneBase}/tmp/x.ome.zarr`).catch((e: unknown) => e);
+      expect(isBfioError(offline, 'network'), String(offline)).toBe(true);
+      expect((offline as Error).message).toContain(goneBase);
+    } finally {
+      delete process.env.BFIO_HTTP_RETRIES;
+    }
   });
 });

@@ -17,6 +17,7 @@ export type BfioErrorTag =
   | 'file-exists'
   | 'not-found'
   | 'java-unavailable'
+  | 'network'
   | 'backend-error';
 
 export interface BfioErrorOptions {

@@ -6,7 +6,7 @@
  * URL with range requests (HttpSource).
  */
 import { type FileHandle, open } from 'node:fs/promises';
-import { BfioError, CorruptFileError, isRemote } from '@bfio/core';
+import { BfioError, CorruptFileError, fetchWithRetry, isRemote } from '@bfio/core';
 
 const BLOCK = 64 * 1024;
 const MAX_CACHED_BLOCKS = 64;
@@ -196,15 +196,7 @@ export class FileSource extends ByteSource {
 export class HttpSource extends ByteSource {
   readonly local = false;
   static async open(url: string): Promise<HttpSource> {
-    let response: Response;
-    try {
-      response = await fetch(url, { headers: { Range: 'bytes=0-0' } });
-    } catch (err) {
-      throw new BfioError('not-found', `${url} could not be fetched (${(err as Error).message})`, {
-        file: url,
-        cause: err,
-      });
-    }
+    const response = await fetchWithRetry(url, { headers: { Range: 'bytes=0-0' } });
     await response.body?.cancel();
     if (response.status === 404) throw new BfioError('not-found', `${url}: HTTP 404`, { file: url });
     const total = /\/(\d+)$/.exec(response.headers.get('content-range') ?? '');
@@ -222,7 +214,7 @@ export class HttpSource extends ByteSource {
   override async read(offset: number, length: number, what = 'data'): Promise<Uint8Array> {
     this.checkRange(offset, length, what);
     if (length === 0) return new Uint8Array(0);
-    const response = await fetch(this.path, {
+    const response = await fetchWithRetry(this.path, {
       headers: { Range: `bytes=${offset}-${offset + length - 1}` },
     });
     if (response.status !== 206 && !(response.status === 200 && offset === 0 && length === this.size)) {

@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { BfioError, isRemote } from '@bfio/core';
+import { BfioError, fetchWithRetry, isRemote } from '@bfio/core';
 
 /** `name` (a FileName from OME-XML, relative to `dir`) as a path or URL like `dir`. */
 export function siblingOf(dir: string, name: string): string {
@@ -15,7 +15,7 @@ export function siblingOf(dir: string, name: string): string {
 /** A text file (a companion OME-XML), local or remote. */
 export async function readText(location: string): Promise<string> {
   if (!isRemote(location)) return readFile(location, 'utf8');
-  const response = await fetch(location);
+  const response = await fetchWithRetry(location);
   if (!response.ok) {
     await response.body?.cancel();
     throw new BfioError('not-found', `${location}: HTTP ${response.status}`, { file: location });

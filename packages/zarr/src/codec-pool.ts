@@ -130,6 +130,21 @@ export class CodecPool {
     );
   }
 
+  /**
+   * Decodes a chunk whose bytes are `input` (fetched from a remote store; moved to the worker): `size`
+   * decoded bytes, or, with `place`, placed into shared memory by the worker (returns no bytes).
+   */
+  decodeChunk(
+    input: Uint8Array,
+    codec: 'zstd' | 'raw',
+    size: number,
+    place?: PlaceParams,
+    signal?: AbortSignal,
+  ): Promise<Uint8Array> {
+    const whole = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength;
+    return this.run('zarr-decode-chunk', input, { codec, size, place }, whole, signal);
+  }
+
   decompress(input: Uint8Array): Promise<Uint8Array> {
     return this.run('zarr-zstd-decompress', input, {}, false);
   }

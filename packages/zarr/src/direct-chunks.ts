@@ -9,9 +9,10 @@
 
 import { open } from 'node:fs/promises';
 import { endianness } from 'node:os';
-import { join } from 'node:path';
+import { fetchWithRetry } from '@bfio/core';
 import type { DecodedChunk } from './chunk-cache.js';
 import { type CodecPool, MISSING } from './codec-pool.js';
+import { isUrl, joinLocation } from './location.js';
 import { crc32c } from './shard.js';
 
 type NumericCtor =
@@ -61,6 +62,8 @@ export interface DirectChunks {
   key: (coords: readonly number[]) => string;
   /** Sharded arrays: `shape` is then the shape of the chunks inside a shard. */
   shard?: ShardLayout;
+  /** `dir` is an http(s) URL: chunk bytes are fetched here and decoded on a worker. */
+  remote?: boolean;
 }
 
 interface ShardLayout {
@@ -219,6 +222,22 @@ const EMPTY_ENTRY = 0xffffffffffffffffn;
 
 /** Reads a shard's index (null when the shard has no file); a bad checksum or size throws. */
 async function readIndex(path: string, layout: ShardLayout): Promise<BigUint64Array | null> {
+  const length = layout.count * 16 + (layout.checksum ? 4 : 0);
+  if (isUrl(path)) {
+    const range = layout.indexAtEnd ? `bytes=-${length}` : `bytes=0-${length - 1}`;
+    const response = await fetchWithRetry(path, { headers: { Range: range } });
+    if (response.status === 404 || response.status === 403) {
+      await response.body?.cancel();
+      return null;
+    }
+    if (response.status !== 206 && response.status !== 200)
+      throw new Error(`shard ${path}: HTTP ${response.status} for its index`);
+    let bytes = new Uint8Array(await response.arrayBuffer());
+    // A server that ignores Range sends the whole shard.
+    if (bytes.length > length)
+      bytes = layout.indexAtEnd ? bytes.slice(bytes.length - length) : bytes.slice(0, length);
+    return parseIndex(path, bytes, layout);
+  }
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(path, 'r');
@@ -229,20 +248,25 @@ async function readIndex(path: string, layout: ShardLayout): Promise<BigUint64Ar
   }
   try {
     const size = (await handle.stat()).size;
-    const length = layout.count * 16 + (layout.checksum ? 4 : 0);
     if (size < length) throw new Error(`shard ${path} has ${size} bytes, less than its index (${length})`);
     const bytes = new Uint8Array(length);
     const { bytesRead } = await handle.read(bytes, 0, length, layout.indexAtEnd ? size - length : 0);
-    if (bytesRead !== length) throw new Error(`shard ${path}: index cut short`);
-    const view = new DataView(bytes.buffer);
-    if (layout.checksum && crc32c(bytes.subarray(0, length - 4)) !== view.getUint32(length - 4, true))
-      throw new Error(`shard ${path}: the index checksum does not match (corrupt shard)`);
-    const entries = new BigUint64Array(layout.count * 2);
-    for (let i = 0; i < entries.length; i++) entries[i] = view.getBigUint64(i * 8, true);
-    return entries;
+    return parseIndex(path, bytes.subarray(0, bytesRead), layout);
   } finally {
     await handle.close();
   }
+}
+
+/** The (offset, length) entries of a shard index (`bytes`: the index as stored), its CRC32C checked. */
+function parseIndex(path: string, bytes: Uint8Array, layout: ShardLayout): BigUint64Array {
+  const length = layout.count * 16 + (layout.checksum ? 4 : 0);
+  if (bytes.length !== length) throw new Error(`shard ${path}: index cut short`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (layout.checksum && crc32c(bytes.subarray(0, length - 4)) !== view.getUint32(length - 4, true))
+    throw new Error(`shard ${path}: the index checksum does not match (corrupt shard)`);
+  const entries = new BigUint64Array(layout.count * 2);
+  for (let i = 0; i < entries.length; i++) entries[i] = view.getBigUint64(i * 8, true);
+  return entries;
 }
 
 /**
@@ -253,7 +277,7 @@ export async function chunkLocation(
   plan: DirectChunks,
   coords: readonly number[],
 ): Promise<{ path: string; range?: [number, number] } | undefined> {
-  const path = join(plan.dir, plan.key(coords));
+  const path = joinLocation(plan.dir, plan.key(coords));
   const layout = plan.shard;
   if (!layout) return { path };
   let index = layout.indexes.get(path);
@@ -282,6 +306,29 @@ export function fillChunk(plan: DirectChunks): DecodedChunk {
   return { data, shape: plan.shape, stride: plan.stride };
 }
 
+/** A remote chunk's (compressed) bytes, or undefined when there is none (404/403: the fill value). */
+export async function fetchChunk(where: {
+  path: string;
+  range?: [number, number];
+}): Promise<Uint8Array | undefined> {
+  const headers: Record<string, string> = where.range
+    ? { Range: `bytes=${where.range[0]}-${where.range[0] + where.range[1] - 1}` }
+    : {};
+  const response = await fetchWithRetry(where.path, { headers });
+  if (response.status === 404 || response.status === 403) {
+    await response.body?.cancel();
+    return undefined;
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new Error(`${where.path}: HTTP ${response.status}`);
+  }
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if (where.range && bytes.length !== where.range[1])
+    throw new Error(`${where.path}: ${bytes.length} of ${where.range[1]} bytes came back`);
+  return bytes;
+}
+
 /** Reads and decodes one chunk on a worker of `pool`. */
 export async function loadDirect(
   pool: CodecPool,
@@ -292,6 +339,16 @@ export async function loadDirect(
   const bytes = plan.elements * plan.Ctor.BYTES_PER_ELEMENT;
   const where = await chunkLocation(plan, coords);
   if (!where) return fillChunk(plan);
+  if (plan.remote) {
+    const raw = await fetchChunk(where);
+    if (!raw) return fillChunk(plan);
+    const out = await pool.decodeChunk(raw, plan.codec, bytes);
+    return {
+      data: new plan.Ctor(out.buffer as ArrayBuffer, out.byteOffset, plan.elements),
+      shape: plan.shape,
+      stride: plan.stride,
+    };
+  }
   const dest = plan.codec === 'zstd' ? spare?.(bytes) : undefined;
   const out = await pool.readChunk(where.path, plan.codec, bytes, dest, where.range);
   if (out === MISSING) return fillChunk(plan);

@@ -4,7 +4,7 @@
  * whatever the store's axis order.
  */
 import { availableParallelism } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import {
   ClosedError,
   CorruptFileError,
@@ -25,7 +25,14 @@ import * as zarr from 'zarrita';
 import { ChunkCache, type ChunkEntry, DEFAULT_CHUNK_CACHE_BYTES, type DecodedChunk } from './chunk-cache.js';
 import { CodecPool, PoolUnavailable } from './codec-pool.js';
 import { registerCodecs } from './codecs.js';
-import { chunkLocation, type DirectChunks, directChunks, fillChunk, loadDirect } from './direct-chunks.js';
+import {
+  chunkLocation,
+  type DirectChunks,
+  directChunks,
+  fetchChunk,
+  fillChunk,
+  loadDirect,
+} from './direct-chunks.js';
 import {
   locateRoot,
   type NodeInfo,
@@ -34,7 +41,7 @@ import {
   readText,
   type ZarrFormat,
 } from './layout.js';
-import { isUrl } from './location.js';
+import { isUrl, joinLocation } from './location.js';
 import {
   AXES,
   type AxisName,
@@ -193,13 +200,13 @@ export class ZarrReader implements ReaderBackend {
 
     const plans = new WeakMap<AnyArray, DirectChunks>();
     const planFor = async (rel: string, array: AnyArray) => {
-      if (remote) return;
       const bytes = await store.get(`/${rel ? `${rel}/` : ''}${format === 3 ? 'zarr.json' : '.zarray'}`);
       if (!bytes) return;
       try {
         const meta = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
-        const plan = directChunks(meta, format, rel ? join(root, rel) : root, array.fillValue);
-        if (plan) plans.set(array, plan);
+        const plan = directChunks(meta, format, rel ? joinLocation(root, rel) : root, array.fillValue);
+        // A remote store's chunks are fetched here and decoded (and placed) on the workers.
+        if (plan) plans.set(array, remote ? { ...plan, remote: true } : plan);
       } catch {
         // zarrita parsed it already; an odd document just means no direct path.
       }
@@ -522,6 +529,19 @@ export class ZarrReader implements ReaderBackend {
       let placed: boolean;
       try {
         const where = await chunkLocation(plan, coords);
+        if (plan.remote) {
+          const raw = where && (await fetchChunk(where));
+          if (raw) {
+            await pool.decodeChunk(
+              raw,
+              plan.codec,
+              plan.elements * bytes,
+              { target: target as Uint8Array, bytes, srcStride, dstStride: outStride, blocks },
+              signal,
+            );
+          } else place(coords, fillChunk(plan));
+          return true;
+        }
         placed =
           where !== undefined &&
           (await pool.placeChunk(

@@ -18,6 +18,8 @@
  *   `{ target, bytes, srcStride, dstStride, blocks }`: `bytes` per element, 5-D (t,c,z,y,x) element strides
  *   of the chunk and of the target, and `blocks`, 7 numbers per block: chunk element offset, target
  *   element offset, then the counts along t, c, z, y, x.
+ * - 'zarr-decode-chunk': as 'zarr-read-chunk', for a chunk whose (compressed) bytes are the input (a remote
+ *   store's, fetched by the main thread).
  * - 'zarr-write-chunk': encodes the input (a whole chunk's bytes; `params.codec`: 'zstd' at `params.level`,
  *   or 'raw') and writes it as the file `params.path` (its directory must exist), returning no bytes: the
  *   encoded chunk never leaves the worker, and the caller (moving its buffer here with `returnInput`) gets
@@ -189,6 +191,17 @@ export const codecs = {
       writeWhole(path, compressReused(input, level ?? 1));
     }
     return new Uint8Array(0);
+  },
+  'zarr-decode-chunk': (input, params) => {
+    const { codec, size, place } = params;
+    if (codec === 'raw') {
+      if (input.length !== size) throw new Error(`the chunk has ${input.length} bytes, expected ${size}`);
+      return place ? placeBlocks(input, place) : input;
+    }
+    native();
+    return place
+      ? placeBlocks(decodeInto(input, size, scratchOf(size)), place)
+      : decodeInto(input, size, undefined);
   },
   'zarr-read-chunk': (input, params) => {
     const { path, codec, size, place, range } = params;

@@ -25,6 +25,8 @@ export function serveLikeObjectStore(
   roots: Record<string, string>,
   log: RequestLog = [],
   flaky?: Flaky,
+  /** `ranges: false`: ignore Range headers and always send the whole file (as `python -m http.server`). */
+  options: { ranges?: boolean } = {},
 ): Promise<{ server: Server; base: string }> {
   const failures = new Map<string, number>();
   const server = createServer((req, res) => {
@@ -53,7 +55,7 @@ export function serveLikeObjectStore(
       res.writeHead(404).end();
       return;
     }
-    const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
+    const range = options.ranges === false ? null : /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
     let start = 0;
     let end = size - 1;
     if (range) {

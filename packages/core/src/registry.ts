@@ -146,8 +146,19 @@ async function probeRemote(url: string): Promise<ProbeInput> {
     await response.body?.cancel();
     return store;
   }
-  const bytes = new Uint8Array(await response.arrayBuffer()).subarray(0, 4096);
-  return { path: url, firstBytes: bytes, isDirectory: false, remote: true };
+  // At most 4 KiB of the body: a server that ignores Range sends the whole file.
+  const head = new Uint8Array(4096);
+  let got = 0;
+  const reader = response.body?.getReader();
+  while (reader && got < head.length) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const n = Math.min(value.length, head.length - got);
+    head.set(value.subarray(0, n), got);
+    got += n;
+  }
+  await reader?.cancel();
+  return { path: url, firstBytes: head.subarray(0, got), isDirectory: false, remote: true };
 }
 
 /** Length of the longest extension of `backend` that `path` ends with (0 if none). */

@@ -78,6 +78,22 @@ describe.skipIf(!ok)('TIFF over HTTP', () => {
     }
   });
 
+  it('a server that ignores Range requests: the (small) file is read whole, same pixels', async () => {
+    const plain = await serveLikeObjectStore({ data: dataPath('') }, [], undefined, { ranges: false });
+    try {
+      const rel = 'exampletiffs/ometiff_testdata/singles/single-channel.ome.tif';
+      await using br = await BioReader.open(`${plain.base}/data/${rel}`);
+      expect(br.backendName).toBe('tiff');
+      const local = await TiffReader.open(dataPath(rel));
+      const remote = await TiffReader.open(`${plain.base}/data/${rel}`);
+      expect(await readerSummary(remote, allocate)).toEqual(await readerSummary(local, allocate));
+      await local.close();
+      await remote.close();
+    } finally {
+      await new Promise<void>((done) => plain.server.close(() => done()));
+    }
+  });
+
   it('BioReader picks the TIFF backend for a URL; a missing URL is a typed error naming it', async () => {
     const url = `${base}/data/exampletiffs/ometiff_testdata/singles/single-channel.ome.tif`;
     await using br = await BioReader.open(url);

@@ -21,6 +21,9 @@ export function openSource(path: string): Promise<ByteSource> {
   return isRemote(path) ? HttpSource.open(path) : FileSource.open(path);
 }
 
+/** Servers that ignore Range requests (e.g. `python -m http.server`) get their file read whole, up to this. */
+const WHOLE_FILE_MAX = 512 * 1024 * 1024;
+
 /** What the reader needs from a file: its size, byte ranges, and geotiff's header source. */
 export abstract class ByteSource {
   private readonly blocks = new Map<number, Promise<Uint8Array>>();
@@ -192,22 +195,57 @@ export class FileSource extends ByteSource {
   }
 }
 
-/** A TIFF at an http(s) URL: its size from the server, byte ranges by range requests. */
-export class HttpSource extends ByteSource {
+/** A file at a URL: no descriptor for workers, nothing to close but the cache. */
+abstract class RemoteSource extends ByteSource {
   readonly local = false;
-  static async open(url: string): Promise<HttpSource> {
+
+  withFd<T>(): Promise<T> {
+    return Promise.reject(new Error('no file descriptor for a remote file'));
+  }
+
+  async close(): Promise<void> {
+    this.clearBlocks();
+  }
+}
+
+/** A remote file read whole (its server ignores Range): byte ranges are slices of it. */
+class MemorySource extends RemoteSource {
+  constructor(
+    path: string,
+    private readonly bytes: Uint8Array,
+  ) {
+    super(path, bytes.length);
+  }
+
+  protected async readInto(out: Uint8Array, offset: number): Promise<void> {
+    out.set(this.bytes.subarray(offset, offset + out.length));
+  }
+}
+
+/** A TIFF at an http(s) URL: its size from the server, byte ranges by range requests. */
+export class HttpSource extends RemoteSource {
+  static async open(url: string): Promise<ByteSource> {
     const response = await fetchWithRetry(url, { headers: { Range: 'bytes=0-0' } });
-    await response.body?.cancel();
-    if (response.status === 404) throw new BfioError('not-found', `${url}: HTTP 404`, { file: url });
+    if (response.status === 404 || response.status === 403) {
+      await response.body?.cancel();
+      throw new BfioError('not-found', `${url}: HTTP ${response.status}`, { file: url });
+    }
     const total = /\/(\d+)$/.exec(response.headers.get('content-range') ?? '');
-    if (response.status !== 206 || !total) {
+    if (response.status === 206 && total) {
+      await response.body?.cancel();
+      return new HttpSource(url, Number(total[1]));
+    }
+    const length = Number(response.headers.get('content-length') ?? Number.NaN);
+    if (response.status !== 200 || length > WHOLE_FILE_MAX) {
+      await response.body?.cancel();
       throw new BfioError(
         'unsupported',
-        `${url}: the server does not answer range requests (HTTP ${response.status}); TIFFs are read remotely by byte ranges`,
+        `${url}: the server does not answer range requests (HTTP ${response.status}) and the file is too big to read whole; serve it from a server that supports Range (any object store or web server does), or download it`,
         { file: url },
       );
     }
-    return new HttpSource(url, Number(total[1]));
+    // No range support: the whole file, once (it is small enough).
+    return new MemorySource(url, new Uint8Array(await response.arrayBuffer()));
   }
 
   /** The response's own buffer (no copy into a second one). */
@@ -229,13 +267,5 @@ export class HttpSource extends ByteSource {
 
   protected async readInto(out: Uint8Array, offset: number, what: string): Promise<void> {
     out.set(await this.read(offset, out.length, what));
-  }
-
-  withFd<T>(): Promise<T> {
-    return Promise.reject(new Error('no file descriptor for a remote file'));
-  }
-
-  async close(): Promise<void> {
-    this.clearBlocks();
   }
 }

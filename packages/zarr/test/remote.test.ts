@@ -90,6 +90,15 @@ describe.skipIf(!ok)('OME-Zarr over HTTP', () => {
     expect(new Set(a.data).size).toBeGreaterThan(1000);
     // Chunks came out of shard files by byte range, not as whole files.
     expect(log.some((r) => r.path.includes('/c/') && r.range !== undefined)).toBe(true);
+    // A server that ignores Range (python -m http.server) sends whole shards: still the same pixels.
+    const plain = await serveLikeObjectStore({ tmp: TMP }, [], undefined, { ranges: false });
+    try {
+      await using pr = await BioReader.open(`${plain.base}/tmp/sharded.ome.zarr`);
+      const c = (await pr.read({}, { squeeze: false })).toContiguous();
+      expect(Buffer.from(c.data.buffer).equals(Buffer.from(b.data.buffer))).toBe(true);
+    } finally {
+      await new Promise<void>((done) => plain.server.close(() => done()));
+    }
   });
 
   it('typed errors: no store at the URL, a URL that is no image, writing to a URL', async () => {

@@ -23,6 +23,8 @@ Commands:
   convert IN OUT   convert to tiled OME-TIFF or OME-Zarr, tile by tile
   bioformats install|status   get Bio-Formats (Java) for the 150+ formats it reads
 
+FILE and IN may be http(s) URLs of OME-TIFF files and OME-Zarr stores (read by byte ranges and chunks).
+
 Run 'bfio <command> --help' for the options and examples of a command.`;
 
 const HELPS: Record<string, string> = {

@@ -1,7 +1,7 @@
 /**
  * The fast paths of the reader: Deflate decoded on libuv's pool or on @bfio/core's WorkerPool (where the
- * byte swap and the horizontal predictor also run), LZW and JPEG (libjpeg-turbo) on this thread or on the
- * WorkerPool (this package's codec module), one or several blocks in flight, and the decoded-block
+ * byte swap and the horizontal predictor also run), LZW, zstd and JPEG (libjpeg-turbo) on this thread or on
+ * the WorkerPool (this package's codec module), one or several blocks in flight, and the decoded-block
  * cache for overlapping windows. Files are written by tifffile in this run (big and little endian,
  * predictors, chunky and planar samples, ragged edge tiles); every configuration must give tifffile's pixels.
  */
@@ -58,6 +58,7 @@ cases = [
   ('u8-rgb-lzw-strips', 'uint8', (180, 250, 3), '<', False, 'contig', None, 'lzw'),
   ('u8-rgb-jpeg', 'uint8', (180, 250, 3), '<', False, 'contig', (64, 64), 'jpeg'),
   ('u8-gray-jpeg-strips', 'uint8', (180, 250), '<', False, None, None, 'jpeg'),
+  ('u16-be-pred-zstd', 'uint16', (333, 517), '>', True, None, (128, 64), 'zstd'),
 ]
 out = []
 for name, dtype, shape, order, pred, planar, tile, *codec in cases:
@@ -132,7 +133,7 @@ const CONFIGS: Array<[string, TiffReaderOptions, boolean]> = [
 describe.skipIf(!ok)('Deflate and LZW decoding paths equal tifffile', () => {
   for (const [label, options, shared] of CONFIGS) {
     it(`full reads, ${label}`, async () => {
-      expect(written.length).toBe(13);
+      expect(written.length).toBe(14);
       onPool.clear();
       for (const w of usable()) {
         expect((await readAll(w.path, options, shared)).hash, `${w.name} (${label})`).toBe(w.sha256);
@@ -140,6 +141,7 @@ describe.skipIf(!ok)('Deflate and LZW decoding paths equal tifffile', () => {
       // LZW and JPEG blocks go to the workers exactly when the reader decodes on them.
       expect(onPool.has('tiff-lzw-decode')).toBe(options.decodeOn === 'workers');
       if (jpeg) expect(onPool.has('tiff-jpeg-decode')).toBe(options.decodeOn === 'workers');
+      expect(onPool.has('tiff-zstd-decode')).toBe(options.decodeOn === 'workers');
     });
   }
 

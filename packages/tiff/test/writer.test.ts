@@ -33,7 +33,8 @@ const CODECS: Array<{ name: string; options: TiffCreateOptions; tag: number }> =
     options: { compression: 'deflate', predictor: true, encodeOn: 'libuv' },
     tag: 8,
   },
-  // LZW on this thread (the default encodes it on the WorkerPool, with our codec module).
+  // zstd and LZW on this thread (the default encodes them on the WorkerPool, with our codec module).
+  { name: 'zstd main thread', options: { compression: 'zstd', encodeOn: 'libuv' }, tag: 50000 },
   {
     name: 'lzw+predictor main thread',
     options: { compression: 'lzw', predictor: true, encodeOn: 'libuv' },

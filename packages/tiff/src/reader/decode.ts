@@ -17,6 +17,7 @@ import {
 import { getDecoder } from 'geotiff';
 import { decodeJpeg, jpegNative } from '../jpeg-native.mjs';
 import { lzwDecode } from '../lzw-codec.mjs';
+import { zstdNative } from '../zstd-native.mjs';
 import type { TiffPage } from './tiff-file.js';
 
 const inflateAsync = promisify(inflate);
@@ -163,6 +164,12 @@ async function decompress(
           bytes: await options.pool.run('tiff-jpeg-decode', raw, params, { transfer: whole }),
           rgb: true,
         };
+      }
+      case 50000: {
+        if (!options.pool || !zstdNative()) return await geotiffDecode(page, raw);
+        // Native zstd on a worker (the same addon as the Zarr backend's).
+        const whole = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength;
+        return { bytes: await options.pool.run('tiff-zstd-decode', raw, { expected }, { transfer: whole }) };
       }
       case 5: {
         if (!options.pool) return { bytes: lzwDecode(raw, expected) };

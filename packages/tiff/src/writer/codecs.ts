@@ -8,6 +8,7 @@ import { deflate } from 'node:zlib';
 import type { DType, TypedArray, WorkerPool } from '@bfio/core';
 import { lzwEncode } from '../lzw-codec.mjs';
 import { Compression as CompressionCode, Predictor } from '../tiff-tags.js';
+import { zstdNative } from '../zstd-native.mjs';
 import { libdeflatePath } from './libdeflate.js';
 
 const deflateAsync = promisify(deflate);
@@ -161,7 +162,11 @@ export async function encodeTile(
       const whole = ownership.owned && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
       return s.pool.run('tiff-lzw-encode', bytes, {}, { transfer: whole });
     }
-    case 'zstd':
-      return (await zstd(s.level)).encode(bytes);
+    case 'zstd': {
+      if (!s.pool || !zstdNative()) return (await zstd(s.level)).encode(bytes);
+      // Native zstd on a worker; the predicted tile is moved there when it is the caller's to give.
+      const whole = ownership.owned && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+      return s.pool.run('tiff-zstd-encode', bytes, { level: s.level }, { transfer: whole });
+    }
   }
 }

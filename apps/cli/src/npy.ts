@@ -2,24 +2,13 @@
  * NumPy `.npy` (format 1.0) writer, so a region read by `bfio read` can be checked with `numpy.load`.
  */
 import { writeFile } from 'node:fs/promises';
-import type { DType, NDArray } from '@bfio/core';
-
-const DESCR: Record<DType, string> = {
-  uint8: '|u1',
-  int8: '|i1',
-  uint16: '<u2',
-  int16: '<i2',
-  uint32: '<u4',
-  int32: '<i4',
-  float32: '<f4',
-  float64: '<f8',
-};
+import { type NDArray, numpyTypestr } from '@bfio/core';
 
 /** The .npy bytes of `array` in C order (copying only when its layout is not C order already). */
 export function encodeNpy(array: NDArray): Uint8Array {
   const c = array.toContiguous();
   const shape = c.shape.length === 1 ? `(${c.shape[0]},)` : `(${c.shape.join(', ')})`;
-  let header = `{'descr': '${DESCR[c.dtype]}', 'fortran_order': False, 'shape': ${shape}, }`;
+  let header = `{'descr': '${numpyTypestr(c.dtype)}', 'fortran_order': False, 'shape': ${shape}, }`;
   // Magic (6) + version (2) + header length (2) + header + '\n' must be a multiple of 64.
   const pad = 64 - ((10 + header.length + 1) % 64);
   header = `${header}${' '.repeat(pad % 64)}\n`;

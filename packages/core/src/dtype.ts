@@ -92,3 +92,19 @@ export function dtypeFromPixelType(type: PixelType, file?: string): DType {
 export function pixelTypeFromDType(dtype: DType): PixelType {
   return dtype === 'float32' ? 'float' : dtype === 'float64' ? 'double' : dtype;
 }
+
+const NUMPY_TYPESTR: Record<DType, string> = {
+  uint8: '|u1',
+  int8: '|i1',
+  uint16: '<u2',
+  int16: '<i2',
+  uint32: '<u4',
+  int32: '<i4',
+  float32: '<f4',
+  float64: '<f8',
+};
+
+/** NumPy's type string for `dtype`, little-endian (`'<u2'`): what `.npy` headers and Zarr v2 `dtype` hold. */
+export function numpyTypestr(dtype: DType): string {
+  return NUMPY_TYPESTR[dtype];
+}

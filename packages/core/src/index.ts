@@ -39,7 +39,7 @@ export {
   selectWriteBackend,
   unregisterBackend,
 } from './registry.js';
-export { fetchWithRetry, type RetryOptions } from './remote.js';
+export { type ByteRange, fetchBytes, fetchWithRetry, type RetryOptions } from './remote.js';
 export { sweepStaleTemps, type TempKind, tempSibling } from './temp-sibling.js';
 export {
   maximumBatchSize,

@@ -55,3 +55,40 @@ export async function fetchWithRetry(
     await sleep(Number.isFinite(after) && after > 0 ? Math.min(10_000, after * 1000) : backoff);
   }
 }
+
+/** Bytes `offset..offset+length` of a file, or its last `suffix` bytes. */
+export type ByteRange = { offset: number; length: number } | { suffix: number };
+
+/**
+ * The bytes of `url` (only `range` of them when given), or undefined when there is nothing there: 404, or 403
+ * as object stores answer for keys they will not list. A server that ignores Range sends the whole file: the
+ * range is cut out of it here. Transient failures are retried (`fetchWithRetry`); another status, or fewer
+ * bytes than asked for, is an Error for the caller to word (a corrupt file, a missing chunk, …).
+ */
+export async function fetchBytes(url: string, range?: ByteRange): Promise<Uint8Array | undefined> {
+  const header =
+    range === undefined
+      ? undefined
+      : 'suffix' in range
+        ? `bytes=-${range.suffix}`
+        : `bytes=${range.offset}-${range.offset + range.length - 1}`;
+  const response = await fetchWithRetry(url, header ? { headers: { Range: header } } : undefined);
+  if (response.status === 404 || response.status === 403) {
+    await response.body?.cancel();
+    return undefined;
+  }
+  if (response.status !== 200 && response.status !== 206) {
+    await response.body?.cancel();
+    throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
+  }
+  let bytes = new Uint8Array(await response.arrayBuffer());
+  if (range && response.status === 200) {
+    bytes =
+      'suffix' in range
+        ? bytes.slice(Math.max(0, bytes.length - range.suffix))
+        : bytes.slice(range.offset, range.offset + range.length);
+  }
+  const want = range === undefined ? bytes.length : 'suffix' in range ? range.suffix : range.length;
+  if (bytes.length !== want) throw new Error(`${bytes.length} of ${want} bytes came back`);
+  return bytes;
+}

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Flaky, type RequestLog, serveLikeObjectStore } from '../../../test-support/http-server.js';
-import { fetchWithRetry, isBfioError } from '../src/index.js';
+import { fetchBytes, fetchWithRetry, isBfioError } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bfio-retry-'));
 writeFileSync(join(dir, 'file.bin'), Buffer.from('0123456789'));
@@ -84,5 +84,24 @@ describe('fetchWithRetry', () => {
     expect(isBfioError(err, 'network'), String(err)).toBe(true);
     expect((err as Error).message).toContain(base);
     expect((err as Error).message).toMatch(/ECONNREFUSED \(1 attempt\)/);
+  });
+});
+
+describe('fetchBytes', () => {
+  it('ranges, suffixes and whole files; the same from a server that ignores Range; 404 is undefined', async () => {
+    for (const ranges of [true, false]) {
+      const { server, base } = await serveLikeObjectStore({ d: dir }, [], undefined, { ranges });
+      try {
+        const url = `${base}/d/file.bin`;
+        const text = (b: Uint8Array | undefined) => Buffer.from(b ?? []).toString();
+        expect(text(await fetchBytes(url, { offset: 3, length: 4 }))).toBe('3456');
+        expect(text(await fetchBytes(url, { suffix: 3 }))).toBe('789');
+        expect(text(await fetchBytes(url))).toBe('0123456789');
+        expect(await fetchBytes(`${base}/d/missing.bin`, { offset: 0, length: 1 })).toBeUndefined();
+        await expect(fetchBytes(url, { offset: 8, length: 5 })).rejects.toThrow(/bytes came back|HTTP 416/);
+      } finally {
+        await new Promise<void>((done) => server.close(() => done()));
+      }
+    }
   });
 });

@@ -2,9 +2,9 @@
  * The `zarr` backend object: what @bfio/core's registry sees. Zarr stores are directories, so there is no
  * magic-byte sniff; `canOpen` looks for Zarr metadata files.
  */
-import { type Backend, type OpenOptions, SPECIFICATION_VERSION } from '@bfio/core';
+import { type Backend, isRemote, type OpenOptions, SPECIFICATION_VERSION } from '@bfio/core';
 import { MARKERS, markersIn } from './layout.js';
-import { isUrl, joinLocation as join } from './location.js';
+import { joinLocation as join } from './location.js';
 import { ZarrReader } from './reader.js';
 import { type ZarrCreateOptions, ZarrWriter } from './writer.js';
 
@@ -15,10 +15,10 @@ export const zarrBackend: Backend = {
   extensions: ['.ome.zarr', '.zarr'],
   writeExtensions: ['.ome.zarr', '.zarr'],
   async canOpen(input) {
-    if (!input.isDirectory && !isUrl(input.path)) return 'not a directory (Zarr stores are directories)';
+    if (!input.isDirectory && !isRemote(input.path)) return 'not a directory (Zarr stores are directories)';
     if ((await markersIn(input.path)).length) return true;
     if ((await markersIn(join(input.path, 'data.zarr'))).length) return true;
-    return `no Zarr metadata (${MARKERS.join(', ')}) ${isUrl(input.path) ? 'at the URL' : 'in the directory'}`;
+    return `no Zarr metadata (${MARKERS.join(', ')}) ${isRemote(input.path) ? 'at the URL' : 'in the directory'}`;
   },
   open(path: string, options: OpenOptions) {
     return ZarrReader.open(path, options);

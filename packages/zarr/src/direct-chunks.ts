@@ -9,10 +9,10 @@
 
 import { open } from 'node:fs/promises';
 import { endianness } from 'node:os';
-import { fetchWithRetry } from '@bfio/core';
+import { fetchBytes, isBfioError, isRemote } from '@bfio/core';
 import type { DecodedChunk } from './chunk-cache.js';
 import { type CodecPool, MISSING } from './codec-pool.js';
-import { isUrl, joinLocation } from './location.js';
+import { joinLocation } from './location.js';
 import { crc32c } from './shard.js';
 
 type NumericCtor =
@@ -223,20 +223,9 @@ const EMPTY_ENTRY = 0xffffffffffffffffn;
 /** Reads a shard's index (null when the shard has no file); a bad checksum or size throws. */
 async function readIndex(path: string, layout: ShardLayout): Promise<BigUint64Array | null> {
   const length = layout.count * 16 + (layout.checksum ? 4 : 0);
-  if (isUrl(path)) {
-    const range = layout.indexAtEnd ? `bytes=-${length}` : `bytes=0-${length - 1}`;
-    const response = await fetchWithRetry(path, { headers: { Range: range } });
-    if (response.status === 404 || response.status === 403) {
-      await response.body?.cancel();
-      return null;
-    }
-    if (response.status !== 206 && response.status !== 200)
-      throw new Error(`shard ${path}: HTTP ${response.status} for its index`);
-    let bytes = new Uint8Array(await response.arrayBuffer());
-    // A server that ignores Range sends the whole shard.
-    if (bytes.length > length)
-      bytes = layout.indexAtEnd ? bytes.slice(bytes.length - length) : bytes.slice(0, length);
-    return parseIndex(path, bytes, layout);
+  if (isRemote(path)) {
+    const bytes = await fetchBytes(path, layout.indexAtEnd ? { suffix: length } : { offset: 0, length });
+    return bytes ? parseIndex(path, bytes, layout) : null;
   }
   let handle: Awaited<ReturnType<typeof open>>;
   try {
@@ -311,25 +300,12 @@ export async function fetchChunk(where: {
   path: string;
   range?: [number, number];
 }): Promise<Uint8Array | undefined> {
-  const headers: Record<string, string> = where.range
-    ? { Range: `bytes=${where.range[0]}-${where.range[0] + where.range[1] - 1}` }
-    : {};
-  const response = await fetchWithRetry(where.path, { headers });
-  if (response.status === 404 || response.status === 403) {
-    await response.body?.cancel();
-    return undefined;
+  try {
+    return await fetchBytes(where.path, where.range && { offset: where.range[0], length: where.range[1] });
+  } catch (err) {
+    if (isBfioError(err)) throw err;
+    throw new Error(`${where.path}: ${(err as Error).message}`);
   }
-  if (!response.ok) {
-    await response.body?.cancel();
-    throw new Error(`${where.path}: HTTP ${response.status}`);
-  }
-  let bytes = new Uint8Array(await response.arrayBuffer());
-  // A server that ignores Range sends the whole shard: cut the chunk out.
-  if (where.range && response.status === 200)
-    bytes = bytes.slice(where.range[0], where.range[0] + where.range[1]);
-  if (where.range && bytes.length !== where.range[1])
-    throw new Error(`${where.path}: ${bytes.length} of ${where.range[1]} bytes came back`);
-  return bytes;
 }
 
 /** Reads and decodes one chunk on a worker of `pool`. */

@@ -6,13 +6,11 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fetchWithRetry } from '@bfio/core';
-
-export const isUrl = (location: string): boolean => /^https?:\/\//i.test(location);
+import { fetchWithRetry, isRemote } from '@bfio/core';
 
 /** `base` joined with path segments: '/'-separated for URLs (query strings are not supported). */
 export function joinLocation(base: string, ...parts: string[]): string {
-  if (!isUrl(base)) return join(base, ...parts);
+  if (!isRemote(base)) return join(base, ...parts);
   const rest = parts.filter((p) => p.length > 0).join('/');
   return rest ? `${base.replace(/\/+$/, '')}/${rest.replace(/^\/+/, '')}` : base;
 }
@@ -23,7 +21,7 @@ export function joinLocation(base: string, ...parts: string[]): string {
  * fetchWithRetry); other HTTP errors and persistent failures throw.
  */
 export async function readBytes(location: string): Promise<Uint8Array | undefined> {
-  if (isUrl(location)) {
+  if (isRemote(location)) {
     const response = await fetchWithRetry(location);
     if (response.status === 404 || response.status === 403) return undefined;
     if (!response.ok) throw new Error(`GET ${location}: HTTP ${response.status} ${response.statusText}`);
@@ -38,7 +36,7 @@ export async function readBytes(location: string): Promise<Uint8Array | undefine
 
 /** Whether something is at `location` (a HEAD request for URLs). */
 export async function exists(location: string): Promise<boolean> {
-  if (isUrl(location)) {
+  if (isRemote(location)) {
     const response = await fetchWithRetry(location, { method: 'HEAD' });
     return response.ok;
   }

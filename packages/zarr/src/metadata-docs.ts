@@ -2,21 +2,10 @@
  * The Zarr metadata documents bfio writes: array metadata for Zarr v2 (`.zarray`, written by us because
  * zarrita only creates v3) and v3 (`zarr.json`), and the image group documents.
  */
-import { bytesPerPixel, type Compression, type DType, UnsupportedError } from '@bfio/core';
+import { bytesPerPixel, type Compression, type DType, numpyTypestr, UnsupportedError } from '@bfio/core';
 import type { ZarrFormat } from './layout.js';
 
 export const DIMENSION_NAMES = ['t', 'c', 'z', 'y', 'x'];
-
-const V2_DTYPE: Record<DType, string> = {
-  uint8: '|u1',
-  int8: '|i1',
-  uint16: '<u2',
-  int16: '<i2',
-  uint32: '<u4',
-  int32: '<i4',
-  float32: '<f4',
-  float64: '<f8',
-};
 
 export interface ArraySpec {
   format: ZarrFormat;
@@ -134,7 +123,7 @@ export function arrayDocuments(spec: ArraySpec, file: string): Record<string, un
       zarr_format: 2,
       shape: spec.shape,
       chunks: spec.chunks,
-      dtype: V2_DTYPE[spec.dtype],
+      dtype: numpyTypestr(spec.dtype),
       compressor: compressorV2(spec, file),
       fill_value: 0,
       filters: null,

@@ -11,6 +11,7 @@ import {
   type DType,
   fetchWithRetry,
   isBfioError,
+  isRemote,
   type LevelInfo,
   type OpenOptions,
   type ReaderBackend,
@@ -41,7 +42,7 @@ import {
   readText,
   type ZarrFormat,
 } from './layout.js';
-import { isUrl, joinLocation } from './location.js';
+import { joinLocation } from './location.js';
 import {
   AXES,
   type AxisName,
@@ -184,7 +185,7 @@ export class ZarrReader implements ReaderBackend {
     const { root, format } = located;
     // A store at an http(s) URL is read through zarrita's FetchStore (chunks inside shards by range
     // requests); a local one through NodeStore, whose direct chunk plans let the codec workers read files.
-    const remote = isUrl(root);
+    const remote = isRemote(root);
     const store = remote
       ? new zarr.FetchStore(root, { fetch: (request: Request) => fetchWithRetry(request) })
       : new NodeStore(root);

@@ -6,7 +6,7 @@
  * URL with range requests (HttpSource).
  */
 import { type FileHandle, open } from 'node:fs/promises';
-import { BfioError, CorruptFileError, fetchWithRetry, isRemote } from '@bfio/core';
+import { BfioError, CorruptFileError, fetchBytes, fetchWithRetry, isBfioError, isRemote } from '@bfio/core';
 
 const BLOCK = 64 * 1024;
 const MAX_CACHED_BLOCKS = 64;
@@ -252,16 +252,18 @@ export class HttpSource extends RemoteSource {
   override async read(offset: number, length: number, what = 'data'): Promise<Uint8Array> {
     this.checkRange(offset, length, what);
     if (length === 0) return new Uint8Array(0);
-    const response = await fetchWithRetry(this.path, {
-      headers: { Range: `bytes=${offset}-${offset + length - 1}` },
-    });
-    if (response.status !== 206 && !(response.status === 200 && offset === 0 && length === this.size)) {
-      await response.body?.cancel();
-      throw new CorruptFileError(this.path, `${what} could not be fetched (HTTP ${response.status})`, offset);
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = await fetchBytes(this.path, { offset, length });
+    } catch (err) {
+      if (isBfioError(err)) throw err;
+      throw new CorruptFileError(
+        this.path,
+        `${what} could not be fetched (${(err as Error).message})`,
+        offset,
+      );
     }
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    if (bytes.length !== length)
-      throw new CorruptFileError(this.path, `${what}: ${bytes.length} of ${length} bytes came back`, offset);
+    if (!bytes) throw new CorruptFileError(this.path, `${what} could not be fetched (HTTP 404)`, offset);
     return bytes;
   }
 

@@ -2,7 +2,7 @@
  * Where each plane of each series/level lives: the mapping from (series, level, z, c, t) to a TIFF page
  * and sample, built once at open from OME-XML, ImageJ metadata or the plain page structure.
  */
-import type { DType } from '@bfio/core';
+import type { DType, LevelInfo } from '@bfio/core';
 import type { DimensionOrder } from '@bfio/ome-xml';
 import type { TiffPage } from './tiff-file.js';
 
@@ -19,14 +19,8 @@ export interface PageRef {
   virtual?: TiffPage;
 }
 
-export interface LevelLayout {
-  sizeX: number;
-  sizeY: number;
-  sizeZ: number;
-  sizeC: number;
-  sizeT: number;
-  tileWidth?: number;
-  tileHeight?: number;
+/** A level as core describes it, plus where each plane is stored. */
+export interface LevelLayout extends LevelInfo {
   /** Indexed by (t * sizeC + c) * sizeZ + z; undefined = plane absent (reads as zeros). */
   planes: Array<PageRef | undefined>;
 }

@@ -11,6 +11,7 @@
  */
 import type { OME } from '@bfio/ome-xml';
 import type { DType, TypedArray } from './dtype.js';
+import { isObjectStoreUrl } from './object-store.js';
 
 /** Bumped when the contract changes incompatibly; `registerBackend` refuses other versions. */
 export const SPECIFICATION_VERSION = 'v1' as const;
@@ -138,8 +139,11 @@ export interface ProbeInput {
   remote?: boolean;
 }
 
-/** Whether `path` is an http(s) URL (read remotely by backends that can, e.g. OME-Zarr). */
-export const isRemote = (path: string): boolean => /^https?:\/\//i.test(path);
+/**
+ * Whether `path` is remote: an http(s) URL or an object-store URL such as `s3://bucket/key` (read by byte
+ * ranges and keys by the backends that can, TIFF and Zarr).
+ */
+export const isRemote = (path: string): boolean => /^https?:\/\//i.test(path) || isObjectStoreUrl(path);
 
 /**
  * A format plugin. Register it with `registerBackend` (backend packages do so when imported).

@@ -84,7 +84,9 @@ export class BioWriter {
     // A URL is refused by the registry with a typed error (resolve() would turn it into a local path).
     const abs = isRemote(path) ? path : resolve(path);
     const backend = await selectWriteBackend(abs, options.backend);
-    if (!options.overwrite && !options.append && existsSync(abs)) throw new FileExistsError(abs);
+    // Object-store targets are checked by the backend (it knows whether a key or a prefix is the image).
+    if (!options.overwrite && !options.append && !isRemote(abs) && existsSync(abs))
+      throw new FileExistsError(abs);
     const metadata = BioWriter.#initialMetadata(options, abs);
     const writer = new BioWriter(abs, backend, metadata, options);
     return writer;

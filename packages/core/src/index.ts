@@ -21,6 +21,15 @@ export * from './errors/index.js';
 export { Limiter } from './limiter.js';
 export { AXES, cOrderStrides, copyStrided, NDArray, planarStrides } from './ndarray.js';
 export {
+  isObjectStoreUrl,
+  KNOWN_OBJECT_STORES,
+  type ObjectEntry,
+  type ObjectStoreProvider,
+  objectStoreFor,
+  objectStoreScheme,
+  registerObjectStore,
+} from './object-store.js';
+export {
   type Extent,
   type ListArg,
   type RangeArg,

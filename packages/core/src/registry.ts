@@ -6,9 +6,7 @@
  * the known backend packages once (a dynamic import, which works when they are installed) before giving up.
  */
 import { open, stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { basename, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { basename, resolve } from 'node:path';
 import { type Backend, isRemote, type ProbeInput, SPECIFICATION_VERSION } from './backend.js';
 import {
   BfioError,
@@ -18,6 +16,8 @@ import {
   UnknownFormatError,
   UnsupportedError,
 } from './errors/index.js';
+import { importPackage } from './import-package.js';
+import { isObjectStoreUrl } from './object-store.js';
 import { fetchWithRetry } from './remote.js';
 
 const backends = new Map<string, Backend>();
@@ -65,21 +65,7 @@ export function normalizeBackendName(name: string): string {
 }
 
 /** Imports one known backend package (which registers itself). Returns false when it is not installed. */
-async function importBackendPackage(packageName: string): Promise<boolean> {
-  try {
-    await import(packageName);
-    return true;
-  } catch {
-    // Not resolvable from core's own location (strict node_modules): try from the application's.
-    try {
-      const req = createRequire(join(process.cwd(), 'noop.js'));
-      await import(pathToFileURL(req.resolve(packageName)).href);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-}
+const importBackendPackage = importPackage;
 
 /** Imports every known backend package that is installed (once per process). */
 export async function loadInstalledBackends(): Promise<void> {
@@ -243,13 +229,17 @@ export async function selectReadBackend(path: string, forced?: string): Promise<
 
 /** Picks the backend that writes `path`, by its extension (or the forced name). */
 export async function selectWriteBackend(path: string, forced?: string): Promise<Backend> {
-  if (isRemote(path))
+  if (isRemote(path) && !isObjectStoreUrl(path))
     throw new UnsupportedError(
-      `${path}: writing to a URL is not supported; write a local file and upload it`,
+      `${path}: writing to an http(s) URL is not supported; write to a local path or to object storage (s3://bucket/key)`,
       path,
     );
   if (forced) return requireBackend(forced, path);
-  const input: ProbeInput = { path: resolve(path), firstBytes: new Uint8Array(0), isDirectory: false };
+  const input: ProbeInput = {
+    path: isRemote(path) ? path : resolve(path),
+    firstBytes: new Uint8Array(0),
+    isDirectory: false,
+  };
   let tried: { backend: string; reason: string }[] = [];
   let ranked = rank(input, 'write', tried);
   if (ranked.length === 0) {

@@ -5,6 +5,7 @@
  * come back to the caller as they are.
  */
 import { BfioError } from './errors/index.js';
+import { isObjectStoreUrl, objectStoreFor } from './object-store.js';
 
 export interface RetryOptions {
   /** Retries after the first attempt (default 3, or BFIO_HTTP_RETRIES). */
@@ -33,11 +34,14 @@ export async function fetchWithRetry(
     let response: Response | undefined;
     try {
       // A Request can be sent once: send copies (GET and HEAD have no body to lose).
-      response = await fetch(typeof input === 'string' ? input : input.clone(), init);
+      response = isObjectStoreUrl(url)
+        ? await (await objectStoreFor(url)).fetch(url, requestInit(input, init))
+        : await fetch(typeof input === 'string' ? input : input.clone(), init);
       if (!RETRYABLE.has(response.status)) return response;
       why = `HTTP ${response.status} ${response.statusText}`.trim();
     } catch (err) {
-      if ((err as { name?: string }).name === 'AbortError') throw err;
+      // Aborts, and misconfiguration a provider words itself (no bucket, access denied), are final.
+      if ((err as { name?: string }).name === 'AbortError' || BfioError.isInstance(err)) throw err;
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       why = cause?.code ?? cause?.message ?? (err as Error).message;
     }
@@ -54,6 +58,12 @@ export async function fetchWithRetry(
     const backoff = Math.min(5000, base * 4 ** attempt) * (0.75 + Math.random() / 2);
     await sleep(Number.isFinite(after) && after > 0 ? Math.min(10_000, after * 1000) : backoff);
   }
+}
+
+/** The method and headers of a request given as a Request or as (url, init). */
+function requestInit(input: string | Request, init?: RequestInit): RequestInit | undefined {
+  if (typeof input === 'string') return init;
+  return { method: input.method, headers: input.headers, signal: input.signal, ...init };
 }
 
 /** Bytes `offset..offset+length` of a file, or its last `suffix` bytes. */

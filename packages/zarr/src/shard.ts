@@ -43,12 +43,25 @@ export function encodeIndex(entries: BigUint64Array): Uint8Array {
 }
 
 interface OpenShard {
+  path: string;
   file: Promise<FileHandle>;
   /** Where the next chunk goes. */
   end: number;
   entries: BigUint64Array;
   written: number;
   expected: number;
+}
+
+/** Whether the chunks of a shard lie in the file in index order (offsets increasing with the slot). */
+function inSlotOrder(entries: BigUint64Array): boolean {
+  let last = -1n;
+  for (let i = 0; i < entries.length; i += 2) {
+    const offset = entries[i] as bigint;
+    if (offset === EMPTY) continue;
+    if (offset < last) return false;
+    last = offset;
+  }
+  return true;
 }
 
 /** The shards of one array level being written. */
@@ -64,6 +77,8 @@ export class ShardWriter {
     private readonly shards: Vec5,
     /** The file of a shard, from its grid index. */
     private readonly pathOf: (index: number[]) => string,
+    /** Called with the file of each finished shard (e.g. to upload it). */
+    private readonly onFinished?: (path: string) => Promise<void>,
   ) {
     this.per = shards.map((s, i) => s / (chunks[i] as number)) as Vec5;
   }
@@ -81,7 +96,8 @@ export class ShardWriter {
         return acc * Math.ceil(extent / (this.chunks[i] as number));
       }, 1);
       shard = {
-        file: mkdir(dirname(path), { recursive: true }).then(() => open(path, 'w')),
+        path,
+        file: mkdir(dirname(path), { recursive: true }).then(() => open(path, 'w+')),
         end: 0,
         entries: new BigUint64Array(2 * this.per.reduce((a, b) => a * b, 1)).fill(EMPTY),
         written: 0,
@@ -122,10 +138,38 @@ export class ShardWriter {
     this.open.delete(key);
     const handle = await shard.file;
     try {
-      const index = encodeIndex(shard.entries);
-      await handle.write(index, 0, index.byteLength, shard.end);
+      if (!inSlotOrder(shard.entries)) await this.rewriteInSlotOrder(shard, handle);
+      else {
+        const index = encodeIndex(shard.entries);
+        await handle.write(index, 0, index.byteLength, shard.end);
+      }
     } finally {
       await handle.close();
     }
+    await this.onFinished?.(shard.path);
+  }
+
+  /**
+   * Chunks land in a shard in the order their encodings finish, which varies from run to run. A finished
+   * shard is rewritten with its chunks in index order, so the same image always gives the same bytes:
+   * a re-run part writes identical objects, and a store converted in parts equals one converted at once.
+   */
+  private async rewriteInSlotOrder(shard: OpenShard, handle: FileHandle): Promise<void> {
+    const ordered = new BigUint64Array(shard.entries.length).fill(EMPTY);
+    const body = new Uint8Array(shard.end);
+    let end = 0;
+    for (let slot = 0; slot < shard.entries.length / 2; slot++) {
+      const offset = shard.entries[2 * slot] as bigint;
+      if (offset === EMPTY) continue;
+      const length = Number(shard.entries[2 * slot + 1]);
+      await handle.read(body, end, length, Number(offset));
+      ordered[2 * slot] = BigInt(end);
+      ordered[2 * slot + 1] = BigInt(length);
+      end += length;
+    }
+    const index = encodeIndex(ordered);
+    await handle.write(body, 0, end, 0);
+    await handle.write(index, 0, index.byteLength, end);
+    await handle.truncate(end + index.byteLength);
   }
 }

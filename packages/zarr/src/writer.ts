@@ -16,7 +16,7 @@
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, endianness } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import {
   allocate,
   ClosedError,
@@ -27,6 +27,8 @@ import {
   dtypeOf,
   FileExistsError,
   InvalidDataError,
+  isObjectStoreUrl,
+  objectStoreFor,
   type Region,
   regionLength,
   sweepStaleTemps,
@@ -42,10 +44,12 @@ import { registerCodecs } from './codecs.js';
 import { downsample2x } from './downsample.js';
 import { exists, writeDocs } from './fs-helpers.js';
 import { locateRoot, readNode, type ZarrFormat } from './layout.js';
+import { exists as existsAt, joinLocation } from './location.js';
 import { arrayDocuments, checkCompression, groupDocuments } from './metadata-docs.js';
 import { nativeZstd } from './native-zstd.js';
 import { buildImageAttributes, colorToHex, ngffRoot, ngffUnit, parseMultiscale } from './ngff.js';
 import { buildOmeXml } from './ome.js';
+import { type Publisher, publisherFor } from './publisher.js';
 import { ShardWriter } from './shard.js';
 import { NodeStore } from './store.js';
 
@@ -63,6 +67,12 @@ export interface ZarrCreateOptions extends CreateOptions {
    * thousands. Needs zstd or no compression. Shards are written as their chunks arrive (shard.ts).
    */
   shards?: [number, number, number, number, number];
+  /**
+   * Write chunks only, into a store shared with other tasks (`bfio convert --part i/N`): no metadata, no
+   * check that the target is new; each finished chunk or shard file is moved into the store atomically.
+   * The caller writes whole blocks aligned to (chunk × 2^pyramidLevels) in Y/X, so no chunk is shared.
+   */
+  part?: boolean;
 }
 
 type Vec5 = [number, number, number, number, number];
@@ -149,6 +159,10 @@ export class ZarrWriter implements WriterBackend {
     private readonly overwrite: boolean,
     /** Set for new stores whose codec chain bfio encodes itself: chunks are then written behind. */
     private readonly direct?: DirectEncoding,
+    /** Object-store targets and parts: where each finished file goes (else the directory is renamed). */
+    private readonly publisher?: Publisher,
+    /** The metadata documents' paths (relative to `dir`), in the order they are published at close. */
+    private readonly docOrder: string[] = [],
   ) {
     this.levels = levels;
     this.maxInflight = Math.max(4, 4 * availableParallelism());
@@ -291,16 +305,35 @@ export class ZarrWriter implements WriterBackend {
       }
     }
 
-    const targetExists = await exists(file);
-    if (options.append && targetExists) {
-      return ZarrWriter.openAppend(file, dtype, shape, mode, options.overwrite === true);
+    const remote = isObjectStoreUrl(file);
+    const part = options.part === true;
+    if ((remote || part) && !directPossible) {
+      throw new UnsupportedError(
+        `${file}: ${remote ? 'object-store stores' : 'stores written in parts'} are written with zstd or no compression (asked for '${compression}'${compression === 'zstd' ? ', but the native zstd codec did not load' : ''})`,
+        file,
+      );
     }
-    if (targetExists && !options.overwrite) throw new FileExistsError(file);
-    await mkdir(dirname(file), { recursive: true });
-    // Temporaries of this target left by killed writers go first; then ours.
-    await sweepStaleTemps(file);
-    const dir = tempSibling(file);
-    await mkdir(dir, { recursive: true });
+    if ((remote || part) && options.append)
+      throw new UnsupportedError(`${file}: append mode is for local stores written by one process`, file);
+    let publisher: Publisher | undefined;
+    let dir: string;
+    if (remote || part) {
+      if (!part) await ZarrWriter.clearRemoteTarget(file, options.overwrite === true);
+      else if (!remote) await mkdir(file, { recursive: true });
+      publisher = await publisherFor(file);
+      dir = publisher.spool;
+    } else {
+      const targetExists = await exists(file);
+      if (options.append && targetExists) {
+        return ZarrWriter.openAppend(file, dtype, shape, mode, options.overwrite === true);
+      }
+      if (targetExists && !options.overwrite) throw new FileExistsError(file);
+      await mkdir(dirname(file), { recursive: true });
+      // Temporaries of this target left by killed writers go first; then ours.
+      await sweepStaleTemps(file);
+      dir = tempSibling(file);
+      await mkdir(dir, { recursive: true });
+    }
     try {
       const store = new NodeStore(dir);
       const levels: LevelState[] = [];
@@ -317,7 +350,15 @@ export class ZarrWriter implements WriterBackend {
           shape: s,
           chunks: c,
           buffers: new Map(),
-          shards: sh && new ShardWriter(s, c, sh, (index) => join(dir, String(k), 'c', ...index.map(String))),
+          shards:
+            sh &&
+            new ShardWriter(
+              s,
+              c,
+              sh,
+              (index) => join(dir, String(k), 'c', ...index.map(String)),
+              publisher && ((path) => publisher.publish(relative(dir, path))),
+            ),
         });
       }
       const ngff = buildImageAttributes({
@@ -358,6 +399,19 @@ export class ZarrWriter implements WriterBackend {
           }
         : undefined;
       direct?.pool?.warm();
+      // Published at close, group metadata last: until it exists the prefix is not an OME-Zarr image.
+      const docOrder = [
+        ...shapes.flatMap((_, k) =>
+          Object.keys(
+            arrayDocuments(
+              { format, shape: shapes[k] as Vec5, chunks: levelChunks[k] as Vec5, dtype, compression, level },
+              file,
+            ),
+          ).map((name) => `${k}/${name}`),
+        ),
+        'OME/METADATA.ome.xml',
+        ...Object.keys(groupDocuments(format, ngff)),
+      ];
       return new ZarrWriter(
         file,
         dir,
@@ -365,14 +419,36 @@ export class ZarrWriter implements WriterBackend {
         dtype,
         levels,
         mode,
-        finalDocs,
+        part ? undefined : finalDocs,
         options.overwrite === true,
         direct,
+        publisher,
+        docOrder,
       );
     } catch (err) {
       await rm(dir, { recursive: true, force: true });
+      await publisher?.close();
       throw err;
     }
+  }
+
+  /**
+   * An object-store target must be new (no image metadata under the prefix), or, with `overwrite`, is
+   * emptied first: objects cannot be renamed, so the old image cannot be swapped out at the end.
+   */
+  private static async clearRemoteTarget(file: string, overwrite: boolean): Promise<void> {
+    const markers = ['zarr.json', '.zgroup', '.zattrs', '.zarray'];
+    let found = false;
+    for (const m of markers) if (await existsAt(joinLocation(file, m))) found = true;
+    if (found && !overwrite) throw new FileExistsError(file);
+    const store = await objectStoreFor(file);
+    const urls: string[] = [];
+    for await (const o of store.list(`${file.replace(/\/+$/, '')}/`)) urls.push(o.url);
+    if (urls.length && !overwrite) throw new FileExistsError(file);
+    // Metadata first, so the old image stops reading as one before its chunks go.
+    const isDoc = (u: string) => markers.some((m) => u.endsWith(`/${m}`));
+    await store.delete(urls.filter(isDoc));
+    await store.delete(urls.filter((u) => !isDoc(u)));
   }
 
   /** bfio's append mode: write into an existing store whose level 0 matches the metadata. */
@@ -663,7 +739,8 @@ export class ZarrWriter implements WriterBackend {
       return;
     }
     const idx = buf.origin.map((o, i) => String(o / (L.chunks[i] as number)));
-    const file = join(this.dir, String(k), ...(enc.format === 3 ? ['c', ...idx] : idx));
+    const rel = join(String(k), ...(enc.format === 3 ? ['c', ...idx] : idx));
+    const file = join(this.dir, rel);
     const dir = dirname(file);
     let made = this.dirs.get(dir);
     if (!made) {
@@ -681,6 +758,7 @@ export class ZarrWriter implements WriterBackend {
           enc.level,
           this.recycle,
         );
+        await this.publisher?.publish(rel);
         return;
       } catch (err) {
         if (!(err instanceof PoolUnavailable)) throw err;
@@ -688,6 +766,7 @@ export class ZarrWriter implements WriterBackend {
     }
     const encoded = enc.compression === 'none' ? bytes : compressZstd(bytes, enc.level);
     await writeFile(file, encoded);
+    await this.publisher?.publish(rel);
   }
 
   /** The stored chunk with this writer's pixels laid over it. */
@@ -723,14 +802,47 @@ export class ZarrWriter implements WriterBackend {
       // Shards whose chunks did not all come (unwritten regions): their indexes mark those chunks empty.
       for (const L of this.levels) await L.shards?.finishAll();
       this.spares.clear();
-      if (this.finalDocs) {
+      if (this.publisher) {
+        await this.publisher.drain();
+        if (this.finalDocs) {
+          await this.finalDocs();
+          // One at a time, in order: the group metadata must not land before the arrays'.
+          for (const rel of this.docOrder) {
+            await this.publisher.publish(rel);
+            await this.publisher.drain();
+          }
+        }
+        await this.publisher.close();
+      } else if (this.finalDocs) {
         await this.finalDocs();
         await this.moveIntoPlace();
       }
     } catch (err) {
       for (const L of this.levels) await L.shards?.discard();
-      if (this.fresh) await rm(this.dir, { recursive: true, force: true });
+      await this.discardOutput();
       throw err;
+    }
+  }
+
+  /**
+   * Removes what a failed or abandoned new store left: the temporary directory, or the spool and, for a
+   * whole store in object storage, the chunks already uploaded (no metadata was: nothing reads as an
+   * image, but orphans cost money). A part's chunks stay: they are valid, and a re-run rewrites them.
+   */
+  private async discardOutput(): Promise<void> {
+    if (!this.fresh) return;
+    await rm(this.dir, { recursive: true, force: true });
+    if (!this.publisher) return;
+    await this.publisher.close();
+    if (this.finalDocs && isObjectStoreUrl(this.file)) {
+      try {
+        const store = await objectStoreFor(this.file);
+        const urls: string[] = [];
+        for await (const o of store.list(`${this.file.replace(/\/+$/, '')}/`)) urls.push(o.url);
+        await store.delete(urls);
+      } catch {
+        // Best effort: without metadata the leftovers do not read as an image.
+      }
     }
   }
 
@@ -757,7 +869,7 @@ export class ZarrWriter implements WriterBackend {
     for (const L of this.levels) L.buffers.clear();
     await this.drain();
     for (const L of this.levels) await L.shards?.discard();
-    if (this.fresh) await rm(this.dir, { recursive: true, force: true });
+    await this.discardOutput();
   }
 }
 

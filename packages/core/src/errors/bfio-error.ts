@@ -18,6 +18,7 @@ export type BfioErrorTag =
   | 'not-found'
   | 'java-unavailable'
   | 'network'
+  | 'access-denied'
   | 'backend-error';
 
 export interface BfioErrorOptions {

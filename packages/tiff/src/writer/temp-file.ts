@@ -3,13 +3,29 @@
  * target path only ever holds a complete file: `commit()` fsyncs and renames it into place; `discard()`
  * deletes it. A process killed mid-write leaves at most the hidden temporary file, never a partial target;
  * the next writer of the same target sweeps it (`sweepStaleTemps`).
+ *
+ * An object-store target (`s3://…`) is written to a local temporary (in BFIO_TMPDIR or the OS temp
+ * folder: TIFF's header and IFDs are patched in place, which objects cannot be) and uploaded by `commit()`
+ * (multipart for large files): the object appears whole when the upload completes, or not at all.
  */
 import { constants } from 'node:fs';
-import { access, type FileHandle, link, open, rename, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { FileExistsError, sweepStaleTemps, tempSibling } from '@bfio/core';
+import { access, type FileHandle, link, mkdtemp, open, rename, rm, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import {
+  FileExistsError,
+  fetchWithRetry,
+  isObjectStoreUrl,
+  objectStoreFor,
+  sweepStaleTemps,
+  tempSibling,
+} from '@bfio/core';
 
 export async function exists(path: string): Promise<boolean> {
+  if (isObjectStoreUrl(path)) {
+    const response = await fetchWithRetry(path, { method: 'HEAD' });
+    return response.ok;
+  }
   try {
     await access(path, constants.F_OK);
     return true;
@@ -27,12 +43,24 @@ export class TempFile {
     readonly tempPath: string,
     private readonly handle: FileHandle,
     start: number,
+    /** Object-store targets: the private local folder holding the temporary. */
+    private readonly spool?: string,
   ) {
     this.end = start;
   }
 
   /** Create the temporary file; the first `reserve` bytes are left for the header. */
   static async create(target: string, reserve: number): Promise<TempFile> {
+    if (isObjectStoreUrl(target)) {
+      const spool = await mkdtemp(join(process.env.BFIO_TMPDIR || tmpdir(), 'bfio-upload-'));
+      const tempPath = join(spool, basename(target));
+      try {
+        return new TempFile(target, tempPath, await open(tempPath, 'wx'), reserve, spool);
+      } catch (err) {
+        await rm(spool, { recursive: true, force: true });
+        throw err;
+      }
+    }
     await sweepStaleTemps(target);
     const tempPath = tempSibling(target);
     const handle = await open(tempPath, 'wx');
@@ -66,6 +94,15 @@ export class TempFile {
   async commit(overwrite: boolean): Promise<void> {
     await this.handle.sync();
     await this.handle.close();
+    if (this.spool) {
+      try {
+        if (!overwrite && (await exists(this.target))) throw new FileExistsError(this.target);
+        await (await objectStoreFor(this.target)).upload(this.target, this.tempPath);
+      } finally {
+        await rm(this.spool, { recursive: true, force: true });
+      }
+      return;
+    }
     if (overwrite) {
       await rename(this.tempPath, this.target);
     } else {
@@ -108,5 +145,6 @@ export class TempFile {
   async discard(): Promise<void> {
     await this.handle.close().catch(() => {});
     await unlink(this.tempPath).catch(() => {});
+    if (this.spool) await rm(this.spool, { recursive: true, force: true });
   }
 }

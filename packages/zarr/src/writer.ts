@@ -52,6 +52,7 @@ import { buildOmeXml } from './ome.js';
 import { type Publisher, publisherFor } from './publisher.js';
 import { ShardWriter } from './shard.js';
 import { NodeStore } from './store.js';
+import { storeLayout, type Vec5 } from './store-layout.js';
 
 /** Options of the Zarr writer beyond the common CreateOptions. */
 export interface ZarrCreateOptions extends CreateOptions {
@@ -73,9 +74,13 @@ export interface ZarrCreateOptions extends CreateOptions {
    * The caller writes whole blocks aligned to (chunk × 2^pyramidLevels) in Y/X, so no chunk is shared.
    */
   part?: boolean;
+  /**
+   * With `part`: this writer's level 0 is the store's level `firstLevel`, given as the source of the levels
+   * after it, and not stored (how `bfio finalize` builds the pyramid levels that parts could not).
+   */
+  firstLevel?: number;
 }
 
-type Vec5 = [number, number, number, number, number];
 type AnyArray = zarr.Array<zarr.DataType, NodeStore>;
 
 interface ChunkBuffer {
@@ -89,6 +94,10 @@ interface ChunkBuffer {
 }
 
 interface LevelState {
+  /** The array's path in the store ('0', '1', …). */
+  path: string;
+  /** False for a level that is only a source for the next (finalize building the levels parts left). */
+  stored: boolean;
   array: AnyArray;
   shape: Vec5;
   chunks: Vec5;
@@ -120,27 +129,6 @@ const POOL_MIN_BYTES = 32 * 1024;
 
 const prod = (v: readonly number[]) => v.reduce((a, b) => a * b, 1);
 const contiguous = (s: Vec5): Vec5 => [s[1] * s[2] * s[3] * s[4], s[2] * s[3] * s[4], s[3] * s[4], s[4], 1];
-
-function dtypeRange(dtype: DType): [number, number] {
-  switch (dtype) {
-    case 'uint8':
-      return [0, 255];
-    case 'int8':
-      return [-128, 127];
-    case 'uint16':
-      return [0, 65535];
-    case 'int16':
-      return [-32768, 32767];
-    case 'uint32':
-      return [0, 4294967295];
-    case 'int32':
-      return [-2147483648, 2147483647];
-    default:
-      return [0, 1];
-  }
-}
-
-const DEFAULT_COLORS = ['FF0000', '00FF00', '0000FF', 'FF00FF', '00FFFF', 'FFFF00', 'FFFFFF'];
 
 export class ZarrWriter implements WriterBackend {
   private closed = false;
@@ -210,100 +198,11 @@ export class ZarrWriter implements WriterBackend {
     options: ZarrCreateOptions = {},
   ): Promise<ZarrWriter> {
     registerCodecs();
-    const image = metadata.images[0];
-    if (!image) throw new InvalidDataError(`metadata for ${file} has no Image to write`, file);
-    const px = image.pixels;
-    const shape: Vec5 = [px.sizeT, px.sizeC, px.sizeZ, px.sizeY, px.sizeX];
-    if (!shape.every((n) => Number.isInteger(n) && n >= 1)) {
-      throw new InvalidDataError(
-        `image sizes of ${file} must be positive integers, got T,C,Z,Y,X = ${shape}`,
-        file,
-      );
-    }
-    const version = options.ngffVersion ?? '0.5';
-    if (version !== '0.4' && version !== '0.5') {
-      throw new UnsupportedError(
-        `ngffVersion '${String(version)}' cannot be written (${file}); use '0.4' or '0.5'`,
-        file,
-      );
-    }
-    const format: ZarrFormat = version === '0.5' ? 3 : 2;
-    const tile =
-      options.tileSize === undefined
-        ? [1024, 1024]
-        : typeof options.tileSize === 'number'
-          ? [options.tileSize, options.tileSize]
-          : options.tileSize;
-    const chunks: Vec5 = options.chunks
-      ? [...options.chunks]
-      : [1, 1, 1, tile[0] as number, tile[1] as number];
-    if (chunks.length !== 5 || !chunks.every((n) => Number.isInteger(n) && n >= 1)) {
-      throw new InvalidDataError(
-        `chunks for ${file} must be 5 positive integers (t,c,z,y,x), got ${chunks}`,
-        file,
-      );
-    }
-    const pyramidLevels = options.pyramidLevels ?? 0;
-    if (!Number.isInteger(pyramidLevels) || pyramidLevels < 0) {
-      throw new InvalidDataError(
-        `pyramidLevels for ${file} must be a non-negative integer, got ${pyramidLevels}`,
-        file,
-      );
-    }
-    const mode = options.downsample ?? 'mean';
-    const compression: Compression = options.compression ?? 'zstd';
-    const level = options.compressionLevel ?? 1;
-    checkCompression({ format, shape, chunks, dtype, compression, level }, file);
-    // Shards are encoded by bfio itself (zarrita writes none): v3, and a codec chain bfio encodes.
-    const shards = options.shards ? ([...options.shards] as Vec5) : undefined;
-    const directPossible =
-      endianness() === 'LE' && (compression === 'none' || (compression === 'zstd' && nativeZstd()));
-    if (shards) {
-      if (format !== 3)
-        throw new UnsupportedError(`shards need Zarr v3 (ngffVersion '0.5'); ${file} asked for 0.4`, file);
-      if (
-        shards.length !== 5 ||
-        !shards.every((n, i) => Number.isInteger(n) && n >= 1 && n % (chunks[i] as number) === 0)
-      ) {
-        throw new InvalidDataError(
-          `shards for ${file} must be 5 positive multiples of the chunks (t,c,z,y,x = ${chunks}), got ${shards}`,
-          file,
-        );
-      }
-      if (!directPossible)
-        throw new UnsupportedError(
-          `sharded stores are written with zstd or no compression (${file} asked for '${compression}'${compression === 'zstd' ? ', but the native zstd codec did not load' : ''})`,
-          file,
-        );
-    }
-
-    // Level shapes: Y and X halve (floor, at least 1); T, C and Z are kept.
-    const shapes: Vec5[] = [shape];
-    for (let k = 1; k <= pyramidLevels; k++) {
-      const p = shapes[k - 1] as Vec5;
-      shapes.push([p[0], p[1], p[2], Math.max(1, Math.floor(p[3] / 2)), Math.max(1, Math.floor(p[4] / 2))]);
-    }
-    const levelChunks = shapes.map((s) => s.map((n, i) => Math.min(n, chunks[i] as number)) as Vec5);
-    // A level's shards: no bigger than the level rounded up to whole chunks (still a multiple of its chunks).
-    const levelShards = shards
-      ? shapes.map(
-          (s, k) =>
-            s.map((n, i) => {
-              const c = (levelChunks[k] as Vec5)[i] as number;
-              return Math.min(shards[i] as number, Math.ceil(n / c) * c);
-            }) as Vec5,
-        )
-      : undefined;
-    // A 2×2 block must not straddle two chunks: interior chunk edges must fall on even rows/columns.
-    for (let k = 0; k < pyramidLevels; k++) {
-      const s = shapes[k] as Vec5;
-      const c = levelChunks[k] as Vec5;
-      for (const i of [3, 4]) {
-        if ((c[i] as number) < (s[i] as number) && (c[i] as number) % 2 !== 0) {
-          throw new InvalidDataError(`pyramids need even chunk sizes in Y and X (${file} has ${c[i]})`, file);
-        }
-      }
-    }
+    const layout = storeLayout(file, metadata, dtype, options);
+    const { format, shape, shapes, levelChunks, levelShards, mode, compression, level, directPossible } =
+      layout;
+    /** This writer's level k is the store's level `firstLevel + k`; the store's `firstLevel` is only read. */
+    const firstLevel = options.firstLevel ?? 0;
 
     const remote = isObjectStoreUrl(file);
     const part = options.part === true;
@@ -341,12 +240,15 @@ export class ZarrWriter implements WriterBackend {
         const s = shapes[k] as Vec5;
         const c = levelChunks[k] as Vec5;
         const sh = levelShards?.[k];
+        const path = String(firstLevel + k);
         await writeDocs(
-          join(dir, String(k)),
+          join(dir, path),
           arrayDocuments({ format, shape: s, chunks: c, dtype, compression, level, shards: sh }, file),
         );
         levels.push({
-          array: await openArray(store, format, String(k)),
+          path,
+          stored: k > 0 || firstLevel === 0,
+          array: await openArray(store, format, path),
           shape: s,
           chunks: c,
           buffers: new Map(),
@@ -356,38 +258,16 @@ export class ZarrWriter implements WriterBackend {
               s,
               c,
               sh,
-              (index) => join(dir, String(k), 'c', ...index.map(String)),
+              (index) => join(dir, path, 'c', ...index.map(String)),
               publisher && ((path) => publisher.publish(relative(dir, path))),
             ),
         });
       }
-      const ngff = buildImageAttributes({
-        version,
-        name: image.name ?? basename(file),
-        levels: shapes.length,
-        scale: [
-          px.timeIncrement?.value ?? 1,
-          1,
-          px.physicalSizeZ?.value ?? 1,
-          px.physicalSizeY?.value ?? 1,
-          px.physicalSizeX?.value ?? 1,
-        ],
-        units: {
-          t: px.timeIncrement ? ngffUnit(px.timeIncrement.unit) : undefined,
-          z: px.physicalSizeZ ? ngffUnit(px.physicalSizeZ.unit) : undefined,
-          y: px.physicalSizeY ? ngffUnit(px.physicalSizeY.unit) : undefined,
-          x: px.physicalSizeX ? ngffUnit(px.physicalSizeX.unit) : undefined,
-        },
-        factor: (k) => 2 ** k,
-        channels: channelsOf(px, dtype),
-        downsample: mode,
-      });
-      const xml = buildOmeXml(metadataToWrite(metadata, dtype));
       const finalDocs = async () => {
         await mkdir(join(dir, 'OME'), { recursive: true });
-        await writeFile(join(dir, 'OME', 'METADATA.ome.xml'), xml);
+        await writeFile(join(dir, 'OME', 'METADATA.ome.xml'), layout.xml);
         // The group metadata goes last: until it exists the directory is not an OME-Zarr image.
-        await writeDocs(dir, groupDocuments(format, ngff));
+        await writeDocs(dir, groupDocuments(format, layout.ngff));
       };
       // Chunks skip zarrita when bfio knows the codec chain (and the machine's byte order is the file's).
       const direct: DirectEncoding | undefined = directPossible
@@ -400,18 +280,7 @@ export class ZarrWriter implements WriterBackend {
         : undefined;
       direct?.pool?.warm();
       // Published at close, group metadata last: until it exists the prefix is not an OME-Zarr image.
-      const docOrder = [
-        ...shapes.flatMap((_, k) =>
-          Object.keys(
-            arrayDocuments(
-              { format, shape: shapes[k] as Vec5, chunks: levelChunks[k] as Vec5, dtype, compression, level },
-              file,
-            ),
-          ).map((name) => `${k}/${name}`),
-        ),
-        'OME/METADATA.ome.xml',
-        ...Object.keys(groupDocuments(format, ngff)),
-      ];
+      const docOrder = layout.documents().map(([rel]) => rel);
       return new ZarrWriter(
         file,
         dir,
@@ -490,6 +359,8 @@ export class ZarrWriter implements WriterBackend {
         );
       }
       levels.push({
+        path: p,
+        stored: true,
         array,
         shape: array.shape as Vec5,
         chunks: array.chunks as Vec5,
@@ -696,6 +567,7 @@ export class ZarrWriter implements WriterBackend {
         );
       }
     }
+    if (!L.stored) return;
     if (this.direct) {
       await this.storeDirect(k, buf, data, this.direct);
       return;
@@ -739,7 +611,7 @@ export class ZarrWriter implements WriterBackend {
       return;
     }
     const idx = buf.origin.map((o, i) => String(o / (L.chunks[i] as number)));
-    const rel = join(String(k), ...(enc.format === 3 ? ['c', ...idx] : idx));
+    const rel = join(L.path, ...(enc.format === 3 ? ['c', ...idx] : idx));
     const file = join(this.dir, rel);
     const dir = dirname(file);
     let made = this.dirs.get(dir);
@@ -937,37 +809,6 @@ async function openArray(store: NodeStore, format: ZarrFormat, path: string): Pr
   return (format === 3
     ? await zarr.open.v3(loc, { kind: 'array' })
     : await zarr.open.v2(loc, { kind: 'array', attrs: false })) as unknown as AnyArray;
-}
-
-function channelsOf(px: Pixels, dtype: DType) {
-  const [min, max] = dtypeRange(dtype);
-  return Array.from({ length: px.sizeC }, (_, c) => {
-    const ch = px.channels[c];
-    return {
-      label: ch?.name ?? `Channel ${c}`,
-      color:
-        ch?.color !== undefined
-          ? colorToHex(ch.color)
-          : px.sizeC === 1
-            ? 'FFFFFF'
-            : (DEFAULT_COLORS[c % DEFAULT_COLORS.length] as string),
-      min,
-      max,
-    };
-  });
-}
-
-/** The OME written beside the pixels: image 0 only (the store holds one image), pixel type from the dtype. */
-function metadataToWrite(metadata: OME, dtype: DType): OME {
-  const image = metadata.images[0];
-  if (!image) return metadata;
-  return { ...metadata, images: [imageAsWritten(image, dtype)] };
-}
-
-/** An Image as a Zarr store holds it: pixel type from the written dtype, little-endian, no TiffData. */
-function imageAsWritten(image: Image, dtype: DType): Image {
-  const type = dtype === 'float32' ? 'float' : dtype === 'float64' ? 'double' : dtype;
-  return { ...image, pixels: { ...image.pixels, type, bigEndian: false, tiffData: [] } };
 }
 
 /** zstd on this thread (small chunks, or no codec worker). */

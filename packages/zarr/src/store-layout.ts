@@ -1,0 +1,252 @@
+/**
+ * The layout of a new OME-Zarr image, computed from its metadata and the writer's options before anything
+ * is written: level shapes, chunk and shard shapes per level, the codec, and every metadata document in the
+ * order it is published (arrays, then OME-XML, then the group: the group metadata makes a store an image).
+ * The writer, the parts of a conversion split over many tasks (`bfio convert --part`) and `bfio finalize`
+ * all derive the store from this one function, so they agree on every byte of it.
+ */
+import { endianness } from 'node:os';
+import { basename } from 'node:path';
+import { type Compression, type DType, InvalidDataError, UnsupportedError } from '@bfio/core';
+import type { Image, OME, Pixels } from '@bfio/ome-xml';
+import type { ZarrFormat } from './layout.js';
+import { arrayDocuments, checkCompression, groupDocuments } from './metadata-docs.js';
+import { nativeZstd } from './native-zstd.js';
+import { buildImageAttributes, colorToHex, ngffUnit } from './ngff.js';
+import { buildOmeXml } from './ome.js';
+import type { ZarrCreateOptions } from './writer.js';
+
+export type Vec5 = [number, number, number, number, number];
+
+export interface StoreLayout {
+  version: '0.4' | '0.5';
+  format: ZarrFormat;
+  /** Level 0 shape, t,c,z,y,x. */
+  shape: Vec5;
+  chunks: Vec5;
+  shards: Vec5 | undefined;
+  shapes: Vec5[];
+  levelChunks: Vec5[];
+  levelShards: Vec5[] | undefined;
+  mode: 'mean' | 'nearest';
+  compression: Compression;
+  level: number;
+  /** Chunks are encoded by bfio itself (zstd or none, little-endian machine): required for shards. */
+  directPossible: boolean;
+  ngff: Record<string, unknown>;
+  xml: string;
+  /** Every metadata document, `[path in the store, text]`, in publishing order (group last). */
+  documents(): Array<[string, string]>;
+}
+
+export function storeLayout(
+  file: string,
+  metadata: OME,
+  dtype: DType,
+  options: ZarrCreateOptions = {},
+): StoreLayout {
+  const image = metadata.images[0];
+  if (!image) throw new InvalidDataError(`metadata for ${file} has no Image to write`, file);
+  const px = image.pixels;
+  const shape: Vec5 = [px.sizeT, px.sizeC, px.sizeZ, px.sizeY, px.sizeX];
+  if (!shape.every((n) => Number.isInteger(n) && n >= 1)) {
+    throw new InvalidDataError(
+      `image sizes of ${file} must be positive integers, got T,C,Z,Y,X = ${shape}`,
+      file,
+    );
+  }
+  const version = options.ngffVersion ?? '0.5';
+  if (version !== '0.4' && version !== '0.5') {
+    throw new UnsupportedError(
+      `ngffVersion '${String(version)}' cannot be written (${file}); use '0.4' or '0.5'`,
+      file,
+    );
+  }
+  const format: ZarrFormat = version === '0.5' ? 3 : 2;
+  const tile =
+    options.tileSize === undefined
+      ? [1024, 1024]
+      : typeof options.tileSize === 'number'
+        ? [options.tileSize, options.tileSize]
+        : options.tileSize;
+  const chunks: Vec5 = options.chunks ? [...options.chunks] : [1, 1, 1, tile[0] as number, tile[1] as number];
+  if (chunks.length !== 5 || !chunks.every((n) => Number.isInteger(n) && n >= 1)) {
+    throw new InvalidDataError(
+      `chunks for ${file} must be 5 positive integers (t,c,z,y,x), got ${chunks}`,
+      file,
+    );
+  }
+  const pyramidLevels = options.pyramidLevels ?? 0;
+  if (!Number.isInteger(pyramidLevels) || pyramidLevels < 0) {
+    throw new InvalidDataError(
+      `pyramidLevels for ${file} must be a non-negative integer, got ${pyramidLevels}`,
+      file,
+    );
+  }
+  const mode = options.downsample ?? 'mean';
+  const compression: Compression = options.compression ?? 'zstd';
+  const level = options.compressionLevel ?? 1;
+  checkCompression({ format, shape, chunks, dtype, compression, level }, file);
+  // Shards are encoded by bfio itself (zarrita writes none): v3, and a codec chain bfio encodes.
+  const shards = options.shards ? ([...options.shards] as Vec5) : undefined;
+  const directPossible =
+    endianness() === 'LE' && (compression === 'none' || (compression === 'zstd' && nativeZstd()));
+  if (shards) {
+    if (format !== 3)
+      throw new UnsupportedError(`shards need Zarr v3 (ngffVersion '0.5'); ${file} asked for 0.4`, file);
+    if (
+      shards.length !== 5 ||
+      !shards.every((n, i) => Number.isInteger(n) && n >= 1 && n % (chunks[i] as number) === 0)
+    ) {
+      throw new InvalidDataError(
+        `shards for ${file} must be 5 positive multiples of the chunks (t,c,z,y,x = ${chunks}), got ${shards}`,
+        file,
+      );
+    }
+    if (!directPossible)
+      throw new UnsupportedError(
+        `sharded stores are written with zstd or no compression (${file} asked for '${compression}'${compression === 'zstd' ? ', but the native zstd codec did not load' : ''})`,
+        file,
+      );
+  }
+
+  // Level shapes: Y and X halve (floor, at least 1); T, C and Z are kept.
+  const shapes: Vec5[] = [shape];
+  for (let k = 1; k <= pyramidLevels; k++) {
+    const p = shapes[k - 1] as Vec5;
+    shapes.push([p[0], p[1], p[2], Math.max(1, Math.floor(p[3] / 2)), Math.max(1, Math.floor(p[4] / 2))]);
+  }
+  const levelChunks = shapes.map((s) => s.map((n, i) => Math.min(n, chunks[i] as number)) as Vec5);
+  // A level's shards: no bigger than the level rounded up to whole chunks (still a multiple of its chunks).
+  const levelShards = shards
+    ? shapes.map(
+        (s, k) =>
+          s.map((n, i) => {
+            const c = (levelChunks[k] as Vec5)[i] as number;
+            return Math.min(shards[i] as number, Math.ceil(n / c) * c);
+          }) as Vec5,
+      )
+    : undefined;
+  // A 2×2 block must not straddle two chunks: interior chunk edges must fall on even rows/columns.
+  for (let k = 0; k < pyramidLevels; k++) {
+    const s = shapes[k] as Vec5;
+    const c = levelChunks[k] as Vec5;
+    for (const i of [3, 4]) {
+      if ((c[i] as number) < (s[i] as number) && (c[i] as number) % 2 !== 0) {
+        throw new InvalidDataError(`pyramids need even chunk sizes in Y and X (${file} has ${c[i]})`, file);
+      }
+    }
+  }
+
+  const ngff = buildImageAttributes({
+    version,
+    name: image.name ?? basename(file),
+    levels: shapes.length,
+    scale: [
+      px.timeIncrement?.value ?? 1,
+      1,
+      px.physicalSizeZ?.value ?? 1,
+      px.physicalSizeY?.value ?? 1,
+      px.physicalSizeX?.value ?? 1,
+    ],
+    units: {
+      t: px.timeIncrement ? ngffUnit(px.timeIncrement.unit) : undefined,
+      z: px.physicalSizeZ ? ngffUnit(px.physicalSizeZ.unit) : undefined,
+      y: px.physicalSizeY ? ngffUnit(px.physicalSizeY.unit) : undefined,
+      x: px.physicalSizeX ? ngffUnit(px.physicalSizeX.unit) : undefined,
+    },
+    factor: (k) => 2 ** k,
+    channels: channelsOf(px, dtype),
+    downsample: mode,
+  });
+  const xml = buildOmeXml(metadataToWrite(metadata, dtype));
+  const documents = (): Array<[string, string]> => {
+    const docs: Array<[string, string]> = [];
+    shapes.forEach((s, k) => {
+      const spec = {
+        format,
+        shape: s,
+        chunks: levelChunks[k] as Vec5,
+        dtype,
+        compression,
+        level,
+        shards: levelShards?.[k],
+      };
+      for (const [name, doc] of Object.entries(arrayDocuments(spec, file)))
+        docs.push([`${k}/${name}`, JSON.stringify(doc, null, 2)]);
+    });
+    docs.push(['OME/METADATA.ome.xml', xml]);
+    for (const [name, doc] of Object.entries(groupDocuments(format, ngff)))
+      docs.push([name, JSON.stringify(doc, null, 2)]);
+    return docs;
+  };
+  return {
+    version,
+    format,
+    shape,
+    chunks,
+    shards,
+    shapes,
+    levelChunks,
+    levelShards,
+    mode,
+    compression,
+    level,
+    directPossible: Boolean(directPossible),
+    ngff,
+    xml,
+    documents,
+  };
+}
+
+function dtypeRange(dtype: DType): [number, number] {
+  switch (dtype) {
+    case 'uint8':
+      return [0, 255];
+    case 'int8':
+      return [-128, 127];
+    case 'uint16':
+      return [0, 65535];
+    case 'int16':
+      return [-32768, 32767];
+    case 'uint32':
+      return [0, 4294967295];
+    case 'int32':
+      return [-2147483648, 2147483647];
+    default:
+      return [0, 1];
+  }
+}
+
+const DEFAULT_COLORS = ['FF0000', '00FF00', '0000FF', 'FF00FF', '00FFFF', 'FFFF00', 'FFFFFF'];
+
+function channelsOf(px: Pixels, dtype: DType) {
+  const [min, max] = dtypeRange(dtype);
+  return Array.from({ length: px.sizeC }, (_, c) => {
+    const ch = px.channels[c];
+    return {
+      label: ch?.name ?? `Channel ${c}`,
+      color:
+        ch?.color !== undefined
+          ? colorToHex(ch.color)
+          : px.sizeC === 1
+            ? 'FFFFFF'
+            : (DEFAULT_COLORS[c % DEFAULT_COLORS.length] as string),
+      min,
+      max,
+    };
+  });
+}
+
+/** The OME written beside the pixels: image 0 only (the store holds one image), pixel type from the dtype. */
+function metadataToWrite(metadata: OME, dtype: DType): OME {
+  const image = metadata.images[0];
+  if (!image) return metadata;
+  return { ...metadata, images: [imageAsWritten(image, dtype)] };
+}
+
+/** An Image as a Zarr store holds it: pixel type from the written dtype, little-endian, no TiffData. */
+function imageAsWritten(image: Image, dtype: DType): Image {
+  const type = dtype === 'float32' ? 'float' : dtype === 'float64' ? 'double' : dtype;
+  return { ...image, pixels: { ...image.pixels, type, bigEndian: false, tiffData: [] } };
+}

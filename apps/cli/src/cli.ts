@@ -4,10 +4,12 @@
  */
 import { parseArgs } from 'node:util';
 import { isBfioError } from '@bfio/core';
+import '@bfio/s3';
 import '@bfio/tiff';
 import '@bfio/zarr';
 import { BIOFORMATS_HELP, bioformats } from './commands/bioformats.js';
 import { CONVERT_HELP, convert } from './commands/convert.js';
+import { FINALIZE_HELP, finalize } from './commands/convert-parts.js';
 import { INFO_HELP, info } from './commands/info.js';
 import { READ_HELP, read } from './commands/read.js';
 import { OutputError } from './output-error.js';
@@ -20,10 +22,13 @@ Usage: bfio <command> [options]
 Commands:
   info FILE        what the file holds (sizes, dtype, levels, channels)
   read FILE        save a region as a NumPy .npy file
-  convert IN OUT   convert to tiled OME-TIFF or OME-Zarr, tile by tile
+  convert IN OUT   convert to tiled OME-TIFF or OME-Zarr, tile by tile (or in parts: --part i/N)
+  finalize OUT     complete an OME-Zarr written in parts (checks every part, writes the metadata)
   bioformats install|status   get Bio-Formats (Java) for the 150+ formats it reads
 
 FILE and IN may be http(s) URLs of OME-TIFF files and OME-Zarr stores (read by byte ranges and chunks).
+FILE, IN and OUT may be s3://bucket/key (credentials and endpoint as the AWS CLI takes them:
+AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT_URL, AWS_PROFILE).
 
 Run 'bfio <command> --help' for the options and examples of a command.`;
 
@@ -31,6 +36,7 @@ const HELPS: Record<string, string> = {
   info: INFO_HELP,
   read: READ_HELP,
   convert: CONVERT_HELP,
+  finalize: FINALIZE_HELP,
   bioformats: BIOFORMATS_HELP,
 };
 
@@ -62,6 +68,9 @@ const OPTIONS = {
   sha256: { type: 'string' },
   'cache-dir': { type: 'string' },
   force: { type: 'boolean' },
+  part: { type: 'string' },
+  plan: { type: 'string' },
+  resume: { type: 'boolean' },
 } as const;
 
 export interface Io {
@@ -120,6 +129,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     if (command === 'bioformats') await bioformats(args[0]!, values, io.out);
     else if (command === 'info') await info(args[0]!, values, io.out);
     else if (command === 'read') await read(args[0]!, values, io.out);
+    else if (command === 'finalize') await finalize(args[0]!, values, io.out);
     else await convert(args[0]!, args[1]!, values, io.out);
     return 0;
   } catch (err) {

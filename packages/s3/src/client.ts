@@ -16,6 +16,9 @@ export function endpointFromEnv(): string | undefined {
 }
 
 export function s3Client(): S3Client {
+  // The SDK warns on every Node 20 process that its releases after January 2027 need Node 22; the version
+  // pinned here runs on Node 20, and the warning would land in every CLI run. The user's own setting wins.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const endpoint = endpointFromEnv();
   const region = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || undefined;
   const pathStyle = endpoint !== undefined && process.env.AWS_S3_FORCE_PATH_STYLE !== 'false';

@@ -17,5 +17,25 @@ registerBackend(zarrBackend);
 
 export { zarrBackend } from './backend.js';
 export { type ZarrContainerOptions, ZarrContainerWriter } from './container.js';
+export { buildLevels, type FinalizeResult, finalizeStore, storeLevelSource } from './parts/finalize.js';
+export {
+  type Block,
+  levelPlan,
+  type PartPlan,
+  type PartSummary,
+  partBlocks,
+  planParts,
+  summarizePart,
+} from './parts/plan.js';
+export {
+  type PartResult,
+  type PartSource,
+  PLAN_FILE,
+  type RunPartOptions,
+  readPlan,
+  recordPlan,
+  runPart,
+} from './parts/run-part.js';
 export { type ZarrOpenOptions, ZarrReader } from './reader.js';
+export { type StoreLayout, storeLayout, type Vec5 } from './store-layout.js';
 export { type ZarrCreateOptions, ZarrWriter } from './writer.js';

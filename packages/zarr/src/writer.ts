@@ -79,6 +79,8 @@ export interface ZarrCreateOptions extends CreateOptions {
    * after it, and not stored (how `bfio finalize` builds the pyramid levels that parts could not).
    */
   firstLevel?: number;
+  /** With `firstLevel`: level 0 is stored too (false: it is the source, read back from the store). */
+  storeFirstLevel?: boolean;
 }
 
 type AnyArray = zarr.Array<zarr.DataType, NodeStore>;
@@ -247,7 +249,7 @@ export class ZarrWriter implements WriterBackend {
         );
         levels.push({
           path,
-          stored: k > 0 || firstLevel === 0,
+          stored: k > 0 || (options.storeFirstLevel ?? firstLevel === 0),
           array: await openArray(store, format, path),
           shape: s,
           chunks: c,
@@ -665,6 +667,13 @@ export class ZarrWriter implements WriterBackend {
         const sink: Sink = this.direct ? (p) => this.track(p) : (p) => pending.push(p);
         for (const [key, buf] of [...L.buffers]) {
           L.buffers.delete(key);
+          // A part owns whole objects: a partial chunk here would overwrite another part's pixels.
+          if (this.publisher && !this.finalDocs && L.stored && buf.filled < buf.expected) {
+            throw new InvalidDataError(
+              `${this.file}: a part left chunk ${buf.origin} of level ${L.path} incomplete (${buf.filled} of ${buf.expected} pixels); parts must write whole blocks of the plan`,
+              this.file,
+            );
+          }
           sink(this.flush(k, buf, sink));
         }
         await this.settle(pending);

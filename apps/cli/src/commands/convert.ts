@@ -5,6 +5,7 @@ import type { OME } from '@bfio/ome-xml';
 import { OutputError } from '../output-error.js';
 import { Progress } from '../progress.js';
 import { parseIntFlag, parseList, parseRange, UsageError } from '../usage-error.js';
+import { convertInParts, type PartFlags, wantsParts } from './convert-parts.js';
 
 export const CONVERT_HELP = `bfio convert IN OUT [options]
 
@@ -28,13 +29,23 @@ Converts IN (any readable format) to a tiled OME-TIFF (OUT ending .ome.tif/.ome.
   --overwrite                  replace OUT if it exists (default: refuse)
   --json                       print a JSON summary at the end
 
+Split over many tasks (OME-Zarr only; OUT local, on a shared file system, or s3://bucket/key):
+  --plan N                     print how N parts split the output (chunk ranges, bytes) as JSON
+  --part i/N                   write part i (0-based) of N; parts run anywhere, in any order, again if
+                               they fail (a re-run rewrites the same bytes); then 'bfio finalize OUT'
+  --level L --part i/N         build pyramid level L (and what follows it) from level L-1, split too
+                               (only for levels the plan leaves to finalize: it says 'ownedLevels')
+  --resume                     skip chunks already written and whole (checked); alone: one process,
+                               finalized at the end
+
 Examples:
   bfio convert scan.czi scan.ome.tif --pyramid 4
   bfio convert big.ome.tif crop.ome.zarr --crop 0,0,4096,4096 --channels 0:2
   bfio convert plate.czi out/ --wipp
-  bfio convert slide.svs slide.ome.zarr --tile-size 512 --shard-size 4096 --pyramid 5`;
+  bfio convert slide.svs slide.ome.zarr --tile-size 512 --shard-size 4096 --pyramid 5
+  bfio convert big.ome.tif s3://lab/big.ome.zarr --pyramid 4 --part 3/16   (then: bfio finalize …)`;
 
-export interface ConvertFlags {
+export interface ConvertFlags extends PartFlags {
   format?: string;
   series?: string;
   channels?: string;
@@ -95,6 +106,10 @@ export async function convert(
   if (flags.wipp && flags.format === 'ome-zarr')
     throw new UsageError('--wipp writes OME-TIFF files; drop --format ome-zarr');
   const zarrOut = flags.format ? flags.format === 'ome-zarr' : /\.zarr\/?$/i.test(output);
+  if (wantsParts(flags) && (seriesList.length > 1 || flags.wipp))
+    throw new UsageError(
+      '--part/--plan/--resume convert one series to one OME-Zarr (not --series all or --wipp)',
+    );
   if (seriesList.length > 1 && zarrOut && !flags.wipp) {
     await convertToContainer(input, output, seriesList, flags, print);
     return;
@@ -232,12 +247,14 @@ async function convertOne(
   const meta = structuredClone(br.metadata);
   meta.images = [structuredClone(br.image)];
   const backend = flags.format === 'ome-zarr' ? 'zarr' : flags.format === 'ome-tiff' ? 'tiff' : undefined;
+  const parts = wantsParts(flags);
   let bw: BioWriter;
   try {
     bw = await BioWriter.create(output, {
       backend,
       metadata: meta,
-      overwrite: flags.overwrite ?? false,
+      // In parts the writer only shapes the metadata (the store is shared with other tasks).
+      overwrite: parts || (flags.overwrite ?? false),
       tileSize,
       compression: flags.wipp ? 'deflate' : (flags.compression as Compression | undefined),
       pyramidLevels,
@@ -254,6 +271,29 @@ async function convertOne(
     bw.channelNames = C.map((c) => br.channelNames[c] ?? '');
   } catch (err) {
     throw OutputError.wrap(err, output);
+  }
+  if (parts) {
+    const metadata = bw.metadata;
+    const dtype = bw.dtype;
+    await bw.abort();
+    await convertInParts(
+      br,
+      { X, Y, Z, C, T },
+      metadata,
+      dtype,
+      output,
+      {
+        tileSize,
+        compression: flags.compression,
+        pyramidLevels,
+        ngffVersion: ngff,
+        shards: shardSize === undefined ? undefined : [1, 1, 1, shardSize, shardSize],
+        maxWorkers,
+      },
+      flags,
+      print,
+    );
+    return;
   }
   const progress = new Progress(process.stderr, 'converting');
   try {

@@ -1,0 +1,79 @@
+/**
+ * Whole files of a store written in parts, local or in object storage: the plan, the metadata documents
+ * finalize writes, listing what the parts have written, and removing the bookkeeping folder `.bfio/`.
+ * Local writes are atomic (temporary + rename); an object PUT is atomic by nature.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { isObjectStoreUrl, objectStoreFor } from '@bfio/core';
+import { joinLocation, readBytes } from '../location.js';
+
+/** The folder (prefix) of a store's part bookkeeping: the plan and the tasks' spools. */
+export const BOOKKEEPING = '.bfio';
+
+export function readStoreFile(target: string, rel: string): Promise<Uint8Array | undefined> {
+  return readBytes(joinLocation(target, rel));
+}
+
+export async function writeStoreFile(target: string, rel: string, bytes: Uint8Array | string): Promise<void> {
+  const body = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes;
+  if (isObjectStoreUrl(target)) {
+    await (await objectStoreFor(target)).put(joinLocation(target, rel), body);
+    return;
+  }
+  const file = join(target, rel);
+  await mkdir(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(tmp, body);
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Every file of the store (relative key → size), bookkeeping and temporaries left out. */
+export async function listStore(target: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (isObjectStoreUrl(target)) {
+    const prefix = `${target.replace(/\/+$/, '')}/`;
+    for await (const o of (await objectStoreFor(target)).list(prefix)) {
+      const rel = o.url.slice(prefix.length);
+      if (!rel.startsWith(`${BOOKKEEPING}/`)) out.set(rel, o.size);
+    }
+    return out;
+  }
+  const walk = async (dir: string): Promise<void> => {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const full = join(dir, e.name);
+      if (e.isDirectory()) {
+        if (dir === target && e.name === BOOKKEEPING) continue;
+        await walk(full);
+      } else if (!e.name.endsWith('.tmp')) {
+        out.set(relative(target, full).split(sep).join('/'), (await stat(full)).size);
+      }
+    }
+  };
+  await walk(target);
+  return out;
+}
+
+/** Removes the bookkeeping folder (the plan and any spool a killed task left). */
+export async function removeBookkeeping(target: string): Promise<void> {
+  if (!isObjectStoreUrl(target)) {
+    await rm(join(target, BOOKKEEPING), { recursive: true, force: true });
+    return;
+  }
+  const store = await objectStoreFor(target);
+  const urls: string[] = [];
+  for await (const o of store.list(joinLocation(target, `${BOOKKEEPING}/`))) urls.push(o.url);
+  await store.delete(urls);
+}

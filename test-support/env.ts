@@ -13,6 +13,8 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DATA_DIR = resolve(process.env.BFIO_DATA ?? join(REPO_ROOT, '..', 'shared', 'data'));
 export const VENV_PYTHON = join(REPO_ROOT, '.venv', 'bin', 'python');
 export const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
+/** The MinIO server scripts/setup built and cached (BFIO_MINIO overrides); test-support/minio.ts runs it. */
+export const MINIO_BIN = process.env.BFIO_MINIO ?? join(REPO_ROOT, '.cache', 'bin', 'minio');
 
 /** Absolute path of a sample by its MANIFEST.tsv path. */
 export function dataPath(relative: string): string {
@@ -44,9 +46,24 @@ export type Component =
   | 'java'
   | 'bioformats-jar'
   | 'bioformats-jni'
-  | 'tiff-native-jpeg';
+  | 'tiff-native-jpeg'
+  /** The cached MinIO binary and the AWS SDK (packages/s3's dependency) to talk to it. */
+  | 'minio'
+  /** Slurm and munge (Debian's slurm-wlm, munge) and root, for test-support/slurm.ts's one-node cluster. */
+  | 'slurm'
+  /** snakemake in the project venv. */
+  | 'snakemake';
 
-function has(component: Component): string | undefined {
+/** Where a tool is: on PATH, or in an sbin dir a non-root PATH may lack; undefined when absent. */
+export function which(cmd: string): string | undefined {
+  for (const dir of [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/sbin', '/usr/bin']) {
+    if (dir && existsSync(join(dir, cmd))) return join(dir, cmd);
+  }
+  return undefined;
+}
+
+/** Why `component` is missing (what to run to get it), or undefined when it is present. */
+export function missing(component: Component): string | undefined {
   switch (component) {
     case 'data':
       return existsSync(join(DATA_DIR, 'MANIFEST.tsv')) ? undefined : `no sample data at ${DATA_DIR}`;
@@ -70,6 +87,20 @@ function has(component: Component): string | undefined {
       return existsSync(join(REPO_ROOT, 'packages/bioformats-java/native/build/Release/bfio_jni.node'))
         ? undefined
         : "@bfio/bioformats-java's JNI addon is not built (needs a JDK: run scripts/setup, or JAVA_HOME=... pnpm install)";
+    case 'minio':
+      if (!existsSync(MINIO_BIN)) return `no MinIO binary at ${MINIO_BIN} (run scripts/setup)`;
+      return existsSync(join(REPO_ROOT, 'packages/s3/node_modules/@aws-sdk/client-s3/package.json'))
+        ? undefined
+        : '@aws-sdk/client-s3 is not installed in packages/s3 (run scripts/setup)';
+    case 'slurm': {
+      const absent = ['munged', 'mungekey', 'slurmctld', 'slurmd', 'sbatch', 'sinfo'].filter((c) => !which(c));
+      if (absent.length) return `${absent.join(', ')} not installed (run scripts/setup: slurm-wlm, munge)`;
+      return process.getuid?.() === 0 ? undefined : 'the one-node Slurm cluster of the tests runs as root';
+    }
+    case 'snakemake':
+      return existsSync(join(REPO_ROOT, '.venv', 'bin', 'snakemake'))
+        ? undefined
+        : `no snakemake in the project venv (run scripts/setup)`;
   }
 }
 
@@ -87,7 +118,7 @@ export function bioformatsJar(): string | undefined {
  */
 export function available(...components: Component[]): boolean {
   for (const c of components) {
-    const why = has(c);
+    const why = missing(c);
     if (why) {
       if (IN_CI) throw new Error(`CI=true but a test component is missing: ${why}`);
       console.warn(`\n!!! SKIPPING tests that need ${c}: ${why}\n`);

@@ -383,7 +383,9 @@ export class BioWriter {
   /** Stops writing and removes what was written (no half-written file is left behind). */
   async abort(): Promise<void> {
     this.#closed = true;
-    if (this.#backend) await (await this.#backend).abort();
+    // A backend that failed to be created left nothing to remove (and its error was reported then).
+    const backend = await this.#backend?.catch(() => undefined);
+    await backend?.abort();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

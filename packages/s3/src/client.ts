@@ -30,6 +30,7 @@ export function s3Client(): S3Client {
     process.env.AWS_ACCESS_KEY_ID,
     process.env.AWS_SECRET_ACCESS_KEY,
     process.env.AWS_SESSION_TOKEN,
+    process.env.AWS_MAX_ATTEMPTS,
   ]);
   let client = clients.get(key);
   if (!client) {

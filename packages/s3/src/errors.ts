@@ -26,7 +26,14 @@ export function sdkStatus(err: unknown): number | undefined {
 
 export function sdkCode(err: unknown): string {
   const e = err as SdkError;
-  return e?.Code ?? e?.name ?? e?.code ?? 'Error';
+  const code = e?.Code ?? e?.name ?? e?.code ?? 'Error';
+  // HEAD answers have no body to name the error: the status says it.
+  if (code === 'Unknown' || code === 'UnknownError') {
+    const status = sdkStatus(err);
+    if (status === 403) return 'Forbidden';
+    if (status === 404) return 'NotFound';
+  }
+  return code;
 }
 
 /** True for "there is no such object" (not for a missing bucket). */

@@ -40,20 +40,29 @@ export interface PartResult {
 
 const planText = (plan: PartPlan) => `${JSON.stringify(plan)}\n`;
 
-/** Records the plan in the store, or checks that the one there is the same. */
+/** What makes two plans write the same store (the split itself may differ: the objects do not). */
+function storeIdentity(plan: Partial<PartPlan>): string {
+  const { dtype, format, compression, shapes, chunks, shards, writer, documents } = plan;
+  return JSON.stringify({ dtype, format, compression, shapes, chunks, shards, writer, documents });
+}
+
+/**
+ * Records the plan in the store, or checks that the one there writes the same store. Tasks split
+ * differently (another N, or `--resume` after parts) write identical objects, so they may meet in one
+ * store; the first plan recorded stays (finalize checks every level's objects whatever the split).
+ */
 export async function recordPlan(target: string, plan: PartPlan): Promise<void> {
-  const text = planText(plan);
   const existing = await readStoreFile(target, PLAN_FILE);
   if (existing) {
-    if (new TextDecoder().decode(existing) === text) return;
     const other = JSON.parse(new TextDecoder().decode(existing)) as Partial<PartPlan>;
+    if (storeIdentity(other) === storeIdentity(plan)) return;
     throw new BfioError(
       'file-exists',
-      `${target} is being written by another conversion (${other.parts} parts, shape ${JSON.stringify(other.shapes?.[0])}) than this one (${plan.parts} parts, shape ${JSON.stringify(plan.shapes[0])}); give every task the same input, options and N, or write to a new store`,
+      `${target} is being written by another conversion (shape ${JSON.stringify(other.shapes?.[0])}, ${other.shapes?.length} levels, chunks ${JSON.stringify(other.chunks?.[0])}) than this one (shape ${JSON.stringify(plan.shapes[0])}, ${plan.shapes.length} levels, chunks ${JSON.stringify(plan.chunks[0])}); give every task the same input and options, or write to a new store`,
       { file: target },
     );
   }
-  await writeStoreFile(target, PLAN_FILE, text);
+  await writeStoreFile(target, PLAN_FILE, planText(plan));
 }
 
 /** The plan a store's parts recorded. */

@@ -110,7 +110,9 @@ export class FileNotFoundError extends BfioError {
   constructor(file: string) {
     super(
       'not-found',
-      `${file} does not exist; check the path (relative paths resolve from ${process.cwd()})`,
+      /^[a-z][a-z0-9+.-]*:\/\//i.test(file)
+        ? `${file} does not exist; check the URL (bucket, key, and for s3:// the endpoint in AWS_ENDPOINT_URL)`
+        : `${file} does not exist; check the path (relative paths resolve from ${process.cwd()})`,
       { file },
     );
     this.name = 'FileNotFoundError';

@@ -93,7 +93,9 @@ export function missing(component: Component): string | undefined {
         ? undefined
         : '@aws-sdk/client-s3 is not installed in packages/s3 (run scripts/setup)';
     case 'slurm': {
-      const absent = ['munged', 'mungekey', 'slurmctld', 'slurmd', 'sbatch', 'sinfo'].filter((c) => !which(c));
+      const absent = ['munged', 'mungekey', 'slurmctld', 'slurmd', 'sbatch', 'sinfo'].filter(
+        (c) => !which(c),
+      );
       if (absent.length) return `${absent.join(', ')} not installed (run scripts/setup: slurm-wlm, munge)`;
       return process.getuid?.() === 0 ? undefined : 'the one-node Slurm cluster of the tests runs as root';
     }

@@ -13,9 +13,9 @@ import { randomBytes } from 'node:crypto';
 import {
   Agent,
   createServer,
+  request as httpRequest,
   type IncomingMessage,
   type OutgoingHttpHeaders,
-  request as httpRequest,
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';

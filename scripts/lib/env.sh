@@ -76,3 +76,14 @@ PEERS_REQ="$REPO_ROOT/scripts/requirements-peers.txt"
 PEERS_STAMP="$VENV/.bfio-peers.sha256"
 BF_CACHE="$REPO_ROOT/.cache/bioformats"
 BF_JAR="$BF_CACHE/bioformats_package.jar"
+
+# MinIO, the S3 server of the object-storage tests: built from its Go module (no release binaries here) and
+# cached twice: in the checkout (.cache/bin/minio, what test-support/minio.ts runs) and per machine, so a fresh
+# clone on the same machine (CI) copies it instead of rebuilding (a build takes minutes on 2 cores).
+MINIO_MODULE="github.com/minio/minio"
+MINIO_VERSION="v0.0.0-20260212201848-7aac2a2c5b7c"
+MINIO_GO_MIN="1.24" # the `go` line of that version's go.mod
+MINIO_BIN="$REPO_ROOT/.cache/bin/minio"
+MINIO_STAMP="$MINIO_BIN.version"
+TOOLS_CACHE="${XDG_CACHE_HOME:-${HOME:-$(cd ~ && pwd)}/.cache}/bfio-tools"
+MINIO_MACHINE_BIN="$TOOLS_CACHE/minio-$MINIO_VERSION"

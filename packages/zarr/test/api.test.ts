@@ -4,7 +4,24 @@ import { expect, it } from 'vitest';
 import * as api from '../src/index.js';
 
 it('exports exactly these names', () => {
-  expect(Object.keys(api).sort()).toEqual(['ZarrContainerWriter', 'ZarrReader', 'ZarrWriter', 'zarrBackend']);
+  expect(Object.keys(api).sort()).toEqual([
+    'PLAN_FILE',
+    'ZarrContainerWriter',
+    'ZarrReader',
+    'ZarrWriter',
+    'buildLevels',
+    'finalizeStore',
+    'levelPlan',
+    'partBlocks',
+    'planParts',
+    'readPlan',
+    'recordPlan',
+    'runPart',
+    'storeLayout',
+    'storeLevelSource',
+    'summarizePart',
+    'zarrBackend',
+  ]);
 });
 
 it('registers the zarr backend when imported', () => {

@@ -20,7 +20,8 @@ import { join } from 'node:path';
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { available, REPO_ROOT } from '../../../test-support/env.js';
+import { available, dataPath, REPO_ROOT } from '../../../test-support/env.js';
+import { awsSdkS3, type Minio, startMinio } from '../../../test-support/minio.js';
 import { runPythonJson } from '../../../test-support/python.js';
 import { type SlurmCluster, startSlurm } from '../../../test-support/slurm.js';
 
@@ -345,6 +346,73 @@ describe('examples/slurm: the scripts', () => {
 });
 
 const okSlurm = available('slurm');
+const okSlurmMinio = okSlurm && available('minio', 'data');
+
+/** Every object under s3://bucket/prefix/: relative key → bytes. */
+async function storeObjects(minio: Minio, bucket: string, prefix: string): Promise<Map<string, Buffer>> {
+  const { ListObjectsV2Command, GetObjectCommand } = awsSdkS3();
+  const s3 = minio.client();
+  const out = new Map<string, Buffer>();
+  try {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix}/` }));
+    expect(page.IsTruncated).toBeFalsy();
+    for (const o of page.Contents ?? []) {
+      const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key }));
+      out.set(o.Key.slice(prefix.length + 1), Buffer.from(await got.Body.transformToByteArray()));
+    }
+  } finally {
+    s3.destroy();
+  }
+  return out;
+}
+
+describe.skipIf(!okSlurmMinio)('examples/slurm/submit.sh converting for real, into MinIO', () => {
+  let slurm: SlurmCluster;
+  let minio: Minio;
+  beforeAll(async () => {
+    [slurm, minio] = await Promise.all([startSlurm(), startMinio()]);
+    await minio.makeBucket('slurm-out');
+  });
+  afterAll(async () => {
+    await Promise.all([slurm?.stop(), minio?.stop()]);
+  });
+
+  it('a 4-task job array and its finalize job write the store a one-process conversion writes', async () => {
+    const cwd = mkdtempSync(join(dir, 'slurm-real-'));
+    const IN = dataPath('aicsimageio/s_1_t_1_c_1_z_1.ome.tiff');
+    const bfio = `${join(REPO_ROOT, 'node_modules', '.bin', 'tsx')} ${join(REPO_ROOT, 'apps', 'cli', 'src', 'bin.ts')}`;
+    const flags = ['--tile-size', '64', '--pyramid', '2'];
+    const env = { ...process.env, ...slurm.env, ...minio.env };
+    const one = await run(
+      bfio.split(' ')[0] as string,
+      [bfio.split(' ')[1] as string, 'convert', IN, 's3://slurm-out/one.ome.zarr', ...flags],
+      { cwd, env, ms: 120_000 },
+    );
+    expect(one.code, one.err).toBe(0);
+    const r = await run(join(SLURM, 'submit.sh'), [IN, 's3://slurm-out/array.ome.zarr', '4', ...flags], {
+      cwd,
+      env: { ...env, BFIO: bfio, BFIO_SLURM_WAIT: '1', BFIO_SBATCH_ARGS: '--cpus-per-task=1 --mem=512M' },
+      ms: 300_000,
+    });
+    const logs = readdirSync(cwd)
+      .filter((f) => f.endsWith('.out'))
+      .map((f) => `${f}:\n${readFileSync(join(cwd, f), 'utf8')}`)
+      .join('\n');
+    expect(r.code, `${r.out}\n${r.err}\n${logs}`).toBe(0);
+    // Four array tasks ran a part each, then finalize completed the store.
+    expect(logs.match(/bfio-convert: part \d\/4/g)?.sort()).toEqual(
+      [0, 1, 2, 3].map((i) => `bfio-convert: part ${i}/4`),
+    );
+    expect(logs).toMatch(/finalized s3:\/\/slurm-out\/array\.ome\.zarr: 3 level/);
+    const a = await storeObjects(minio, 'slurm-out', 'one.ome.zarr');
+    const b = await storeObjects(minio, 'slurm-out', 'array.ome.zarr');
+    expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
+    expect([...a].filter(([k, v]) => Buffer.compare(v, b.get(k) as Buffer) !== 0).map(([k]) => k)).toEqual(
+      [],
+    );
+    expect(a.has('zarr.json')).toBe(true);
+  });
+});
 
 describe.skipIf(!okSlurm)('examples/slurm/submit.sh on a one-node Slurm cluster', () => {
   let slurm: SlurmCluster;

@@ -128,6 +128,9 @@ print('null')
       const out = `s3://parts/split-${cfg.name}.ome.zarr`;
       const single = await run(['convert', input, one, ...cfg.flags], env);
       expect(single.code, single.stderr).toBe(0);
+      const info = await run(['info', one, '--json'], env);
+      expect(info.code, info.stderr).toBe(0);
+      expect(JSON.parse(info.stdout)).toMatchObject({ X: 3000, Y: 2100, C: 2, levels: 4, dtype: 'uint16' });
 
       const planned = await run(['convert', input, out, ...cfg.flags, '--plan', '4'], env);
       expect(planned.code, planned.stderr).toBe(0);
@@ -195,6 +198,29 @@ print('null')
     const fin = await run(['finalize', out, '--json']);
     expect(fin.code, fin.stderr).toBe(0);
     expect((JSON.parse(fin.stdout) as { built: number[] }).built.length).toBeGreaterThan(0);
+    expectSameStore(await contents(one), await contents(out));
+  });
+
+  it('--part i/M --level L builds the levels the parts could not own, split over tasks too', async () => {
+    const one = join(work, 'one-level.ome.zarr');
+    const out = join(work, 'levels.ome.zarr');
+    const flags = ['--tile-size', '256', '--pyramid', '3'];
+    expect((await run(['convert', input, one, ...flags])).code).toBe(0);
+    const planned = JSON.parse((await run(['convert', input, out, ...flags, '--plan', '12'])).stdout) as {
+      ownedLevels: number;
+    };
+    expect(planned.ownedLevels).toBe(3);
+    for (let i = 0; i < 12; i++)
+      expect((await run(['convert', input, out, ...flags, '--part', `${i}/12`])).code).toBe(0);
+    // Level 3 from level 2, in two tasks; finalize then has nothing left to build.
+    for (const i of [1, 0]) {
+      const r = await run(['convert', input, out, ...flags, '--part', `${i}/2`, '--level', '3', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ levels: [3] });
+    }
+    const fin = await run(['finalize', out, '--json']);
+    expect(fin.code, fin.stderr).toBe(0);
+    expect(JSON.parse(fin.stdout)).toMatchObject({ levels: 4, built: [] });
     expectSameStore(await contents(one), await contents(out));
   });
 

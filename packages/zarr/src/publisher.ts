@@ -2,14 +2,15 @@
  * Where the finished files of a store being written go, when the store is not simply a local temporary
  * directory renamed into place at close:
  * - an object store (`s3://bucket/key.ome.zarr`): each chunk or shard is uploaded as soon as it is written
- *   to a small local spool (and removed from it), so memory and disk stay bounded and requests overlap
+ *   to a small local spool (and removed from it; large shards by multipart upload, read from the file part
+ *   by part, at most 64 MiB in flight), so memory and disk stay bounded and requests overlap
  *   encoding; metadata is uploaded last, group metadata the very last, so a reader never sees an image
  *   whose arrays are missing (objects cannot be renamed: the metadata is what makes a store an image);
  * - a shared store written in parts (`bfio convert --part i/N`, local or shared file system): each finished
  *   file is renamed from this task's private spool into the store, so a chunk is either absent or whole,
  *   and a re-run replaces it atomically with the same bytes.
  */
-import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { isObjectStoreUrl, objectStoreFor } from '@bfio/core';
@@ -28,6 +29,8 @@ export interface Publisher {
 
 /** Uploads at once per writer: enough to hide request latency, few enough to bound memory. */
 const UPLOADS_IN_FLIGHT = 8;
+/** Bytes of uploads in flight per writer (one big shard at a time passes whatever its size). */
+const UPLOAD_BYTES_IN_FLIGHT = 64 * 1024 * 1024;
 
 /** Files uploaded from a local spool to an object-store prefix. */
 export class ObjectStorePublisher implements Publisher {
@@ -44,22 +47,30 @@ export class ObjectStorePublisher implements Publisher {
     return new ObjectStorePublisher(target, spool);
   }
 
+  /** Bytes of the uploads in flight (a shard can be tens of MiB: the count alone would not bound memory). */
+  private inflightBytes = 0;
+
   /** Starts the upload; resolves once it has a slot (back-pressure), not when it is done. */
   async publish(rel: string): Promise<void> {
-    while (this.pending.size >= UPLOADS_IN_FLIGHT) await Promise.race(this.pending);
+    const file = join(this.spool, rel);
+    // What an upload holds in memory: the file (one PUT), or at most its parts in flight (multipart).
+    const cost = Math.min((await stat(file)).size, UPLOAD_BYTES_IN_FLIGHT);
+    while (
+      this.pending.size >= UPLOADS_IN_FLIGHT ||
+      (this.pending.size > 0 && this.inflightBytes + cost > UPLOAD_BYTES_IN_FLIGHT)
+    )
+      await Promise.race(this.pending);
     if (this.failure) throw this.failure.error;
+    this.inflightBytes += cost;
     const upload = async () => {
       try {
-        const file = join(this.spool, rel);
-        const bytes = await readFile(file);
         const store = await objectStoreFor(this.target);
-        await store.put(
-          joinLocation(this.target, rel),
-          new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length),
-        );
+        await store.upload(joinLocation(this.target, rel), file);
         await rm(file, { force: true });
       } catch (error) {
         this.failure ??= { error };
+      } finally {
+        this.inflightBytes -= cost;
       }
     };
     const p = upload().finally(() => this.pending.delete(p));

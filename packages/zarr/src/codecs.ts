@@ -112,6 +112,26 @@ export function bloscConfig(config: Record<string, unknown>): Record<string, unk
   return config;
 }
 
+/**
+ * Blosc's 16-byte header gives the frame's compressed length (bytes 12–15) and what it decodes to (4–7).
+ * numcodecs' Blosc decodes some garbage to nothing without an error, which zarrita would then read as the
+ * fill value: a frame that disagrees with its own header is refused instead (silently wrong pixels never).
+ */
+export function bloscFrameLength(data: Uint8Array): number {
+  if (data.byteLength < 16)
+    throw new Error(`blosc frame of ${data.byteLength} bytes is shorter than its 16-byte header`);
+  const view = new DataView(data.buffer, data.byteOffset, 16);
+  const cbytes = view.getUint32(12, true);
+  if (cbytes !== data.byteLength)
+    throw new Error(`blosc header says ${cbytes} compressed bytes, but the chunk has ${data.byteLength}`);
+  return view.getUint32(4, true);
+}
+
+interface BytesCodec {
+  encode(data: Bytes): Promise<Bytes>;
+  decode(data: Bytes): Promise<Bytes>;
+}
+
 let registered = false;
 
 /** Registers bfio's codecs in zarrita's registry (once per process). */
@@ -136,8 +156,23 @@ export function registerCodecs(): void {
     const Blosc = await original();
     return {
       kind: Blosc.kind ?? 'bytes_to_bytes',
-      fromConfig: (config: unknown, meta: unknown) =>
-        Blosc.fromConfig(bloscConfig((config ?? {}) as Record<string, unknown>), meta as never),
+      fromConfig: (config: unknown, meta: unknown) => {
+        const inner = Blosc.fromConfig(
+          bloscConfig((config ?? {}) as Record<string, unknown>),
+          meta as never,
+        ) as unknown as BytesCodec;
+        return {
+          kind: Blosc.kind ?? 'bytes_to_bytes',
+          encode: (data: Bytes) => inner.encode(data),
+          async decode(data: Bytes): Promise<Bytes> {
+            const want = bloscFrameLength(data);
+            const out = await inner.decode(data);
+            if (out.byteLength !== want)
+              throw new Error(`blosc frame decoded to ${out.byteLength} bytes, its header says ${want}`);
+            return out;
+          },
+        };
+      },
     } as unknown as CodecClass;
   };
   zarr.registry.set('blosc', blosc);

@@ -66,6 +66,43 @@ function fileIndex(
   return files.add(siblingOf(dir, fileName));
 }
 
+/** Planes beyond which the metadata is checked against what its files can hold (below, tables are cheap). */
+const PLANES_CHECKED = 100_000;
+/** The smallest IFD: an entry count, one 12-byte entry, the next-IFD offset. */
+const MIN_IFD_BYTES = 18;
+
+/**
+ * Every plane of an OME-TIFF is an IFD in one of its files, so the files' sizes bound the plane count. A
+ * claim beyond that (a damaged or hostile SizeZ="1000000000") is refused before any per-plane table is
+ * allocated, instead of exhausting memory.
+ */
+async function checkPlaneCapacity(
+  nPlanes: number,
+  image: Image,
+  imageIndex: number,
+  files: FileSet,
+  dir: string,
+  xmlFile: number,
+  xmlPath: string,
+  ownUuid: string | undefined,
+): Promise<void> {
+  if (Number.isSafeInteger(nPlanes) && nPlanes <= PLANES_CHECKED) return;
+  const indexes = new Set<number>();
+  if (xmlFile >= 0) indexes.add(xmlFile);
+  for (const td of image.pixels.tiffData)
+    indexes.add(fileIndex(files, dir, xmlFile, td.uuid, xmlPath, ownUuid));
+  let bytes = 0;
+  for (const i of indexes) bytes += (await files.file(i)).source.size;
+  const capacity = Math.floor(bytes / MIN_IFD_BYTES);
+  if (!Number.isSafeInteger(nPlanes) || nPlanes > capacity) {
+    const p = image.pixels;
+    throw new CorruptFileError(
+      xmlPath,
+      `the OME-XML of Image ${imageIndex} claims ${p.sizeZ} Z × ${p.sizeC} C × ${p.sizeT} T = ${nPlanes.toLocaleString('en-US')} planes, but its ${indexes.size} file(s) (${bytes.toLocaleString('en-US')} bytes) can hold at most ${capacity.toLocaleString('en-US')} image directories; the metadata is wrong (fix SizeZ/SizeC/SizeT) or files of the set are missing`,
+    );
+  }
+}
+
 async function imageLayout(
   image: Image,
   imageIndex: number,
@@ -99,6 +136,7 @@ async function imageLayout(
   const effC = sizeC / spp;
   const sizes = { Z: p.sizeZ, C: effC, T: p.sizeT };
   const nPlanes = sizes.Z * sizes.C * sizes.T;
+  await checkPlaneCapacity(nPlanes, image, imageIndex, files, dir, xmlFile, xmlPath, ownUuid);
   const planeIfd: Array<{ file: number; ifd: number } | undefined> = new Array(nPlanes);
   let used = nextIfd;
   if (tds.length === 0) {

@@ -1,0 +1,77 @@
+/**
+ * OME-XML that claims more planes than its files can hold (SizeZ="1000000000" in a 17 KB file) used to make
+ * the reader build a per-plane table until V8 ran out of heap and aborted the process. The claim is now
+ * checked against the files' sizes first: the file reads as the plain TIFF it is (2 planes, equal to
+ * tifffile's pages), with a warning naming the impossible sizes, quickly and in little memory.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { available, REPO_ROOT } from '../../../test-support/env.js';
+import { runPythonJson } from '../../../test-support/python.js';
+
+const ready = available('python');
+
+describe.skipIf(!ready)('OME-XML claiming impossible plane counts', () => {
+  let dir: string;
+  let file: string;
+  let peer: { pages: number; sha: string };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bfio-hostile-'));
+    file = join(dir, 'huge-z.ome.tif');
+    peer = await runPythonJson(
+      `
+import json, sys, hashlib, numpy as np, tifffile
+a = json.load(sys.stdin)
+ok = a['file'] + '.ok.ome.tif'
+img = (np.arange(2 * 64 * 64) % 4093).astype('uint16').reshape(2, 64, 64)
+tifffile.imwrite(ok, img, ome=True, metadata={'axes': 'ZYX'})
+d = tifffile.TiffFile(ok).pages[0].description
+bad = d.replace('SizeZ="2"', 'SizeZ="1000000000"')
+assert bad != d
+tifffile.imwrite(a['file'], img, description=bad, metadata=None)
+with tifffile.TiffFile(a['file']) as t:
+    pages = np.stack([p.asarray() for p in t.pages])
+print(json.dumps({'pages': len(pages), 'sha': hashlib.sha256(pages.astype('<u2').tobytes()).hexdigest()}))
+`,
+      { file },
+    );
+  });
+
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('opens in a child process capped at 256 MiB of heap, reads the real planes, and says why', () => {
+    // A child with a small heap: the old behaviour (an abort on heap exhaustion) fails this test loudly.
+    const script = `
+      import { createHash } from 'node:crypto';
+      import { BioReader } from '@bfio/core';
+      import '@bfio/tiff';
+      const br = await BioReader.open(${JSON.stringify(file)});
+      const px = await br.read({}, { squeeze: false, shared: false });
+      const sha = createHash('sha256').update(new Uint8Array(px.data.buffer, px.data.byteOffset, px.data.byteLength)).digest('hex');
+      console.log(JSON.stringify({ Z: br.Z, sha, warnings: JSON.stringify(br.details ?? {}) }));
+      await br.close();
+    `;
+    const started = Date.now();
+    const r = spawnSync(
+      'node',
+      ['--max-old-space-size=256', '--import', 'tsx', '--input-type=module', '-e', script],
+      { cwd: join(REPO_ROOT, 'packages', 'tiff'), encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    const got = JSON.parse(r.stdout.trim().split('\n').pop() as string) as {
+      Z: number;
+      sha: string;
+      warnings: string;
+    };
+    expect(got.Z).toBe(peer.pages);
+    expect(got.sha).toBe(peer.sha);
+    expect(got.warnings).toMatch(/claims 1000000000 Z .* = 1,000,000,000 planes.*can hold at most/);
+  });
+});

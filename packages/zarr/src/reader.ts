@@ -214,6 +214,7 @@ export class ZarrReader implements ReaderBackend {
     };
     const openArray = async (rel: string): Promise<AnyArray> => {
       const array = await openZarrita(rel);
+      checkArrayShape(file, rel, array);
       await planFor(rel, array);
       return array;
     };
@@ -613,6 +614,34 @@ export class ZarrReader implements ReaderBackend {
 }
 
 /** Copies a 5-D strided block (t,c,z,y,x) from `src` at `srcBase` into `out` at `base`, converting when needed. */
+/**
+ * The spec's rules zarrita does not enforce: shape entries are non-negative integers, chunk entries positive
+ * integers, one per dimension. `chunks: [0, 0]` would otherwise "read" (as the fill value) and a rank
+ * mismatch fail later with an unrelated TypeError.
+ */
+function checkArrayShape(file: string, rel: string, array: AnyArray): void {
+  const where = `array '${rel || '/'}'`;
+  const { shape, chunks } = array as unknown as { shape: unknown; chunks: unknown };
+  if (!Array.isArray(shape) || !shape.every((n) => Number.isSafeInteger(n) && n >= 0)) {
+    throw new CorruptFileError(
+      file,
+      `the ${where} has an invalid shape ${JSON.stringify(shape)} (non-negative integers expected); fix its metadata`,
+    );
+  }
+  if (!Array.isArray(chunks) || !chunks.every((n) => Number.isSafeInteger(n) && n >= 1)) {
+    throw new CorruptFileError(
+      file,
+      `the ${where} has invalid chunks ${JSON.stringify(chunks)} (positive integers expected); fix its metadata`,
+    );
+  }
+  if (chunks.length !== shape.length) {
+    throw new CorruptFileError(
+      file,
+      `the ${where} has ${shape.length} dimensions but ${chunks.length} chunk sizes; fix its metadata`,
+    );
+  }
+}
+
 function copyStrided(
   src: ArrayLike<unknown>,
   srcBase: number,

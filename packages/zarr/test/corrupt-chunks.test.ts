@@ -113,3 +113,62 @@ print(json.dumps(out))
     }
   });
 });
+
+describe.skipIf(!ready)(
+  'array metadata that breaks the spec is refused at open, naming the array and the fix',
+  () => {
+    let dir: string;
+    const cases: Array<{ name: string; edit: string; message: RegExp }> = [
+      { name: 'v3-zero-chunks', edit: 'chunks=[0,0]', message: /invalid chunks \[0,0\].*fix its metadata/ },
+      { name: 'v2-zero-chunks', edit: 'chunks=[0,0]', message: /invalid chunks \[0,0\].*fix its metadata/ },
+      { name: 'v2-rank', edit: 'chunks=[128]', message: /2 dimensions but 1 chunk sizes/ },
+      { name: 'v3-negative-shape', edit: 'shape=[-5,256]', message: /invalid shape \[-5,256\]/ },
+    ];
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'bfio-bad-meta-'));
+      await runPythonJson(
+        `
+import json, sys, os, zarr
+a = json.load(sys.stdin)
+for c in a['cases']:
+    fmt = 3 if c['name'].startswith('v3') else 2
+    path = os.path.join(a['dir'], c['name'] + '.zarr')
+    arr = zarr.create_array(path, shape=(256, 256), chunks=(128, 128), dtype='uint16', zarr_format=fmt)
+    arr[:] = 5
+    key, value = c['edit'].split('=')
+    value = json.loads(value)
+    meta_path = os.path.join(path, 'zarr.json' if fmt == 3 else '.zarray')
+    m = json.load(open(meta_path))
+    if key == 'chunks':
+        if fmt == 3: m['chunk_grid']['configuration']['chunk_shape'] = value
+        else: m['chunks'] = value
+    else:
+        m['shape'] = value
+    json.dump(m, open(meta_path, 'w'))
+print('null')
+`,
+        { dir, cases: cases.map(({ name, edit }) => ({ name, edit })) },
+      );
+    });
+
+    afterAll(() => {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    for (const c of cases) {
+      it(c.name, async () => {
+        const path = join(dir, `${c.name}.zarr`);
+        const err = await BioReader.open(path)
+          .then(async (br) => {
+            await br.close();
+            return undefined;
+          })
+          .catch((e: unknown) => e);
+        expect(isBfioError(err, 'corrupt-file'), String(err)).toBe(true);
+        expect((err as Error).message).toContain(path);
+        expect((err as Error).message).toMatch(c.message);
+      });
+    }
+  },
+);

@@ -294,6 +294,24 @@ describe('bfio CLI exit codes and messages', () => {
     expect(readFileSync(out, 'utf8')).toBe('x');
     expect(existsSync(`${out}.tmp`)).toBe(false);
   });
+
+  it.skipIf(!ok)(
+    '3 when the output format cannot take an option (LZW into Zarr), and no store is left',
+    async () => {
+      const out = join(dir, 'lzw.ome.zarr');
+      const r = await bfio(
+        'convert',
+        dataPath('wipp/PyramidBuilding/inputCollection/img_r001_c001.ome.tif'),
+        out,
+        '--compression',
+        'lzw',
+      );
+      expect(r.code).toBe(3);
+      expect(r.err).toMatch(/compression 'lzw' cannot be written to Zarr/);
+      expect(r.err).toContain(out);
+      expect(existsSync(out)).toBe(false);
+    },
+  );
 });
 
 describe.skipIf(!ok)('bfio convert progress', () => {

@@ -2,14 +2,18 @@
  * OME-XML that claims more planes than its files can hold (SizeZ="1000000000" in a 17 KB file) used to make
  * the reader build a per-plane table until V8 ran out of heap and aborted the process. The claim is now
  * checked against the files' sizes first: the file reads as the plain TIFF it is (2 planes, equal to
- * tifffile's pages), with a warning naming the impossible sizes, quickly and in little memory.
+ * tifffile's pages), with a warning naming the impossible sizes, quickly and in little memory. A member of a
+ * multi-file set read without the file that holds its metadata is a typed error naming that file (it was a
+ * raw ENOENT).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BioReader, isBfioError } from '@bfio/core';
+import '../src/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { available, REPO_ROOT } from '../../../test-support/env.js';
+import { available, dataPath, REPO_ROOT } from '../../../test-support/env.js';
 import { runPythonJson } from '../../../test-support/python.js';
 
 const ready = available('python');
@@ -75,3 +79,43 @@ print(json.dumps({'pages': len(pages), 'sha': hashlib.sha256(pages.astype('<u2')
     expect(got.warnings).toMatch(/claims 1000000000 Z .* = 1,000,000,000 planes.*can hold at most/);
   });
 });
+
+describe.skipIf(!available('data'))(
+  'a member of a multi-file OME-TIFF read without the file holding the metadata',
+  () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'bfio-lonely-'));
+      const sets = join('exampletiffs', 'ometiff_testdata', 'multiples');
+      mkdirSync(join(dir, 'companion'));
+      mkdirSync(join(dir, 'master'));
+      copyFileSync(
+        dataPath(join(sets, 'companion', 'multifile-Z1.ome.tiff')),
+        join(dir, 'companion', 'multifile-Z1.ome.tiff'),
+      );
+      copyFileSync(
+        dataPath(join(sets, 'master', 'multifile-Z2.ome.tiff')),
+        join(dir, 'master', 'multifile-Z2.ome.tiff'),
+      );
+    });
+    afterAll(() => {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    for (const [member, metadata] of [
+      ['companion/multifile-Z1.ome.tiff', 'multifile.companion.ome'],
+      ['master/multifile-Z2.ome.tiff', 'multifile-Z1.ome.tiff'],
+    ] as const) {
+      it(`${member}: a not-found error naming the missing ${metadata}`, async () => {
+        const err = await BioReader.open(join(dir, member)).catch((e: unknown) => e);
+        expect(isBfioError(err, 'not-found'), String(err)).toBe(true);
+        expect((err as Error).message).toContain(join(dir, member));
+        expect((err as Error).message).toMatch(
+          new RegExp(
+            `${metadata.replace(/\./g, '\\.')}, which is missing; keep the files of the set together`,
+          ),
+        );
+      });
+    }
+  },
+);

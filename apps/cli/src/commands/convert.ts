@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { BioReader, BioWriter, type Compression, copyImage, regionFromArgs } from '@bfio/core';
+import { BioReader, BioWriter, type Compression, copyImage, isBfioError, regionFromArgs } from '@bfio/core';
 import type { OME } from '@bfio/ome-xml';
 import { OutputError } from '../output-error.js';
 import { Progress } from '../progress.js';
@@ -328,6 +328,8 @@ async function convertOne(
   } catch (err) {
     progress.done();
     await bw.abort().catch(() => {});
+    // The writer's own refusals (an option its format cannot write, a full disk) are output errors (exit 3).
+    if (isBfioError(err) && err.file === bw.path) throw OutputError.wrap(err, output);
     throw err;
   }
 }

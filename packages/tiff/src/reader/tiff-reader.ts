@@ -6,6 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
 import {
+  BfioError,
   CorruptFileError,
   type DType,
   isBfioError,
@@ -229,10 +230,22 @@ export class TiffReader implements ReaderBackend {
         const target = siblingOf(dirname(path), binaryOnly[1]!);
         if (target !== path) {
           await file.close();
+          const missing = (err: unknown) => {
+            if ((err as NodeJS.ErrnoException)?.code !== 'ENOENT') return err;
+            return new BfioError(
+              'not-found',
+              `${path} is one file of a multi-file OME-TIFF whose metadata is in ${target}, which is missing; keep the files of the set together (copy ${basename(target)} next to ${basename(path)})`,
+              { file: path, cause: err },
+            );
+          };
           if (target.toLowerCase().endsWith('.ome') || target.toLowerCase().endsWith('.xml')) {
-            return TiffReader.openCompanion(target, clean, ctx);
+            return TiffReader.openCompanion(target, clean, ctx).catch((err: unknown) => {
+              throw missing(err);
+            });
           }
-          const master = await TiffFile.open(target);
+          const master = await TiffFile.open(target).catch((err: unknown) => {
+            throw missing(err);
+          });
           try {
             return await TiffReader.openTiff(target, master, clean, ctx, depth + 1);
           } catch (err) {

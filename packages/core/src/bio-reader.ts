@@ -5,6 +5,7 @@
  * Differences from Python bfio, on purpose: `series` and `level` are separate selections (bfio's Java
  * backend mixes them up); validation throws typed errors instead of `assert`; reads may run concurrently.
  */
+import { totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import type { Channel, Image, OME, Pixels, Quantity } from '@bfio/ome-xml';
 import type { LevelInfo, OpenOptions, ReaderBackend, Region, SeriesInfo } from './backend.js';
@@ -33,11 +34,26 @@ export interface ReadOptions {
    * them: pass `shared: false` where that matters.
    */
   shared?: boolean;
+  /**
+   * The most bytes one read may allocate (default: BFIO_MAX_READ_BYTES, else half of this machine's memory).
+   * A larger region is a typed error telling to read by tiles, rather than an allocation that fails with
+   * an anonymous RangeError or exhausts memory.
+   */
+  maxBytes?: number;
   signal?: AbortSignal;
 }
 
 /** Results this large go on a SharedArrayBuffer by default (see `ReadOptions.shared`). */
 const SHARED_MIN_BYTES = 4 * 2 ** 20;
+
+/** The default read budget: BFIO_MAX_READ_BYTES, else half of the machine's memory. */
+function defaultMaxReadBytes(): number {
+  const env = Number(process.env.BFIO_MAX_READ_BYTES);
+  return Number.isFinite(env) && env > 0 ? env : Math.floor(totalmem() / 2);
+}
+
+const gib = (n: number) =>
+  n < 2 ** 30 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${(n / 2 ** 30).toFixed(1)} GiB`;
 
 export class BioReader {
   readonly path: string;
@@ -256,10 +272,23 @@ export class BioReader {
       }
     } else {
       const bytes = length * bytesPerPixel(this.dtype);
+      const budget = options.maxBytes ?? defaultMaxReadBytes();
+      const tooBig = () =>
+        new InvalidDataError(
+          `reading X ${region.x}, Y ${region.y}, Z ${region.z}, ${region.c.length} channel(s), ${region.t.length} timepoint(s) of ${this.path} needs ${gib(bytes)}, more than this read may allocate (${gib(budget)}: ReadOptions.maxBytes or BFIO_MAX_READ_BYTES); read it by tiles (iterateTiles, or smaller X/Y/Z ranges)`,
+          this.path,
+        );
+      if (bytes > budget) throw tooBig();
       const shared = options.shared ?? bytes >= SHARED_MIN_BYTES;
-      out = shared
-        ? viewAs(this.dtype, new SharedArrayBuffer(bytes), 0, length)
-        : allocate(this.dtype, length);
+      try {
+        out = shared
+          ? viewAs(this.dtype, new SharedArrayBuffer(bytes), 0, length)
+          : allocate(this.dtype, length);
+      } catch (err) {
+        // Within the budget but more than V8 can give one buffer (or than is free).
+        if (err instanceof RangeError) throw tooBig();
+        throw err;
+      }
     }
     await this.#backend.readRegion({ series: this.#series, level: this.#level }, region, out, options.signal);
     const ny = region.y[1] - region.y[0];

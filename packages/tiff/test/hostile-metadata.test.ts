@@ -119,3 +119,32 @@ describe.skipIf(!available('data'))(
     }
   },
 );
+
+describe.skipIf(!available('data'))('a read larger than the read budget', () => {
+  const sample = dataPath('aicsimageio/s_1_t_1_c_1_z_1.ome.tiff');
+
+  it('is a typed error naming the file, the size and the fix, before anything is allocated', async () => {
+    await using br = await BioReader.open(sample);
+    const err = await br.read({}, { maxBytes: 100_000 }).catch((e: unknown) => e);
+    expect(isBfioError(err, 'invalid-data'), String(err)).toBe(true);
+    expect((err as Error).message).toContain(sample);
+    expect((err as Error).message).toMatch(
+      /needs 0\.3 MiB, more than this read may allocate \(0\.1 MiB.*read it by tiles/,
+    );
+    // Within the budget the same read works, and a tile of it too.
+    expect((await br.read({}, { maxBytes: 475 * 325 * 2 })).data.length).toBe(475 * 325);
+  });
+
+  it('BFIO_MAX_READ_BYTES sets the default budget', async () => {
+    await using br = await BioReader.open(sample);
+    process.env.BFIO_MAX_READ_BYTES = '1000';
+    try {
+      const err = await br.read().catch((e: unknown) => e);
+      expect(isBfioError(err, 'invalid-data'), String(err)).toBe(true);
+      const tile = await br.read({ X: [0, 16], Y: [0, 16] });
+      expect(tile.data.length).toBe(256);
+    } finally {
+      delete process.env.BFIO_MAX_READ_BYTES;
+    }
+  });
+});

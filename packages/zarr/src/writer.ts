@@ -44,11 +44,11 @@ import { registerCodecs } from './codecs.js';
 import { downsample2x } from './downsample.js';
 import { exists, writeDocs } from './fs-helpers.js';
 import { locateRoot, readNode, type ZarrFormat } from './layout.js';
-import { exists as existsAt, joinLocation } from './location.js';
 import { arrayDocuments, checkCompression, groupDocuments } from './metadata-docs.js';
 import { nativeZstd } from './native-zstd.js';
 import { buildImageAttributes, colorToHex, ngffRoot, ngffUnit, parseMultiscale } from './ngff.js';
 import { buildOmeXml } from './ome.js';
+import { objectsUnder } from './parts/store-io.js';
 import { type Publisher, publisherFor } from './publisher.js';
 import { ShardWriter } from './shard.js';
 import { NodeStore } from './store.js';
@@ -304,18 +304,14 @@ export class ZarrWriter implements WriterBackend {
   }
 
   /**
-   * An object-store target must be new (no image metadata under the prefix), or, with `overwrite`, is
-   * emptied first: objects cannot be renamed, so the old image cannot be swapped out at the end.
+   * An object-store target must be new (no object under the prefix), or, with `overwrite`, is emptied
+   * first: objects cannot be renamed, so the old image cannot be swapped out at the end.
    */
   private static async clearRemoteTarget(file: string, overwrite: boolean): Promise<void> {
     const markers = ['zarr.json', '.zgroup', '.zattrs', '.zarray'];
-    let found = false;
-    for (const m of markers) if (await existsAt(joinLocation(file, m))) found = true;
-    if (found && !overwrite) throw new FileExistsError(file);
-    const store = await objectStoreFor(file);
-    const urls: string[] = [];
-    for await (const o of store.list(`${file.replace(/\/+$/, '')}/`)) urls.push(o.url);
+    const urls = await objectsUnder(file);
     if (urls.length && !overwrite) throw new FileExistsError(file);
+    const store = await objectStoreFor(file);
     // Metadata first, so the old image stops reading as one before its chunks go.
     const isDoc = (u: string) => markers.some((m) => u.endsWith(`/${m}`));
     await store.delete(urls.filter(isDoc));
@@ -717,10 +713,7 @@ export class ZarrWriter implements WriterBackend {
     await this.publisher.close();
     if (this.finalDocs && isObjectStoreUrl(this.file)) {
       try {
-        const store = await objectStoreFor(this.file);
-        const urls: string[] = [];
-        for await (const o of store.list(`${this.file.replace(/\/+$/, '')}/`)) urls.push(o.url);
-        await store.delete(urls);
+        await (await objectStoreFor(this.file)).delete(await objectsUnder(this.file));
       } catch {
         // Best effort: without metadata the leftovers do not read as an image.
       }

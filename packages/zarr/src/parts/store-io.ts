@@ -66,14 +66,19 @@ export async function listStore(target: string): Promise<Map<string, number>> {
   return out;
 }
 
+/** URLs of every object under `target/rel` in object storage (`rel` '' for the whole store). */
+export async function objectsUnder(target: string, rel = ''): Promise<string[]> {
+  const urls: string[] = [];
+  const prefix = `${joinLocation(target, rel).replace(/\/+$/, '')}/`;
+  for await (const o of (await objectStoreFor(target)).list(prefix)) urls.push(o.url);
+  return urls;
+}
+
 /** Removes the bookkeeping folder (the plan and any spool a killed task left). */
 export async function removeBookkeeping(target: string): Promise<void> {
   if (!isObjectStoreUrl(target)) {
     await rm(join(target, BOOKKEEPING), { recursive: true, force: true });
     return;
   }
-  const store = await objectStoreFor(target);
-  const urls: string[] = [];
-  for await (const o of store.list(joinLocation(target, `${BOOKKEEPING}/`))) urls.push(o.url);
-  await store.delete(urls);
+  await (await objectStoreFor(target)).delete(await objectsUnder(target, BOOKKEEPING));
 }

@@ -17,7 +17,7 @@ import {
 } from '@bfio/core';
 import { buildOmeXml, type OME, parseOmeXml } from '@bfio/ome-xml';
 import { exists, writeDocs } from './fs-helpers.js';
-import { groupDocuments } from './metadata-docs.js';
+import { bioformats2rawDocuments } from './metadata-docs.js';
 import { type ZarrCreateOptions, ZarrWriter } from './writer.js';
 
 export interface ZarrContainerOptions {
@@ -92,8 +92,7 @@ export class ZarrContainerWriter {
     try {
       const indexes = [...this.written.keys()].sort((a, b) => a - b);
       if (indexes.length === 0) throw new InvalidDataError(`no image was written to ${this.path}`, this.path);
-      const version = this.options.ngffVersion ?? '0.5';
-      const format = version === '0.5' ? 3 : 2;
+      const format = (this.options.ngffVersion ?? '0.5') === '0.5' ? 3 : 2;
       // Each image as its writer stored it (its own OME-XML: sizes, type and channels as written).
       const images = await Promise.all(
         indexes.map(async (i) => {
@@ -121,18 +120,10 @@ export class ZarrContainerWriter {
       const series = indexes.map(String);
       await mkdir(join(this.dir, 'OME'), { recursive: true });
       await writeFile(join(this.dir, 'OME', 'METADATA.ome.xml'), buildOmeXml({ ...this.metadata, images }));
-      await writeDocs(
-        join(this.dir, 'OME'),
-        groupDocuments(format, format === 3 ? { version, series } : { series }),
-      );
+      const docs = bioformats2rawDocuments(format, series);
+      await writeDocs(join(this.dir, 'OME'), docs.ome);
       // The root last: until it exists the directory is not a container.
-      await writeDocs(
-        this.dir,
-        groupDocuments(
-          format,
-          format === 3 ? { version, 'bioformats2raw.layout': 3 } : { 'bioformats2raw.layout': 3 },
-        ),
-      );
+      await writeDocs(this.dir, docs.root);
       let old: string | undefined;
       if (await exists(this.path)) {
         if (!this.options.overwrite) throw new FileExistsError(this.path);

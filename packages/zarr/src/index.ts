@@ -38,4 +38,10 @@ export {
 } from './parts/run-part.js';
 export { type ZarrOpenOptions, ZarrReader } from './reader.js';
 export { type StoreLayout, storeLayout, type Vec5 } from './store-layout.js';
+export {
+  type ByteRangeRequest,
+  openStoreView,
+  type StoreView,
+  type StoreViewOptions,
+} from './view/index.js';
 export { type ZarrCreateOptions, ZarrWriter } from './writer.js';

@@ -140,3 +140,18 @@ export function groupDocuments(format: ZarrFormat, ngff: Record<string, unknown>
   if (format === 3) return { 'zarr.json': { zarr_format: 3, node_type: 'group', attributes: { ome: ngff } } };
   return { '.zgroup': { zarr_format: 2 }, '.zattrs': ngff };
 }
+
+/**
+ * The two groups of the bioformats2raw layout (what bioformats2raw writes, the NGFF `bf2raw` schema): the
+ * root, marked with the layout version, and `OME`, listing the series groups in OME-XML image order.
+ */
+export function bioformats2rawDocuments(
+  format: ZarrFormat,
+  series: string[],
+): { root: Record<string, unknown>; ome: Record<string, unknown> } {
+  const version = format === 3 ? { version: '0.5' } : {};
+  return {
+    root: groupDocuments(format, { ...version, 'bioformats2raw.layout': 3 }),
+    ome: groupDocuments(format, { ...version, series }),
+  };
+}

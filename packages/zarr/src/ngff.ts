@@ -184,11 +184,14 @@ export interface MultiscalesSpec {
   /** Level-0 scale per axis t,c,z,y,x and NGFF units (undefined = none). */
   scale: [number, number, number, number, number];
   units: { t?: string; z?: string; y?: string; x?: string };
-  /** Per level, the downsampling factor in y/x (z, c, t kept). */
-  factor: (level: number) => number;
+  /**
+   * Per level, the downsampling factor in y/x (z, c, t kept), or in z, y, x separately (a source's own
+   * pyramid, whose levels need not halve exactly).
+   */
+  factor: (level: number) => number | [number, number, number];
   channels: Array<{ label: string; color: string; min: number; max: number }>;
-  /** Extra keys for the `multiscales` entry (`type`, `metadata`). */
-  downsample: 'mean' | 'nearest';
+  /** Extra keys for the `multiscales` entry (`type`, `metadata`); undefined when bfio did not downsample. */
+  downsample?: 'mean' | 'nearest';
 }
 
 /** The NGFF attributes of an image group bfio writes (the `.zattrs` document, or `attributes.ome` content). */
@@ -204,10 +207,11 @@ export function buildImageAttributes(spec: MultiscalesSpec): Json {
   ];
   const datasets = Array.from({ length: spec.levels }, (_, k) => {
     const f = spec.factor(k);
+    const [fz, fy, fx] = typeof f === 'number' ? [1, f, f] : f;
     const [t, c, z, y, x] = spec.scale;
     return {
       path: String(k),
-      coordinateTransformations: [{ type: 'scale', scale: [t, c, z, y * f, x * f] }],
+      coordinateTransformations: [{ type: 'scale', scale: [t, c, z * fz, y * fy, x * fx] }],
     };
   });
   const multiscale: Json = {
@@ -215,8 +219,12 @@ export function buildImageAttributes(spec: MultiscalesSpec): Json {
     name: spec.name,
     axes,
     datasets,
-    type: spec.downsample === 'nearest' ? 'nearest' : 'mean',
-    metadata: { method: spec.downsample === 'nearest' ? 'bfio nearest 2x' : 'bfio mean 2x', version: '1' },
+    ...(spec.downsample
+      ? {
+          type: spec.downsample,
+          metadata: { method: `bfio ${spec.downsample} 2x`, version: '1' },
+        }
+      : {}),
   };
   const omero = {
     channels: spec.channels.map((c) => ({

@@ -12,7 +12,7 @@ import type { Image, OME, Pixels } from '@bfio/ome-xml';
 import type { ZarrFormat } from './layout.js';
 import { arrayDocuments, checkCompression, groupDocuments } from './metadata-docs.js';
 import { nativeZstd } from './native-zstd.js';
-import { buildImageAttributes, colorToHex, ngffUnit } from './ngff.js';
+import { buildImageAttributes, colorToHex, type MultiscalesSpec, ngffUnit } from './ngff.js';
 import { buildOmeXml } from './ome.js';
 import type { ZarrCreateOptions } from './writer.js';
 
@@ -55,60 +55,8 @@ export function storeLayout(
       file,
     );
   }
-  const version = options.ngffVersion ?? '0.5';
-  if (version !== '0.4' && version !== '0.5') {
-    throw new UnsupportedError(
-      `ngffVersion '${String(version)}' cannot be written (${file}); use '0.4' or '0.5'`,
-      file,
-    );
-  }
-  const format: ZarrFormat = version === '0.5' ? 3 : 2;
-  const tile =
-    options.tileSize === undefined
-      ? [1024, 1024]
-      : typeof options.tileSize === 'number'
-        ? [options.tileSize, options.tileSize]
-        : options.tileSize;
-  const chunks: Vec5 = options.chunks ? [...options.chunks] : [1, 1, 1, tile[0] as number, tile[1] as number];
-  if (chunks.length !== 5 || !chunks.every((n) => Number.isInteger(n) && n >= 1)) {
-    throw new InvalidDataError(
-      `chunks for ${file} must be 5 positive integers (t,c,z,y,x), got ${chunks}`,
-      file,
-    );
-  }
-  const pyramidLevels = options.pyramidLevels ?? 0;
-  if (!Number.isInteger(pyramidLevels) || pyramidLevels < 0) {
-    throw new InvalidDataError(
-      `pyramidLevels for ${file} must be a non-negative integer, got ${pyramidLevels}`,
-      file,
-    );
-  }
-  const mode = options.downsample ?? 'mean';
-  const compression: Compression = options.compression ?? 'zstd';
-  const level = options.compressionLevel ?? 1;
-  checkCompression({ format, shape, chunks, dtype, compression, level }, file);
-  // Shards are encoded by bfio itself (zarrita writes none): v3, and a codec chain bfio encodes.
-  const shards = options.shards ? ([...options.shards] as Vec5) : undefined;
-  const directPossible =
-    endianness() === 'LE' && (compression === 'none' || (compression === 'zstd' && nativeZstd()));
-  if (shards) {
-    if (format !== 3)
-      throw new UnsupportedError(`shards need Zarr v3 (ngffVersion '0.5'); ${file} asked for 0.4`, file);
-    if (
-      shards.length !== 5 ||
-      !shards.every((n, i) => Number.isInteger(n) && n >= 1 && n % (chunks[i] as number) === 0)
-    ) {
-      throw new InvalidDataError(
-        `shards for ${file} must be 5 positive multiples of the chunks (t,c,z,y,x = ${chunks}), got ${shards}`,
-        file,
-      );
-    }
-    if (!directPossible)
-      throw new UnsupportedError(
-        `sharded stores are written with zstd or no compression (${file} asked for '${compression}'${compression === 'zstd' ? ', but the native zstd codec did not load' : ''})`,
-        file,
-      );
-  }
+  const { version, format, chunks, pyramidLevels, mode, compression, level, shards, directPossible } =
+    checkZarrOptions(file, options, dtype);
 
   // Level shapes: Y and X halve (floor, at least 1); T, C and Z are kept.
   const shapes: Vec5[] = [shape];
@@ -138,25 +86,11 @@ export function storeLayout(
     }
   }
 
-  const ngff = buildImageAttributes({
+  const ngff = imageNgff(image, dtype, {
     version,
     name: image.name ?? basename(file),
     levels: shapes.length,
-    scale: [
-      px.timeIncrement?.value ?? 1,
-      1,
-      px.physicalSizeZ?.value ?? 1,
-      px.physicalSizeY?.value ?? 1,
-      px.physicalSizeX?.value ?? 1,
-    ],
-    units: {
-      t: px.timeIncrement ? ngffUnit(px.timeIncrement.unit) : undefined,
-      z: px.physicalSizeZ ? ngffUnit(px.physicalSizeZ.unit) : undefined,
-      y: px.physicalSizeY ? ngffUnit(px.physicalSizeY.unit) : undefined,
-      x: px.physicalSizeX ? ngffUnit(px.physicalSizeX.unit) : undefined,
-    },
     factor: (k) => 2 ** k,
-    channels: channelsOf(px, dtype),
     downsample: mode,
   });
   const xml = buildOmeXml(metadataToWrite(metadata, dtype));
@@ -192,11 +126,146 @@ export function storeLayout(
     mode,
     compression,
     level,
-    directPossible: Boolean(directPossible),
+    directPossible,
     ngff,
     xml,
     documents,
   };
+}
+
+/** Compression levels each codec accepts (zstd's negative "fast" levels are not offered). */
+const LEVELS: Partial<Record<Compression, [number, number]>> = {
+  zstd: [1, 22],
+  gzip: [0, 9],
+  zlib: [0, 9],
+  'blosc-zstd': [0, 9],
+  'blosc-lz4': [0, 9],
+};
+
+/**
+ * Checks and resolves the writer options that do not depend on the image's sizes: NGFF version, chunk and
+ * shard shapes, pyramid levels, downsampling, codec and level. `BioWriter.create` calls it through the
+ * backend's `checkCreateOptions` (with the dtype not known yet: `uint8` stands in, only blosc's typesize
+ * depends on it), and `storeLayout` again with the image's.
+ */
+export function checkZarrOptions(file: string, options: ZarrCreateOptions, dtype: DType = 'uint8') {
+  const version = options.ngffVersion ?? '0.5';
+  if (version !== '0.4' && version !== '0.5') {
+    throw new UnsupportedError(
+      `ngffVersion '${String(version)}' cannot be written (${file}); use '0.4' or '0.5'`,
+      file,
+    );
+  }
+  const format: ZarrFormat = version === '0.5' ? 3 : 2;
+  const tile =
+    options.tileSize === undefined
+      ? [1024, 1024]
+      : typeof options.tileSize === 'number'
+        ? [options.tileSize, options.tileSize]
+        : options.tileSize;
+  const chunks: Vec5 = options.chunks ? [...options.chunks] : [1, 1, 1, tile[0] as number, tile[1] as number];
+  if (chunks.length !== 5 || !chunks.every((n) => Number.isInteger(n) && n >= 1)) {
+    throw new InvalidDataError(
+      `chunks for ${file} must be 5 positive integers (t,c,z,y,x), got ${chunks}`,
+      file,
+    );
+  }
+  const pyramidLevels = options.pyramidLevels ?? 0;
+  if (!Number.isInteger(pyramidLevels) || pyramidLevels < 0) {
+    throw new InvalidDataError(
+      `pyramidLevels for ${file} must be a non-negative integer, got ${pyramidLevels}`,
+      file,
+    );
+  }
+  const mode = options.downsample ?? 'mean';
+  const compression: Compression = options.compression ?? 'zstd';
+  const level = options.compressionLevel ?? 1;
+  if (mode !== 'mean' && mode !== 'nearest') {
+    throw new InvalidDataError(
+      `downsample for ${file} must be 'mean' or 'nearest', got '${String(mode)}'`,
+      file,
+    );
+  }
+  checkCompression({ format, shape: chunks, chunks, dtype, compression, level }, file);
+  const [low, high] = LEVELS[compression] ?? [0, 0];
+  if (compression !== 'none' && (!Number.isInteger(level) || level < low || level > high)) {
+    throw new InvalidDataError(
+      `compressionLevel for ${file} must be an integer ${low}..${high} for ${compression}, got ${level}`,
+      file,
+    );
+  }
+  if (
+    options.maxWorkers !== undefined &&
+    (!Number.isInteger(options.maxWorkers) || (options.maxWorkers as number) < 1)
+  ) {
+    throw new InvalidDataError(
+      `maxWorkers for ${file} must be a positive integer, got ${String(options.maxWorkers)}`,
+      file,
+    );
+  }
+  // Shards are encoded by bfio itself (zarrita writes none): v3, and a codec chain bfio encodes.
+  const shards = options.shards ? ([...options.shards] as Vec5) : undefined;
+  const directPossible =
+    endianness() === 'LE' && (compression === 'none' || (compression === 'zstd' && nativeZstd()));
+  if (shards) {
+    if (format !== 3)
+      throw new UnsupportedError(`shards need Zarr v3 (ngffVersion '0.5'); ${file} asked for 0.4`, file);
+    if (
+      shards.length !== 5 ||
+      !shards.every((n, i) => Number.isInteger(n) && n >= 1 && n % (chunks[i] as number) === 0)
+    ) {
+      throw new InvalidDataError(
+        `shards for ${file} must be 5 positive multiples of the chunks (t,c,z,y,x = ${chunks}), got ${shards}`,
+        file,
+      );
+    }
+    if (!directPossible)
+      throw new UnsupportedError(
+        `sharded stores are written with zstd or no compression (${file} asked for '${compression}'${compression === 'zstd' ? ', but the native zstd codec did not load' : ''})`,
+        file,
+      );
+  }
+
+  return {
+    version,
+    format,
+    chunks,
+    pyramidLevels,
+    mode,
+    compression,
+    level,
+    shards,
+    directPossible: Boolean(directPossible),
+  };
+}
+
+/**
+ * The NGFF attributes of one image group: axes with the OME physical sizes' units, level-0 scale from
+ * them, omero channels from the OME channels. The writer and the store view (a source's own pyramid) share it.
+ */
+export function imageNgff(
+  image: Image,
+  dtype: DType,
+  levels: Pick<MultiscalesSpec, 'version' | 'name' | 'levels' | 'factor' | 'downsample'>,
+): Record<string, unknown> {
+  const px = image.pixels;
+  return buildImageAttributes({
+    ...levels,
+    scale: [
+      px.timeIncrement?.value ?? 1,
+      1,
+      px.physicalSizeZ?.value ?? 1,
+      px.physicalSizeY?.value ?? 1,
+      px.physicalSizeX?.value ?? 1,
+    ],
+    units: {
+      t: px.timeIncrement ? ngffUnit(px.timeIncrement.unit) : undefined,
+      z: px.physicalSizeZ ? ngffUnit(px.physicalSizeZ.unit) : undefined,
+      y: px.physicalSizeY ? ngffUnit(px.physicalSizeY.unit) : undefined,
+      x: px.physicalSizeX ? ngffUnit(px.physicalSizeX.unit) : undefined,
+    },
+    channels: channelsOf(px, dtype),
+  });
 }
 
 function dtypeRange(dtype: DType): [number, number] {
@@ -246,7 +315,7 @@ function metadataToWrite(metadata: OME, dtype: DType): OME {
 }
 
 /** An Image as a Zarr store holds it: pixel type from the written dtype, little-endian, no TiffData. */
-function imageAsWritten(image: Image, dtype: DType): Image {
+export function imageAsWritten(image: Image, dtype: DType): Image {
   const type = dtype === 'float32' ? 'float' : dtype === 'float64' ? 'double' : dtype;
   return { ...image, pixels: { ...image.pixels, type, bigEndian: false, tiffData: [] } };
 }

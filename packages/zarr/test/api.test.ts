@@ -12,6 +12,7 @@ it('exports exactly these names', () => {
     'buildLevels',
     'finalizeStore',
     'levelPlan',
+    'openStoreView',
     'partBlocks',
     'planParts',
     'readPlan',

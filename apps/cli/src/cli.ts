@@ -12,6 +12,7 @@ import { CONVERT_HELP, convert } from './commands/convert.js';
 import { FINALIZE_HELP, finalize } from './commands/convert-parts.js';
 import { INFO_HELP, info } from './commands/info.js';
 import { READ_HELP, read } from './commands/read.js';
+import { REFS_HELP, refs } from './commands/refs.js';
 import { OutputError } from './output-error.js';
 import { UsageError } from './usage-error.js';
 
@@ -24,6 +25,7 @@ Commands:
   read FILE        save a region as a NumPy .npy file
   convert IN OUT   convert to tiled OME-TIFF or OME-Zarr, tile by tile (or in parts: --part i/N)
   finalize OUT     complete an OME-Zarr written in parts (checks every part, writes the metadata)
+  refs FILE        kerchunk/fsspec references: zarr-python reads a TIFF in place as OME-Zarr
   bioformats install|status   get Bio-Formats (Java) for the 150+ formats it reads
 
 FILE and IN may be http(s) URLs of OME-TIFF files and OME-Zarr stores (read by byte ranges and chunks).
@@ -38,6 +40,7 @@ const HELPS: Record<string, string> = {
   convert: CONVERT_HELP,
   finalize: FINALIZE_HELP,
   bioformats: BIOFORMATS_HELP,
+  refs: REFS_HELP,
 };
 
 const OPTIONS = {
@@ -71,6 +74,7 @@ const OPTIONS = {
   part: { type: 'string' },
   plan: { type: 'string' },
   resume: { type: 'boolean' },
+  strict: { type: 'boolean' },
 } as const;
 
 export interface Io {
@@ -130,6 +134,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     else if (command === 'info') await info(args[0]!, values, io.out);
     else if (command === 'read') await read(args[0]!, values, io.out);
     else if (command === 'finalize') await finalize(args[0]!, values, io.out);
+    else if (command === 'refs') await refs(args[0]!, values, io.out);
     else await convert(args[0]!, args[1]!, values, io.out);
     return 0;
   } catch (err) {

@@ -16,3 +16,10 @@ export { TiffReader, type TiffReaderOptions } from './reader/tiff-reader.js';
 export { imageSize, probe, tiffBackend } from './tiff-backend.js';
 
 registerBackend(tiffBackend);
+
+export {
+  type Reference,
+  type ReferenceFileSystem,
+  type TiffRefsOptions,
+  tiffReferences,
+} from './refs/tiff-refs.js';

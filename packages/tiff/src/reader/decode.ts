@@ -25,6 +25,8 @@ const inflateAsync = promisify(inflate);
 /** How blocks are decoded: Deflate on a worker pool (with byte swap and predictor there too), or on libuv's. */
 export interface DecodeOptions {
   pool?: WorkerPool;
+  /** How messages name the block, e.g. "tile 12 of the IFD at byte 4096". */
+  block?: string;
   /** A buffer the worker may write the result into (moved to it; see WorkerPool's `spare`). */
   spare?: ArrayBuffer;
 }
@@ -126,7 +128,8 @@ function unpackBits(src: Uint8Array, limit: number): Uint8Array {
   return o === limit ? out : out.subarray(0, o);
 }
 
-async function decompress(
+/** Decompresses one block (on this thread when `options` has no pool: bytes as stored, no swap or predictor). */
+export async function decompress(
   file: string,
   page: TiffPage,
   raw: Uint8Array,
@@ -184,7 +187,7 @@ async function decompress(
     if (err instanceof UnsupportedError) throw err;
     throw new CorruptFileError(
       file,
-      `a ${compressionName(page.compression)} block could not be decoded (${String((err as Error)?.message ?? err)})`,
+      `${options.block ?? `a ${page.tiled ? 'tile' : 'strip'}`} (${compressionName(page.compression)}) could not be decoded (${String((err as Error)?.message ?? err)}); the file is damaged: restore it from a good copy`,
       offset,
       err,
     );
@@ -401,7 +404,7 @@ export async function decodeBlock(
   if (bytes.length < needed) {
     throw new CorruptFileError(
       file,
-      `a ${compressionName(page.compression)} ${page.tiled ? 'tile' : 'strip'} decoded to ${bytes.length} bytes, ${needed} expected`,
+      `${options.block ?? `a ${page.tiled ? 'tile' : 'strip'}`} (${compressionName(page.compression)}) decoded to ${bytes.length} bytes, ${needed} expected; the file is damaged: restore it from a good copy`,
       offset,
     );
   }

@@ -9,6 +9,7 @@ import {
   BfioError,
   CorruptFileError,
   type DType,
+  InvalidDataError,
   isBfioError,
   isRemote,
   Limiter,
@@ -50,6 +51,8 @@ export interface TiffReaderOptions {
    * Both use node:zlib; see bench/RESULTS.md ("Parallel codecs") for the measured difference.
    */
   decodeOn?: 'libuv' | 'workers';
+  /** A tile or strip the file lacks is an error instead of zeros (see @bfio/core's OpenOptions). */
+  strict?: boolean;
 }
 
 /** What all reads of one reader share. */
@@ -58,15 +61,21 @@ interface ReadContext extends BlockContext {
   tasks: number;
 }
 
-function readContext(options: TiffReaderOptions, remote = false): ReadContext {
+function readContext(path: string, options: TiffReaderOptions, remote = false): ReadContext {
   const workers = Math.max(1, Math.floor(options.maxWorkers ?? availableParallelism()));
   const cacheBytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
   if (!Number.isFinite(cacheBytes) || cacheBytes < 0) {
-    throw new RangeError(`cacheBytes must be a number of bytes >= 0, not ${cacheBytes}`);
+    throw new InvalidDataError(
+      `Cannot open ${path}: cacheBytes must be a number of bytes >= 0, not ${cacheBytes}`,
+      path,
+    );
   }
   const decodeOn = options.decodeOn ?? 'workers';
   if (decodeOn !== 'workers' && decodeOn !== 'libuv') {
-    throw new RangeError(`decodeOn must be 'workers' or 'libuv', not ${String(decodeOn)}`);
+    throw new InvalidDataError(
+      `Cannot open ${path}: decodeOn must be 'workers' or 'libuv', not ${String(decodeOn)}`,
+      path,
+    );
   }
   const pool = decodeOn === 'workers' ? sharedWorkerPool({ modules: [TIFF_CODECS] }) : undefined;
   // A reader entitled to every worker of the pool may queue one block more than it has workers: the pool
@@ -81,6 +90,7 @@ function readContext(options: TiffReaderOptions, remote = false): ReadContext {
     spares: [],
     cache: cacheBytes > 0 ? new BlockCache(cacheBytes) : undefined,
     decode: pool ? { pool } : {},
+    strict: options.strict === true,
   };
 }
 
@@ -159,7 +169,7 @@ export class TiffReader implements ReaderBackend {
   }
 
   static async open(path: string, options: TiffReaderOptions = {}): Promise<TiffReader> {
-    const ctx = readContext(options, isRemote(path));
+    const ctx = readContext(path, options, isRemote(path));
     const clean = options.cleanMetadata ?? true;
     const abs = isRemote(path) ? path : resolve(path);
     if (abs.toLowerCase().endsWith('.companion.ome') || abs.toLowerCase().endsWith('.ome.xml')) {
@@ -377,6 +387,25 @@ export class TiffReader implements ReaderBackend {
       }),
     );
     await runLimited(tasks, this.ctx.tasks, signal);
+  }
+
+  /**
+   * The stored page (and sample of it) of every plane slot of a level, indexed (t * sizeC + c) * sizeZ + z
+   * (undefined = plane absent): for tools that reference the file's blocks in place (bfio refs).
+   */
+  async planePages(
+    series: number,
+    level: number,
+  ): Promise<Array<{ file: TiffFile; page: TiffPage; sample: number } | undefined>> {
+    const l = this.layouts[series]?.levels[level];
+    if (!l) throw new RangeError(`${this.path}: no series ${series} level ${level}`);
+    return Promise.all(
+      l.planes.map(async (ref) => {
+        if (!ref) return undefined;
+        const { file, page } = await this.files.page(ref);
+        return { file, page, sample: ref.sample };
+      }),
+    );
   }
 
   async close(): Promise<void> {

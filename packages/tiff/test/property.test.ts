@@ -1,0 +1,477 @@
+/**
+ * Property tests (issue 15) for the OME-TIFF writer and reader, with fast-check on a fixed seed (printed;
+ * `BFIO_PROPERTY_SEED` replays or explores another, `BFIO_PROPERTY_RUNS_SCALE` runs more cases):
+ * - random images (shape with tile-edge and 1-pixel sizes, dtype, tile size, codec and level, predictor,
+ *   pyramid and downsampling, BigTIFF, DimensionOrder, content, write pattern) written by BioWriter read
+ *   back by our reader equal to what was written (unwritten pixels 0);
+ * - tifffile reads every file (one Python process for the file) equal, with the tags asked for, and each
+ *   pyramid level equal to the documented 2×2 reduction of the level above, computed by numpy;
+ * - random region reads (tile-crossing, single pixels, the last partial tile, C/T lists in any order with
+ *   repeats, every pyramid level) equal the same slice of a full read, for the written files and for
+ *   sample TIFFs (tiled, pyramid, stripped) in ../shared/data.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BioReader, BioWriter, type DType, NDArray, pixelTypeFromDType, planarStrides } from '@bfio/core';
+import { createOme, type DimensionOrder } from '@bfio/ome-xml';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { available, dataPath } from '../../../test-support/env.js';
+import {
+  CONTENTS,
+  type Content,
+  type Extent5,
+  firstDifference,
+  makePixels,
+  PIXEL_TYPES,
+  type Pixels,
+  propertyRuns,
+  propertySeed,
+  type RegionSpec,
+  regionArb,
+  type Shape5,
+  sha256,
+  sliceOf,
+  type WritePlanSpec,
+  writePlan,
+  writePlanArb,
+} from '../../../test-support/property.js';
+import { runPythonJson } from '../../../test-support/python.js';
+import '../src/index.js';
+
+const SEED = propertySeed(15_2026);
+const dir = mkdtempSync(join(tmpdir(), 'bfio-tiff-property-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const ORDERS: DimensionOrder[] = ['XYZCT', 'XYZTC', 'XYCTZ', 'XYCZT', 'XYTCZ', 'XYTZC'];
+type Codec = 'none' | 'deflate' | 'zlib' | 'lzw' | 'zstd';
+
+interface TiffCase {
+  sizes: Extent5;
+  dtype: DType;
+  tile: [number, number];
+  compression: Codec;
+  compressionLevel: number | undefined;
+  predictor: boolean;
+  pyramidLevels: number;
+  downsample: 'mean' | 'nearest';
+  bigTiff: boolean | 'auto';
+  encodeOn: 'workers' | 'libuv';
+  dimensionOrder: DimensionOrder;
+  content: Content;
+  seed: number;
+  plan: WritePlanSpec;
+}
+
+/** A size up to 300 that is often 1, 2 or a tile multiple ± 1 (partial and exact last tiles). */
+function sizeArb(tile: number): fc.Arbitrary<number> {
+  const multiples = Math.floor(301 / tile);
+  const edges: fc.Arbitrary<number>[] = [fc.integer({ min: 1, max: 300 }), fc.constantFrom(1, 2, 3)];
+  if (multiples >= 1) {
+    edges.push(
+      fc
+        .tuple(fc.integer({ min: 1, max: multiples }), fc.integer({ min: -1, max: 1 }))
+        .map(([k, d]) => Math.min(300, k * tile + d)),
+    );
+  }
+  return fc.oneof(...edges);
+}
+
+const tiffCaseArb: fc.Arbitrary<TiffCase> = fc
+  .record({
+    tile: fc
+      .tuple(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 8 }))
+      .map(([h, w]): [number, number] => [16 * h, 16 * w]),
+    dtype: fc.constantFrom(...(PIXEL_TYPES as DType[])),
+    compression: fc.constantFrom<Codec>('none', 'deflate', 'zlib', 'lzw', 'zstd'),
+    level: fc.option(fc.integer({ min: 0, max: 12 }), { nil: undefined }),
+    predictor: fc.boolean(),
+    pyramidLevels: fc.integer({ min: 0, max: 3 }),
+    downsample: fc.constantFrom<'mean' | 'nearest'>('mean', 'nearest'),
+    bigTiff: fc.constantFrom<boolean | 'auto'>(true, false, 'auto'),
+    encodeOn: fc.constantFrom<'workers' | 'libuv'>('workers', 'libuv'),
+    dimensionOrder: fc.constantFrom(...ORDERS),
+    content: fc.constantFrom(...CONTENTS),
+    seed: fc.nat(),
+    plan: writePlanArb,
+  })
+  .chain((base) =>
+    fc.tuple(sizeArb(base.tile[1]), sizeArb(base.tile[0])).chain(([sizeX, sizeY]) => {
+      // At most ~200k pixels and 6 planes: small images keep the file under a minute on 2 cores.
+      const planes = Math.max(1, Math.min(6, Math.floor(200_000 / (sizeX * sizeY))));
+      return fc
+        .tuple(
+          fc.integer({ min: 1, max: Math.min(3, planes) }),
+          fc.integer({ min: 1, max: 3 }),
+          fc.integer({ min: 1, max: 3 }),
+        )
+        .map(([sizeZ, c, t]): TiffCase => {
+          const sizeC = Math.max(1, Math.min(c, Math.floor(planes / sizeZ)));
+          const sizeT = Math.max(1, Math.min(t, Math.floor(planes / (sizeZ * sizeC))));
+          const maxLevels = Math.floor(Math.log2(Math.min(sizeX, sizeY)));
+          const codec = base.compression;
+          return {
+            sizes: { sizeX, sizeY, sizeZ, sizeC, sizeT },
+            dtype: base.dtype,
+            tile: base.tile,
+            compression: codec,
+            compressionLevel:
+              base.level === undefined
+                ? undefined
+                : codec === 'zstd'
+                  ? Math.max(1, base.level)
+                  : codec === 'deflate' || codec === 'zlib'
+                    ? Math.min(9, base.level)
+                    : base.level,
+            predictor: base.predictor && codec !== 'none',
+            pyramidLevels: Math.min(base.pyramidLevels, maxLevels),
+            downsample: base.downsample,
+            bigTiff: base.bigTiff,
+            encodeOn: base.encodeOn,
+            dimensionOrder: base.dimensionOrder,
+            content: base.content,
+            seed: base.seed,
+            plan: base.plan,
+          };
+        });
+    }),
+  );
+
+const shapeOf = (e: Extent5): Shape5 => [e.sizeT, e.sizeC, e.sizeZ, e.sizeY, e.sizeX];
+
+/** Level k of a pyramid: floor(size / 2^k) in X and Y (Bio-Formats' rule, the writer's documented one). */
+const levelExtent = (e: Extent5, k: number): Extent5 => ({
+  ...e,
+  sizeX: Math.floor(e.sizeX / 2 ** k),
+  sizeY: Math.floor(e.sizeY / 2 ** k),
+});
+
+interface Written {
+  spec: TiffCase;
+  path: string;
+  /** Level 0 as written (skipped blocks zeroed). */
+  expected: Pixels;
+  /** Our full read of every level. */
+  levels: Pixels[];
+}
+
+async function writeCase(spec: TiffCase, path: string): Promise<Pixels> {
+  const { sizes, dtype } = spec;
+  const full = makePixels(dtype, shapeOf(sizes), spec.content, spec.seed);
+  const { blocks, expected } = writePlan(spec.plan, sizes, full);
+  const bw = await BioWriter.create(path, {
+    metadata: createOme({ ...sizes, type: pixelTypeFromDType(dtype), dimensionOrder: spec.dimensionOrder }),
+    dtype,
+    tileSize: spec.tile,
+    compression: spec.compression,
+    compressionLevel: spec.compressionLevel,
+    predictor: spec.predictor,
+    pyramidLevels: spec.pyramidLevels,
+    downsample: spec.downsample,
+    bigTiff: spec.bigTiff,
+    encodeOn: spec.encodeOn,
+    overwrite: true,
+  });
+  try {
+    const write = (b: (typeof blocks)[number]) => {
+      const [nt, nc, nz, ny, nx] = b.shape;
+      return bw.write(new NDArray(b.data, [ny, nx, nz, nc, nt], planarStrides(ny, nx, nz, nc)), b.at);
+    };
+    if (spec.plan.concurrent) await Promise.all(blocks.map(write));
+    else for (const b of blocks) await write(b);
+    await bw.close();
+  } catch (err) {
+    await bw.abort();
+    throw err;
+  }
+  return expected;
+}
+
+async function readLevels(path: string, spec: TiffCase): Promise<Pixels[]> {
+  await using br = await BioReader.open(path);
+  const problems: string[] = [];
+  if (br.dtype !== spec.dtype) problems.push(`dtype ${br.dtype}, want ${spec.dtype}`);
+  if (br.levelCount !== spec.pyramidLevels + 1)
+    problems.push(`${br.levelCount} levels, want ${spec.pyramidLevels + 1}`);
+  const levels: Pixels[] = [];
+  for (let k = 0; k < br.levelCount; k++) {
+    br.level = k;
+    const want = levelExtent(spec.sizes, k);
+    const got = { sizeX: br.X, sizeY: br.Y, sizeZ: br.Z, sizeC: br.C, sizeT: br.T };
+    if (JSON.stringify(got) !== JSON.stringify(want))
+      problems.push(`level ${k} is ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
+    if (JSON.stringify(br.tileSize) !== JSON.stringify(spec.tile))
+      problems.push(`level ${k} tiles ${br.tileSize}, want ${spec.tile}`);
+    levels.push((await br.read({}, { squeeze: false })).data as Pixels);
+  }
+  if (problems.length) throw new Error(problems.join('; '));
+  return levels;
+}
+
+/** Minimal counterexamples of bugs the properties found, kept as explicit regressions. */
+const REGRESSIONS: Array<{ name: string; spec: TiffCase }> = [];
+
+const written: Written[] = [];
+
+/** What the generated cases covered (printed, so a seed that misses a feature is noticed). */
+function coverage(specs: TiffCase[]): string {
+  const count = (f: (s: TiffCase) => unknown) => {
+    const m = new Map<string, number>();
+    for (const s of specs) m.set(String(f(s)), (m.get(String(f(s))) ?? 0) + 1);
+    return [...m].map(([k, v]) => `${k}:${v}`).join(' ');
+  };
+  const px = specs.map((s) => s.sizes.sizeX * s.sizes.sizeY * s.sizes.sizeZ * s.sizes.sizeC * s.sizes.sizeT);
+  return [
+    `${specs.length} cases, ${Math.min(...px)}..${Math.max(...px)} pixels`,
+    `dtype ${count((s) => s.dtype)}`,
+    `codec ${count((s) => s.compression + (s.predictor ? '+pred' : ''))}`,
+    `levels ${count((s) => s.pyramidLevels)}; bigTiff ${count((s) => s.bigTiff)}; order ${count((s) => s.dimensionOrder)}`,
+    `content ${count((s) => s.content)}; writes ${count((s) => s.plan.pattern + (s.plan.skip ? '-skip' : '') + (s.plan.concurrent ? '-concurrent' : ''))}`,
+    `X%tile ${count((s) => (s.sizes.sizeX % s.tile[1] === 0 ? 'exact' : s.sizes.sizeX < s.tile[1] ? 'lt-tile' : 'partial'))}`,
+  ].join('\n');
+}
+
+describe('OME-TIFF written by BioWriter (random shapes, dtypes, tiles, codecs, orders, pyramids)', () => {
+  it('reads back with our reader equal to what was written', async () => {
+    console.log(`tiff property seed ${SEED} (BFIO_PROPERTY_SEED=${SEED} replays it)`);
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(tiffCaseArb, async (spec) => {
+        const path = join(dir, `case-${n++}.ome.tif`);
+        const expected = await writeCase(spec, path);
+        const levels = await readLevels(path, spec);
+        const diff = firstDifference(levels[0]!, expected, shapeOf(spec.sizes));
+        if (diff) throw new Error(`level 0 differs from what was written: ${diff}`);
+        written.push({ spec, path, expected, levels });
+      }),
+      { seed: SEED, numRuns: propertyRuns(40) },
+    );
+    console.log(coverage(written.map((w) => w.spec)));
+  }, 120_000);
+
+  it.each(REGRESSIONS)('regression: $name', async ({ spec }) => {
+    const path = join(dir, `regression-${Math.random().toString(36).slice(2)}.ome.tif`);
+    const expected = await writeCase(spec, path);
+    const levels = await readLevels(path, spec);
+    expect(firstDifference(levels[0]!, expected, shapeOf(spec.sizes))).toBeUndefined();
+  });
+
+  it.skipIf(!available('python'))(
+    'tifffile reads every file equal, with the tags and pyramid asked for',
+    async () => {
+      expect(written.length).toBeGreaterThan(0);
+      const peer = await runPythonJson<PeerFile[]>(
+        TIFFFILE,
+        written.map((w) => ({ path: w.path, downsample: w.spec.downsample })),
+      );
+      const problems: string[] = [];
+      peer.forEach((p, i) => {
+        const w = written[i]!;
+        const spec = w.spec;
+        const say = (what: string) => problems.push(`${w.path} ${JSON.stringify(spec)}: ${what}`);
+        if (p.error) {
+          say(`tifffile failed: ${p.error}`);
+          return;
+        }
+        if (!p.ome) say('tifffile does not see OME metadata');
+        if (p.bigtiff !== (spec.bigTiff === true)) say(`BigTIFF ${p.bigtiff}, asked ${spec.bigTiff}`);
+        if (p.levels.length !== spec.pyramidLevels + 1) say(`tifffile sees ${p.levels.length} levels`);
+        p.levels.forEach((l, k) => {
+          const e = levelExtent(spec.sizes, k);
+          if (JSON.stringify(l.shape) !== JSON.stringify(shapeOf(e))) say(`level ${k} shape ${l.shape}`);
+          if (l.dtype !== spec.dtype) say(`level ${k} dtype ${l.dtype}`);
+          if (JSON.stringify(l.tile) !== JSON.stringify(spec.tile)) say(`level ${k} tile ${l.tile}`);
+          if (l.compression !== COMPRESSION_CODE[spec.compression])
+            say(`level ${k} compression ${l.compression}`);
+          const predictor = !spec.predictor ? 1 : spec.dtype.startsWith('float') ? 3 : 2;
+          if (l.predictor !== predictor) say(`level ${k} predictor ${l.predictor}, want ${predictor}`);
+          const ours = w.levels[k];
+          if (!ours || l.sha256 !== sha256(ours)) say(`level ${k}: tifffile's pixels differ from our read`);
+          if (k === 0 && l.sha256 !== sha256(w.expected))
+            say('level 0: tifffile differs from what was written');
+          if (k > 0 && l.reduction !== true)
+            say(`level ${k} is not the 2×2 ${spec.downsample} of level ${k - 1}: ${l.reduction}`);
+        });
+      });
+      expect(problems).toEqual([]);
+    },
+    120_000,
+  );
+
+  it('random region reads equal the slice of a full read (every level)', async () => {
+    expect(written.length).toBeGreaterThan(0);
+    const readers = new Map<string, BioReader>();
+    try {
+      const arb = fc.integer({ min: 0, max: written.length - 1 }).chain((i) =>
+        fc.integer({ min: 0, max: written[i]!.levels.length - 1 }).chain((k) =>
+          regionArb(levelExtent(written[i]!.spec.sizes, k), written[i]!.spec.tile).map((region) => ({
+            i,
+            k,
+            region,
+          })),
+        ),
+      );
+      await fc.assert(
+        fc.asyncProperty(arb, async ({ i, k, region }) => {
+          const w = written[i]!;
+          let br = readers.get(w.path);
+          if (!br) {
+            br = await BioReader.open(w.path);
+            readers.set(w.path, br);
+          }
+          br.level = k;
+          const extent = levelExtent(w.spec.sizes, k);
+          await expectRegion(br, w.levels[k]!, extent, region, `${w.path} level ${k}`);
+        }),
+        { seed: SEED, numRuns: propertyRuns(300) },
+      );
+    } finally {
+      for (const br of readers.values()) await br.close();
+    }
+  }, 60_000);
+});
+
+async function expectRegion(
+  br: BioReader,
+  full: Pixels,
+  extent: Extent5,
+  region: RegionSpec,
+  what: string,
+): Promise<void> {
+  const got = (
+    await br.read({ X: region.x, Y: region.y, Z: region.z, C: region.c, T: region.t }, { squeeze: false })
+  ).data as Pixels;
+  const shape: Shape5 = [
+    region.t.length,
+    region.c.length,
+    region.z[1] - region.z[0],
+    region.y[1] - region.y[0],
+    region.x[1] - region.x[0],
+  ];
+  const diff = firstDifference(got, sliceOf(full, extent, region), shape);
+  if (diff) throw new Error(`${what}: region differs from the full read: ${diff}`);
+}
+
+/** Sample TIFFs: tiled (partial edge tiles, many planes), a SubIFD pyramid (BigTIFF, big-endian), strips. */
+const SAMPLES = [
+  'bioformats2raw-testres/mini-spim-moduloZ.ome.tiff',
+  'hubmap-portal-containers/ome-tiff-tiler_v1_multi-channel.pyramid-8lvl-tile167x439.ome.tif',
+  'polus-image-tools/r01_c01_x01_y01_z01.ome.tif',
+  'exampletiffs/ometiff_testdata/singles/multi-channel-z-series.ome.tif',
+  'exampletiffs/ometiff_testdata/singles/4D-series.ome.tif',
+];
+
+describe.skipIf(!available('data'))('sample TIFFs: random region reads', () => {
+  it.each(SAMPLES)('%s: random regions equal the slice of a full read', async (sample) => {
+    await using br = await BioReader.open(dataPath(sample));
+    const levels: Array<{ extent: Extent5; full: Pixels; tile?: [number, number] }> = [];
+    for (let k = 0; k < br.levelCount; k++) {
+      br.level = k;
+      const extent = { sizeX: br.X, sizeY: br.Y, sizeZ: br.Z, sizeC: br.C, sizeT: br.T };
+      levels.push({
+        extent,
+        full: (await br.read({}, { squeeze: false })).data as Pixels,
+        tile: br.tileSize,
+      });
+    }
+    const arb = fc
+      .integer({ min: 0, max: levels.length - 1 })
+      .chain((k) => regionArb(levels[k]!.extent, levels[k]!.tile).map((region) => ({ k, region })));
+    await fc.assert(
+      fc.asyncProperty(arb, async ({ k, region }) => {
+        br.level = k;
+        await expectRegion(br, levels[k]!.full, levels[k]!.extent, region, `${sample} level ${k}`);
+      }),
+      { seed: SEED, numRuns: propertyRuns(60) },
+    );
+  });
+});
+
+const COMPRESSION_CODE: Record<Codec, number> = { none: 1, deflate: 8, zlib: 8, lzw: 5, zstd: 50000 };
+
+interface PeerFile {
+  error?: string;
+  ome: boolean;
+  bigtiff: boolean;
+  levels: Array<{
+    shape: number[];
+    dtype: string;
+    sha256: string;
+    tile: number[];
+    compression: number;
+    predictor: number;
+    /** true, or where the level differs from the reduction of the level above. */
+    reduction: true | string | null;
+  }>;
+}
+
+/**
+ * tifffile reads each file's series 0 level by level into T, C, Z, Y, X (from the series' own axes), hashes
+ * it, reports the tags of the level's first page, and checks each level k > 0 against numpy's 2×2
+ * reduction of level k - 1 as the writer documents it (mean: integers floor((a+b+c+d+2)/4), floats
+ * ((a+b)+c)+d over 4 in float64 rounded to the dtype; nearest: the top-left pixel).
+ */
+const TIFFFILE = `
+import json, sys, hashlib
+import numpy as np, tifffile
+files = json.load(sys.stdin)
+AX = 'TCZYX'
+
+def tczyx(a, axes):
+    a = a.reshape(a.shape)
+    names = list(axes)
+    for i in reversed(range(len(names))):
+        if names[i] not in AX:
+            assert a.shape[i] == 1, axes
+            a = np.take(a, 0, axis=i); names.pop(i)
+    for n in AX:
+        if n not in names:
+            a = a[np.newaxis]; names.insert(0, n)
+    return np.transpose(a, [names.index(n) for n in AX])
+
+def reduce2(prev, mode):
+    h, w = prev.shape[-2] // 2, prev.shape[-1] // 2
+    a = prev[..., 0:2*h:2, 0:2*w:2]
+    if mode == 'nearest':
+        return a
+    b = prev[..., 0:2*h:2, 1:2*w:2]; c = prev[..., 1:2*h:2, 0:2*w:2]; d = prev[..., 1:2*h:2, 1:2*w:2]
+    if prev.dtype.kind == 'f':
+        f = lambda v: v.astype(np.float64)
+        return ((((f(a) + f(b)) + f(c)) + f(d)) / 4).astype(prev.dtype)
+    i = lambda v: v.astype(np.int64)
+    return ((i(a) + i(b) + i(c) + i(d) + 2) // 4).astype(prev.dtype)
+
+def where_differs(got, want):
+    same = (got == want) | (np.isnan(got) & np.isnan(want) if got.dtype.kind == 'f' else False)
+    if same.all():
+        return True
+    idx = np.argwhere(~same)[0].tolist()
+    return f'{int((~same).sum())} differ, first at t,c,z,y,x={idx}: {got[tuple(idx)]!r} vs {want[tuple(idx)]!r}'
+
+out = []
+for f in files:
+    try:
+        with tifffile.TiffFile(f['path']) as tf:
+            s = tf.series[0]
+            levels = []
+            prev = None
+            for k, lv in enumerate(s.levels):
+                a = tczyx(lv.asarray().reshape(lv.get_shape(False)), lv.get_axes(False))
+                page = lv.keyframe
+                red = None
+                if prev is not None:
+                    red = where_differs(a, reduce2(prev, f['downsample']))
+                levels.append({
+                    'shape': list(a.shape), 'dtype': a.dtype.name,
+                    'sha256': hashlib.sha256(np.ascontiguousarray(a.astype(a.dtype.newbyteorder('<'))).tobytes()).hexdigest(),
+                    'tile': [int(page.tilelength), int(page.tilewidth)],
+                    'compression': int(page.compression), 'predictor': int(page.predictor),
+                    'reduction': red,
+                })
+                prev = a
+            out.append({'ome': bool(tf.is_ome), 'bigtiff': bool(tf.is_bigtiff), 'levels': levels})
+    except Exception as e:
+        out.append({'error': f'{type(e).__name__}: {e}', 'levels': []})
+print(json.dumps(out))
+`;

@@ -190,8 +190,11 @@ export interface MultiscalesSpec {
    */
   factor: (level: number) => number | [number, number, number];
   channels: Array<{ label: string; color: string; min: number; max: number }>;
-  /** Extra keys for the `multiscales` entry (`type`, `metadata`); undefined when bfio did not downsample. */
-  downsample?: 'mean' | 'nearest';
+  /**
+   * How the levels were made, for the `multiscales` entry's `type` and `metadata`: bfio's own 2× downsampling,
+   * or a description of levels bfio did not make (a source's own pyramid).
+   */
+  downsample: 'mean' | 'nearest' | { type: string; method: string };
 }
 
 /** The NGFF attributes of an image group bfio writes (the `.zattrs` document, or `attributes.ome` content). */
@@ -219,12 +222,9 @@ export function buildImageAttributes(spec: MultiscalesSpec): Json {
     name: spec.name,
     axes,
     datasets,
-    ...(spec.downsample
-      ? {
-          type: spec.downsample,
-          metadata: { method: `bfio ${spec.downsample} 2x`, version: '1' },
-        }
-      : {}),
+    ...(typeof spec.downsample === 'string'
+      ? { type: spec.downsample, metadata: { method: `bfio ${spec.downsample} 2x`, version: '1' } }
+      : { type: spec.downsample.type, metadata: { method: spec.downsample.method, version: '1' } }),
   };
   const omero = {
     channels: spec.channels.map((c) => ({

@@ -51,7 +51,7 @@ export const DEFAULT_TILE = 1024;
 function chunkEdge(tile: [number, number] | undefined): [number, number] {
   if (tile) {
     const [h, w] = tile;
-    if (h >= 16 && w >= 16 && h <= 4096 && w <= 4096 && h * w >= 128 * 128) return [h, w];
+    if (h >= 16 && w >= 16 && h <= 4096 && w <= 4096 && h * w >= 64 * 64) return [h, w];
   }
   return [DEFAULT_TILE, DEFAULT_TILE];
 }
@@ -100,6 +100,7 @@ export function viewLayout(reader: BioReader, version: '0.4' | '0.5', codec: Vie
         version,
         name: image.name ?? basename(file),
         levels: levels.length,
+        downsample: { type: 'source', method: `the levels of the source file (${reader.format})` },
         // The source's own levels: the scale of each is the size ratio to level 0 (need not be 2^k).
         factor: (k) => {
           const l = levels[k]!;

@@ -13,6 +13,7 @@ import { FINALIZE_HELP, finalize } from './commands/convert-parts.js';
 import { INFO_HELP, info } from './commands/info.js';
 import { READ_HELP, read } from './commands/read.js';
 import { REFS_HELP, refs } from './commands/refs.js';
+import { SERVE_HELP, serve } from './commands/serve.js';
 import { OutputError } from './output-error.js';
 import { UsageError } from './usage-error.js';
 
@@ -26,6 +27,7 @@ Commands:
   convert IN OUT   convert to tiled OME-TIFF or OME-Zarr, tile by tile (or in parts: --part i/N)
   finalize OUT     complete an OME-Zarr written in parts (checks every part, writes the metadata)
   refs FILE        kerchunk/fsspec references: zarr-python reads a TIFF in place as OME-Zarr
+  serve FILE|DIR   serve images as OME-Zarr over HTTP, without converting (zarr-python, napari, viewers)
   bioformats install|status   get Bio-Formats (Java) for the 150+ formats it reads
 
 FILE and IN may be http(s) URLs of OME-TIFF files and OME-Zarr stores (read by byte ranges and chunks).
@@ -41,6 +43,7 @@ const HELPS: Record<string, string> = {
   finalize: FINALIZE_HELP,
   bioformats: BIOFORMATS_HELP,
   refs: REFS_HELP,
+  serve: SERVE_HELP,
 };
 
 const OPTIONS = {
@@ -75,6 +78,12 @@ const OPTIONS = {
   plan: { type: 'string' },
   resume: { type: 'boolean' },
   strict: { type: 'boolean' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  cors: { type: 'string' },
+  'max-concurrent': { type: 'string' },
+  codec: { type: 'string' },
+  'symlinks-into': { type: 'string' },
 } as const;
 
 export interface Io {
@@ -135,6 +144,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     else if (command === 'read') await read(args[0]!, values, io.out);
     else if (command === 'finalize') await finalize(args[0]!, values, io.out);
     else if (command === 'refs') await refs(args[0]!, values, io.out);
+    else if (command === 'serve') await serve(args[0]!, values, io.out);
     else await convert(args[0]!, args[1]!, values, io.out);
     return 0;
   } catch (err) {

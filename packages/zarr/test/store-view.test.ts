@@ -5,11 +5,11 @@
  * pixels are compared with the source as tifffile or zarr-python reads it (hashes computed by the peer).
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, rmSync, truncateSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import '@bfio/tiff';
-import { BioReader, isBfioError } from '@bfio/core';
+import { BioReader } from '@bfio/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as zarr from 'zarrita';
 import { available, dataPath } from '../../../test-support/env.js';

@@ -7,7 +7,7 @@ import { type Backend, BfioError, type ProbeInput, SPECIFICATION_VERSION } from 
 import { BIOFORMATS_EXTENSIONS } from './extensions.js';
 import { bridge } from './jvm.js';
 import { openBioformats } from './reader.js';
-import { createBioformatsWriter } from './writer.js';
+import { checkBioformatsWriterOptions, createBioformatsWriter } from './writer.js';
 
 let typeChecker: unknown;
 // One probe at a time: the shared ImageReader is not thread-safe.
@@ -48,4 +48,7 @@ export const bioformatsBackend: Backend = {
   canOpen,
   open: (path, options) => openBioformats(path, options),
   create: (path, metadata, dtype, options) => createBioformatsWriter(path, metadata, dtype, options),
+  checkCreateOptions: (path, options) => {
+    checkBioformatsWriterOptions(path, options);
+  },
 };

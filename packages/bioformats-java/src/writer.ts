@@ -101,6 +101,24 @@ function writerMetadata(metadata: OME, dtype: DType): OME {
   return { ...metadata, images: [image] };
 }
 
+/** The options this writer refuses, checked by `BioWriter.create` too; returns the Java compression name. */
+export function checkBioformatsWriterOptions(file: string, options: CreateOptions): string {
+  if (options.pyramidLevels) {
+    throw new UnsupportedError(
+      `The Bio-Formats writer does not write pyramids (${file}); use the native TIFF backend`,
+      file,
+    );
+  }
+  const compression = COMPRESSION[options.compression ?? 'none'];
+  if (!compression) {
+    throw new UnsupportedError(
+      `The Bio-Formats OME-TIFF writer does not do '${options.compression}' compression (${file}); use none, lzw or deflate`,
+      file,
+    );
+  }
+  return compression;
+}
+
 export async function createBioformatsWriter(
   path: string,
   metadata: OME,
@@ -109,19 +127,7 @@ export async function createBioformatsWriter(
 ): Promise<WriterBackend> {
   const file = resolve(path);
   if (existsSync(file) && !options.overwrite) throw new FileExistsError(file);
-  if (options.pyramidLevels) {
-    throw new UnsupportedError(
-      'The Bio-Formats writer does not write pyramids; use the native TIFF backend',
-      file,
-    );
-  }
-  const compression = COMPRESSION[options.compression ?? 'none'];
-  if (!compression) {
-    throw new UnsupportedError(
-      `The Bio-Formats OME-TIFF writer does not do '${options.compression}' compression (use none, lzw or deflate)`,
-      file,
-    );
-  }
+  const compression = checkBioformatsWriterOptions(file, options);
   const ome = writerMetadata(metadata, dtype);
   const px = ome.images[0]!.pixels;
   await sweepStaleTemps(file);

@@ -103,6 +103,11 @@ export interface OpenOptions {
   maxWorkers?: number;
   /** Retry OME-XML parsing after fixing known producer mistakes (default true, as bfio). */
   cleanMetadata?: boolean;
+  /**
+   * A chunk or tile the file lacks is an error naming it, instead of the fill value the formats prescribe
+   * (default false). For archives that must be complete: a chunk lost in a copy otherwise reads as zeros.
+   */
+  strict?: boolean;
   /** Backend-specific options pass through untouched. */
   [option: string]: unknown;
 }
@@ -169,4 +174,10 @@ export interface Backend {
   canOpen?(input: ProbeInput): Promise<true | string>;
   open?(path: string, options: OpenOptions): Promise<ReaderBackend>;
   create?(path: string, metadata: OME, dtype: DType, options: CreateOptions): Promise<WriterBackend>;
+  /**
+   * Checks the writer options that do not depend on the image's sizes or dtype (codec, level, tile or chunk
+   * shape, pyramid levels, ...) and throws the typed error `create` would. `BioWriter.create` calls it, so a
+   * bad option fails there and not at the first `write()`, when pixels may already have been computed.
+   */
+  checkCreateOptions?(path: string, options: CreateOptions): void;
 }

@@ -84,6 +84,7 @@ export class BioWriter {
     // A URL is refused by the registry with a typed error (resolve() would turn it into a local path).
     const abs = isRemote(path) ? path : resolve(path);
     const backend = await selectWriteBackend(abs, options.backend);
+    backend.checkCreateOptions?.(abs, options);
     // Object-store targets are checked by the backend (it knows whether a key or a prefix is the image).
     if (!options.overwrite && !options.append && !isRemote(abs) && existsSync(abs))
       throw new FileExistsError(abs);

@@ -16,7 +16,7 @@ import {
 import type { OME } from '@bfio/ome-xml';
 import { TiffFile, tiffMagic } from './reader/tiff-file.js';
 import { TiffReader, type TiffReaderOptions } from './reader/tiff-reader.js';
-import { createTiffWriter } from './writer/index.js';
+import { checkTiffOptions, createTiffWriter } from './writer/index.js';
 
 const COMPANION = '.companion.ome';
 
@@ -77,6 +77,10 @@ export const tiffBackend: Backend = {
 
   create(path: string, metadata: OME, dtype: DType, options: CreateOptions): Promise<WriterBackend> {
     return createTiffWriter(path, metadata, dtype, options);
+  },
+
+  checkCreateOptions(path: string, options: CreateOptions): void {
+    checkTiffOptions(path, options);
   },
 };
 

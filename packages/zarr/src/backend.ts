@@ -6,6 +6,7 @@ import { type Backend, isRemote, type OpenOptions, SPECIFICATION_VERSION } from 
 import { MARKERS, markersIn } from './layout.js';
 import { joinLocation as join } from './location.js';
 import { ZarrReader } from './reader.js';
+import { checkZarrOptions } from './store-layout.js';
 import { type ZarrCreateOptions, ZarrWriter } from './writer.js';
 
 export const zarrBackend: Backend = {
@@ -25,5 +26,8 @@ export const zarrBackend: Backend = {
   },
   create(path, metadata, dtype, options) {
     return ZarrWriter.create(path, metadata, dtype, options as ZarrCreateOptions);
+  },
+  checkCreateOptions(path, options) {
+    checkZarrOptions(path, options as ZarrCreateOptions);
   },
 };

@@ -11,6 +11,7 @@ import { open } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { fetchBytes, isBfioError, isRemote } from '@bfio/core';
 import type { DecodedChunk } from './chunk-cache.js';
+import { chunkKeyEncoder } from './chunk-keys.js';
 import { type CodecPool, MISSING } from './codec-pool.js';
 import { joinLocation } from './location.js';
 import { crc32c } from './shard.js';
@@ -64,6 +65,8 @@ export interface DirectChunks {
   shard?: ShardLayout;
   /** `dir` is an http(s) URL: chunk bytes are fetched here and decoded on a worker. */
   remote?: boolean;
+  /** Strict reading: called for a chunk the store lacks, throws instead of letting the fill value stand. */
+  absent?: (coords: readonly number[]) => never;
 }
 
 interface ShardLayout {
@@ -124,19 +127,8 @@ export function directChunks(
     const chain = plainChain(codecs, Ctor?.BYTES_PER_ELEMENT === 1);
     if (!chain) return undefined;
     codec = chain;
-    const encoding = meta.chunk_key_encoding;
-    if (!isObject(encoding)) return undefined;
-    const sep = isObject(encoding.configuration) ? encoding.configuration.separator : undefined;
-    let fileKey: DirectChunks['key'];
-    if (encoding.name === 'default') {
-      const s = sep === undefined ? '/' : sep;
-      if (s !== '/' && s !== '.') return undefined;
-      fileKey = (coords) => ['c', ...coords].join(s);
-    } else if (encoding.name === 'v2') {
-      const s = sep === undefined ? '.' : sep;
-      if (s !== '/' && s !== '.') return undefined;
-      fileKey = (coords) => (coords.length ? coords.join(s) : '0');
-    } else return undefined;
+    const fileKey = chunkKeyEncoder(meta, 3);
+    if (!fileKey) return undefined;
     const per = shard?.per;
     key = per ? (coords) => fileKey(coords.map((c, i) => Math.floor(c / (per[i] as number)))) : fileKey;
   } else {
@@ -148,9 +140,9 @@ export function directChunks(
     if (compressor == null) codec = 'raw';
     else if (isObject(compressor) && compressor.id === 'zstd') codec = 'zstd';
     else return undefined;
-    const sep = meta.dimension_separator ?? '.';
-    if (sep !== '/' && sep !== '.') return undefined;
-    key = (coords) => (coords.length ? coords.join(sep) : '0');
+    const fileKey = chunkKeyEncoder(meta, 2);
+    if (!fileKey) return undefined;
+    key = fileKey;
   }
   if (!Ctor || !Array.isArray(shape) || !shape.every((n) => Number.isInteger(n) && n > 0)) return undefined;
   const chunkShape = shape as number[];
@@ -288,8 +280,14 @@ export async function chunkLocation(
   return { path, range: [Number(offset), Number(length)] };
 }
 
+/** Chunk `coords`, which the store lacks: the fill value, unless reading is strict (then it throws). */
+export function absentChunk(plan: DirectChunks, coords: readonly number[]): DecodedChunk {
+  plan.absent?.(coords);
+  return fillChunk(plan);
+}
+
 /** A chunk without file: the array's fill value everywhere. */
-export function fillChunk(plan: DirectChunks): DecodedChunk {
+function fillChunk(plan: DirectChunks): DecodedChunk {
   const data = new plan.Ctor(plan.elements);
   if (plan.fill !== 0) data.fill(plan.fill);
   return { data, shape: plan.shape, stride: plan.stride };
@@ -317,10 +315,10 @@ export async function loadDirect(
 ): Promise<DecodedChunk> {
   const bytes = plan.elements * plan.Ctor.BYTES_PER_ELEMENT;
   const where = await chunkLocation(plan, coords);
-  if (!where) return fillChunk(plan);
+  if (!where) return absentChunk(plan, coords);
   if (plan.remote) {
     const raw = await fetchChunk(where);
-    if (!raw) return fillChunk(plan);
+    if (!raw) return absentChunk(plan, coords);
     const out = await pool.decodeChunk(raw, plan.codec, bytes);
     return {
       data: new plan.Ctor(out.buffer as ArrayBuffer, out.byteOffset, plan.elements),
@@ -330,7 +328,7 @@ export async function loadDirect(
   }
   const dest = plan.codec === 'zstd' ? spare?.(bytes) : undefined;
   const out = await pool.readChunk(where.path, plan.codec, bytes, dest, where.range);
-  if (out === MISSING) return fillChunk(plan);
+  if (out === MISSING) return absentChunk(plan, coords);
   return {
     data: new plan.Ctor(out.buffer as ArrayBuffer, out.byteOffset, plan.elements),
     shape: plan.shape,

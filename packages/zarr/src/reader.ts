@@ -24,14 +24,15 @@ import {
 import type { OME } from '@bfio/ome-xml';
 import * as zarr from 'zarrita';
 import { ChunkCache, type ChunkEntry, DEFAULT_CHUNK_CACHE_BYTES, type DecodedChunk } from './chunk-cache.js';
+import { chunkNamer, strictStore } from './chunk-keys.js';
 import { CodecPool, PoolUnavailable } from './codec-pool.js';
 import { registerCodecs } from './codecs.js';
 import {
+  absentChunk,
   chunkLocation,
   type DirectChunks,
   directChunks,
   fetchChunk,
-  fillChunk,
   loadDirect,
 } from './direct-chunks.js';
 import {
@@ -73,6 +74,8 @@ interface Level {
   axisOf: number[];
   /** Set when chunks can be read and decoded on a worker without zarrita. */
   direct?: DirectChunks;
+  /** How error messages name the chunk at some coordinates (its key in the store). */
+  chunkName: (coords: readonly number[]) => string;
 }
 
 interface Series {
@@ -191,7 +194,7 @@ export class ZarrReader implements ReaderBackend {
       : new NodeStore(root);
     const consolidated = format === 2 ? await readConsolidated(root) : undefined;
     if (consolidated && store instanceof NodeStore) await store.useConsolidated();
-    const loc = zarr.root(store);
+    const loc = zarr.root(options.strict ? strictStore(store, file) : store);
     const details: Record<string, unknown> = { zarrFormat: format, consolidated: consolidated !== undefined };
 
     const node = await readNode(root, '', format, consolidated).catch((err: unknown) => {
@@ -200,18 +203,36 @@ export class ZarrReader implements ReaderBackend {
     if (!node) throw new CorruptFileError(file, 'no Zarr metadata found at the root');
 
     const plans = new WeakMap<AnyArray, DirectChunks>();
+    const namers = new WeakMap<AnyArray, Level['chunkName']>();
     const planFor = async (rel: string, array: AnyArray) => {
       const bytes = await store.get(`/${rel ? `${rel}/` : ''}${format === 3 ? 'zarr.json' : '.zarray'}`);
-      if (!bytes) return;
+      let meta: Record<string, unknown> | undefined;
       try {
-        const meta = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
-        const plan = directChunks(meta, format, rel ? joinLocation(root, rel) : root, array.fillValue);
-        // A remote store's chunks are fetched here and decoded (and placed) on the workers.
-        if (plan) plans.set(array, remote ? { ...plan, remote: true } : plan);
+        if (bytes) meta = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
       } catch {
         // zarrita parsed it already; an odd document just means no direct path.
       }
+      const name = chunkNamer(meta, format, rel);
+      namers.set(array, name);
+      const plan = meta && directChunks(meta, format, rel ? joinLocation(root, rel) : root, array.fillValue);
+      if (!plan) return;
+      // A remote store's chunks are fetched here and decoded (and placed) on the workers.
+      const absent = options.strict
+        ? (coords: readonly number[]): never => {
+            throw new CorruptFileError(
+              file,
+              `${name(coords)} is missing (strict reading: an absent chunk is an error, not the fill value); restore it, or read without --strict to get the fill value`,
+            );
+          }
+        : undefined;
+      plans.set(array, { ...plan, ...(remote ? { remote: true } : {}), ...(absent ? { absent } : {}) });
     };
+    const levelOf = (array: AnyArray, axisOf: number[]): Level => ({
+      array,
+      axisOf,
+      direct: plans.get(array),
+      chunkName: namers.get(array) ?? ((coords) => `chunk [${coords.join(',')}]`),
+    });
     const openArray = async (rel: string): Promise<AnyArray> => {
       const array = await openZarrita(rel);
       checkArrayShape(file, rel, array);
@@ -259,7 +280,7 @@ export class ZarrReader implements ReaderBackend {
         axisOf = assumedAxes(array.shape.length);
         details.assumedAxes = `no axis names: the last ${array.shape.length} dimensions are taken as ${'TCZYX'.slice(5 - array.shape.length)} (bfio's convention)`;
       }
-      const series = makeSeries(file, '', [{ array, axisOf, direct: plans.get(array) }], 0);
+      const series = makeSeries(file, '', [levelOf(array, axisOf)], 0);
       const image = synthesizeImage({ ...imageFacts(series, 0, basename(file)), channels: [] });
       details.layout = 'array';
       return new ZarrReader(
@@ -349,7 +370,7 @@ export class ZarrReader implements ReaderBackend {
           axisOf = assumedAxes(array.shape.length);
           details.assumedAxes = 'NGFF < 0.3 has no axes: the dimensions are taken as TCZYX';
         }
-        levels.push({ array, axisOf, direct: plans.get(array) });
+        levels.push(levelOf(array, axisOf));
         scales.push(ds.scale);
       }
       const series = makeSeries(file, path, levels, i);
@@ -438,7 +459,7 @@ export class ZarrReader implements ReaderBackend {
     }
     const chunkIds = product(perAxis.map((m) => [...m.keys()]));
     const prefix = `${selection.series}/${selection.level}/`;
-    const onError = this.decodeFailure(series.path, selection.level);
+    const onError = (coords: number[]) => this.decodeFailure(level, coords);
     const viaZarrita = (coords: number[]) => array.getChunk(coords, { signal }) as Promise<DecodedChunk>;
     const { direct } = level;
     const load = (coords: number[]): Promise<DecodedChunk> => {
@@ -450,7 +471,7 @@ export class ZarrReader implements ReaderBackend {
       });
     };
     const fetch = (coords: number[]): Promise<ChunkEntry> =>
-      this.cache.acquire(prefix + coords.join(','), () => load(coords)).catch(onError);
+      this.cache.acquire(prefix + coords.join(','), () => load(coords)).catch(onError(coords));
     /**
      * The blocks of the region inside chunk `coords` for a chunk with element strides `chunkStride` (array
      * axes): `fn(src, dst, counts)` per block, with the chunk's strides along our t,c,z,y,x in `stride`.
@@ -541,7 +562,7 @@ export class ZarrReader implements ReaderBackend {
               { target: target as Uint8Array, bytes, srcStride, dstStride: outStride, blocks },
               signal,
             );
-          } else place(coords, fillChunk(plan));
+          } else place(coords, absentChunk(plan, coords));
           return true;
         }
         placed =
@@ -556,9 +577,9 @@ export class ZarrReader implements ReaderBackend {
           ));
       } catch (err) {
         if (err instanceof PoolUnavailable) return false;
-        return onError(err);
+        return onError(coords)(err);
       }
-      if (!placed) place(coords, fillChunk(plan));
+      if (!placed) place(coords, absentChunk(plan, coords));
       return true;
     };
     // Decode a bounded number of chunks at a time; each is placed as soon as it arrives.
@@ -602,16 +623,30 @@ export class ZarrReader implements ReaderBackend {
     return this.spare.get(bytes)?.pop();
   }
 
-  /** Turns zarrita's codec/store failures into a CorruptFileError naming the store (aborts pass through). */
-  private decodeFailure(path: string, level: number): (err: unknown) => never {
-    return (err) => {
+  /**
+   * Turns a chunk's codec/store failure into a CorruptFileError naming the store, the chunk's key and, inside
+   * a shard, its byte offset (aborts, network failures and errors already typed pass through).
+   */
+  private decodeFailure(level: Level, coords: number[]): (err: unknown) => Promise<never> {
+    return async (err) => {
       if ((err as { name?: string } | null)?.name === 'AbortError') throw err;
-      if (isBfioError(err, 'network')) throw err; // the chunk could not be fetched: not a corrupt store
-      const where = `${path ? `series '${path}' ` : ''}level ${level}`;
-      throw new CorruptFileError(this.file, `cannot read pixels of ${where}: ${String(err)}`, undefined, err);
+      if (isBfioError(err)) throw err; // network, missing chunk (strict), or already named
+      let offset: number | undefined;
+      if (level.direct?.shard) {
+        const where = await chunkLocation(level.direct, coords).catch(() => undefined);
+        offset = where?.range?.[0];
+      }
+      throw new CorruptFileError(
+        this.file,
+        `${level.chunkName(coords)} cannot be decoded (${errorText(err)}); the store is damaged: restore that object from a good copy`,
+        offset,
+        err,
+      );
     };
   }
 }
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** Copies a 5-D strided block (t,c,z,y,x) from `src` at `srcBase` into `out` at `base`, converting when needed. */
 /**

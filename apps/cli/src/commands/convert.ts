@@ -27,6 +27,7 @@ Converts IN (any readable format) to a tiled OME-TIFF (OUT ending .ome.tif/.ome.
                                channel and timepoint, 1024 tiles, Deflate
   --max-workers N              decode/encode parallelism (default: number of cores)
   --overwrite                  replace OUT if it exists (default: refuse)
+  --strict                     a chunk or tile missing from IN is an error (default: the fill value)
   --json                       print a JSON summary at the end
 
 Split over many tasks (OME-Zarr only; OUT local, on a shared file system, or s3://bucket/key):
@@ -58,6 +59,7 @@ export interface ConvertFlags extends PartFlags {
   'ngff-version'?: string;
   'shard-size'?: string;
   overwrite?: boolean;
+  strict?: boolean;
   json?: boolean;
   backend?: string;
   wipp?: boolean;
@@ -226,7 +228,12 @@ async function convertOne(
   }
   const started = Date.now();
 
-  await using br = await BioReader.open(input, { backend: flags.backend, series: job.series, maxWorkers });
+  await using br = await BioReader.open(input, {
+    backend: flags.backend,
+    series: job.series,
+    maxWorkers,
+    strict: flags.strict === true,
+  });
   let X: [number, number] = [0, br.X];
   let Y: [number, number] = [0, br.Y];
   if (flags.crop) {

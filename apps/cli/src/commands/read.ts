@@ -12,6 +12,8 @@ dtype, so that numpy.load(REGION.npy) gives exactly the pixels bfio read.
   --c i,j,..  --t i,j,..      channel / timepoint index lists (or a range a:b; default: all)
   --series N, --level N       which image and resolution level (default 0, 0)
   --backend NAME              force a backend (tiff, zarr, bioformats)
+  --strict                    a chunk or tile missing from the file is an error (default: it reads as the
+                              fill value, as the formats prescribe)
 
 Example:
   bfio read image.ome.tif --out tile.npy --x 0:512 --y 0:512 --c 0,2`;
@@ -26,6 +28,7 @@ export interface ReadFlags {
   c?: string;
   t?: string;
   backend?: string;
+  strict?: boolean;
 }
 
 export async function read(file: string, flags: ReadFlags, print: (s: string) => void): Promise<void> {
@@ -34,6 +37,7 @@ export async function read(file: string, flags: ReadFlags, print: (s: string) =>
     backend: flags.backend,
     series: parseIntFlag('series', flags.series),
     level: parseIntFlag('level', flags.level),
+    strict: flags.strict === true,
   });
   const region = await br.read(
     {

@@ -16,6 +16,13 @@ export interface BlockContext {
   decode: DecodeOptions;
   /** Buffers of placed blocks, handed to the next decodes to write into (worker decoding only). */
   spares: ArrayBuffer[];
+  /** A block the file lacks (offset 0) is an error, not zeros (`OpenOptions.strict`). */
+  strict?: boolean;
+}
+
+/** How messages name block `index` of `page`. */
+function blockName(page: TiffPage, index: number): string {
+  return `${page.tiled ? 'tile' : 'strip'} ${index} of the IFD at byte ${page.offset}`;
 }
 
 const pageIds = new WeakMap<TiffPage, number>();
@@ -115,6 +122,13 @@ export function planeTasks(
           let owned = false; // data is this task's alone: its buffer can be recycled after placement
           let firstRow = 0; // block row that data[0] is
           if (offset === 0 || (count === 0 && page.compression !== 1)) {
+            if (ctx.strict) {
+              throw new CorruptFileError(
+                tiff.path,
+                `${blockName(page, index)} has no data (offset ${offset}, ${count} bytes; strict reading: a missing block is an error, not zeros); restore the file, or read without --strict to get zeros`,
+                page.offset,
+              );
+            }
             data = undefined; // sparse block: zeros, as libtiff and tifffile
           } else if (uncompressedWhole) {
             // Uncompressed: read only the rows needed.
@@ -122,7 +136,9 @@ export function planeTasks(
             firstRow = ya - blockY;
             const n = yb - ya;
             const raw = await tiff.source.read(offset + firstRow * rowBytes, n * rowBytes, `block ${index}`);
-            data = await decodeBlock(tiff.path, page, raw, offset, n, tiff.littleEndian);
+            data = await decodeBlock(tiff.path, page, raw, offset, n, tiff.littleEndian, n, {
+              block: blockName(page, index),
+            });
           } else {
             const valid = Math.min(rows, page.height - blockY);
             // Blocks only partly inside the rectangle are the ones a neighbouring window will want again.
@@ -258,6 +274,7 @@ async function compressedBlock(
           const spare = ctx.decode.pool ? ctx.spares.pop() : undefined;
           return decodeBlock(tiff.path, page, raw, offset, rows, tiff.littleEndian, valid, {
             ...ctx.decode,
+            block: blockName(page, index),
             spare,
           });
         });

@@ -3,5 +3,5 @@
  */
 
 export type { TiffCreateOptions } from './options.js';
-export { DEFAULT_SOFTWARE, DEFAULT_TILE_SIZE } from './options.js';
+export { checkTiffOptions, DEFAULT_SOFTWARE, DEFAULT_TILE_SIZE } from './options.js';
 export { createTiffWriter } from './tiff-writer.js';

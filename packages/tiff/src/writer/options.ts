@@ -87,12 +87,14 @@ function codecOf(file: string, compression: CreateOptions['compression']): TiffC
   }
 }
 
-export function resolveOptions(
-  file: string,
-  pixels: Pixels,
-  dtype: DType,
-  options: TiffCreateOptions,
-): ResolvedOptions {
+/** The options that do not depend on the image, checked at `BioWriter.create` (see `checkTiffOptions`). */
+type StaticOptions = Omit<ResolvedOptions, 'predictor' | 'slots'> & { predictor: boolean };
+
+/**
+ * Checks and resolves every option that does not depend on the image's sizes or dtype. Called by
+ * `BioWriter.create` (through the backend's `checkCreateOptions`) and again by `resolveOptions`.
+ */
+export function checkTiffOptions(file: string, options: TiffCreateOptions): StaticOptions {
   const wipp = options.wipp === true;
   if (wipp) {
     const conflicts: string[] = [];
@@ -110,12 +112,6 @@ export function resolveOptions(
     if (conflicts.length) {
       throw new InvalidDataError(`Cannot create ${file} in WIPP mode with ${conflicts.join(', ')}`, file);
     }
-    if (pixels.sizeC > 1 || pixels.sizeT > 1) {
-      throw new InvalidDataError(
-        `Cannot create ${file} in WIPP mode: WIPP files hold one channel and one timepoint, got C=${pixels.sizeC} T=${pixels.sizeT}; write one file per channel and timepoint`,
-        file,
-      );
-    }
   }
   const [tileHeight, tileWidth] = wipp
     ? [DEFAULT_TILE_SIZE, DEFAULT_TILE_SIZE]
@@ -129,28 +125,16 @@ export function resolveOptions(
     throw new InvalidDataError(`Cannot create ${file}: zstd level must be 1..22, got ${level}`, file);
   }
   if (codec === 'none' || codec === 'lzw') level = 0;
-
-  let predictor: number = Predictor.None;
-  if (options.predictor && !wipp) {
-    if (codec === 'none') {
-      throw new InvalidDataError(
-        `Cannot create ${file}: a predictor needs compression (deflate, lzw or zstd)`,
-        file,
-      );
-    }
-    predictor = dtype === 'float32' || dtype === 'float64' ? Predictor.FloatingPoint : Predictor.Horizontal;
+  const predictor = Boolean(options.predictor) && !wipp;
+  if (predictor && codec === 'none') {
+    throw new InvalidDataError(
+      `Cannot create ${file}: a predictor needs compression (deflate, lzw or zstd)`,
+      file,
+    );
   }
-
   const pyramidLevels = options.pyramidLevels ?? 0;
   if (!Number.isInteger(pyramidLevels) || pyramidLevels < 0) {
     throw new InvalidDataError(`Cannot create ${file}: pyramidLevels must be a whole number ≥ 0`, file);
-  }
-  const scale = 2 ** pyramidLevels;
-  if (Math.floor(pixels.sizeX / scale) < 1 || Math.floor(pixels.sizeY / scale) < 1) {
-    throw new InvalidDataError(
-      `Cannot create ${file}: ${pyramidLevels} pyramid levels would shrink a ${pixels.sizeX}×${pixels.sizeY} image below one pixel`,
-      file,
-    );
   }
   const downsample = options.downsample ?? 'mean';
   if (downsample !== 'mean' && downsample !== 'nearest') {
@@ -164,7 +148,15 @@ export function resolveOptions(
   if (encodeOn !== 'workers' && encodeOn !== 'libuv') {
     throw new InvalidDataError(`Cannot create ${file}: encodeOn must be 'workers' or 'libuv'`, file);
   }
-  const workers = options.maxWorkers ?? availableParallelism();
+  if (
+    options.maxWorkers !== undefined &&
+    (!Number.isInteger(options.maxWorkers) || (options.maxWorkers as number) < 1)
+  ) {
+    throw new InvalidDataError(
+      `Cannot create ${file}: maxWorkers must be a positive integer, got ${String(options.maxWorkers)}`,
+      file,
+    );
+  }
   return {
     overwrite: options.overwrite === true,
     tileHeight,
@@ -176,9 +168,41 @@ export function resolveOptions(
     pyramidLevels,
     downsample,
     software: wipp ? 'bfio' : (options.software ?? DEFAULT_SOFTWARE),
-    // Twice the workers so the thread pool stays busy while tiles are copied and written.
-    slots: Math.max(2, Math.floor(workers) * 2),
     wipp,
     encodeOn,
+  };
+}
+
+export function resolveOptions(
+  file: string,
+  pixels: Pixels,
+  dtype: DType,
+  options: TiffCreateOptions,
+): ResolvedOptions {
+  const checked = checkTiffOptions(file, options);
+  if (checked.wipp && (pixels.sizeC > 1 || pixels.sizeT > 1)) {
+    throw new InvalidDataError(
+      `Cannot create ${file} in WIPP mode: WIPP files hold one channel and one timepoint, got C=${pixels.sizeC} T=${pixels.sizeT}; write one file per channel and timepoint`,
+      file,
+    );
+  }
+  const scale = 2 ** checked.pyramidLevels;
+  if (Math.floor(pixels.sizeX / scale) < 1 || Math.floor(pixels.sizeY / scale) < 1) {
+    throw new InvalidDataError(
+      `Cannot create ${file}: ${checked.pyramidLevels} pyramid levels would shrink a ${pixels.sizeX}×${pixels.sizeY} image below one pixel`,
+      file,
+    );
+  }
+  const predictor = !checked.predictor
+    ? Predictor.None
+    : dtype === 'float32' || dtype === 'float64'
+      ? Predictor.FloatingPoint
+      : Predictor.Horizontal;
+  const workers = options.maxWorkers ?? availableParallelism();
+  return {
+    ...checked,
+    predictor,
+    // Twice the workers so the thread pool stays busy while tiles are copied and written.
+    slots: Math.max(2, Math.floor(workers) * 2),
   };
 }

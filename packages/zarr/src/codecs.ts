@@ -8,6 +8,7 @@ import * as zlib from 'node:zlib';
 import * as zarr from 'zarrita';
 import { CodecPool, PoolUnavailable } from './codec-pool.js';
 import { nativeZstd, type ZstdBinding } from './native-zstd.js';
+import { crc32c } from './shard.js';
 
 const gzipAsync = promisify(zlib.gzip);
 const gunzipAsync = promisify(zlib.gunzip);
@@ -127,6 +128,38 @@ export function bloscFrameLength(data: Uint8Array): number {
   return view.getUint32(4, true);
 }
 
+/**
+ * Zarr v3's `crc32c`: zarrita's decode drops the 4 checksum bytes without comparing them, so a damaged chunk
+ * (or shard index) would read as wrong pixels; this one checks them, as zarr-python does.
+ */
+class Crc32cCodec {
+  readonly kind = 'bytes_to_bytes' as const;
+  static fromConfig(): Crc32cCodec {
+    return new Crc32cCodec();
+  }
+  async encode(data: Bytes): Promise<Bytes> {
+    const out = new Uint8Array(data.byteLength + 4);
+    out.set(data);
+    new DataView(out.buffer).setUint32(data.byteLength, crc32c(data), true);
+    return out;
+  }
+  decode(data: Bytes): Bytes {
+    if (data.byteLength < 4) throw new Error(`crc32c: ${data.byteLength} bytes, shorter than the checksum`);
+    const body = data.subarray(0, data.byteLength - 4);
+    const stored = new DataView(data.buffer, data.byteOffset + body.byteLength, 4).getUint32(0, true);
+    const actual = crc32c(body);
+    if (stored !== actual)
+      throw new Error(
+        `crc32c checksum mismatch (stored ${stored.toString(16)}, computed ${actual.toString(16)})`,
+      );
+    return body;
+  }
+  /** zarrita sizes a shard's index suffix with this. */
+  computeEncodedSize(decodedSize: number): number {
+    return decodedSize + 4;
+  }
+}
+
 interface BytesCodec {
   encode(data: Bytes): Promise<Bytes>;
   decode(data: Bytes): Promise<Bytes>;
@@ -144,6 +177,9 @@ export function registerCodecs(): void {
   zarr.registry.set('numcodecs.gzip', gzip);
   zarr.registry.set('zlib', zlibCodec);
   zarr.registry.set('numcodecs.zlib', zlibCodec);
+  const crc = async () => Crc32cCodec as unknown as CodecClass;
+  zarr.registry.set('crc32c', crc);
+  zarr.registry.set('numcodecs.crc32c', crc);
   if (nativeZstd()) {
     const zstd = async () => NativeZstdCodec as unknown as CodecClass;
     zarr.registry.set('zstd', zstd);

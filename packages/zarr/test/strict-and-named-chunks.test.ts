@@ -78,6 +78,12 @@ arr[:] = v
 shard = os.path.join(path, 'c', '0', '0')
 raw = open(shard, 'rb').read()
 index = np.frombuffer(raw[-(4 * 16 + 4):-4], dtype='<u8').reshape(4, 2)
+# Checksummed chunks (crc32c after the bytes), and a blosc-sharded store (read through zarrita) whose index
+# has a crc32c: one byte of chunk c/0/0's data, and one byte of the shard index, flipped below.
+path, arr = make('v3-crc', chunks=(128, 128), zarr_format=3, compressors=[zarr.codecs.Crc32cCodec()])
+arr[:] = v
+path, arr = make('v3-blosc-sharded', chunks=(64, 64), shards=(128, 128), zarr_format=3, compressors=BloscCodec())
+arr[:] = v
 print(json.dumps({'stores': stores, 'corrupt': {'shard': shard, 'offset': int(index[1][0]), 'length': int(index[1][1])}}))
 `,
       { dir },
@@ -160,6 +166,43 @@ except Exception as e:
       expect(message).toContain(path);
     } finally {
       await br.close();
+    }
+  });
+  it('a checksum mismatch (chunk crc32c, shard index crc32c) is corrupt-file naming the chunk; zarr-python fails too', async () => {
+    const flip = (file: string, at: (n: number) => number) => {
+      const bytes = readFileSync(file);
+      const i = at(bytes.length);
+      bytes[i] = (bytes[i] as number) ^ 0x40;
+      writeFileSync(file, bytes);
+    };
+    // A data byte of the checksummed chunk, and a byte of the 4×16-byte index before its own crc32c.
+    flip(join(dir, 'v3-crc.zarr', 'c', '0', '0'), () => 100);
+    flip(join(dir, 'v3-blosc-sharded.zarr', 'c', '0', '0'), (n) => n - 4 - 20);
+    const raised = await runPythonJson<Record<string, string>>(
+      `
+import json, sys, os, zarr
+d = json.load(sys.stdin)
+out = {}
+for name in ['v3-crc', 'v3-blosc-sharded']:
+    try:
+        zarr.open_array(os.path.join(d, name + '.zarr'), mode='r')[0:64, 0:128]
+        out[name] = ''
+    except Exception as e:
+        out[name] = type(e).__name__
+print(json.dumps(out))
+`,
+      dir,
+    );
+    for (const [name, key] of [
+      ['v3-crc', "chunk 'c/0/0'"],
+      ['v3-blosc-sharded', "of shard 'c/0/0'"],
+    ] as const) {
+      expect(raised[name], `zarr-python on ${name}`).not.toBe('');
+      const path = join(dir, `${name}.zarr`);
+      const err = await failure(read(path, false));
+      expect(isBfioError(err, 'corrupt-file'), `${name}: ${String(err)}`).toBe(true);
+      expect((err as Error).message).toContain(key);
+      expect((err as Error).message).toMatch(/crc32c|checksum/);
     }
   });
 });

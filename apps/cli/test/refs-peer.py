@@ -3,8 +3,7 @@
 Input (stdin JSON): [{"refs": path of the JSON, "tiff": path, "series": n}]
 Output: one JSON line, per case {"levels": [{"equal", "zarr": [shape, dtype], "tiff": [shape, dtype, axes]}],
 "ngff": the root multiscales' dataset paths} or {"error": text}.
-The tifffile array is put in (t, c, z, y, x) order by its axis letters: S (planar samples) is c, and letters
-OME-Zarr has no name for (I, Q: a plain multi-page file) go to the one non-singleton axis of that size.
+The tifffile array is put in (t, c, z, y, x) order by to_tczyx (tczyx.py, prepended by the test).
 """
 import json
 import sys
@@ -16,25 +15,6 @@ import tifffile
 import zarr
 
 imagecodecs.numcodecs.register_codecs()
-
-
-def to_tczyx(data, axes, shape):
-    if sum(1 for s in shape[:3] if s > 1) == 1 and data.shape[-2:] == tuple(shape[3:]):
-        # One non-spatial axis in the Zarr array (OME modulo axes: C x H as 16 channels): a plain reshape.
-        return data.reshape(shape)
-    names = []
-    used = set()
-    for letter, n in zip(axes, data.shape):
-        target = {"T": "t", "C": "c", "S": "c", "Z": "z", "Y": "y", "X": "x"}.get(letter)
-        if target is None or target in used:
-            target = next(a for a, s in zip("tcz", shape[:3]) if s == n and a not in used)
-        used.add(target)
-        names.append(target)
-    for a in "tczyx":
-        if a not in names:
-            data = data[..., None]
-            names.append(a)
-    return np.transpose(data, [names.index(a) for a in "tczyx"])
 
 
 def main():

@@ -115,7 +115,9 @@ describe.skipIf(!available('data', 'python'))(
         cases.push({ tiff, refs, chunks: Number(/(\d+) chunk references/.exec(res.out)?.[1]) });
       }
       results = await runPythonJson<PeerResult[]>(
-        readFileSync(new URL('./refs-peer.py', import.meta.url), 'utf8'),
+        ['./tczyx.py', './refs-peer.py']
+          .map((f) => readFileSync(new URL(f, import.meta.url), 'utf8'))
+          .join('\n'),
         cases.map((c) => ({ refs: c.refs, tiff: c.tiff, series: 0 })),
         300_000,
       );

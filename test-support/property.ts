@@ -323,6 +323,11 @@ export interface WritePlanSpec {
   /** Leave about this fraction of the blocks unwritten (they must read as 0). */
   skip: number;
   concurrent: boolean;
+  /**
+   * How each block is handed to the writer: planar T, C, Z, Y, X (a view with planar strides, taken as
+   * is) or a C-order Y, X, Z, C, T buffer (T fastest: the writer must transpose it).
+   */
+  layout: 'planar' | 'c-order';
 }
 
 const fraction = fc.integer({ min: 0, max: 1000 }).map((v) => v / 1000);
@@ -338,6 +343,7 @@ export const writePlanArb: fc.Arbitrary<WritePlanSpec> = fc.record({
     { weight: 1, arbitrary: fc.constantFrom(0.2, 0.5) },
   ),
   concurrent: fc.boolean(),
+  layout: fc.constantFrom('planar', 'c-order'),
 });
 
 /** One write: planar T, C, Z, Y, X data of `shape` at X/Y/Z offsets and C/T index lists. */
@@ -416,4 +422,138 @@ export function writePlan(
     });
   });
   return { blocks, expected };
+}
+
+/** The part of a @bfio/core BioReader the region properties use. */
+export interface LevelReader {
+  level: number;
+  readonly levelCount: number;
+  readonly X: number;
+  readonly Y: number;
+  readonly Z: number;
+  readonly C: number;
+  readonly T: number;
+  readonly tileSize: [number, number] | undefined;
+  read(
+    args: { X?: [number, number]; Y?: [number, number]; Z?: [number, number]; C?: number[]; T?: number[] },
+    options: { squeeze: false },
+  ): Promise<{ data: ArrayBufferView }>;
+}
+
+export const extentOf = (br: LevelReader): Extent5 => ({
+  sizeX: br.X,
+  sizeY: br.Y,
+  sizeZ: br.Z,
+  sizeC: br.C,
+  sizeT: br.T,
+});
+
+/** Reads `region` of the reader's current level and throws unless it equals the slice of `full`. */
+export async function expectRegion(
+  br: LevelReader,
+  full: Pixels,
+  extent: Extent5,
+  region: RegionSpec,
+  what: string,
+): Promise<void> {
+  const got = (
+    await br.read({ X: region.x, Y: region.y, Z: region.z, C: region.c, T: region.t }, { squeeze: false })
+  ).data as Pixels;
+  const shape: Shape5 = [
+    region.t.length,
+    region.c.length,
+    region.z[1] - region.z[0],
+    region.y[1] - region.y[0],
+    region.x[1] - region.x[0],
+  ];
+  const diff = firstDifference(got, sliceOf(full, extent, region), shape);
+  if (diff) throw new Error(`${what}: region ${JSON.stringify(region)} differs from the full read: ${diff}`);
+}
+
+/**
+ * Reads every level whole, then checks `runs` random regions (fast-check, `seed`) of random levels
+ * against the slices of those full reads.
+ */
+export async function regionsEqualFullRead(
+  br: LevelReader,
+  what: string,
+  seed: number,
+  runs: number,
+): Promise<void> {
+  const levels: Array<{ extent: Extent5; full: Pixels; tile?: [number, number] }> = [];
+  for (let k = 0; k < br.levelCount; k++) {
+    br.level = k;
+    const full = (await br.read({}, { squeeze: false })).data as Pixels;
+    levels.push({ extent: extentOf(br), full, tile: br.tileSize });
+  }
+  const arb = fc
+    .integer({ min: 0, max: levels.length - 1 })
+    .chain((k) => regionArb(levels[k]!.extent, levels[k]!.tile).map((region) => ({ k, region })));
+  await fc.assert(
+    fc.asyncProperty(arb, async ({ k, region }) => {
+      br.level = k;
+      await expectRegion(br, levels[k]!.full, levels[k]!.extent, region, `${what} level ${k}`);
+    }),
+    { seed, numRuns: runs },
+  );
+}
+
+/** "label a:n b:m" per field over the generated cases (printed, so a seed that misses a feature shows). */
+export function tally<S>(specs: S[], fields: Record<string, (s: S) => unknown>): string {
+  return Object.entries(fields)
+    .map(([label, f]) => {
+      const m = new Map<string, number>();
+      for (const s of specs) m.set(String(f(s)), (m.get(String(f(s))) ?? 0) + 1);
+      return `${label} ${[...m].map(([k, v]) => `${k}:${v}`).join(' ')}`;
+    })
+    .join('\n');
+}
+
+/**
+ * A block as BioWriter.write takes it: Y, X, Z, C, T shape with the planar strides of its data, or (layout
+ * 'c-order') its values copied to a C-order Y, X, Z, C, T buffer with no strides.
+ */
+export function writeData(
+  block: WriteBlock,
+  layout: WritePlanSpec['layout'],
+): { data: Pixels; shape: number[]; strides?: number[] } {
+  const [nt, nc, nz, ny, nx] = block.shape;
+  const shape = [ny, nx, nz, nc, nt];
+  if (layout === 'planar')
+    return { data: block.data, shape, strides: [nx, 1, ny * nx, nz * ny * nx, nc * nz * ny * nx] };
+  const out = new (block.data.constructor as new (n: number) => Pixels)(block.data.length);
+  let i = 0;
+  for (let t = 0; t < nt; t++)
+    for (let c = 0; c < nc; c++)
+      for (let z = 0; z < nz; z++)
+        for (let y = 0; y < ny; y++)
+          for (let x = 0; x < nx; x++, i++) out[(((y * nx + x) * nz + z) * nc + c) * nt + t] = block.data[i]!;
+  return { data: out, shape };
+}
+
+/** Performs the writes of a plan one by one, or all at once when `concurrent`. */
+export async function runWrites(
+  blocks: WriteBlock[],
+  concurrent: boolean,
+  write: (block: WriteBlock) => Promise<void>,
+): Promise<void> {
+  if (concurrent) await Promise.all(blocks.map(write));
+  else for (const b of blocks) await write(b);
+}
+
+/** Lays the blocks' data over `target` (planar T, C, Z, Y, X of `extent`): what a store holds after them. */
+export function applyBlocks(target: Pixels, extent: Extent5, blocks: WriteBlock[]): void {
+  const { sizeX, sizeY, sizeZ, sizeC } = extent;
+  for (const b of blocks) {
+    const [, , nz, ny, nx] = b.shape;
+    let o = 0;
+    for (const t of b.at.T)
+      for (const c of b.at.C)
+        for (let z = b.at.Z; z < b.at.Z + nz; z++)
+          for (let y = b.at.Y; y < b.at.Y + ny; y++) {
+            const start = (((t * sizeC + c) * sizeZ + z) * sizeY + y) * sizeX + b.at.X;
+            target.set(b.data.subarray(o, o + nx), start);
+            o += nx;
+          }
+  }
 }

@@ -13,7 +13,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BioReader, BioWriter, type DType, NDArray, pixelTypeFromDType, planarStrides } from '@bfio/core';
+import { BioReader, BioWriter, type DType, NDArray, pixelTypeFromDType } from '@bfio/core';
 import { createOme, type DimensionOrder } from '@bfio/ome-xml';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -22,18 +22,21 @@ import {
   CONTENTS,
   type Content,
   type Extent5,
+  expectRegion,
   firstDifference,
   makePixels,
   PIXEL_TYPES,
   type Pixels,
   propertyRuns,
   propertySeed,
-  type RegionSpec,
   regionArb,
+  regionsEqualFullRead,
+  runWrites,
   type Shape5,
   sha256,
-  sliceOf,
+  tally,
   type WritePlanSpec,
+  writeData,
   writePlan,
   writePlanArb,
 } from '../../../test-support/property.js';
@@ -174,12 +177,10 @@ async function writeCase(spec: TiffCase, path: string): Promise<Pixels> {
     overwrite: true,
   });
   try {
-    const write = (b: (typeof blocks)[number]) => {
-      const [nt, nc, nz, ny, nx] = b.shape;
-      return bw.write(new NDArray(b.data, [ny, nx, nz, nc, nt], planarStrides(ny, nx, nz, nc)), b.at);
-    };
-    if (spec.plan.concurrent) await Promise.all(blocks.map(write));
-    else for (const b of blocks) await write(b);
+    await runWrites(blocks, spec.plan.concurrent, (b) => {
+      const d = writeData(b, spec.plan.layout);
+      return bw.write(d.strides ? new NDArray(d.data, d.shape, d.strides) : d, b.at);
+    });
     await bw.close();
   } catch (err) {
     await bw.abort();
@@ -216,20 +217,19 @@ const written: Written[] = [];
 
 /** What the generated cases covered (printed, so a seed that misses a feature is noticed). */
 function coverage(specs: TiffCase[]): string {
-  const count = (f: (s: TiffCase) => unknown) => {
-    const m = new Map<string, number>();
-    for (const s of specs) m.set(String(f(s)), (m.get(String(f(s))) ?? 0) + 1);
-    return [...m].map(([k, v]) => `${k}:${v}`).join(' ');
-  };
   const px = specs.map((s) => s.sizes.sizeX * s.sizes.sizeY * s.sizes.sizeZ * s.sizes.sizeC * s.sizes.sizeT);
-  return [
-    `${specs.length} cases, ${Math.min(...px)}..${Math.max(...px)} pixels`,
-    `dtype ${count((s) => s.dtype)}`,
-    `codec ${count((s) => s.compression + (s.predictor ? '+pred' : ''))}`,
-    `levels ${count((s) => s.pyramidLevels)}; bigTiff ${count((s) => s.bigTiff)}; order ${count((s) => s.dimensionOrder)}`,
-    `content ${count((s) => s.content)}; writes ${count((s) => s.plan.pattern + (s.plan.skip ? '-skip' : '') + (s.plan.concurrent ? '-concurrent' : ''))}`,
-    `X%tile ${count((s) => (s.sizes.sizeX % s.tile[1] === 0 ? 'exact' : s.sizes.sizeX < s.tile[1] ? 'lt-tile' : 'partial'))}`,
-  ].join('\n');
+  return `${specs.length} cases, ${Math.min(...px)}..${Math.max(...px)} pixels\n${tally(specs, {
+    dtype: (s) => s.dtype,
+    codec: (s) => s.compression + (s.predictor ? '+pred' : ''),
+    levels: (s) => s.pyramidLevels,
+    bigTiff: (s) => s.bigTiff,
+    order: (s) => s.dimensionOrder,
+    content: (s) => s.content,
+    writes: (s) =>
+      `${s.plan.pattern}${s.plan.skip ? '-skip' : ''}${s.plan.concurrent ? '-concurrent' : ''}-${s.plan.layout}`,
+    'X vs tile': (s) =>
+      s.sizes.sizeX % s.tile[1] === 0 ? 'exact' : s.sizes.sizeX < s.tile[1] ? 'one-partial' : 'partial-last',
+  })}`;
 }
 
 describe('OME-TIFF written by BioWriter (random shapes, dtypes, tiles, codecs, orders, pyramids)', () => {
@@ -332,27 +332,6 @@ describe('OME-TIFF written by BioWriter (random shapes, dtypes, tiles, codecs, o
   }, 60_000);
 });
 
-async function expectRegion(
-  br: BioReader,
-  full: Pixels,
-  extent: Extent5,
-  region: RegionSpec,
-  what: string,
-): Promise<void> {
-  const got = (
-    await br.read({ X: region.x, Y: region.y, Z: region.z, C: region.c, T: region.t }, { squeeze: false })
-  ).data as Pixels;
-  const shape: Shape5 = [
-    region.t.length,
-    region.c.length,
-    region.z[1] - region.z[0],
-    region.y[1] - region.y[0],
-    region.x[1] - region.x[0],
-  ];
-  const diff = firstDifference(got, sliceOf(full, extent, region), shape);
-  if (diff) throw new Error(`${what}: region differs from the full read: ${diff}`);
-}
-
 /** Sample TIFFs: tiled (partial edge tiles, many planes), a SubIFD pyramid (BigTIFF, big-endian), strips. */
 const SAMPLES = [
   'bioformats2raw-testres/mini-spim-moduloZ.ome.tiff',
@@ -365,26 +344,7 @@ const SAMPLES = [
 describe.skipIf(!available('data'))('sample TIFFs: random region reads', () => {
   it.each(SAMPLES)('%s: random regions equal the slice of a full read', async (sample) => {
     await using br = await BioReader.open(dataPath(sample));
-    const levels: Array<{ extent: Extent5; full: Pixels; tile?: [number, number] }> = [];
-    for (let k = 0; k < br.levelCount; k++) {
-      br.level = k;
-      const extent = { sizeX: br.X, sizeY: br.Y, sizeZ: br.Z, sizeC: br.C, sizeT: br.T };
-      levels.push({
-        extent,
-        full: (await br.read({}, { squeeze: false })).data as Pixels,
-        tile: br.tileSize,
-      });
-    }
-    const arb = fc
-      .integer({ min: 0, max: levels.length - 1 })
-      .chain((k) => regionArb(levels[k]!.extent, levels[k]!.tile).map((region) => ({ k, region })));
-    await fc.assert(
-      fc.asyncProperty(arb, async ({ k, region }) => {
-        br.level = k;
-        await expectRegion(br, levels[k]!.full, levels[k]!.extent, region, `${sample} level ${k}`);
-      }),
-      { seed: SEED, numRuns: propertyRuns(60) },
-    );
+    await regionsEqualFullRead(br, sample, SEED, propertyRuns(60));
   });
 });
 

@@ -114,3 +114,27 @@ export class NodeStore implements AsyncMutable {
     }
   }
 }
+
+const METADATA_KEY = /(^|\/)(zarr\.json|\.zarray|\.zattrs|\.zgroup|\.zmetadata)$/;
+
+/**
+ * The store the writer stores chunks through with zarrita: metadata reads pass through, chunk reads answer
+ * "absent". Every chunk the writer stores covers its whole in-bounds region (in append mode merged with
+ * the stored pixels first), so zarrita has nothing to keep from a stored chunk; and letting it re-encode
+ * what it decoded is unsafe: zarrita 0.7's `bytes` encoder writes `data.buffer` whole, and a decoded chunk
+ * can be a view into a pooled buffer (node:zlib's 16 KiB, the zstd addon's), whose other bytes would land
+ * in the file (appending to an edge chunk wrote 16 KiB of process memory into a 4-byte chunk).
+ */
+export class ChunkWriteStore extends NodeStore {
+  override async get(key: AbsolutePath, opts: GetOptions = {}): Promise<Uint8Array | undefined> {
+    return METADATA_KEY.test(key) ? super.get(key, opts) : undefined;
+  }
+
+  override async getRange(): Promise<Uint8Array | undefined> {
+    return undefined;
+  }
+
+  override async has(key: AbsolutePath): Promise<boolean> {
+    return METADATA_KEY.test(key) ? super.has(key) : false;
+  }
+}

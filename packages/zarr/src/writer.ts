@@ -51,7 +51,7 @@ import { buildOmeXml } from './ome.js';
 import { objectsUnder } from './parts/store-io.js';
 import { type Publisher, publisherFor } from './publisher.js';
 import { ShardWriter } from './shard.js';
-import { NodeStore } from './store.js';
+import { ChunkWriteStore, NodeStore } from './store.js';
 import { storeLayout, type Vec5 } from './store-layout.js';
 
 /** Options of the Zarr writer beyond the common CreateOptions. */
@@ -101,6 +101,8 @@ interface LevelState {
   /** False for a level that is only a source for the next (finalize building the levels parts left). */
   stored: boolean;
   array: AnyArray;
+  /** The same array over a ChunkWriteStore: what chunks are stored through (zarrita never reads one back). */
+  writes: AnyArray;
   shape: Vec5;
   chunks: Vec5;
   buffers: Map<string, ChunkBuffer>;
@@ -237,6 +239,7 @@ export class ZarrWriter implements WriterBackend {
     }
     try {
       const store = new NodeStore(dir);
+      const writeStore = new ChunkWriteStore(dir);
       const levels: LevelState[] = [];
       for (let k = 0; k < shapes.length; k++) {
         const s = shapes[k] as Vec5;
@@ -251,6 +254,7 @@ export class ZarrWriter implements WriterBackend {
           path,
           stored: k > 0 || (options.storeFirstLevel ?? firstLevel === 0),
           array: await openArray(store, format, path),
+          writes: await openArray(writeStore, format, path),
           shape: s,
           chunks: c,
           buffers: new Map(),
@@ -341,6 +345,7 @@ export class ZarrWriter implements WriterBackend {
       throw new CorruptFileError(file, `append: the store has no usable multiscales (${String(err)})`);
     }
     const store = new NodeStore(root);
+    const writeStore = new ChunkWriteStore(root);
     const levels: LevelState[] = [];
     for (const p of paths) {
       if (format === 3 && (await isSharded(join(root, p)))) {
@@ -360,6 +365,7 @@ export class ZarrWriter implements WriterBackend {
         path: p,
         stored: true,
         array,
+        writes: await openArray(writeStore, format, p),
         shape: array.shape as Vec5,
         chunks: array.chunks as Vec5,
         buffers: new Map(),
@@ -571,7 +577,7 @@ export class ZarrWriter implements WriterBackend {
       return;
     }
     const sel = buf.origin.map((o, i) => zarr.slice(o, o + (buf.extent[i] as number)));
-    await zarr.set(L.array, sel, { data, shape: [...buf.extent], stride: contiguous(buf.extent) } as never);
+    await zarr.set(L.writes, sel, { data, shape: [...buf.extent], stride: contiguous(buf.extent) } as never);
   }
 
   /**

@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { isBfioError } from '@bfio/core';
 import type { StoreViewOptions } from '@bfio/zarr';
+import { Admission } from './admission.js';
 import { Catalog, type CatalogEntry } from './catalog.js';
 import { answerRange } from './http-range.js';
 import { ViewCache } from './views.js';
@@ -43,34 +44,6 @@ class HttpError extends Error {
     message: string,
   ) {
     super(message);
-  }
-}
-
-/** A bound on requests in flight with a bounded queue behind it. */
-class Admission {
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
-
-  constructor(
-    private readonly max: number,
-    private readonly maxQueued: number,
-  ) {}
-
-  /** Waits for a turn; false when the queue is full (the caller answers 503). */
-  async enter(): Promise<boolean> {
-    if (this.active < this.max) {
-      this.active++;
-      return true;
-    }
-    if (this.waiting.length >= this.maxQueued) return false;
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
-    return true;
-  }
-
-  leave(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.active--;
   }
 }
 

@@ -22,24 +22,27 @@ import {
   CONTENTS,
   type Content,
   type Extent5,
-  expectRegion,
-  firstDifference,
   makePixels,
   PIXEL_TYPES,
   type Pixels,
   propertyRuns,
   propertySeed,
-  regionArb,
   regionsEqualFullRead,
-  runWrites,
-  type Shape5,
   sha256,
   tally,
   type WritePlanSpec,
-  writeData,
   writePlan,
   writePlanArb,
 } from '../../../test-support/property.js';
+import {
+  type Format,
+  shapeOf,
+  type WrittenCase,
+  writeAndRead,
+  writeBlocks,
+  writeReadProperty,
+  writtenRegionsProperty,
+} from '../../../test-support/property-harness.js';
 import { runPythonJson } from '../../../test-support/python.js';
 import '../src/index.js';
 
@@ -141,8 +144,6 @@ const tiffCaseArb: fc.Arbitrary<TiffCase> = fc
     }),
   );
 
-const shapeOf = (e: Extent5): Shape5 => [e.sizeT, e.sizeC, e.sizeZ, e.sizeY, e.sizeX];
-
 /** Level k of a pyramid: floor(size / 2^k) in X and Y (Bio-Formats' rule, the writer's documented one). */
 const levelExtent = (e: Extent5, k: number): Extent5 => ({
   ...e,
@@ -150,14 +151,7 @@ const levelExtent = (e: Extent5, k: number): Extent5 => ({
   sizeY: Math.floor(e.sizeY / 2 ** k),
 });
 
-interface Written {
-  spec: TiffCase;
-  path: string;
-  /** Level 0 as written (skipped blocks zeroed). */
-  expected: Pixels;
-  /** Our full read of every level. */
-  levels: Pixels[];
-}
+type Written = WrittenCase<TiffCase>;
 
 async function writeCase(spec: TiffCase, path: string): Promise<Pixels> {
   const { sizes, dtype } = spec;
@@ -176,39 +170,17 @@ async function writeCase(spec: TiffCase, path: string): Promise<Pixels> {
     encodeOn: spec.encodeOn,
     overwrite: true,
   });
-  try {
-    await runWrites(blocks, spec.plan.concurrent, (b) => {
-      const d = writeData(b, spec.plan.layout);
-      return bw.write(d.strides ? new NDArray(d.data, d.shape, d.strides) : d, b.at);
-    });
-    await bw.close();
-  } catch (err) {
-    await bw.abort();
-    throw err;
-  }
+  await writeBlocks(bw, blocks, spec.plan, (data, shape, strides) => new NDArray(data, shape, strides));
   return expected;
 }
 
-async function readLevels(path: string, spec: TiffCase): Promise<Pixels[]> {
-  await using br = await BioReader.open(path);
-  const problems: string[] = [];
-  if (br.dtype !== spec.dtype) problems.push(`dtype ${br.dtype}, want ${spec.dtype}`);
-  if (br.levelCount !== spec.pyramidLevels + 1)
-    problems.push(`${br.levelCount} levels, want ${spec.pyramidLevels + 1}`);
-  const levels: Pixels[] = [];
-  for (let k = 0; k < br.levelCount; k++) {
-    br.level = k;
-    const want = levelExtent(spec.sizes, k);
-    const got = { sizeX: br.X, sizeY: br.Y, sizeZ: br.Z, sizeC: br.C, sizeT: br.T };
-    if (JSON.stringify(got) !== JSON.stringify(want))
-      problems.push(`level ${k} is ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
-    if (JSON.stringify(br.tileSize) !== JSON.stringify(spec.tile))
-      problems.push(`level ${k} tiles ${br.tileSize}, want ${spec.tile}`);
-    levels.push((await br.read({}, { squeeze: false })).data as Pixels);
-  }
-  if (problems.length) throw new Error(problems.join('; '));
-  return levels;
-}
+const TIFF: Format<TiffCase> = {
+  extension: '.ome.tif',
+  write: writeCase,
+  open: (path) => BioReader.open(path),
+  levelExtent: (spec, k) => levelExtent(spec.sizes, k),
+  tile: (spec) => spec.tile,
+};
 
 /** Minimal counterexamples of bugs the properties found, kept as explicit regressions. */
 const REGRESSIONS: Array<{ name: string; spec: TiffCase }> = [];
@@ -235,26 +207,13 @@ function coverage(specs: TiffCase[]): string {
 describe('OME-TIFF written by BioWriter (random shapes, dtypes, tiles, codecs, orders, pyramids)', () => {
   it('reads back with our reader equal to what was written', async () => {
     console.log(`tiff property seed ${SEED} (BFIO_PROPERTY_SEED=${SEED} replays it)`);
-    let n = 0;
-    await fc.assert(
-      fc.asyncProperty(tiffCaseArb, async (spec) => {
-        const path = join(dir, `case-${n++}.ome.tif`);
-        const expected = await writeCase(spec, path);
-        const levels = await readLevels(path, spec);
-        const diff = firstDifference(levels[0]!, expected, shapeOf(spec.sizes));
-        if (diff) throw new Error(`level 0 differs from what was written: ${diff}`);
-        written.push({ spec, path, expected, levels });
-      }),
-      { seed: SEED, numRuns: propertyRuns(40) },
-    );
+    await writeReadProperty(TIFF, tiffCaseArb, { dir, seed: SEED, runs: propertyRuns(40), written });
     console.log(coverage(written.map((w) => w.spec)));
   }, 120_000);
 
+  // Checked by tifffile with the generated cases (the next test).
   it.each(REGRESSIONS)('regression: $name', async ({ spec }) => {
-    const path = join(dir, `regression-${Math.random().toString(36).slice(2)}.ome.tif`);
-    const expected = await writeCase(spec, path);
-    const levels = await readLevels(path, spec);
-    expect(firstDifference(levels[0]!, expected, shapeOf(spec.sizes))).toBeUndefined();
+    written.push(await writeAndRead(TIFF, spec, join(dir, `regression-${written.length}.ome.tif`)));
   });
 
   it.skipIf(!available('python'))(
@@ -301,34 +260,7 @@ describe('OME-TIFF written by BioWriter (random shapes, dtypes, tiles, codecs, o
 
   it('random region reads equal the slice of a full read (every level)', async () => {
     expect(written.length).toBeGreaterThan(0);
-    const readers = new Map<string, BioReader>();
-    try {
-      const arb = fc.integer({ min: 0, max: written.length - 1 }).chain((i) =>
-        fc.integer({ min: 0, max: written[i]!.levels.length - 1 }).chain((k) =>
-          regionArb(levelExtent(written[i]!.spec.sizes, k), written[i]!.spec.tile).map((region) => ({
-            i,
-            k,
-            region,
-          })),
-        ),
-      );
-      await fc.assert(
-        fc.asyncProperty(arb, async ({ i, k, region }) => {
-          const w = written[i]!;
-          let br = readers.get(w.path);
-          if (!br) {
-            br = await BioReader.open(w.path);
-            readers.set(w.path, br);
-          }
-          br.level = k;
-          const extent = levelExtent(w.spec.sizes, k);
-          await expectRegion(br, w.levels[k]!, extent, region, `${w.path} level ${k}`);
-        }),
-        { seed: SEED, numRuns: propertyRuns(300) },
-      );
-    } finally {
-      for (const br of readers.values()) await br.close();
-    }
+    await writtenRegionsProperty(TIFF, written, { seed: SEED, runs: propertyRuns(300) });
   }, 60_000);
 });
 

@@ -23,25 +23,28 @@ import {
   CONTENTS,
   type Content,
   type Extent5,
-  expectRegion,
-  firstDifference,
   makePixels,
   PIXEL_TYPES,
   type Pixels,
   propertyRuns,
   propertySeed,
-  regionArb,
   regionsEqualFullRead,
-  runWrites,
-  type Shape5,
   sha256,
   tally,
   type WriteBlock,
   type WritePlanSpec,
-  writeData,
   writePlan,
   writePlanArb,
 } from '../../../test-support/property.js';
+import {
+  type Format,
+  shapeOf,
+  type WrittenCase,
+  writeAndRead,
+  writeBlocks,
+  writeReadProperty,
+  writtenRegionsProperty,
+} from '../../../test-support/property-harness.js';
 import { runPythonJson } from '../../../test-support/python.js';
 import '../src/index.js';
 
@@ -172,8 +175,6 @@ const zarrCaseArb: fc.Arbitrary<ZarrCase> = fc
       });
   });
 
-const shapeOf = (e: Extent5): Shape5 => [e.sizeT, e.sizeC, e.sizeZ, e.sizeY, e.sizeX];
-
 /** Level k: Y and X halve (floor, at least 1), T, C and Z are kept (the writer's documented rule). */
 function levelExtent(e: Extent5, k: number): Extent5 {
   let { sizeX, sizeY } = e;
@@ -191,28 +192,23 @@ function levelChunks(spec: ZarrCase, k: number): Vec5 {
   return c.map((n, i) => Math.min(n, s[i]!)) as Vec5;
 }
 
-interface Written {
-  spec: ZarrCase;
-  path: string;
-  expected: Pixels;
-  levels: Pixels[];
-}
+type Written = WrittenCase<ZarrCase>;
 
 async function writeCase(spec: ZarrCase, path: string): Promise<Pixels> {
   const { sizes, dtype } = spec;
   const full = makePixels(dtype, shapeOf(sizes), spec.content, spec.seed);
   const { blocks, expected } = writePlan(spec.plan, sizes, full);
-  await writeBlocks(spec, path, blocks, spec.plan, false);
+  await writeStore(spec, path, blocks, spec.plan, false);
   if (spec.append) {
     const again = makePixels(dtype, shapeOf(sizes), spec.append.content, spec.append.seed);
     const second = writePlan(spec.append.plan, sizes, again).blocks;
-    await writeBlocks(spec, path, second, spec.append.plan, true);
+    await writeStore(spec, path, second, spec.append.plan, true);
     applyBlocks(expected, sizes, second);
   }
   return expected;
 }
 
-async function writeBlocks(
+async function writeStore(
   spec: ZarrCase,
   path: string,
   blocks: WriteBlock[],
@@ -238,36 +234,19 @@ async function writeBlocks(
     overwrite: !append,
     append,
   });
-  try {
-    await runWrites(blocks, plan.concurrent, (b) => {
-      const d = writeData(b, plan.layout);
-      return bw.write(d.strides ? new NDArray(d.data, d.shape, d.strides) : d, b.at);
-    });
-    await bw.close();
-  } catch (err) {
-    await bw.abort();
-    throw err;
-  }
+  await writeBlocks(bw, blocks, plan, (data, shape, strides) => new NDArray(data, shape, strides));
 }
 
-async function readLevels(path: string, spec: ZarrCase): Promise<Pixels[]> {
-  await using br = await BioReader.open(path);
-  const problems: string[] = [];
-  if (br.dtype !== spec.dtype) problems.push(`dtype ${br.dtype}, want ${spec.dtype}`);
-  if (br.levelCount !== spec.pyramidLevels + 1)
-    problems.push(`${br.levelCount} levels, want ${spec.pyramidLevels + 1}`);
-  const levels: Pixels[] = [];
-  for (let k = 0; k < br.levelCount; k++) {
-    br.level = k;
-    const want = levelExtent(spec.sizes, k);
-    const got = { sizeX: br.X, sizeY: br.Y, sizeZ: br.Z, sizeC: br.C, sizeT: br.T };
-    if (JSON.stringify(got) !== JSON.stringify(want))
-      problems.push(`level ${k} is ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
-    levels.push((await br.read({}, { squeeze: false })).data as Pixels);
-  }
-  if (problems.length) throw new Error(problems.join('; '));
-  return levels;
-}
+const ZARR: Format<ZarrCase> = {
+  extension: '.ome.zarr',
+  write: writeCase,
+  open: (path) => BioReader.open(path),
+  levelExtent: (spec, k) => levelExtent(spec.sizes, k),
+  tile: (spec, k) => {
+    const c = levelChunks(spec, k);
+    return [c[3], c[4]];
+  },
+};
 
 const wholeOnce: WritePlanSpec = {
   pattern: 'whole',
@@ -345,28 +324,13 @@ function coverage(specs: ZarrCase[]): string {
 describe('OME-Zarr written by BioWriter (0.4/0.5, sharded, random chunks, codecs, dtypes, pyramids)', () => {
   it('reads back with our reader equal to what was written', async () => {
     console.log(`zarr property seed ${SEED} (BFIO_PROPERTY_SEED=${SEED} replays it)`);
-    let n = 0;
-    await fc.assert(
-      fc.asyncProperty(zarrCaseArb, async (spec) => {
-        const path = join(dir, `case-${n++}.ome.zarr`);
-        const expected = await writeCase(spec, path);
-        const levels = await readLevels(path, spec);
-        const diff = firstDifference(levels[0]!, expected, shapeOf(spec.sizes));
-        if (diff) throw new Error(`level 0 differs from what was written: ${diff}`);
-        written.push({ spec, path, expected, levels });
-      }),
-      { seed: SEED, numRuns: propertyRuns(40) },
-    );
+    await writeReadProperty(ZARR, zarrCaseArb, { dir, seed: SEED, runs: propertyRuns(40), written });
     console.log(coverage(written.map((w) => w.spec)));
   }, 120_000);
 
   // Checked by zarr-python with the generated cases (the next test).
   it.each(REGRESSIONS)('regression: $name', async ({ spec }) => {
-    const path = join(dir, `regression-${written.length}.ome.zarr`);
-    const expected = await writeCase(spec, path);
-    const levels = await readLevels(path, spec);
-    expect(firstDifference(levels[0]!, expected, shapeOf(spec.sizes))).toBeUndefined();
-    written.push({ spec, path, expected, levels });
+    written.push(await writeAndRead(ZARR, spec, join(dir, `regression-${written.length}.ome.zarr`)));
   });
 
   it.skipIf(!available('python'))(
@@ -418,34 +382,7 @@ describe('OME-Zarr written by BioWriter (0.4/0.5, sharded, random chunks, codecs
 
   it('random region reads equal the slice of a full read (every level)', async () => {
     expect(written.length).toBeGreaterThan(0);
-    const readers = new Map<string, BioReader>();
-    try {
-      const arb = fc.integer({ min: 0, max: written.length - 1 }).chain((i) =>
-        fc.integer({ min: 0, max: written[i]!.levels.length - 1 }).chain((k) => {
-          const c = levelChunks(written[i]!.spec, k);
-          return regionArb(levelExtent(written[i]!.spec.sizes, k), [c[3], c[4]]).map((region) => ({
-            i,
-            k,
-            region,
-          }));
-        }),
-      );
-      await fc.assert(
-        fc.asyncProperty(arb, async ({ i, k, region }) => {
-          const w = written[i]!;
-          let br = readers.get(w.path);
-          if (!br) {
-            br = await BioReader.open(w.path);
-            readers.set(w.path, br);
-          }
-          br.level = k;
-          await expectRegion(br, w.levels[k]!, levelExtent(w.spec.sizes, k), region, `${w.path} level ${k}`);
-        }),
-        { seed: SEED, numRuns: propertyRuns(300) },
-      );
-    } finally {
-      for (const br of readers.values()) await br.close();
-    }
+    await writtenRegionsProperty(ZARR, written, { seed: SEED, runs: propertyRuns(300) });
   }, 60_000);
 });
 

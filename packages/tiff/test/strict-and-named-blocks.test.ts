@@ -125,3 +125,68 @@ print(json.dumps(out))
     }
   });
 });
+
+const CODECS = ['zlib', 'lzw', 'zstd', 'jpeg', 'packbits'] as const;
+
+describe.skipIf(!ready)(
+  'a present but broken tile is an error for every codec, never zeros (as tifffile)',
+  () => {
+    let dir: string;
+    let peer: Record<string, { raised: string; offset: number }>;
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'bfio-corrupt-codecs-'));
+      // tifffile writes each codec, then tile 1's bytes are replaced by deterministic garbage (same length),
+      // and tifffile reads the result: it must raise, and so must we. 'none' is cut short inside tile 1.
+      peer = await runPythonJson(
+        `
+import json, sys, os, numpy as np, tifffile
+a = json.load(sys.stdin)
+v = (np.arange(128 * 128, dtype='uint32') * 37 % 251).astype('uint8').reshape(128, 128)
+out = {}
+for name in a['codecs'] + ['none']:
+    p = os.path.join(a['dir'], name + '.tif')
+    tifffile.imwrite(p, v, tile=(64, 64), compression=None if name == 'none' else name)
+    with tifffile.TiffFile(p) as t:
+        off, cnt = int(t.pages[0].dataoffsets[1]), int(t.pages[0].databytecounts[1])
+    b = bytearray(open(p, 'rb').read())
+    if name == 'none':
+        b = b[:off + cnt // 2]
+    else:
+        s = 12345
+        for i in range(off, off + cnt):
+            s = (s * 1103515245 + 12345) & 0xffffffff
+            b[i] = s >> 24
+    open(p, 'wb').write(bytes(b))
+    try:
+        tifffile.imread(p)
+        out[name] = {'raised': '', 'offset': off}
+    except Exception as e:
+        out[name] = {'raised': type(e).__name__, 'offset': off}
+print(json.dumps(out))
+`,
+        { dir, codecs: CODECS },
+      );
+    });
+
+    afterAll(() => {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    for (const name of [...CODECS, 'none'] as const) {
+      it(name, async () => {
+        const path = join(dir, `${name}.tif`);
+        if (name !== 'none') expect(peer[name]?.raised, `tifffile on ${name}`).not.toBe('');
+        for (const decodeOn of ['workers', 'libuv'] as const) {
+          await using br = await BioReader.open(path, { decodeOn });
+          const err = await failure(br.read());
+          expect(isBfioError(err, 'corrupt-file'), `${name}/${decodeOn}: ${String(err)}`).toBe(true);
+          const message = (err as Error).message;
+          expect(message).toContain(path);
+          expect(message).toMatch(/tile 1\b/);
+          expect(message).toContain(`${peer[name]?.offset}`);
+        }
+      });
+    }
+  },
+);

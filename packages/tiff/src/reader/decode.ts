@@ -109,20 +109,24 @@ function unpackBits(src: Uint8Array, limit: number): Uint8Array {
   const out = new Uint8Array(limit);
   let o = 0;
   let i = 0;
+  // A run past the block's size means the data is not this block's PackBits stream (garbage, or another
+  // block's bytes): an error, as imagecodecs (tifffile) makes it, never a silently cut run.
+  const overrun = () =>
+    new Error(`PackBits data decodes past the block's ${limit} bytes (at input byte ${i})`);
   while (i < src.length && o < limit) {
     const n = (src[i]! << 24) >> 24;
     i++;
     if (n >= 0) {
       const end = Math.min(i + n + 1, src.length);
-      const take = Math.min(end - i, limit - o);
-      out.set(src.subarray(i, i + take), o);
-      o += take;
+      if (o + (end - i) > limit) throw overrun();
+      out.set(src.subarray(i, end), o);
+      o += end - i;
       i = end;
     } else if (n !== -128) {
+      if (o + 1 - n > limit) throw overrun();
       const v = src[i++]!;
-      const take = Math.min(1 - n, limit - o);
-      out.fill(v, o, o + take);
-      o += take;
+      out.fill(v, o, o + 1 - n);
+      o += 1 - n;
     }
   }
   return o === limit ? out : out.subarray(0, o);
@@ -169,7 +173,15 @@ export async function decompress(
         };
       }
       case 50000: {
-        if (!options.pool || !zstdNative()) return await geotiffDecode(page, raw);
+        const zstd = zstdNative();
+        if (!zstd) return await geotiffDecode(page, raw);
+        if (!options.pool) {
+          // On this thread, but the same native decoder (geotiff's JS one turns some garbage into pixels).
+          const out = zstd.decompress(raw);
+          if (out.length > expected)
+            throw new Error(`the block decodes to ${out.length} bytes, more than its ${expected}`);
+          return { bytes: out };
+        }
         // Native zstd on a worker (the same addon as the Zarr backend's).
         const whole = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength;
         return { bytes: await options.pool.run('tiff-zstd-decode', raw, { expected }, { transfer: whole }) };

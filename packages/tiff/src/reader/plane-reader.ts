@@ -135,7 +135,11 @@ export function planeTasks(
             const rowBytes = bw * spb * sampleBytes;
             firstRow = ya - blockY;
             const n = yb - ya;
-            const raw = await tiff.source.read(offset + firstRow * rowBytes, n * rowBytes, `block ${index}`);
+            const raw = await tiff.source.read(
+              offset + firstRow * rowBytes,
+              n * rowBytes,
+              blockName(page, index),
+            );
             data = await decodeBlock(tiff.path, page, raw, offset, n, tiff.littleEndian, n, {
               block: blockName(page, index),
             });
@@ -223,7 +227,7 @@ async function scatterBlock(
   const { params, complete } = inflateParams(page, expected, tiff.littleEndian);
   if (!complete || page.dtype === undefined) return false;
   params.scatter = scatter;
-  const what = `${page.tiled ? 'tile' : 'strip'} ${index}`;
+  const what = blockName(page, index);
   try {
     if (!tiff.source.local) {
       // A remote file: its bytes come here by a request, then move to the worker, which inflates and places.
@@ -269,7 +273,7 @@ async function compressedBlock(
     mine = true;
     const promise = (async () => {
       try {
-        const raw = await tiff.source.read(offset, count, `${page.tiled ? 'tile' : 'strip'} ${index}`);
+        const raw = await tiff.source.read(offset, count, blockName(page, index));
         return await ctx.limiter.run(() => {
           const spare = ctx.decode.pool ? ctx.spares.pop() : undefined;
           return decodeBlock(tiff.path, page, raw, offset, rows, tiff.littleEndian, valid, {

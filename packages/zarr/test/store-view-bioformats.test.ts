@@ -63,7 +63,7 @@ async function bioformatsLevels(reader: BioReader): Promise<string[][]> {
 async function zarritaLevels(
   view: StoreView,
 ): Promise<{ levels: string[][]; rootAttrs: Record<string, unknown> }> {
-  const root = zarr.root(view as unknown as zarr.Readable);
+  const root = zarr.root(view);
   const top = await zarr.open(root, { kind: 'group' });
   const rootAttrs = top.attrs as Record<string, unknown>;
   const ngff = (rootAttrs.ome ?? rootAttrs) as Record<string, unknown>;

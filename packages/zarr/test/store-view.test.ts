@@ -207,7 +207,7 @@ const NP_DTYPE: Record<string, string> = {
 
 /** Every level of every series as zarrita reads it through the view, hashed like the peer hashes. */
 async function readThroughZarrita(view: StoreView): Promise<{ series: Digest[][]; attrs: unknown[] }> {
-  const root = zarr.root(view as unknown as zarr.Readable);
+  const root = zarr.root(view);
   const top = await zarr.open(root, { kind: 'group' });
   const rootAttrs = top.attrs as Record<string, unknown>;
   const ngff = (rootAttrs.ome ?? rootAttrs) as Record<string, unknown>;

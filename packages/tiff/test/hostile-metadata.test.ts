@@ -148,3 +148,56 @@ describe.skipIf(!available('data'))('a read larger than the read budget', () => 
     }
   });
 });
+
+describe.skipIf(!ready)('an OME-TIFF cut short while being written (2 of 6 pages in its IFD chain)', () => {
+  let dir: string;
+  let file: string;
+  let peer: { pages: number; shape: number[]; first: number[]; raised: string };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bfio-cut-'));
+    file = join(dir, 'two-of-six.ome.tif');
+    // tifffile writes 6 planes with OME-XML saying SizeZ=6; the chain is then ended after page 2 (its
+    // next-IFD pointer zeroed), as a writer stopped after two pages leaves it. tifffile reports the OME
+    // shape and two pages (and warns); planes 3-6 are not in the file, so reading them is an error here.
+    peer = await runPythonJson(
+      `
+import json, sys, struct, numpy as np, tifffile
+path = json.load(sys.stdin)
+v = (np.arange(6 * 64 * 64) % 4093).astype('uint16').reshape(6, 64, 64)
+tifffile.imwrite(path, v, ome=True, metadata={'axes': 'ZYX'})
+b = bytearray(open(path, 'rb').read())
+with tifffile.TiffFile(path) as t:
+    off = t.pages[1].offset
+n = struct.unpack_from('<H', b, off)[0]
+struct.pack_into('<I', b, off + 2 + 12 * n, 0)
+open(path, 'wb').write(bytes(b))
+with tifffile.TiffFile(path) as t:
+    first = [int(x) for x in t.pages[1].asarray()[0, :4]]
+    out = {'pages': len(t.pages), 'shape': list(t.series[0].shape), 'first': first, 'raised': ''}
+    try:
+        t.series[0].asarray()
+    except Exception as e:
+        out['raised'] = type(e).__name__
+print(json.dumps(out))
+`,
+      file,
+    );
+  });
+
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('opens with the sizes its metadata gives, reads the planes present, and names the file for the rest', async () => {
+    expect(peer.pages).toBe(2);
+    await using br = await BioReader.open(file);
+    expect([br.Z, br.Y, br.X]).toEqual(peer.shape);
+    const plane1 = await br.read({ Z: [1, 2], Y: [0, 1], X: [0, 4] });
+    expect(Array.from(plane1.data)).toEqual(peer.first);
+    const err = await br.read({ Z: [2, 3] }).catch((e: unknown) => e);
+    expect(isBfioError(err, 'corrupt-file'), String(err)).toBe(true);
+    expect((err as Error).message).toContain(file);
+    expect((err as Error).message).toMatch(/has only 2 \(cut short/);
+  });
+});

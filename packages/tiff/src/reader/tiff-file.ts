@@ -201,7 +201,7 @@ export class TiffFile {
     if (offset === undefined) {
       throw new CorruptFileError(
         this.path,
-        `the metadata refers to IFD ${index} but the file has only ${offsets.length}`,
+        `the metadata refers to IFD ${index} but the file has only ${offsets.length} (cut short while being written or copied?); the planes in those ${offsets.length} IFDs still read, the rest needs a complete copy of the file`,
       );
     }
     return this.pageAt(offset);

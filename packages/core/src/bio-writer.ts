@@ -20,7 +20,7 @@ import {
   pixelTypeFromDType,
   type TypedArray,
 } from './dtype.js';
-import { ClosedError, FileExistsError, InvalidDataError, ReadOnlyError } from './errors/index.js';
+import { asIoError, ClosedError, FileExistsError, InvalidDataError, ReadOnlyError } from './errors/index.js';
 import { copyStrided, NDArray, planarStrides } from './ndarray.js';
 import { type Extent, type ListArg, toList, toRange } from './region.js';
 import { selectWriteBackend } from './registry.js';
@@ -361,11 +361,14 @@ export class BioWriter {
       planar = allocate(this.dtype, length);
       copyStrided(full, planar, want, 0);
     }
-    const backend = await this.#open();
+    // A full disk or a failing device surfaces as a bare system error: name the target and the fix.
+    const backend = await this.#open().catch((err) => Promise.reject(asIoError(err, this.path, 'write')));
     const task = backend.writeRegion(region, planar);
     this.#pending.add(task);
     try {
       await task;
+    } catch (err) {
+      throw asIoError(err, this.path, 'write');
     } finally {
       this.#pending.delete(task);
     }
@@ -375,10 +378,14 @@ export class BioWriter {
   async close(): Promise<void> {
     if (this.#closed) return;
     // A writer closed before any write still makes its file (zero-filled), as bfio does.
-    const backend = await this.#open();
-    this.#closed = true;
-    await Promise.allSettled(this.#pending);
-    await backend.close();
+    try {
+      const backend = await this.#open();
+      this.#closed = true;
+      await Promise.allSettled(this.#pending);
+      await backend.close();
+    } catch (err) {
+      throw asIoError(err, this.path, 'write');
+    }
   }
 
   /** Stops writing and removes what was written (no half-written file is left behind). */

@@ -9,6 +9,7 @@ import { open, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { type Backend, isRemote, type ProbeInput, SPECIFICATION_VERSION } from './backend.js';
 import {
+  asIoError,
   BfioError,
   FileNotFoundError,
   InvalidDataError,
@@ -98,13 +99,15 @@ export async function probeInput(path: string): Promise<ProbeInput> {
   const abs = resolve(path);
   const info = await stat(abs).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT' || err.code === 'ENOTDIR') throw new FileNotFoundError(abs);
-    throw err;
+    throw asIoError(err, abs, 'read');
   });
   if (info.isDirectory()) return { path: abs, firstBytes: new Uint8Array(0), isDirectory: true };
-  const handle = await open(abs, 'r');
+  const handle = await open(abs, 'r').catch((err) => Promise.reject(asIoError(err, abs, 'read')));
   try {
     const buffer = new Uint8Array(Math.min(4096, info.size));
-    await handle.read(buffer, 0, buffer.length, 0);
+    await handle
+      .read(buffer, 0, buffer.length, 0)
+      .catch((err) => Promise.reject(asIoError(err, abs, 'read', 0)));
     return { path: abs, firstBytes: buffer, isDirectory: false };
   } finally {
     await handle.close();

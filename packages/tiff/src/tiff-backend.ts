@@ -64,8 +64,8 @@ export const tiffBackend: Backend = {
       }
     } catch (err) {
       // A broken file is an answer, not a reason to try another backend: Bio-Formats would read such a
-      // truncated TIFF as zeros without complaint.
-      if (isBfioError(err, 'corrupt-file')) throw err;
+      // truncated TIFF as zeros without complaint. Nor is a disk failing under it.
+      if (isBfioError(err, 'corrupt-file', 'io-error')) throw err;
       return `the TIFF header or first IFD is unreadable: ${err instanceof Error ? err.message : String(err)}`;
     }
   },

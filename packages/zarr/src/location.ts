@@ -6,7 +6,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fetchWithRetry, isRemote } from '@bfio/core';
+import { asIoError, fetchWithRetry, isRemote, systemErrorCode } from '@bfio/core';
 
 /** `base` joined with path segments: '/'-separated for URLs (query strings are not supported). */
 export function joinLocation(base: string, ...parts: string[]): string {
@@ -29,7 +29,10 @@ export async function readBytes(location: string): Promise<Uint8Array | undefine
   }
   try {
     return new Uint8Array(await readFile(location));
-  } catch {
+  } catch (err) {
+    // Nothing there is an answer; a disk failing under the store is not (it is not an absent document).
+    const code = systemErrorCode(err);
+    if (code && !['ENOENT', 'ENOTDIR', 'EISDIR'].includes(code)) throw asIoError(err, location, 'read');
     return undefined;
   }
 }

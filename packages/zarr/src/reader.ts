@@ -3,13 +3,16 @@
  * zarrita. Pixels are fetched with `zarr.get` on slices and copied into the caller's planar T,C,Z,Y,X buffer,
  * whatever the store's axis order.
  */
+import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import {
+  asIoError,
   ClosedError,
   CorruptFileError,
   type DType,
   fetchWithRetry,
+  IoError,
   isBfioError,
   isRemote,
   type LevelInfo,
@@ -18,6 +21,7 @@ import {
   type Region,
   type SelectedImage,
   type SeriesInfo,
+  systemErrorCode,
   type TypedArray,
   UnsupportedError,
 } from '@bfio/core';
@@ -158,6 +162,8 @@ export class ZarrReader implements ReaderBackend {
   private readonly lanes: number;
   /** Memory of dropped chunks, by size, to decode the next chunks into. */
   private readonly spare = new Map<number, ArrayBuffer[]>();
+  /** A local store's root folder and its identity at open (see `checkUnchanged`). */
+  private identity: { root: string; id: string } | undefined;
 
   private constructor(
     private readonly file: string,
@@ -186,6 +192,8 @@ export class ZarrReader implements ReaderBackend {
     if (!located)
       throw new CorruptFileError(file, 'no Zarr metadata (zarr.json, .zgroup, .zarray or .zattrs) found');
     const { root, format } = located;
+    // Taken before any metadata is read: a store replaced from here on is noticed by every read.
+    const identity = isRemote(root) ? undefined : await folderIdentity(root);
     // A store at an http(s) URL is read through zarrita's FetchStore (chunks inside shards by range
     // requests); a local one through NodeStore, whose direct chunk plans let the codec workers read files.
     const remote = isRemote(root);
@@ -198,6 +206,7 @@ export class ZarrReader implements ReaderBackend {
     const details: Record<string, unknown> = { zarrFormat: format, consolidated: consolidated !== undefined };
 
     const node = await readNode(root, '', format, consolidated).catch((err: unknown) => {
+      if (isBfioError(err, 'io-error')) throw err;
       throw new CorruptFileError(file, `unreadable Zarr metadata: ${String(err)}`, undefined, err);
     });
     if (!node) throw new CorruptFileError(file, 'no Zarr metadata found at the root');
@@ -414,7 +423,7 @@ export class ZarrReader implements ReaderBackend {
     );
     details.chunks = all.map((s) => (s.levels[0] as Level).array.chunks);
     details.seriesPaths = paths;
-    return new ZarrReader(
+    const reader = new ZarrReader(
       file,
       ngffVersion ? `OME-Zarr ${ngffVersion}` : `Zarr v${format}`,
       metadata,
@@ -422,6 +431,8 @@ export class ZarrReader implements ReaderBackend {
       details,
       options,
     );
+    if (identity) reader.identity = { root, id: identity };
+    return reader;
   }
 
   async readRegion(
@@ -598,6 +609,17 @@ export class ZarrReader implements ReaderBackend {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.lanes, chunkIds.length) }, lane));
+    await this.checkUnchanged();
+  }
+
+  /**
+   * Writers replace a store by renaming a new folder into its place, and chunks are read by path: a read
+   * overlapping the swap would mix the two images (or, between the renames, read fill values). One stat
+   * after each read notices it, so a read is all of the image opened, or an error saying to open it again.
+   */
+  private async checkUnchanged(): Promise<void> {
+    if (this.identity && (await folderIdentity(this.identity.root)) !== this.identity.id)
+      throw new IoError(this.file, 'read', 'ESTALE');
   }
 
   async close(): Promise<void> {
@@ -631,6 +653,8 @@ export class ZarrReader implements ReaderBackend {
     return async (err) => {
       if ((err as { name?: string } | null)?.name === 'AbortError') throw err;
       if (isBfioError(err)) throw err; // network, missing chunk (strict), or already named
+      // The disk failing under the store is not damage to the store.
+      if (systemErrorCode(err)) throw asIoError(err, this.file, 'read');
       let offset: number | undefined;
       if (level.direct?.shard) {
         const where = await chunkLocation(level.direct, coords).catch(() => undefined);
@@ -643,6 +667,16 @@ export class ZarrReader implements ReaderBackend {
         err,
       );
     };
+  }
+}
+
+/** A folder's device and inode (a folder renamed into its place has others), or undefined when it is gone. */
+async function folderIdentity(path: string): Promise<string | undefined> {
+  try {
+    const s = await stat(path);
+    return `${s.dev}:${s.ino}`;
+  } catch {
+    return undefined;
   }
 }
 

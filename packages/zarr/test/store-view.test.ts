@@ -4,18 +4,17 @@
  * read by zarr-python and ome-zarr-py, with their metadata validated against the NGFF schemas. Every level's
  * pixels are compared with the source as tifffile or zarr-python reads it (hashes computed by the peer).
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import '@bfio/tiff';
 import { BioReader } from '@bfio/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as zarr from 'zarrita';
 import { available, dataPath } from '../../../test-support/env.js';
 import { runPythonJson } from '../../../test-support/python.js';
-import { openStoreView, type StoreView, type StoreViewOptions } from '../src/index.js';
+import { openStoreView, type StoreViewOptions } from '../src/index.js';
 import { materialiseView } from './support/materialise.js';
+import { type LevelDigest, VALIDATE_NGFF_PY, zarritaLevels } from './support/view-peers.js';
 
 const ok = available('data', 'python');
 const TMP = join(tmpdir(), `bfio-store-view-${process.pid}`);
@@ -82,10 +81,9 @@ const tag = (o: StoreViewOptions) => `${o.ngffVersion}-${o.codec}`;
 const PEERS = `
 import hashlib, json, sys, os, glob, warnings
 warnings.filterwarnings('ignore')
-import numpy as np, zarr, tifffile, jsonschema, referencing, referencing.jsonschema
+import numpy as np, zarr, tifffile
 inp = json.load(sys.stdin)
 D = inp['data']
-spec = inp['spec']
 AX = 'tczyx'
 
 def to_tczyx(a, names):
@@ -111,17 +109,7 @@ def zarr_levels(node):
     names = [a if isinstance(a, str) else a['name'] for a in ms['axes']]
     return [digest(to_tczyx(node[ds['path']][:], names)) for ds in ms['datasets']]
 
-def registry(v):
-    res = []
-    for f in glob.glob(os.path.join(spec, v, 'schemas', '*.schema')):
-        doc = json.load(open(f))
-        res.append((doc['$id'], referencing.jsonschema.DRAFT202012.create_resource(doc)))
-    return referencing.Registry().with_resources(res)
-
-def validate(v, name, attrs):
-    schema = json.load(open(os.path.join(spec, v, 'schemas', name)))
-    jsonschema.Draft202012Validator(schema, registry=registry(v)).validate(attrs)
-
+${VALIDATE_NGFF_PY}
 out = {'sources': {}, 'stores': {}}
 for s in inp['sources']:
     path = os.path.join(D, s['path'])
@@ -174,79 +162,28 @@ for st in inp['stores']:
 print(json.dumps(out))
 `;
 
-interface Digest {
-  shape: number[];
-  dtype: string;
-  sha: string;
-}
-
 interface PeerResult {
   sources: Record<
     string,
-    { series: Digest[][]; phys?: { x: number; unit: string } | null; channels?: (string | null)[] }
+    { series: LevelDigest[][]; phys?: { x: number; unit: string } | null; channels?: (string | null)[] }
   >;
   stores: Record<
     string,
     {
       zarr_format: number;
       schema: string;
-      zarr: Digest[][];
-      omezarr: Array<{ levels: Digest[]; axes: string[]; channels: string[] | null }>;
+      zarr: LevelDigest[][];
+      omezarr: Array<{ levels: LevelDigest[]; axes: string[]; channels: string[] | null }>;
       ome_images: number;
       ome_series: string[] | null;
     }
   >;
 }
 
-const NP_DTYPE: Record<string, string> = {
-  uint8: 'uint8',
-  uint16: 'uint16',
-  int8: 'int8',
-  float64: 'float64',
-};
-
-/** Every level of every series as zarrita reads it through the view, hashed like the peer hashes. */
-async function readThroughZarrita(view: StoreView): Promise<{ series: Digest[][]; attrs: unknown[] }> {
-  const root = zarr.root(view);
-  const top = await zarr.open(root, { kind: 'group' });
-  const rootAttrs = top.attrs as Record<string, unknown>;
-  const ngff = (rootAttrs.ome ?? rootAttrs) as Record<string, unknown>;
-  let groups = [''];
-  if (ngff['bioformats2raw.layout'] === 3) {
-    const ome = await zarr.open(root.resolve('OME'), { kind: 'group' });
-    const omeAttrs = ome.attrs as Record<string, unknown>;
-    groups = ((omeAttrs.ome ?? omeAttrs) as { series: string[] }).series;
-  }
-  const series: Digest[][] = [];
-  const attrs: unknown[] = [];
-  for (const sp of groups) {
-    const loc = sp ? root.resolve(sp) : root;
-    const group = await zarr.open(loc, { kind: 'group' });
-    const a = group.attrs as Record<string, unknown>;
-    const meta = (a.ome ?? a) as { multiscales: Array<{ datasets: Array<{ path: string }> }> };
-    attrs.push(meta);
-    const levels: Digest[] = [];
-    for (const ds of meta.multiscales[0]!.datasets) {
-      const array = await zarr.open(loc.resolve(ds.path), { kind: 'array' });
-      const chunk = await zarr.get(array);
-      const data = chunk.data as unknown as ArrayBufferView;
-      levels.push({
-        shape: chunk.shape,
-        dtype: NP_DTYPE[array.dtype] ?? array.dtype,
-        sha: createHash('sha256')
-          .update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
-          .digest('hex'),
-      });
-    }
-    series.push(levels);
-  }
-  return { series, attrs };
-}
-
 describe.skipIf(!ok)('store view: zarrita, zarr-python and ome-zarr-py read it like the source', () => {
   let peers: PeerResult;
   const readers = new Map<string, BioReader>();
-  const direct = new Map<string, Awaited<ReturnType<typeof readThroughZarrita>>>();
+  const direct = new Map<string, Awaited<ReturnType<typeof zarritaLevels>>>();
 
   beforeAll(async () => {
     rmSync(TMP, { recursive: true, force: true });
@@ -258,7 +195,7 @@ describe.skipIf(!ok)('store view: zarrita, zarr-python and ome-zarr-py read it l
       readers.set(s.name, reader);
       for (const o of DIRECT) {
         const view = await openStoreView(reader, o);
-        direct.set(`${s.name}@${tag(o)}`, await readThroughZarrita(view));
+        direct.set(`${s.name}@${tag(o)}`, await zarritaLevels(view));
         await view.close();
       }
       for (const o of ON_DISK) {
@@ -315,7 +252,7 @@ describe.skipIf(!ok)('store view: zarrita, zarr-python and ome-zarr-py read it l
   it('OME-TIFF physical sizes and channel names become the axes units, scales and omero channels', () => {
     const s = 'ome-tiff-1080';
     const src = peers.sources[s]!;
-    const attrs = direct.get(`${s}@0.5-none`)!.attrs[0] as {
+    const attrs = direct.get(`${s}@0.5-none`)!.imageAttrs[0] as unknown as {
       multiscales: Array<{
         axes: Array<{ name: string; unit?: string }>;
         datasets: Array<{ coordinateTransformations: Array<{ scale: number[] }> }>;

@@ -19,7 +19,9 @@ export type BfioErrorTag =
   | 'java-unavailable'
   | 'network'
   | 'access-denied'
-  | 'backend-error';
+  | 'backend-error'
+  /** The storage failed (full disk, I/O error, read-only mount): `IoError`. */
+  | 'io-error';
 
 export interface BfioErrorOptions {
   /** The file the error is about, when there is one. */

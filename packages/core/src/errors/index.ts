@@ -11,3 +11,4 @@ export {
   UnknownFormatError,
   UnsupportedError,
 } from './error-classes.js';
+export { asIoError, IoError, systemErrorCode } from './io-error.js';

@@ -6,7 +6,15 @@
  * URL with range requests (HttpSource).
  */
 import { type FileHandle, open } from 'node:fs/promises';
-import { BfioError, CorruptFileError, fetchBytes, fetchWithRetry, isBfioError, isRemote } from '@bfio/core';
+import {
+  asIoError,
+  BfioError,
+  CorruptFileError,
+  fetchBytes,
+  fetchWithRetry,
+  isBfioError,
+  isRemote,
+} from '@bfio/core';
 
 const BLOCK = 64 * 1024;
 const MAX_CACHED_BLOCKS = 64;
@@ -162,7 +170,9 @@ export class FileSource extends ByteSource {
   ): Promise<T> {
     this.checkRange(offset, length, what);
     if (this.closed) throw new Error(`${this.path} is closed`);
-    const p = use({ fd: this.handle.fd, position: offset, length });
+    const p = use({ fd: this.handle.fd, position: offset, length }).catch((err: unknown) => {
+      throw asIoError(err, this.path, 'read', offset);
+    });
     const settled = p.then(
       () => {},
       () => {},
@@ -178,7 +188,13 @@ export class FileSource extends ByteSource {
   protected async readInto(out: Uint8Array, offset: number, what: string): Promise<void> {
     let done = 0;
     while (done < out.length) {
-      const { bytesRead } = await this.handle.read(out, done, out.length - done, offset + done);
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await this.handle.read(out, done, out.length - done, offset + done));
+      } catch (err) {
+        // A failing disk or share: an input error naming the file, not a bare 'EIO: i/o error, read'.
+        throw asIoError(err, this.path, 'read', offset + done);
+      }
       if (bytesRead === 0) {
         throw new CorruptFileError(this.path, `${what} could not be read (file shrank?)`, offset + done);
       }

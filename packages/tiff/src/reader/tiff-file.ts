@@ -2,7 +2,7 @@
  * A TIFF file's structure: header, IFD chain and per-page facts, parsed with geotiff's IFD parser
  * (tags load lazily) and cached for the life of the reader. Pixels are never cached here.
  */
-import { CorruptFileError, type DType, UnsupportedError } from '@bfio/core';
+import { CorruptFileError, type DType, isBfioError, UnsupportedError } from '@bfio/core';
 import { GeoTIFF, type ImageFileDirectory } from 'geotiff';
 import { FIELD_TYPE_SIZE, Tag } from '../tiff-tags.js';
 import { type ByteSource, openSource } from './file-source.js';
@@ -186,6 +186,8 @@ export class TiffFile {
         try {
           return await this.geotiff.parser.parseFileDirectoryAt(offset);
         } catch (err) {
+          // The source's own typed errors (an I/O error reading the file) are not corruption.
+          if (isBfioError(err)) throw err;
           throw new CorruptFileError(this.path, `the IFD could not be parsed (${String(err)})`, offset, err);
         }
       })();

@@ -16,6 +16,9 @@ import '@bfio/zarr';
 import { REPO_ROOT } from '../../../test-support/env.js';
 import { runPythonJson } from '../../../test-support/python.js';
 
+/** A seeded PRNG (mulberry32): the same kill points on every run. */
+export { rng as seeded } from '../../../packages/tiff/test/writer-fixtures.js';
+
 export const BIN = join(REPO_ROOT, 'apps', 'cli', 'src', 'bin.ts');
 
 export interface Run {
@@ -161,15 +164,3 @@ def digest(path):
 const PEER_DIGEST = `${PEER_DIGEST_FN}
 print(json.dumps([digest(p) for p in json.load(sys.stdin)]))
 `;
-
-/** A seeded PRNG (mulberry32): the same kill points on every run. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

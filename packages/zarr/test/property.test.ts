@@ -324,7 +324,7 @@ function coverage(specs: ZarrCase[]): string {
 describe('OME-Zarr written by BioWriter (0.4/0.5, sharded, random chunks, codecs, dtypes, pyramids)', () => {
   it('reads back with our reader equal to what was written', async () => {
     console.log(`zarr property seed ${SEED} (BFIO_PROPERTY_SEED=${SEED} replays it)`);
-    await writeReadProperty(ZARR, zarrCaseArb, { dir, seed: SEED, runs: propertyRuns(40), written });
+    await writeReadProperty(ZARR, zarrCaseArb, { dir, seed: SEED, runs: propertyRuns(60), written });
     console.log(coverage(written.map((w) => w.spec)));
   }, 120_000);
 
@@ -382,7 +382,7 @@ describe('OME-Zarr written by BioWriter (0.4/0.5, sharded, random chunks, codecs
 
   it('random region reads equal the slice of a full read (every level)', async () => {
     expect(written.length).toBeGreaterThan(0);
-    await writtenRegionsProperty(ZARR, written, { seed: SEED, runs: propertyRuns(300) });
+    await writtenRegionsProperty(ZARR, written, { seed: SEED, runs: propertyRuns(400) });
   }, 60_000);
 });
 

@@ -9,10 +9,12 @@ import { join } from 'node:path';
 import '@bfio/tiff';
 import '@bfio/zarr';
 import { afterAll, describe, expect, it } from 'vitest';
+import { dataPath } from '../../../test-support/env.js';
 import { Admission } from '../src/serve/admission.js';
 import { Catalog } from '../src/serve/catalog.js';
 import { answerRange } from '../src/serve/http-range.js';
 import { pathSegments } from '../src/serve/server.js';
+import { ViewCache } from '../src/serve/views.js';
 
 describe('answerRange', () => {
   it.each([
@@ -132,5 +134,29 @@ describe('Catalog', () => {
     expect((await Catalog.open(join(dir, 'v3'), () => {})).list().map((e) => e.name)).toEqual([
       'v3.ome.zarr',
     ]);
+  });
+});
+
+describe('ViewCache', () => {
+  it('keeps at most maxOpen views, closing the least recently used idle one, never one in use', async () => {
+    const cache = new ViewCache({ ngffVersion: '0.5' }, 1);
+    const a = dataPath('exampletiffs/shapes_lzw_tiled_planar.tif');
+    const b = dataPath('exampletiffs/coffee.tif');
+    const docA = await cache.with(a, async (view) => {
+      // B opened and used while A is in use: released, B is the idle one and is closed; A is not.
+      await cache.with(b, async (v) => {
+        expect(await v.get('/zarr.json')).toBeDefined();
+        expect(cache.open).toBe(2);
+      });
+      expect(cache.open).toBe(1);
+      return new TextDecoder().decode(await view.get('/0/zarr.json'));
+    });
+    expect(JSON.parse(docA).shape).toEqual([1, 3, 1, 72, 128]);
+    expect(cache.open).toBe(1);
+    // A file that cannot be opened is not kept.
+    await expect(cache.with(dataPath('MANIFEST.tsv'), async () => 0)).rejects.toThrow();
+    expect(cache.open).toBe(1);
+    await cache.close();
+    expect(cache.open).toBe(0);
   });
 });

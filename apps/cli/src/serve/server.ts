@@ -121,6 +121,8 @@ export class ImageServer {
     this.admission = new Admission(options.maxConcurrent, options.maxConcurrent * 8);
     this.server = createServer((req, res) => this.track(req, res));
     this.server.keepAliveTimeout = 5000;
+    // Each connection costs a socket and buffers: bound them as requests are bounded.
+    this.server.maxConnections = 1024;
   }
 
   static async start(options: ServeOptions): Promise<ImageServer> {

@@ -4,6 +4,7 @@
  * read), a multi-series file is presented in the bioformats2raw layout, and zarr-python reads the layout
  * (materialised to disk) with the same pixels and NGFF-valid metadata.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ import { sha256, VALIDATE_NGFF_PY, zarritaLevels } from './support/view-peers.js
 
 const ok = available('data', 'java', 'bioformats-jar');
 const py = ok && available('python');
+const lint = ok && available('xmllint');
 const TMP = join(tmpdir(), `bfio-store-view-bf-${process.pid}`);
 
 const FILES = [
@@ -86,6 +88,7 @@ print(json.dumps(out))
 describe.skipIf(!ok)('store view over Bio-Formats sources', () => {
   const bioformats = new Map<string, string[][]>();
   const viewed = new Map<string, Awaited<ReturnType<typeof zarritaLevels>>>();
+  const xmls = new Map<string, string>();
   let peer: Record<string, { schema: string; levels: string[][] }> = {};
 
   beforeAll(async () => {
@@ -99,6 +102,7 @@ describe.skipIf(!ok)('store view over Bio-Formats sources', () => {
         for (const o of OPTIONS) {
           const view = await openStoreView(reader, o);
           viewed.set(`${file}@${o.ngffVersion}`, await zarritaLevels(view));
+          xmls.set(file, new TextDecoder().decode(await view.get('/OME/METADATA.ome.xml')));
           if (py && reader.seriesCount > 1) {
             const dir = join(TMP, `${file.replace(/\W/g, '_')}-${o.ngffVersion}.ome.zarr`);
             await materialiseView(view, dir);
@@ -128,6 +132,47 @@ describe.skipIf(!ok)('store view over Bio-Formats sources', () => {
       },
     );
   }
+
+  it.skipIf(!lint).each(FILES)('%s: the OME-XML the view serves validates against ome.xsd', (file) => {
+    const schemas = dataPath('ome-xml-schema/released-schema');
+    const xml = xmls.get(file)!;
+    const r = spawnSync(
+      'xmllint',
+      ['--nonet', '--noout', '--schema', join(schemas, '2016-06', 'ome.xsd'), '-'],
+      {
+        input: xml,
+        encoding: 'utf8',
+        env: { ...process.env, XML_CATALOG_FILES: join(schemas, 'catalog.xml') },
+      },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(xml.match(/<Image /g)?.length).toBe(bioformats.get(file)!.length);
+  });
+
+  it('chunks of every series requested at once equal the same chunks read one by one', async () => {
+    const reader = await BioReader.open(dataPath(FILES[0]!));
+    try {
+      const keys: string[] = [];
+      for (let s = 0; s < reader.seriesCount; s++) {
+        reader.series = s;
+        // Every plane's first chunk of level 0 of each series.
+        for (let t = 0; t < reader.T; t++)
+          for (let c = 0; c < reader.C; c++)
+            for (let z = 0; z < reader.Z; z++) keys.push(`/${s}/0/c/${t}/${c}/${z}/0/0`);
+      }
+      const together = await openStoreView(reader, { cacheBytes: 0 });
+      const atOnce = await Promise.all(keys.map((k) => together.get(k)));
+      await together.close();
+      const apart = await openStoreView(reader, { cacheBytes: 0 });
+      for (const [i, k] of keys.entries()) {
+        const one = (await apart.get(k)) as Uint8Array;
+        expect(Buffer.compare(one, atOnce[i] as Uint8Array), k).toBe(0);
+      }
+      await apart.close();
+    } finally {
+      await reader.close();
+    }
+  });
 
   it.skipIf(!py).each(OPTIONS.map((o) => [o.ngffVersion] as const))(
     'zarr-python reads the multi-series LIF view (NGFF %s) with the same pixels; metadata validates',

@@ -198,6 +198,8 @@ describe.skipIf(!available('data', 'python'))('bfio serve', () => {
     // Leads out of the folder (and not into --symlinks-into): never served.
     symlinkSync(join(outside, 'secret.tif'), join(dir, 'escape.tif'));
     symlinkSync(join(outside), join(dir, 'escape-dir.zarr'));
+    // A damaged file: its requests fail with a 500 and a log line, the others are not disturbed.
+    writeFileSync(join(dir, 'broken.tif'), readFileSync(dataPath(IMAGES[1]!.sample)).subarray(0, 64));
     // Inside at start, retargeted outside once the server runs.
     symlinkSync(dataPath(IMAGES[1]!.sample), join(dir, 'late.tif'));
     [v05, v04] = await Promise.all([
@@ -236,7 +238,7 @@ describe.skipIf(!available('data', 'python'))('bfio serve', () => {
   it('lists the images it serves, and not the symlinks leading out', async () => {
     const index = (await (await fetch(v05.base)).json()) as { images: Array<{ name: string }> };
     const names = index.images.map((i) => i.name).sort();
-    expect(names).toEqual([...IMAGES.map(served), 'late.ome.zarr'].sort());
+    expect(names).toEqual([...IMAGES.map(served), 'late.ome.zarr', 'broken.ome.zarr'].sort());
     const html = await raw(v05.base, '/', { headers: { accept: 'text/html' } });
     expect(html.headers['content-type']).toMatch(/text\/html/);
     for (const n of names) expect(html.body.toString()).toContain(n);
@@ -393,6 +395,10 @@ describe.skipIf(!available('data', 'python'))('bfio serve', () => {
     const late = await raw(v05.base, '/late.ome.zarr/zarr.json');
     expect(late.status).toBe(403);
     expect(late.body.toString()).not.toContain(SECRET);
+    const broken = await raw(v05.base, '/broken.ome.zarr/zarr.json');
+    expect(broken.status).toBe(500);
+    expect(JSON.parse(broken.body.toString()).error).toMatch(/broken\.tif/);
+    await waitFor('the 500 log line', () => / 500 GET \/broken\.ome\.zarr/.test(v05.err()), 5000);
     // One log line per refused request (404s aside), each naming status, method and target (stderr may
     // reach us after the response).
     await waitFor('the 403 log line', () => / 403 GET \/late\.ome\.zarr/.test(v05.err()), 5000);

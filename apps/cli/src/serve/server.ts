@@ -308,8 +308,11 @@ export class ImageServer {
     else if (isBfioError(err, 'unknown-format', 'unsupported', 'missing-backend', 'java-unavailable'))
       status = 415;
     else if (isBfioError(err, 'closed') || (err as Error)?.name === 'AbortError') status = 503;
-    // Clients see paths relative to the served folder.
-    message = message.split(this.catalog.root).join('.');
+    // Clients see paths relative to the served folder; the log keeps one line per error (Java traces too).
+    message = message
+      .split(this.catalog.root)
+      .join('.')
+      .replace(/\s*\n\s*/g, ' ');
     if (status !== 404) {
       const target = printable(req.url ?? '');
       this.options.log(`bfio serve: ${status} ${(req.method ?? '').slice(0, 10)} ${target}: ${message}`);

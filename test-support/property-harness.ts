@@ -13,6 +13,7 @@ import {
   type LevelReader,
   type Pixels,
   type PixelType,
+  readHowArb,
   regionArb,
   runWrites,
   type Shape5,
@@ -125,15 +126,13 @@ export async function writtenRegionsProperty<S extends CaseBase>(
     const arb = fc.integer({ min: 0, max: written.length - 1 }).chain((i) =>
       fc.integer({ min: 0, max: written[i]!.levels.length - 1 }).chain((k) => {
         const { spec } = written[i]!;
-        return regionArb(format.levelExtent(spec, k), format.tile(spec, k)).map((region) => ({
-          i,
-          k,
-          region,
-        }));
+        return fc
+          .tuple(regionArb(format.levelExtent(spec, k), format.tile(spec, k)), readHowArb)
+          .map(([region, how]) => ({ i, k, region, how }));
       }),
     );
     await fc.assert(
-      fc.asyncProperty(arb, async ({ i, k, region }) => {
+      fc.asyncProperty(arb, async ({ i, k, region, how }) => {
         const w = written[i]!;
         let br = readers.get(w.path);
         if (!br) {
@@ -141,7 +140,14 @@ export async function writtenRegionsProperty<S extends CaseBase>(
           readers.set(w.path, br);
         }
         br.level = k;
-        await expectRegion(br, w.levels[k]!, format.levelExtent(w.spec, k), region, `${w.path} level ${k}`);
+        await expectRegion(
+          br,
+          w.levels[k]!,
+          format.levelExtent(w.spec, k),
+          region,
+          `${w.path} level ${k}`,
+          how,
+        );
       }),
       { seed: options.seed, numRuns: options.runs },
     );

@@ -436,9 +436,21 @@ export interface LevelReader {
   readonly tileSize: [number, number] | undefined;
   read(
     args: { X?: [number, number]; Y?: [number, number]; Z?: [number, number]; C?: number[]; T?: number[] },
-    options: { squeeze: false },
+    options: { squeeze: false; shared?: boolean; out?: never },
   ): Promise<{ data: ArrayBufferView }>;
 }
+
+/**
+ * How a region is read: into a buffer the reader allocates (plain or a SharedArrayBuffer, which large
+ * reads get by default), or into the caller's `out` prefilled with 0xA5 bytes, so a pixel the reader
+ * skips (counting on a zeroed buffer) shows.
+ */
+export interface ReadHow {
+  shared: boolean;
+  out: boolean;
+}
+
+export const readHowArb: fc.Arbitrary<ReadHow> = fc.record({ shared: fc.boolean(), out: fc.boolean() });
 
 export const extentOf = (br: LevelReader): Extent5 => ({
   sizeX: br.X,
@@ -455,10 +467,8 @@ export async function expectRegion(
   extent: Extent5,
   region: RegionSpec,
   what: string,
+  how: ReadHow = { shared: false, out: false },
 ): Promise<void> {
-  const got = (
-    await br.read({ X: region.x, Y: region.y, Z: region.z, C: region.c, T: region.t }, { squeeze: false })
-  ).data as Pixels;
   const shape: Shape5 = [
     region.t.length,
     region.c.length,
@@ -466,6 +476,14 @@ export async function expectRegion(
     region.y[1] - region.y[0],
     region.x[1] - region.x[0],
   ];
+  let out: Pixels | undefined;
+  if (how.out) {
+    out = new (full.constructor as new (n: number) => Pixels)(shape.reduce((a, b) => a * b, 1));
+    new Uint8Array(out.buffer).fill(0xa5);
+  }
+  const args = { X: region.x, Y: region.y, Z: region.z, C: region.c, T: region.t };
+  const got = (await br.read(args, { squeeze: false, shared: how.shared, out: out as never })).data as Pixels;
+  if (out && got !== out) throw new Error(`${what}: the read did not return the \`out\` buffer it was given`);
   const diff = firstDifference(got, sliceOf(full, extent, region), shape);
   if (diff) throw new Error(`${what}: region ${JSON.stringify(region)} differs from the full read: ${diff}`);
 }
@@ -488,11 +506,15 @@ export async function regionsEqualFullRead(
   }
   const arb = fc
     .integer({ min: 0, max: levels.length - 1 })
-    .chain((k) => regionArb(levels[k]!.extent, levels[k]!.tile).map((region) => ({ k, region })));
+    .chain((k) =>
+      fc
+        .tuple(regionArb(levels[k]!.extent, levels[k]!.tile), readHowArb)
+        .map(([region, how]) => ({ k, region, how })),
+    );
   await fc.assert(
-    fc.asyncProperty(arb, async ({ k, region }) => {
+    fc.asyncProperty(arb, async ({ k, region, how }) => {
       br.level = k;
-      await expectRegion(br, levels[k]!.full, levels[k]!.extent, region, `${what} level ${k}`);
+      await expectRegion(br, levels[k]!.full, levels[k]!.extent, region, `${what} level ${k}`, how);
     }),
     { seed, numRuns: runs },
   );

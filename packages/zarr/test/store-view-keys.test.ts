@@ -202,12 +202,14 @@ describe.skipIf(!ok)('store view keys, ranges, cache and errors', () => {
     await view.close();
   });
 
-  it('options are checked: unknown NGFF version or codec, negative cache', async () => {
+  it('options and sources are checked: unknown NGFF version or codec, negative cache, missing file', async () => {
     const e1 = await openStoreView(reader, { ngffVersion: '0.6' as '0.5' }).catch((e: unknown) => e);
     expect(isBfioError(e1, 'unsupported')).toBe(true);
     const e2 = await openStoreView(reader, { codec: 'lzw' as 'none' }).catch((e: unknown) => e);
     expect(isBfioError(e2, 'unsupported')).toBe(true);
     const e3 = await openStoreView(reader, { cacheBytes: -1 }).catch((e: unknown) => e);
     expect(isBfioError(e3, 'invalid-data')).toBe(true);
+    const e4 = await openStoreView(join(TMP, 'no-such.ome.tif')).catch((e: unknown) => e);
+    expect(isBfioError(e4, 'not-found')).toBe(true);
   });
 });

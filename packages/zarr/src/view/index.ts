@@ -16,6 +16,9 @@ import { ViewChunks } from './chunks.js';
 import { chunkEncoder, type Encode } from './encode.js';
 import { resolveKey } from './keys.js';
 import { type ViewCodec, viewLayout } from './layout.js';
+import { abortable, type ByteRangeRequest, sliceRange } from './request.js';
+
+export type { ByteRangeRequest } from './request.js';
 
 export interface StoreViewOptions {
   /** '0.5' (Zarr v3, default) or '0.4' (Zarr v2, '/' dimension separator, as bioformats2raw writes). */
@@ -27,8 +30,6 @@ export interface StoreViewOptions {
   /** Aborts reads in flight and makes the view refuse further chunk reads. */
   signal?: AbortSignal;
 }
-
-export type ByteRangeRequest = { offset: number; length: number } | { suffixLength: number };
 
 /** zarrita's AsyncReadable: keys are absolute, e.g. '/zarr.json', '/0/c/0/0/0/0/0'. */
 export interface StoreView {
@@ -49,38 +50,6 @@ export interface StoreView {
 export const DEFAULT_VIEW_CACHE_BYTES = 256 * 2 ** 20;
 
 const CODECS: readonly ViewCodec[] = ['none', 'zstd', 'blosc', 'gzip'];
-
-/** Waits for `promise`, or rejects when `signal` aborts first (the shared work goes on for other callers). */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
-}
-
-/** A slice of `bytes` for a byte range (clipped to its end, as HTTP range semantics do). */
-function sliceRange(bytes: Uint8Array, range: ByteRangeRequest): Uint8Array | undefined {
-  if ('suffixLength' in range) {
-    const n = range.suffixLength;
-    if (!Number.isInteger(n) || n < 0) return undefined;
-    return bytes.subarray(Math.max(0, bytes.byteLength - n));
-  }
-  const { offset, length } = range;
-  if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0) return undefined;
-  return bytes.subarray(Math.min(offset, bytes.byteLength), Math.min(offset + length, bytes.byteLength));
-}
 
 /**
  * Opens `source` (a path or URL, or a BioReader you keep ownership of) as an OME-Zarr store view. A reader

@@ -1,6 +1,7 @@
 /**
  * @bfio/zarr: the OME-Zarr backend of bfio. Reads NGFF 0.1–0.5 on Zarr v2 and v3 (bioformats2raw and plate
  * layouts, bare arrays, sharded arrays) and writes NGFF 0.5 (Zarr v3) or 0.4 (Zarr v2) with optional pyramids.
+ * `openStoreView` presents any image bfio reads as an OME-Zarr store (zarrita's async readable), unconverted.
  * Importing the package registers the backend with @bfio/core.
  *
  * @example

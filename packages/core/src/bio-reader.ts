@@ -209,9 +209,12 @@ export class BioReader {
    */
   get channelNames(): string[] {
     const names: string[] = [];
+    // Bounded by C: a damaged SamplesPerPixel="1000000000" (or 20,000 Channel elements) would otherwise
+    // build a name list as large as it claims.
     for (const channel of this.#pixels.channels as Channel[]) {
       const spp = Math.max(1, channel.samplesPerPixel ?? 1);
-      for (let s = 0; s < spp; s++) names.push(channel.name ?? '');
+      for (let s = 0; s < spp && names.length < this.C; s++) names.push(channel.name ?? '');
+      if (names.length >= this.C) break;
     }
     while (names.length < this.C) names.push('');
     return names.slice(0, this.C);

@@ -12,11 +12,75 @@ export interface RetryOptions {
   retries?: number;
   /** First backoff in ms (default 250, or BFIO_HTTP_BACKOFF_MS); each next one is 4× longer, at most 5 s. */
   baseDelayMs?: number;
+  /**
+   * How long a server may be silent, in ms: before the response headers, and between two pieces of the body
+   * (default 30 s, or BFIO_HTTP_TIMEOUT_MS). A stalled server is otherwise waited on for minutes.
+   */
+  timeoutMs?: number;
 }
 
 const RETRYABLE = new Set([408, 429, 500, 502, 503, 504]);
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+/**
+ * The response with its body watched: a gap of more than `ms` between two pieces, or a connection that
+ * breaks off, ends the body with a `network` error naming the URL, instead of a read that never finishes
+ * or a bare `TypeError: terminated`.
+ */
+function watchBody(response: Response, url: string, ms: number, abort: () => void): Response {
+  const source = response.body;
+  if (!source) return response;
+  const reader = source.getReader();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let fired = false;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      timer = setTimeout(() => {
+        fired = true;
+        abort();
+      }, ms);
+      try {
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      } catch (err) {
+        if (!fired && (err as { name?: string })?.name === 'AbortError') controller.error(err);
+        else
+          controller.error(
+            new BfioError(
+              'network',
+              fired
+                ? `${url} stopped sending (no data for ${ms / 1000} s in the middle of a response); check the server or the network, or retry later (BFIO_HTTP_TIMEOUT_MS sets the limit)`
+                : `${url}: the response broke off (${causeOf(err)}); check the network, or retry later`,
+              { file: url, cause: err },
+            ),
+          );
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    cancel(reason) {
+      clearTimeout(timer);
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+}
+
+function causeOf(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (err as Error)?.message ?? String(err);
+}
+
+const envNumber = (name: string, ok: (n: number) => boolean): number | undefined => {
+  const n = Number(process.env[name]);
+  return process.env[name] !== undefined && ok(n) ? n : undefined;
+};
 
 /** `fetch` that retries transient failures; throws BfioError('network') once they persist. */
 export async function fetchWithRetry(
@@ -24,26 +88,39 @@ export async function fetchWithRetry(
   init?: RequestInit,
   options: RetryOptions = {},
 ): Promise<Response> {
-  const envRetries = Number(process.env.BFIO_HTTP_RETRIES);
-  const retries = options.retries ?? (Number.isInteger(envRetries) && envRetries >= 0 ? envRetries : 3);
-  const envBase = Number(process.env.BFIO_HTTP_BACKOFF_MS);
-  const base = options.baseDelayMs ?? (Number.isFinite(envBase) && envBase >= 0 ? envBase : 250);
+  const retries =
+    options.retries ?? envNumber('BFIO_HTTP_RETRIES', (n) => Number.isInteger(n) && n >= 0) ?? 3;
+  const base =
+    options.baseDelayMs ?? envNumber('BFIO_HTTP_BACKOFF_MS', (n) => Number.isFinite(n) && n >= 0) ?? 250;
+  const timeout =
+    options.timeoutMs ?? envNumber('BFIO_HTTP_TIMEOUT_MS', (n) => Number.isFinite(n) && n > 0) ?? 30_000;
   const url = typeof input === 'string' ? input : input.url;
+  const callerSignal = init?.signal ?? (typeof input === 'string' ? undefined : input.signal);
   let why = '';
   for (let attempt = 0; ; attempt++) {
     let response: Response | undefined;
+    // Our own abort, for a server that stays silent; the caller's signal still aborts as before.
+    const silent = new AbortController();
+    const signal = callerSignal ? AbortSignal.any([callerSignal, silent.signal]) : silent.signal;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      silent.abort();
+    }, timeout);
     try {
       // A Request can be sent once: send copies (GET and HEAD have no body to lose).
       response = isObjectStoreUrl(url)
-        ? await (await objectStoreFor(url)).fetch(url, requestInit(input, init))
-        : await fetch(typeof input === 'string' ? input : input.clone(), init);
-      if (!RETRYABLE.has(response.status)) return response;
+        ? await (await objectStoreFor(url)).fetch(url, { ...requestInit(input, init), signal })
+        : await fetch(typeof input === 'string' ? input : input.clone(), { ...init, signal });
+      if (!RETRYABLE.has(response.status)) return watchBody(response, url, timeout, () => silent.abort());
       why = `HTTP ${response.status} ${response.statusText}`.trim();
     } catch (err) {
       // Aborts, and misconfiguration a provider words itself (no bucket, access denied), are final.
-      if ((err as { name?: string }).name === 'AbortError' || BfioError.isInstance(err)) throw err;
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      why = cause?.code ?? cause?.message ?? (err as Error).message;
+      if (!timedOut && ((err as { name?: string }).name === 'AbortError' || BfioError.isInstance(err)))
+        throw err;
+      why = timedOut ? `no response in ${timeout / 1000} s` : causeOf(err);
+    } finally {
+      clearTimeout(timer);
     }
     if (attempt >= retries) {
       await response?.body?.cancel();
@@ -90,6 +167,21 @@ export async function fetchBytes(url: string, range?: ByteRange): Promise<Uint8A
   if (response.status !== 200 && response.status !== 206) {
     await response.body?.cancel();
     throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
+  }
+  if (range && response.status === 206) {
+    // A server (or proxy) answering with other bytes than were asked for would give wrong pixels silently.
+    const got = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(response.headers.get('content-range') ?? '');
+    const total = got && got[3] !== '*' ? Number(got[3]) : undefined;
+    const start =
+      'suffix' in range
+        ? total === undefined
+          ? undefined
+          : Math.max(0, total - range.suffix)
+        : range.offset;
+    if (got && start !== undefined && Number(got[1]) !== start) {
+      await response.body?.cancel();
+      throw new Error(`the server sent bytes ${got[1]}-${got[2]} for a request of ${header!.slice(6)}`);
+    }
   }
   let bytes = new Uint8Array(await response.arrayBuffer());
   if (range && response.status === 200) {

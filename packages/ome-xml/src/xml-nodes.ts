@@ -31,14 +31,76 @@ const OPTIONS = {
 const parser = new XMLParser(OPTIONS);
 const builder = new XMLBuilder({ ...OPTIONS, suppressEmptyNode: true });
 
+/**
+ * Bounds on a document's shape, far above any real OME-XML (a Pixels element has ~20 attributes; OME nests
+ * under 20 deep, XML annotations a little more): a hostile document with 200,000 attributes on one element
+ * kept the validator busy for seconds per parse, and very deep nesting ends in the parser's own untyped
+ * error.
+ */
+export const MAX_ATTRIBUTES_PER_ELEMENT = 10_000;
+export const MAX_NESTING_DEPTH = 1_000;
+
+/** One linear pass over the text, counting attributes per tag and element depth (quotes respected). */
+function checkShape(xml: string, file: string | undefined): void {
+  let depth = 0;
+  for (let i = xml.indexOf('<'); i >= 0 && i < xml.length; i = xml.indexOf('<', i)) {
+    const next = xml.charCodeAt(i + 1);
+    if (next === 33 /* ! */ || next === 63 /* ? */) {
+      // Comments, CDATA, DOCTYPE, processing instructions: skip to their end.
+      const end = xml.startsWith('<!--', i)
+        ? xml.indexOf('-->', i)
+        : xml.startsWith('<![CDATA[', i)
+          ? xml.indexOf(']]>', i)
+          : xml.indexOf('>', i);
+      if (end < 0) return; // the validator reports the unterminated construct
+      i = end + 1;
+      continue;
+    }
+    let attrs = 0;
+    let quote = 0;
+    let j = i + 1;
+    for (; j < xml.length; j++) {
+      const ch = xml.charCodeAt(j);
+      if (quote) {
+        if (ch === quote) quote = 0;
+      } else if (ch === 34 || ch === 39) quote = ch;
+      else if (ch === 61 /* = */) attrs++;
+      else if (ch === 62 /* > */) break;
+    }
+    if (attrs > MAX_ATTRIBUTES_PER_ELEMENT) {
+      throw new OmeXmlError(
+        file,
+        'not-xml',
+        `an element has ${attrs} attributes, more than the ${MAX_ATTRIBUTES_PER_ELEMENT} this reader accepts; the OME-XML is damaged or hostile`,
+      );
+    }
+    if (next === 47 /* / */) depth--;
+    else if (xml.charCodeAt(j - 1) !== 47) depth++;
+    if (depth > MAX_NESTING_DEPTH) {
+      throw new OmeXmlError(
+        file,
+        'not-xml',
+        `elements nest more than ${MAX_NESTING_DEPTH} deep; the OME-XML is damaged or hostile`,
+      );
+    }
+    i = j + 1;
+  }
+}
+
 /** Parse to nodes; throws OmeXmlError('not-xml') with the validator's line/column when not well-formed. */
 export function parseXml(xml: string, file: string | undefined): XmlNode[] {
+  checkShape(xml, file);
   const check = XMLValidator.validate(xml);
   if (check !== true) {
     const { msg, line, col } = check.err;
     throw new OmeXmlError(file, 'not-xml', `not well-formed XML (line ${line}, column ${col}): ${msg}`);
   }
-  return dropIndentation(parser.parse(xml) as XmlNode[]);
+  try {
+    return dropIndentation(parser.parse(xml) as XmlNode[]);
+  } catch (err) {
+    // The parser's own limits (entity expansion, nesting) throw plain Errors.
+    throw new OmeXmlError(file, 'not-xml', `the XML could not be parsed: ${String(err)}`, { cause: err });
+  }
 }
 
 /** Whitespace-only text beside child elements is layout, not content (element-only and mixed content). */

@@ -3,6 +3,7 @@
  * images (series) it holds under the OME-Zarr layouts (single image, bioformats2raw container, plate),
  * without reading pixels.
  */
+import { CorruptFileError } from '@bfio/core';
 import { exists, joinLocation as join, readBytes } from './location.js';
 
 export type ZarrFormat = 2 | 3;
@@ -18,9 +19,18 @@ async function readJson(file: string): Promise<Record<string, unknown> | undefin
   const bytes = await readBytes(file);
   if (!bytes) return undefined;
   const text = decoder.decode(bytes);
-  const value = JSON.parse(text) as unknown;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    // An empty or cut-short metadata file (an interrupted write, a damaged copy).
+    throw new CorruptFileError(
+      file,
+      `this Zarr metadata file is not valid JSON (${(err as Error).message}); restore or rewrite it`,
+    );
+  }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new SyntaxError(`${file} is not a JSON object`);
+    throw new CorruptFileError(file, 'this Zarr metadata file is not a JSON object; restore or rewrite it');
   }
   return value as Record<string, unknown>;
 }

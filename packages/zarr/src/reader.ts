@@ -27,6 +27,7 @@ import {
 } from '@bfio/core';
 import type { OME } from '@bfio/ome-xml';
 import * as zarr from 'zarrita';
+import { checkCodecs } from './check-codecs.js';
 import { ChunkCache, type ChunkEntry, DEFAULT_CHUNK_CACHE_BYTES, type DecodedChunk } from './chunk-cache.js';
 import { chunkNamer, strictStore } from './chunk-keys.js';
 import { CodecPool, PoolUnavailable } from './codec-pool.js';
@@ -221,6 +222,7 @@ export class ZarrReader implements ReaderBackend {
       } catch {
         // zarrita parsed it already; an odd document just means no direct path.
       }
+      if (meta) checkCodecs(file, rel, meta, format);
       const name = chunkNamer(meta, format, rel);
       namers.set(array, name);
       const plan = meta && directChunks(meta, format, rel ? joinLocation(root, rel) : root, array.fillValue);
@@ -839,8 +841,20 @@ function makeSeries(file: string, path: string, levels: Level[], index: number):
       tileWidth: chunk(4),
     };
   });
+  // Each channel becomes an OME Channel element: a shape claiming 10^15 channels (sparse arrays are valid
+  // Zarr) would build that many before the first read.
+  const channels = infos[0]?.sizeC ?? 1;
+  if (channels > MAX_CHANNELS) {
+    throw new UnsupportedError(
+      `${file}${path ? ` (series '${path}')` : ''} has ${channels} channels, more than bfio describes (${MAX_CHANNELS}); if the shape is right, open the array with the channel axis read as another axis (or split it)`,
+      file,
+    );
+  }
   return { path, dtype, levels, info: { imageIndex: index, dtype, levels: infos } };
 }
+
+/** The most channels one series may have (each is an OME Channel in the metadata). */
+const MAX_CHANNELS = 65_536;
 
 function imageFacts(series: Series, index: number, name: string) {
   const l0 = series.info.levels[0] as LevelInfo;

@@ -2,7 +2,7 @@
  * The TIFF files one image is stored in (one, or several for multi-file OME-TIFF sets), opened on first
  * use and kept open until close; resolves a PageRef to its parsed page.
  */
-import { CorruptFileError } from '@bfio/core';
+import { CorruptFileError, isBfioError } from '@bfio/core';
 import type { PageRef } from './layout.js';
 import { TiffFile, type TiffPage } from './tiff-file.js';
 
@@ -36,6 +36,15 @@ export class FileSet {
           throw new CorruptFileError(
             path,
             `this member of a multi-file OME-TIFF set (referenced by ${this.paths[0] ?? 'the metadata'}) is missing`,
+          );
+        }
+        // A FileName the metadata made up (a directory, a device, a name with a NUL byte): the file that
+        // referenced it is what is wrong.
+        const code = (err as NodeJS.ErrnoException)?.code;
+        if (index > 0 && !isBfioError(err) && typeof code === 'string') {
+          throw new CorruptFileError(
+            this.paths[0] ?? path,
+            `its OME-XML refers to ${JSON.stringify(path)}, which cannot be opened as a member of the set (${code}); fix the TiffData UUID FileName`,
           );
         }
         throw err;

@@ -54,7 +54,8 @@ interface PageEntry {
 }
 
 function dtypeOf(file: TiffFile, page: TiffPage): DType {
-  if (!page.dtype)
+  // An unsupported page may still have a dtype (its bits are fine but its sizes are not).
+  if (!page.dtype || page.unsupported)
     throw new UnsupportedError(`${file.path}: ${page.unsupported ?? 'unknown pixel type'}`, file.path);
   return page.dtype;
 }

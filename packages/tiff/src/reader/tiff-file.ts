@@ -171,8 +171,9 @@ export class TiffFile {
         }
         seen.add(offset);
         offsets.push(offset);
-        const ifd = await this.ifdAt(offset);
-        offset = Number(ifd.nextIFDByteOffset);
+        // Only the next pointer is needed here: pages are parsed when asked for (a 50,000-page chain
+        // took 5 s to walk with a full parse of every IFD).
+        offset = await this.checkIfdFits(offset);
       }
       return offsets;
     })();
@@ -183,6 +184,7 @@ export class TiffFile {
     let p = this.ifds.get(offset);
     if (!p) {
       p = (async () => {
+        await this.checkIfdFits(offset);
         try {
           return await this.geotiff.parser.parseFileDirectoryAt(offset);
         } catch (err) {
@@ -194,6 +196,54 @@ export class TiffFile {
       this.ifds.set(offset, p);
     }
     return p;
+  }
+
+  /**
+   * Checks the IFD at `offset` against the file's length before geotiff parses it: geotiff sizes its reads
+   * by the entry count and each tag's count (an entry count of 2^64-1 or a tag claiming 2^31 values in a
+   * 10 KB file made it allocate gigabytes, or loop for minutes), so both must fit in the file. Returns
+   * the offset of the next IFD.
+   */
+  private async checkIfdFits(offset: number): Promise<number> {
+    const size = this.source.size;
+    const countSize = this.bigTiff ? 8 : 2;
+    const entrySize = this.bigTiff ? 20 : 12;
+    const word = this.bigTiff ? 8 : 4;
+    const le = this.littleEndian;
+    if (offset < 8 || offset + countSize > size) {
+      throw new CorruptFileError(this.path, `an IFD offset points outside the file (${size} bytes)`, offset);
+    }
+    const [head] = await this.source.fetch([{ offset, length: countSize }]);
+    const hv = new DataView(head!);
+    const n = this.bigTiff ? Number(hv.getBigUint64(0, le)) : hv.getUint16(0, le);
+    if (offset + countSize + n * entrySize + word > size) {
+      throw new CorruptFileError(
+        this.path,
+        `the IFD claims ${n} entries, more than fit in the file (${size} bytes)`,
+        offset,
+      );
+    }
+    const [table] = await this.source.fetch([{ offset: offset + countSize, length: n * entrySize }]);
+    const v = new DataView(table!);
+    for (let i = 0; i < n; i++) {
+      const at = i * entrySize;
+      const count = this.bigTiff ? Number(v.getBigUint64(at + 4, le)) : v.getUint32(at + 4, le);
+      const bytes = (FIELD_SIZE[v.getUint16(at + 2, le)] ?? 1) * count;
+      if (bytes <= word) continue;
+      const valueAt = this.bigTiff
+        ? Number(v.getBigUint64(at + 4 + word, le))
+        : v.getUint32(at + 4 + word, le);
+      if (valueAt + bytes > size) {
+        throw new CorruptFileError(
+          this.path,
+          `tag ${v.getUint16(at, le)} claims ${count} values (${bytes} bytes at byte ${valueAt}), past the end of the file (${size} bytes)`,
+          offset + countSize + at,
+        );
+      }
+    }
+    const [next] = await this.source.fetch([{ offset: offset + countSize + n * entrySize, length: word }]);
+    const nv = new DataView(next!);
+    return this.bigTiff ? Number(nv.getBigUint64(0, le)) : nv.getUint32(0, le);
   }
 
   /** The page of main-chain IFD `index`. */
@@ -276,8 +326,10 @@ export class TiffFile {
     let unsupported = why;
     if (!unsupported && bitsList.some((b) => b !== bits))
       unsupported = `mixed BitsPerSample ${bitsList.join(',')}`;
-    if (!unsupported && (width <= 0 || height <= 0 || blockWidth <= 0 || blockHeight <= 0)) {
-      unsupported = `invalid image or block size (${width}x${height}, block ${blockWidth}x${blockHeight})`;
+    // A size read from a retyped tag (FLOAT, RATIONAL) can be fractional or NaN, not only zero.
+    const sizes = [width, height, blockWidth, blockHeight, spp];
+    if (!unsupported && !sizes.every((n) => Number.isSafeInteger(n) && n > 0)) {
+      unsupported = `invalid image or block size (${width}x${height}, block ${blockWidth}x${blockHeight}, ${spp} samples per pixel)`;
     }
     const blocksAcross = blockWidth > 0 ? Math.ceil(width / blockWidth) : 0;
     const blocksDown = blockHeight > 0 ? Math.ceil(height / blockHeight) : 0;

@@ -1,8 +1,8 @@
 /**
  * SIGKILL at random points of a real `bfio convert` (faults-kill-*.test.ts, one file per output format so
- * each stays under a minute): 20 kills converting into an empty folder, 20 replacing a different image
- * with --overwrite. The points are seeded, spread over the time the converter writes (from its temporary
- * appearing to its exit, measured first, under the same load).
+ * each stays under a minute): 20 kills per format, 10 converting into an empty folder and 10 replacing a
+ * different image with --overwrite. The points are seeded, spread over the time the converter writes (from
+ * its temporary appearing to its exit, measured first, under the same load).
  *
  * After each kill the target must be absent, the previous image byte for byte, or (a kill after the
  * rename) the complete new image — pixel-equal to the source through tifffile/zarr-python and our reader.
@@ -29,7 +29,8 @@ import {
 const SOURCE = 'exampletiffs/ometiff_testdata/singles/4D-series.ome.tif';
 /** The image already at the target in the --overwrite runs (another size and dtype). */
 const PREVIOUS = 'polus-image-tools/r01_c01_x01_y01_z01.ome.tif';
-const KILLS = 20;
+/** Kills per scenario (fresh, overwrite): 20 per output format. */
+const KILLS = 10;
 /** Conversions at once (this machine has 2 cores; the write window is measured at the same load). */
 const AT_ONCE = 2;
 
@@ -163,7 +164,7 @@ export function describeKills(format: string, name: string, args: string[], seed
         const killed = mine.filter((o) => o.run.signal === 'SIGKILL');
         // Otherwise the test would prove nothing: most kills must interrupt a conversion mid-write.
         expect(killed.length, `window ${window.toFixed(0)} ms`).toBeGreaterThanOrEqual(KILLS / 2);
-        expect(mine.filter((o) => o.others.length > 0).length).toBeGreaterThanOrEqual(5);
+        expect(mine.filter((o) => o.others.length > 0).length).toBeGreaterThanOrEqual(KILLS / 4);
         // A run the kill missed finished normally.
         for (const o of mine) if (o.run.signal !== 'SIGKILL') expect(o.run.code, o.run.stderr).toBe(0);
       }

@@ -579,3 +579,23 @@ export function applyBlocks(target: Pixels, extent: Extent5, blocks: WriteBlock[
           }
   }
 }
+
+/** Physical pixel sizes in µm (X, Y, Z), or none: from 0.001 to 100, with three significant digits. */
+export const physicalArb: fc.Arbitrary<{ x: number; y: number; z: number } | undefined> = fc.option(
+  fc.record({
+    x: fc.integer({ min: 1, max: 100_000 }).map((n) => n / 1000),
+    y: fc.integer({ min: 1, max: 100_000 }).map((n) => n / 1000),
+    z: fc.integer({ min: 1, max: 100_000 }).map((n) => n / 1000),
+  }),
+  { nil: undefined },
+);
+
+/** BioWriter's physicalSizeX/Y/Z options for `physical` (µm), or none. */
+export function physicalOptions(physical: { x: number; y: number; z: number } | undefined) {
+  if (!physical) return {};
+  return {
+    physicalSizeX: { value: physical.x, unit: 'µm' },
+    physicalSizeY: { value: physical.y, unit: 'µm' },
+    physicalSizeZ: { value: physical.z, unit: 'µm' },
+  };
+}

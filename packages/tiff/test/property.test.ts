@@ -25,6 +25,8 @@ import {
   makePixels,
   PIXEL_TYPES,
   type Pixels,
+  physicalArb,
+  physicalOptions,
   propertyRuns,
   propertySeed,
   regionsEqualFullRead,
@@ -67,6 +69,8 @@ interface TiffCase {
   dimensionOrder: DimensionOrder;
   /** bfio's WIPP mode (one channel and time point): 1024² tiles, Deflate, no predictor, no pyramid. */
   wipp: boolean;
+  /** µm per pixel in X, Y, Z. */
+  physical: { x: number; y: number; z: number } | undefined;
   content: Content;
   seed: number;
   plan: WritePlanSpec;
@@ -101,6 +105,7 @@ const tiffCaseArb: fc.Arbitrary<TiffCase> = fc
     encodeOn: fc.constantFrom<'workers' | 'libuv'>('workers', 'libuv'),
     dimensionOrder: fc.constantFrom(...ORDERS),
     wipp: fc.integer({ min: 0, max: 5 }).map((n) => n === 0),
+    physical: physicalArb,
     content: fc.constantFrom(...CONTENTS),
     seed: fc.nat(),
     plan: writePlanArb,
@@ -140,6 +145,7 @@ const tiffCaseArb: fc.Arbitrary<TiffCase> = fc
             encodeOn: base.encodeOn,
             dimensionOrder: base.dimensionOrder,
             wipp: false,
+            physical: base.physical,
             content: base.content,
             seed: base.seed,
             plan: base.plan,
@@ -185,6 +191,7 @@ async function writeCase(spec: TiffCase, path: string): Promise<Pixels> {
           downsample: spec.downsample,
         }),
     compressionLevel: spec.compressionLevel,
+    ...physicalOptions(spec.physical),
     bigTiff: spec.bigTiff,
     encodeOn: spec.encodeOn,
     overwrite: true,
@@ -255,6 +262,11 @@ describe('OME-TIFF written by BioWriter (random shapes, dtypes, tiles, codecs, o
         if (!p.ome) say('tifffile does not see OME metadata');
         if (p.bigtiff !== (spec.bigTiff === true)) say(`BigTIFF ${p.bigtiff}, asked ${spec.bigTiff}`);
         if (p.levels.length !== spec.pyramidLevels + 1) say(`tifffile sees ${p.levels.length} levels`);
+        const phys = spec.physical;
+        if (
+          JSON.stringify(p.physical) !== JSON.stringify(phys ? [phys.x, phys.y, phys.z] : [null, null, null])
+        )
+          say(`OME-XML PhysicalSizeX/Y/Z ${p.physical}`);
         p.levels.forEach((l, k) => {
           const e = levelExtent(spec.sizes, k);
           if (JSON.stringify(l.shape) !== JSON.stringify(shapeOf(e))) say(`level ${k} shape ${l.shape}`);
@@ -264,6 +276,10 @@ describe('OME-TIFF written by BioWriter (random shapes, dtypes, tiles, codecs, o
             say(`level ${k} compression ${l.compression}`);
           const predictor = !spec.predictor ? 1 : spec.dtype.startsWith('float') ? 3 : 2;
           if (l.predictor !== predictor) say(`level ${k} predictor ${l.predictor}, want ${predictor}`);
+          // Pixels per cm, halving per level; none written (1/1, no unit) without a physical size.
+          const want = phys ? [1e4 / phys.x / 2 ** k, 1e4 / phys.y / 2 ** k] : [1, 1];
+          const off = l.resolution.map((r, i) => Math.abs(r / want[i]! - 1));
+          if (!off.every((e) => e < 1e-9)) say(`level ${k} X/YResolution ${l.resolution}, want ${want}`);
           const ours = w.levels[k];
           if (!ours || l.sha256 !== sha256(ours)) say(`level ${k}: tifffile's pixels differ from our read`);
           if (k === 0 && l.sha256 !== sha256(w.expected))
@@ -305,6 +321,7 @@ interface PeerFile {
   error?: string;
   ome: boolean;
   bigtiff: boolean;
+  physical: Array<number | null>;
   levels: Array<{
     shape: number[];
     dtype: string;
@@ -312,6 +329,8 @@ interface PeerFile {
     tile: number[];
     compression: number;
     predictor: number;
+    /** X and Y resolution as the rationals' quotients. */
+    resolution: number[];
     /** true, or where the level differs from the reduction of the level above. */
     reduction: true | string | null;
   }>;
@@ -326,6 +345,7 @@ interface PeerFile {
 const TIFFFILE = `
 import json, sys, hashlib
 import numpy as np, tifffile
+import xml.etree.ElementTree as ET
 files = json.load(sys.stdin)
 AX = 'TCZYX'
 
@@ -378,10 +398,13 @@ for f in files:
                     'sha256': hashlib.sha256(np.ascontiguousarray(a.astype(a.dtype.newbyteorder('<'))).tobytes()).hexdigest(),
                     'tile': [int(page.tilelength), int(page.tilewidth)],
                     'compression': int(page.compression), 'predictor': int(page.predictor),
+                    'resolution': [n / d for n, d in (page.tags['XResolution'].value, page.tags['YResolution'].value)],
                     'reduction': red,
                 })
                 prev = a
-            out.append({'ome': bool(tf.is_ome), 'bigtiff': bool(tf.is_bigtiff), 'levels': levels})
+            px = ET.fromstring(tf.ome_metadata).find('.//{*}Pixels')
+            physical = [float(px.get(k)) if px.get(k) is not None else None for k in ('PhysicalSizeX', 'PhysicalSizeY', 'PhysicalSizeZ')]
+            out.append({'ome': bool(tf.is_ome), 'bigtiff': bool(tf.is_bigtiff), 'levels': levels, 'physical': physical})
     except Exception as e:
         out.append({'error': f'{type(e).__name__}: {e}', 'levels': []})
 print(json.dumps(out))

@@ -26,6 +26,8 @@ import {
   makePixels,
   PIXEL_TYPES,
   type Pixels,
+  physicalArb,
+  physicalOptions,
   propertyRuns,
   propertySeed,
   regionsEqualFullRead,
@@ -66,6 +68,8 @@ interface ZarrCase {
   compressionLevel: number | undefined;
   pyramidLevels: number;
   downsample: 'mean' | 'nearest';
+  /** µm per pixel in X, Y, Z. */
+  physical: { x: number; y: number; z: number } | undefined;
   content: Content;
   seed: number;
   plan: WritePlanSpec;
@@ -96,6 +100,7 @@ const zarrCaseArb: fc.Arbitrary<ZarrCase> = fc
     pyramidLevels: fc.integer({ min: 0, max: 3 }),
     downsample: fc.constantFrom<'mean' | 'nearest'>('mean', 'nearest'),
     content: fc.constantFrom(...CONTENTS),
+    physical: physicalArb,
     seed: fc.nat(),
     plan: writePlanArb,
     append: fc.option(
@@ -167,6 +172,7 @@ const zarrCaseArb: fc.Arbitrary<ZarrCase> = fc
                 : base.level,
           pyramidLevels: base.pyramidLevels,
           downsample: base.downsample,
+          physical: base.physical,
           content: base.content,
           seed: base.seed,
           plan: base.plan,
@@ -231,6 +237,7 @@ async function writeStore(
     compressionLevel: spec.compressionLevel,
     pyramidLevels: spec.pyramidLevels,
     downsample: spec.downsample,
+    ...physicalOptions(spec.physical),
     overwrite: !append,
     append,
   });
@@ -277,6 +284,7 @@ const REGRESSIONS: Array<{ name: string; spec: ZarrCase }> = [
       compressionLevel: undefined,
       pyramidLevels: 0,
       downsample: 'mean',
+      physical: undefined,
       content: 'noise',
       seed: 1,
       plan: wholeOnce,
@@ -297,6 +305,7 @@ const REGRESSIONS: Array<{ name: string; spec: ZarrCase }> = [
       compressionLevel: undefined,
       pyramidLevels: 1,
       downsample: 'mean',
+      physical: undefined,
       content: 'noise',
       seed: 3,
       plan: wholeOnce,
@@ -353,12 +362,16 @@ describe('OME-Zarr written by BioWriter (0.4/0.5, sharded, random chunks, codecs
         if (p.version !== spec.version) say(`NGFF version ${p.version}`);
         if (p.zarrFormat !== (spec.version === '0.5' ? 3 : 2)) say(`Zarr format ${p.zarrFormat}`);
         if (p.axes.join('') !== 'tczyx') say(`axes ${p.axes}`);
+        const unit = spec.physical ? 'micrometer' : null;
+        if (p.units.slice(2).some((u) => u !== unit)) say(`z, y, x units ${p.units.slice(2)}, want ${unit}`);
         if (p.levels.length !== spec.pyramidLevels + 1) say(`zarr-python sees ${p.levels.length} levels`);
         p.levels.forEach((l, k) => {
           const e = levelExtent(spec.sizes, k);
           if (JSON.stringify(l.shape) !== JSON.stringify(shapeOf(e))) say(`level ${k} shape ${l.shape}`);
           if (l.dtype !== spec.dtype) say(`level ${k} dtype ${l.dtype}`);
-          if (l.scale.slice(3).join() !== `${2 ** k},${2 ** k}`) say(`level ${k} scale ${l.scale}`);
+          const ph = spec.physical;
+          const scale = [1, 1, ph?.z ?? 1, (ph?.y ?? 1) * 2 ** k, (ph?.x ?? 1) * 2 ** k];
+          if (l.scale.join() !== scale.join()) say(`level ${k} scale ${l.scale}, want ${scale}`);
           const chunks = levelChunks(spec, k);
           if (l.chunks.join() !== chunks.join()) say(`level ${k} chunks ${l.chunks}, want ${chunks}`);
           if (Boolean(l.shards) !== Boolean(spec.shards)) say(`level ${k} shards ${l.shards}`);
@@ -427,6 +440,7 @@ interface PeerStore {
   version: string;
   zarrFormat: number;
   axes: string[];
+  units: Array<string | null>;
   levels: Array<{
     shape: number[];
     dtype: string;
@@ -511,7 +525,8 @@ for s in stores:
             })
             prev = a
         out.append({'version': version, 'zarrFormat': g.metadata.zarr_format,
-                    'axes': [x['name'] for x in ms['axes']], 'levels': levels})
+                    'axes': [x['name'] for x in ms['axes']], 'units': [x.get('unit') for x in ms['axes']],
+                    'levels': levels})
     except Exception as e:
         out.append({'error': f'{type(e).__name__}: {e}', 'levels': []})
 print(json.dumps(out))

@@ -438,6 +438,48 @@ export interface LevelReader {
     args: { X?: [number, number]; Y?: [number, number]; Z?: [number, number]; C?: number[]; T?: number[] },
     options: { squeeze: false; shared?: boolean; out?: never },
   ): Promise<{ data: ArrayBufferView }>;
+  get(...slices: SliceArg[]): Promise<{ data: ArrayBufferView }>;
+}
+
+/** One index of `br.get(y, x, z, c, t)`: an index, a Python-style slice with open ends, or a list. */
+export type SliceArg = number | [number | null, number | null] | number[] | undefined;
+
+/**
+ * `region` as the arguments of `br.get(y, x, z, c, t)`, spelled in one of the ways Python users write them
+ * (chosen by the bits of `variant`): bounds from the end as negative numbers, open ends, single indices,
+ * channel/time slices instead of lists, whole axes omitted.
+ */
+export function slicesFor(region: RegionSpec, extent: Extent5, variant: number): SliceArg[] {
+  let bits = variant;
+  const bit = () => {
+    const b = bits & 1;
+    bits >>>= 1;
+    return b === 1;
+  };
+  const range = ([a, b]: [number, number], size: number): SliceArg => {
+    if (b - a === 1 && bit()) return bit() ? a - size : a;
+    if (a === 0 && b === size && bit()) return undefined;
+    const start = a > 0 && bit() ? a - size : a === 0 && bit() ? null : a;
+    const end = b === size && bit() ? null : b < size && bit() ? b - size : b;
+    return [start, end];
+  };
+  const list = (values: number[], size: number): SliceArg => {
+    const a = values[0]!;
+    const b = values[values.length - 1]! + 1;
+    const run = values.every((v, i) => v === a + i);
+    if (values.length === 1 && bit()) return bit() ? a - size : a;
+    // A slice needs an open end (a full pair is a list of two indices).
+    if (run && b === size && bit()) return [bit() ? a - size : a, null];
+    if (run && a === 0 && bit()) return [null, b < size && bit() ? b - size : b];
+    return values.map((v) => (bit() ? v - size : v));
+  };
+  return [
+    range(region.y, extent.sizeY),
+    range(region.x, extent.sizeX),
+    range(region.z, extent.sizeZ),
+    list(region.c, extent.sizeC),
+    list(region.t, extent.sizeT),
+  ];
 }
 
 /**
@@ -446,11 +488,19 @@ export interface LevelReader {
  * skips (counting on a zeroed buffer) shows.
  */
 export interface ReadHow {
+  /** `read()` with ranges and lists, or `get()` with Python-style indices (spelled by `variant`'s bits). */
+  api: 'read' | 'get';
   shared: boolean;
   out: boolean;
+  variant: number;
 }
 
-export const readHowArb: fc.Arbitrary<ReadHow> = fc.record({ shared: fc.boolean(), out: fc.boolean() });
+export const readHowArb: fc.Arbitrary<ReadHow> = fc.record({
+  api: fc.constantFrom('read', 'get'),
+  shared: fc.boolean(),
+  out: fc.boolean(),
+  variant: fc.nat(),
+});
 
 export const extentOf = (br: LevelReader): Extent5 => ({
   sizeX: br.X,
@@ -467,7 +517,7 @@ export async function expectRegion(
   extent: Extent5,
   region: RegionSpec,
   what: string,
-  how: ReadHow = { shared: false, out: false },
+  how: ReadHow = { api: 'read', shared: false, out: false, variant: 0 },
 ): Promise<void> {
   const shape: Shape5 = [
     region.t.length,
@@ -476,6 +526,13 @@ export async function expectRegion(
     region.y[1] - region.y[0],
     region.x[1] - region.x[0],
   ];
+  if (how.api === 'get') {
+    const slices = slicesFor(region, extent, how.variant);
+    const got = (await br.get(...slices)).data as Pixels;
+    const diff = firstDifference(got, sliceOf(full, extent, region), shape);
+    if (diff) throw new Error(`${what}: get(${JSON.stringify(slices)}) differs from the full read: ${diff}`);
+    return;
+  }
   let out: Pixels | undefined;
   if (how.out) {
     out = new (full.constructor as new (n: number) => Pixels)(shape.reduce((a, b) => a * b, 1));

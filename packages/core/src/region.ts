@@ -78,17 +78,23 @@ export type SliceArg =
   | null
   | undefined;
 
+/** A slice `[start, end]` as Python takes it: open ends, negative bounds from the end, clamped to the axis. */
+function sliceBounds(
+  arg: readonly [number | null | undefined, number | null | undefined],
+  size: number,
+): [number, number] {
+  const norm = (v: number | null | undefined, dflt: number) =>
+    v === undefined || v === null ? dflt : v < 0 ? v + size : v;
+  // Python clamps slice ends to the axis; so do we (only the explicit read() API is strict).
+  return [Math.max(0, norm(arg[0], 0)), Math.min(size, norm(arg[1], size))];
+}
+
 function sliceToRange(axis: 'X' | 'Y' | 'Z', arg: SliceArg, size: number, file?: string): RangeArg {
   if (arg === undefined || arg === null) return undefined;
   if (typeof arg === 'number') return arg < 0 ? arg + size : arg;
   if (arg.length !== 2)
     throw new InvalidDataError(`${axis} takes an index or a [start, end] range, not a list`, file);
-  const norm = (v: number | null | undefined, dflt: number) =>
-    v === undefined || v === null ? dflt : v < 0 ? v + size : v;
-  // Python clamps slice ends to the axis; so do we (only the explicit read() API is strict).
-  const a = Math.max(0, norm(arg[0], 0));
-  const b = Math.min(size, norm(arg[1], size));
-  return [a, b];
+  return sliceBounds(arg as [number | null, number | null], size);
 }
 
 function sliceToList(arg: SliceArg, size: number): ListArg {
@@ -98,9 +104,9 @@ function sliceToList(arg: SliceArg, size: number): ListArg {
     arg.length === 2 &&
     (arg[0] === null || arg[0] === undefined || arg[1] === null || arg[1] === undefined)
   ) {
-    const a = arg[0] ?? 0;
-    const b = arg[1] ?? size;
-    return Array.from({ length: Math.max(0, Math.min(size, b) - a) }, (_, i) => a + i);
+    // An open-ended pair is a slice (`[-2, null]` = the last two, as Python's `c[-2:]`); a full pair is a list.
+    const [a, b] = sliceBounds(arg as [number | null, number | null], size);
+    return Array.from({ length: Math.max(0, b - a) }, (_, i) => a + i);
   }
   return (arg as number[]).map((v) => (v < 0 ? v + size : v));
 }

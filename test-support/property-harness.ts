@@ -42,7 +42,8 @@ export interface Format<S extends CaseBase> {
   extension: string;
   /** Writes the case at `path`; returns what a reader must see at level 0. */
   write(spec: S, path: string): Promise<Pixels>;
-  open(path: string): Promise<OpenedReader>;
+  /** Opens a written case for reading (with the reader options the case asks for). */
+  open(path: string, spec: S): Promise<OpenedReader>;
   /** Sizes of level k. */
   levelExtent(spec: S, k: number): Extent5;
   /** Tile or chunk size (Y, X) of level k as the reader must report it; undefined: not checked. */
@@ -59,7 +60,7 @@ export async function readCheckedLevels<S extends CaseBase>(
   spec: S,
   path: string,
 ): Promise<Pixels[]> {
-  const br = await format.open(path);
+  const br = await format.open(path, spec);
   try {
     const problems: string[] = [];
     if (br.dtype !== spec.dtype) problems.push(`dtype ${br.dtype}, want ${spec.dtype}`);
@@ -136,7 +137,7 @@ export async function writtenRegionsProperty<S extends CaseBase>(
         const w = written[i]!;
         let br = readers.get(w.path);
         if (!br) {
-          br = await format.open(w.path);
+          br = await format.open(w.path, w.spec);
           readers.set(w.path, br);
         }
         br.level = k;

@@ -72,6 +72,8 @@ interface TiffCase {
   /** µm per pixel in X, Y, Z. */
   physical: { x: number; y: number; z: number } | undefined;
   content: Content;
+  /** maxWorkers of the writer and the reader (undefined: one per core). */
+  workers: number | undefined;
   seed: number;
   plan: WritePlanSpec;
 }
@@ -107,6 +109,7 @@ const tiffCaseArb: fc.Arbitrary<TiffCase> = fc
     wipp: fc.integer({ min: 0, max: 5 }).map((n) => n === 0),
     physical: physicalArb,
     content: fc.constantFrom(...CONTENTS),
+    workers: fc.constantFrom(1, 2, undefined),
     seed: fc.nat(),
     plan: writePlanArb,
   })
@@ -147,6 +150,7 @@ const tiffCaseArb: fc.Arbitrary<TiffCase> = fc
             wipp: false,
             physical: base.physical,
             content: base.content,
+            workers: base.workers,
             seed: base.seed,
             plan: base.plan,
           };
@@ -194,6 +198,7 @@ async function writeCase(spec: TiffCase, path: string): Promise<Pixels> {
     ...physicalOptions(spec.physical),
     bigTiff: spec.bigTiff,
     encodeOn: spec.encodeOn,
+    maxWorkers: spec.workers,
     overwrite: true,
   });
   await writeBlocks(bw, blocks, spec.plan, (data, shape, strides) => new NDArray(data, shape, strides));
@@ -203,7 +208,7 @@ async function writeCase(spec: TiffCase, path: string): Promise<Pixels> {
 const TIFF: Format<TiffCase> = {
   extension: '.ome.tif',
   write: writeCase,
-  open: (path) => BioReader.open(path),
+  open: (path, spec) => BioReader.open(path, { maxWorkers: spec.workers }),
   levelExtent: (spec, k) => levelExtent(spec.sizes, k),
   tile: (spec) => spec.tile,
 };

@@ -71,6 +71,8 @@ interface ZarrCase {
   /** µm per pixel in X, Y, Z. */
   physical: { x: number; y: number; z: number } | undefined;
   content: Content;
+  /** maxWorkers of the writer and the reader (undefined: one per core). */
+  workers: number | undefined;
   seed: number;
   plan: WritePlanSpec;
   /** A second writer in append mode (not for sharded stores): new content over some blocks. */
@@ -101,6 +103,7 @@ const zarrCaseArb: fc.Arbitrary<ZarrCase> = fc
     downsample: fc.constantFrom<'mean' | 'nearest'>('mean', 'nearest'),
     content: fc.constantFrom(...CONTENTS),
     physical: physicalArb,
+    workers: fc.constantFrom(1, 2, undefined),
     seed: fc.nat(),
     plan: writePlanArb,
     append: fc.option(
@@ -174,6 +177,7 @@ const zarrCaseArb: fc.Arbitrary<ZarrCase> = fc
           downsample: base.downsample,
           physical: base.physical,
           content: base.content,
+          workers: base.workers,
           seed: base.seed,
           plan: base.plan,
           append: sharded ? undefined : base.append,
@@ -238,6 +242,7 @@ async function writeStore(
     pyramidLevels: spec.pyramidLevels,
     downsample: spec.downsample,
     ...physicalOptions(spec.physical),
+    maxWorkers: spec.workers,
     overwrite: !append,
     append,
   });
@@ -247,7 +252,7 @@ async function writeStore(
 const ZARR: Format<ZarrCase> = {
   extension: '.ome.zarr',
   write: writeCase,
-  open: (path) => BioReader.open(path),
+  open: (path, spec) => BioReader.open(path, { maxWorkers: spec.workers }),
   levelExtent: (spec, k) => levelExtent(spec.sizes, k),
   tile: (spec, k) => {
     const c = levelChunks(spec, k);
@@ -286,6 +291,7 @@ const REGRESSIONS: Array<{ name: string; spec: ZarrCase }> = [
       downsample: 'mean',
       physical: undefined,
       content: 'noise',
+      workers: undefined,
       seed: 1,
       plan: wholeOnce,
       append: { content: 'smooth', seed: 2, plan: wholeOnce },
@@ -307,6 +313,7 @@ const REGRESSIONS: Array<{ name: string; spec: ZarrCase }> = [
       downsample: 'mean',
       physical: undefined,
       content: 'noise',
+      workers: undefined,
       seed: 3,
       plan: wholeOnce,
       append: { content: 'smooth', seed: 4, plan: { ...wholeOnce, pattern: 'planes' } },

@@ -41,7 +41,8 @@ export class FileSet {
         // A FileName the metadata made up (a directory, a device, a name with a NUL byte): the file that
         // referenced it is what is wrong.
         const code = (err as NodeJS.ErrnoException)?.code;
-        if (index > 0 && !isBfioError(err) && typeof code === 'string') {
+        const madeUp = ['EISDIR', 'ENOTDIR', 'ERR_INVALID_ARG_VALUE', 'ERR_INVALID_ARG_TYPE', 'ENAMETOOLONG'];
+        if (index > 0 && typeof code === 'string' && (!isBfioError(err) || madeUp.includes(code))) {
           throw new CorruptFileError(
             this.paths[0] ?? path,
             `its OME-XML refers to ${JSON.stringify(path)}, which cannot be opened as a member of the set (${code}); fix the TiffData UUID FileName`,

@@ -124,6 +124,10 @@ async function imageLayout(
   };
   const first = firstRef();
   const { page: firstPage } = await files.page({ ...first, subIfd: -1, sample: 0 });
+  // Before its sizes are used: an unreadable page can claim any SamplesPerPixel.
+  if (firstPage.unsupported) {
+    throw new UnsupportedError(`${xmlPath}: OME Image ${imageIndex}: ${firstPage.unsupported}`, xmlPath);
+  }
   const spp = firstPage.samplesPerPixel;
   let sizeC = p.sizeC;
   // Interleaved samples are channels; a SizeC that does not count them (SizeC=1 on an RGB IFD) is widened.

@@ -328,7 +328,8 @@ export class TiffFile {
       unsupported = `mixed BitsPerSample ${bitsList.join(',')}`;
     // A size read from a retyped tag (FLOAT, RATIONAL) can be fractional or NaN, not only zero.
     const sizes = [width, height, blockWidth, blockHeight, spp];
-    if (!unsupported && !sizes.every((n) => Number.isSafeInteger(n) && n > 0)) {
+    // SamplesPerPixel is a SHORT: a larger value comes from a retyped tag.
+    if (!unsupported && (!sizes.every((n) => Number.isSafeInteger(n) && n > 0) || spp > 0xffff)) {
       unsupported = `invalid image or block size (${width}x${height}, block ${blockWidth}x${blockHeight}, ${spp} samples per pixel)`;
     }
     const blocksAcross = blockWidth > 0 ? Math.ceil(width / blockWidth) : 0;

@@ -21,8 +21,20 @@ def main():
     out = []
     for case in json.load(sys.stdin):
         try:
-            fs = fsspec.filesystem("reference", fo=case["refs"])
-            group = zarr.open_group(fs.get_mapper(""), mode="r", zarr_format=2)
+            with open(case["refs"]) as f:
+                refs = json.load(f)
+            first = next((v[0] for v in refs["refs"].values() if isinstance(v, list)), "")
+            if first.startswith("http"):
+                # References to http(s) URLs (bfio refs of a remote TIFF): fsspec's async HTTP under
+                # zarr's async store (both sides must agree on asynchronous).
+                fs = fsspec.filesystem(
+                    "reference", fo=refs, remote_protocol="http", asynchronous=True,
+                    remote_options={"asynchronous": True},
+                )
+                store = zarr.storage.FsspecStore(fs, read_only=True, path="")
+            else:
+                store = fsspec.filesystem("reference", fo=refs).get_mapper("")
+            group = zarr.open_group(store, mode="r", zarr_format=2)
             ms = group.attrs["multiscales"][0]
             series = tifffile.TiffFile(case["tiff"]).series[case["series"]]
             levels = []

@@ -4,13 +4,16 @@
  * ../shared/data (tiled, stripped, SubIFD pyramid with edge tiles cut short, multi-file OME-TIFF, big-endian,
  * Deflate/LZW/PackBits/none) and files tifffile writes here for what the samples lack (zstd, both
  * predictors, short last strips that must be padded inline, big-endian uint16). Layouts Zarr cannot describe
- * are refused with their reason, exit code 2.
+ * are refused with their reason, exit code 2. A TIFF given by URL gets references to that URL, read by fsspec
+ * over HTTP.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { available, dataPath } from '../../../test-support/env.js';
+import { available, DATA_DIR, dataPath } from '../../../test-support/env.js';
+import { serveLikeObjectStore } from '../../../test-support/http-server.js';
 import { runPythonJson } from '../../../test-support/python.js';
 import { main } from '../src/cli.js';
 
@@ -28,6 +31,12 @@ const SAMPLES = [
   // BigTIFF SubIFD pyramids, 8 levels, Deflate: 512² tiles cut at the image edge / tiles the image's size.
   'hubmap-portal-containers/ome-tiff-tiler_v2_multi-channel.pyramid-8lvl-tile512.ome.tif',
   'hubmap-portal-containers/ome-tiff-tiler_v1_multi-channel.pyramid-8lvl-tile167x439.ome.tif',
+];
+
+/** Read by URL from a loopback object-store-like server: the references point at the URL. */
+const REMOTE = [
+  'hubmap-portal-containers/ome-tiff-tiler_v1_multi-channel.pyramid-8lvl-tile167x439.ome.tif',
+  'bioformats2raw-testres/mini-flim-moduloC.ome.tiff',
 ];
 
 /** Written by tifffile in the temp dir: name → tifffile.imwrite keyword arguments (as Python source). */
@@ -102,6 +111,7 @@ describe.skipIf(!available('data', 'python'))(
     const dir = mkdtempSync(join(tmpdir(), 'bfio-refs-'));
     const cases: Array<{ tiff: string; refs: string; chunks: number }> = [];
     let results: PeerResult[] = [];
+    let remoteServer: Server | undefined;
 
     beforeAll(async () => {
       await runPythonJson(MAKE, { dir, made: MADE });
@@ -114,6 +124,17 @@ describe.skipIf(!available('data', 'python'))(
         expect(res.code, `bfio refs ${tiff}\n${res.err}`).toBe(0);
         cases.push({ tiff, refs, chunks: Number(/(\d+) chunk references/.exec(res.out)?.[1]) });
       }
+      const { server, base } = await serveLikeObjectStore({ data: DATA_DIR });
+      remoteServer = server;
+      for (const sample of REMOTE) {
+        const refs = join(dir, `remote-${cases.length}.json`);
+        const res = await bfio('refs', `${base}/data/${sample}`, '-o', refs);
+        expect(res.code, `bfio refs ${base}/data/${sample}\n${res.err}`).toBe(0);
+        const urls = Object.values(JSON.parse(readFileSync(refs, 'utf8')).refs).filter(Array.isArray);
+        expect(urls.length).toBeGreaterThan(0);
+      expect(urls.every((u) => (u as string[])[0] === `${base}/data/${sample}`)).toBe(true);
+        cases.push({ tiff: dataPath(sample), refs, chunks: urls.length });
+      }
       results = await runPythonJson<PeerResult[]>(
         ['./tczyx.py', './refs-peer.py']
           .map((f) => readFileSync(new URL(f, import.meta.url), 'utf8'))
@@ -123,7 +144,10 @@ describe.skipIf(!available('data', 'python'))(
       );
     }, 180_000);
 
-    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    afterAll(() => {
+      remoteServer?.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
 
     it('reads every level of every TIFF equal to tifffile', () => {
       expect(results).toHaveLength(cases.length);

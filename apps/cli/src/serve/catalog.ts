@@ -6,7 +6,7 @@
  */
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
-import { registeredBackends } from '@bfio/core';
+import { FileNotFoundError, registeredBackends } from '@bfio/core';
 
 export interface CatalogEntry {
   /** The served name, e.g. `image.ome.zarr`. */
@@ -80,7 +80,9 @@ export class Catalog {
    * folder the folder's symlinks may lead into besides the folder itself.
    */
   static async open(target: string, warn: (line: string) => void, symlinksInto?: string): Promise<Catalog> {
-    const real = await realpath(target);
+    const real = await realpath(target).catch((err: NodeJS.ErrnoException) => {
+      throw err.code === 'ENOENT' ? new FileNotFoundError(target) : err;
+    });
     const info = await stat(real);
     const folder = info.isDirectory() && !(await isZarrFolder(real));
     const allowed = symlinksInto === undefined ? undefined : await realpath(symlinksInto);
@@ -127,7 +129,10 @@ export class Catalog {
         const real = await realpath(path).catch(() => undefined);
         if (!real) continue;
         if (!this.permitted(real)) {
-          if (!this.warned.has(d.name)) this.warn(`not serving ${d.name}: it resolves outside ${this.root}`);
+          if (!this.warned.has(d.name))
+            this.warn(
+              `not serving ${d.name}: it resolves outside ${this.root} (--symlinks-into DIR allows a folder)`,
+            );
           this.warned.add(d.name);
           continue;
         }

@@ -133,9 +133,17 @@ export class ImageServer {
     );
     const server = new ImageServer(options, catalog);
     await new Promise<void>((resolve, reject) => {
-      server.server.once('error', reject);
+      server.server.once('error', (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EADDRINUSE' && err.code !== 'EACCES') return reject(err);
+        const why = err.code === 'EADDRINUSE' ? 'is in use' : 'needs privileges';
+        reject(
+          new Error(
+            `port ${options.port} on ${options.host} ${why}; choose another with --port (0 picks a free one)`,
+          ),
+        );
+      });
       server.server.listen(options.port, options.host, () => {
-        server.server.off('error', reject);
+        server.server.removeAllListeners('error');
         resolve();
       });
     });

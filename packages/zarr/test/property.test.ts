@@ -411,14 +411,14 @@ describe('OME-Zarr written by BioWriter (0.4/0.5, sharded, random chunks, codecs
  * (Zarr v3), and sharded Zarr v3 arrays (there is no sharded OME-Zarr among the samples): chunked, ragged
  * edges, and shards of mixed inner chunks.
  */
-const SAMPLES: Array<{ path: string; series?: number }> = [
+const SAMPLES: Array<{ path: string; series: number }> = [
   { path: 'tiledb-bioimaging/CMU-1-Small-Region.ome.zarr', series: 0 },
   { path: 'tiledb-bioimaging/CMU-1-Small-Region.ome.zarr', series: 2 },
-  { path: 'ome-zarr-py/v2' },
-  { path: 'viv/fixtures/ome-zarr/blobs_image_v05.ome.zarr' },
-  { path: 'zarrita-fixtures/v3/data.zarr/3d.chunked.compressed.sharded.i2' },
-  { path: 'zarrita-fixtures/v3/data.zarr/2d.chunked.ragged.compressed.sharded.i2' },
-  { path: 'zarrita-fixtures/v3/data.zarr/3d.chunked.mixed.compressed.sharded.i2' },
+  { path: 'ome-zarr-py/v2', series: 0 },
+  { path: 'viv/fixtures/ome-zarr/blobs_image_v05.ome.zarr', series: 0 },
+  { path: 'zarrita-fixtures/v3/data.zarr/3d.chunked.compressed.sharded.i2', series: 0 },
+  { path: 'zarrita-fixtures/v3/data.zarr/2d.chunked.ragged.compressed.sharded.i2', series: 0 },
+  { path: 'zarrita-fixtures/v3/data.zarr/3d.chunked.mixed.compressed.sharded.i2', series: 0 },
 ];
 
 describe.skipIf(!available('data'))('sample stores: random region reads', () => {

@@ -74,6 +74,8 @@ interface TiffCase {
   content: Content;
   /** maxWorkers of the writer and the reader (undefined: one per core). */
   workers: number | undefined;
+  /** Read with `strict` (a tile or chunk the file lacks is an error): every tile is written, unwritten pixels as zeros. */
+  strict: boolean;
   seed: number;
   plan: WritePlanSpec;
 }
@@ -110,6 +112,7 @@ const tiffCaseArb: fc.Arbitrary<TiffCase> = fc
     physical: physicalArb,
     content: fc.constantFrom(...CONTENTS),
     workers: fc.constantFrom(1, 2, undefined),
+    strict: fc.boolean(),
     seed: fc.nat(),
     plan: writePlanArb,
   })
@@ -151,6 +154,7 @@ const tiffCaseArb: fc.Arbitrary<TiffCase> = fc
             physical: base.physical,
             content: base.content,
             workers: base.workers,
+            strict: base.strict,
             seed: base.seed,
             plan: base.plan,
           };
@@ -208,7 +212,7 @@ async function writeCase(spec: TiffCase, path: string): Promise<Pixels> {
 const TIFF: Format<TiffCase> = {
   extension: '.ome.tif',
   write: writeCase,
-  open: (path, spec) => BioReader.open(path, { maxWorkers: spec.workers }),
+  open: (path, spec) => BioReader.open(path, { maxWorkers: spec.workers, strict: spec.strict }),
   levelExtent: (spec, k) => levelExtent(spec.sizes, k),
   tile: (spec) => spec.tile,
 };

@@ -73,6 +73,8 @@ interface ZarrCase {
   content: Content;
   /** maxWorkers of the writer and the reader (undefined: one per core). */
   workers: number | undefined;
+  /** Read with `strict` (a tile or chunk the file lacks is an error): only where every pixel was written. */
+  strict: boolean;
   seed: number;
   plan: WritePlanSpec;
   /** A second writer in append mode (not for sharded stores): new content over some blocks. */
@@ -104,6 +106,7 @@ const zarrCaseArb: fc.Arbitrary<ZarrCase> = fc
     content: fc.constantFrom(...CONTENTS),
     physical: physicalArb,
     workers: fc.constantFrom(1, 2, undefined),
+    strict: fc.boolean(),
     seed: fc.nat(),
     plan: writePlanArb,
     append: fc.option(
@@ -178,6 +181,7 @@ const zarrCaseArb: fc.Arbitrary<ZarrCase> = fc
           physical: base.physical,
           content: base.content,
           workers: base.workers,
+          strict: base.strict && base.plan.skip === 0,
           seed: base.seed,
           plan: base.plan,
           append: sharded ? undefined : base.append,
@@ -252,7 +256,7 @@ async function writeStore(
 const ZARR: Format<ZarrCase> = {
   extension: '.ome.zarr',
   write: writeCase,
-  open: (path, spec) => BioReader.open(path, { maxWorkers: spec.workers }),
+  open: (path, spec) => BioReader.open(path, { maxWorkers: spec.workers, strict: spec.strict }),
   levelExtent: (spec, k) => levelExtent(spec.sizes, k),
   tile: (spec, k) => {
     const c = levelChunks(spec, k);
@@ -292,6 +296,7 @@ const REGRESSIONS: Array<{ name: string; spec: ZarrCase }> = [
       physical: undefined,
       content: 'noise',
       workers: undefined,
+      strict: true,
       seed: 1,
       plan: wholeOnce,
       append: { content: 'smooth', seed: 2, plan: wholeOnce },
@@ -314,6 +319,7 @@ const REGRESSIONS: Array<{ name: string; spec: ZarrCase }> = [
       physical: undefined,
       content: 'noise',
       workers: undefined,
+      strict: true,
       seed: 3,
       plan: wholeOnce,
       append: { content: 'smooth', seed: 4, plan: { ...wholeOnce, pattern: 'planes' } },

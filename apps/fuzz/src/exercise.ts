@@ -5,9 +5,12 @@
  * the runner from outside.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { BioReader, isBfioError } from '@bfio/core';
+import { OmeXmlError, parseOmeXml } from '@bfio/ome-xml';
 import '@bfio/tiff';
 import '@bfio/zarr';
+import { readDescription } from './mutate-xml.js';
 
 /** The read budget of one region: far above what a seed needs, far below what hurts the machine. */
 export const READ_BUDGET = 64 * 2 ** 20;
@@ -58,8 +61,25 @@ async function readAll(br: BioReader, hash: ReturnType<typeof createHash>): Prom
   }
 }
 
+/**
+ * The TIFF reader falls back to reading a file as plain TIFF when its OME-XML does not parse or fit (with a
+ * warning), which would hide an untyped error inside the parser: the OME-XML is also parsed on its own,
+ * where only an OmeXmlError is acceptable.
+ */
+function parseDescription(path: string): void {
+  if (!/\.tiff?$/i.test(path)) return;
+  const xml = readDescription(new Uint8Array(readFileSync(path)));
+  if (xml === undefined || !xml.includes('<')) return;
+  try {
+    parseOmeXml(xml, { file: path });
+  } catch (err) {
+    if (!OmeXmlError.isInstance(err)) throw err;
+  }
+}
+
 export async function exercise(path: string): Promise<Exercised> {
   try {
+    parseDescription(path);
     const hash = createHash('sha256');
     const br = await BioReader.open(path);
     try {

@@ -34,7 +34,10 @@ describe.skipIf(!available('data', 'python'))('fuzzing, short run', () => {
       expect(failureCount(r.counts)).toBe(0);
       // Inputs that were not all refused: the mutations leave some files readable.
       expect(r.counts.success, `${r.format}: no input read successfully`).toBeGreaterThan(0);
-      expect(r.counts['typed-error'], `${r.format}: no input was refused`).toBeGreaterThan(0);
+      // Damaged OME-XML makes the TIFF reader fall back to the plain TIFF (with a warning), so OME-XML
+      // inputs may all read; the XML itself is parsed separately by the exercise.
+      if (r.format !== 'ome-xml')
+        expect(r.counts['typed-error'], `${r.format}: no input was refused`).toBeGreaterThan(0);
     }
   });
 });

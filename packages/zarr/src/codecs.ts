@@ -118,6 +118,16 @@ export function bloscConfig(config: Record<string, unknown>): Record<string, unk
  * numcodecs' Blosc decodes some garbage to nothing without an error, which zarrita would then read as the
  * fill value: a frame that disagrees with its own header is refused instead (silently wrong pixels never).
  */
+/** The decoded size of one chunk from zarrita's chunk metadata (shape, data type), when it says. */
+function chunkBytes(meta: unknown): number | undefined {
+  const { shape, dataType } = (meta ?? {}) as { shape?: unknown; dataType?: unknown };
+  const size = /(\d+)$/.exec(String(dataType));
+  if (!Array.isArray(shape) || !size || !shape.every((n) => Number.isSafeInteger(n) && n >= 0))
+    return undefined;
+  const bits = Number(size[1]);
+  return (shape as number[]).reduce((a, b) => a * b, 1) * Math.max(1, bits / 8);
+}
+
 export function bloscFrameLength(data: Uint8Array): number {
   if (data.byteLength < 16)
     throw new Error(`blosc frame of ${data.byteLength} bytes is shorter than its 16-byte header`);
@@ -202,6 +212,10 @@ export function registerCodecs(): void {
           encode: (data: Bytes) => inner.encode(data),
           async decode(data: Bytes): Promise<Bytes> {
             const want = bloscFrameLength(data);
+            // A damaged header can claim up to 4 GiB, which the WASM decoder allocates before it fails.
+            const most = chunkBytes(meta);
+            if (most !== undefined && want > most)
+              throw new Error(`blosc header says ${want} decoded bytes, more than a chunk holds (${most})`);
             const out = await inner.decode(data);
             if (out.byteLength !== want)
               throw new Error(`blosc frame decoded to ${out.byteLength} bytes, its header says ${want}`);

@@ -27,6 +27,8 @@ export interface CaseBase {
   sizes: Extent5;
   dtype: PixelType;
   pyramidLevels: number;
+  /** Names of channels 0, 1, 2 (the first C are written), or none. */
+  channelNames: string[] | undefined;
 }
 
 /** A case written and read back: level 0 as written (skipped blocks zeroed) and our full read of each level. */
@@ -50,7 +52,11 @@ export interface Format<S extends CaseBase> {
   tile(spec: S, k: number): [number, number] | undefined;
 }
 
-export type OpenedReader = LevelReader & { readonly dtype: string; close(): Promise<void> };
+export type OpenedReader = LevelReader & {
+  readonly dtype: string;
+  readonly channelNames: string[];
+  close(): Promise<void>;
+};
 
 export const shapeOf = (e: Extent5): Shape5 => [e.sizeT, e.sizeC, e.sizeZ, e.sizeY, e.sizeX];
 
@@ -66,6 +72,9 @@ export async function readCheckedLevels<S extends CaseBase>(
     if (br.dtype !== spec.dtype) problems.push(`dtype ${br.dtype}, want ${spec.dtype}`);
     if (br.levelCount !== spec.pyramidLevels + 1)
       problems.push(`${br.levelCount} levels, want ${spec.pyramidLevels + 1}`);
+    const names = spec.channelNames?.slice(0, spec.sizes.sizeC);
+    if (names && JSON.stringify(br.channelNames) !== JSON.stringify(names))
+      problems.push(`channel names ${JSON.stringify(br.channelNames)}, want ${JSON.stringify(names)}`);
     const levels: Pixels[] = [];
     for (let k = 0; k < br.levelCount; k++) {
       br.level = k;

@@ -656,3 +656,23 @@ export function physicalOptions(physical: { x: number; y: number; z: number } | 
     physicalSizeZ: { value: physical.z, unit: 'µm' },
   };
 }
+
+/**
+ * Channel names (up to 3) or none: printable ASCII with XML's special characters (& < > " ' and `]]>`),
+ * non-ASCII letters and an emoji, leading and trailing spaces. (Tabs and newlines are left out: XML
+ * attribute normalisation turns them into spaces in conformant readers.)
+ */
+export const channelNamesArb: fc.Arbitrary<string[] | undefined> = fc.option(
+  fc.array(
+    fc.string({
+      unit: fc.oneof(
+        fc.constantFrom('&', '<', '>', '"', "'", ']]>', 'µ', 'ß', '中', '😀', ' '),
+        fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
+      ),
+      minLength: 1,
+      maxLength: 12,
+    }),
+    { minLength: 3, maxLength: 3 },
+  ),
+  { nil: undefined },
+);

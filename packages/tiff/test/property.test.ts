@@ -21,6 +21,7 @@ import { available, dataPath } from '../../../test-support/env.js';
 import {
   CONTENTS,
   type Content,
+  channelNamesArb,
   type Extent5,
   makePixels,
   PIXEL_TYPES,
@@ -69,6 +70,7 @@ interface TiffCase {
   dimensionOrder: DimensionOrder;
   /** bfio's WIPP mode (one channel and time point): 1024² tiles, Deflate, no predictor, no pyramid. */
   wipp: boolean;
+  channelNames: string[] | undefined;
   /** µm per pixel in X, Y, Z. */
   physical: { x: number; y: number; z: number } | undefined;
   content: Content;
@@ -110,6 +112,7 @@ const tiffCaseArb: fc.Arbitrary<TiffCase> = fc
     dimensionOrder: fc.constantFrom(...ORDERS),
     wipp: fc.integer({ min: 0, max: 5 }).map((n) => n === 0),
     physical: physicalArb,
+    channelNames: channelNamesArb,
     content: fc.constantFrom(...CONTENTS),
     workers: fc.constantFrom(1, 2, undefined),
     strict: fc.boolean(),
@@ -152,6 +155,7 @@ const tiffCaseArb: fc.Arbitrary<TiffCase> = fc
             dimensionOrder: base.dimensionOrder,
             wipp: false,
             physical: base.physical,
+            channelNames: base.channelNames,
             content: base.content,
             workers: base.workers,
             strict: base.strict,
@@ -200,6 +204,7 @@ async function writeCase(spec: TiffCase, path: string): Promise<Pixels> {
         }),
     compressionLevel: spec.compressionLevel,
     ...physicalOptions(spec.physical),
+    channelNames: spec.channelNames?.slice(0, sizes.sizeC),
     bigTiff: spec.bigTiff,
     encodeOn: spec.encodeOn,
     maxWorkers: spec.workers,
@@ -276,6 +281,9 @@ describe('OME-TIFF written by BioWriter (random shapes, dtypes, tiles, codecs, o
           JSON.stringify(p.physical) !== JSON.stringify(phys ? [phys.x, phys.y, phys.z] : [null, null, null])
         )
           say(`OME-XML PhysicalSizeX/Y/Z ${p.physical}`);
+        const names = spec.channelNames?.slice(0, spec.sizes.sizeC);
+        if (names && JSON.stringify(p.names) !== JSON.stringify(names))
+          say(`OME-XML channel names ${JSON.stringify(p.names)}, want ${JSON.stringify(names)}`);
         p.levels.forEach((l, k) => {
           const e = levelExtent(spec.sizes, k);
           if (JSON.stringify(l.shape) !== JSON.stringify(shapeOf(e))) say(`level ${k} shape ${l.shape}`);
@@ -343,6 +351,8 @@ interface PeerFile {
   ome: boolean;
   bigtiff: boolean;
   physical: Array<number | null>;
+  /** Channel Name attributes of the OME-XML. */
+  names: Array<string | null>;
   levels: Array<{
     shape: number[];
     dtype: string;
@@ -425,7 +435,8 @@ for f in files:
                 prev = a
             px = ET.fromstring(tf.ome_metadata).find('.//{*}Pixels')
             physical = [float(px.get(k)) if px.get(k) is not None else None for k in ('PhysicalSizeX', 'PhysicalSizeY', 'PhysicalSizeZ')]
-            out.append({'ome': bool(tf.is_ome), 'bigtiff': bool(tf.is_bigtiff), 'levels': levels, 'physical': physical})
+            names = [c.get('Name') for c in px.findall('{*}Channel')]
+            out.append({'ome': bool(tf.is_ome), 'bigtiff': bool(tf.is_bigtiff), 'levels': levels, 'physical': physical, 'names': names})
     except Exception as e:
         out.append({'error': f'{type(e).__name__}: {e}', 'levels': []})
 print(json.dumps(out))

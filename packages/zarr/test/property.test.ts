@@ -22,6 +22,7 @@ import {
   applyBlocks,
   CONTENTS,
   type Content,
+  channelNamesArb,
   type Extent5,
   makePixels,
   PIXEL_TYPES,
@@ -68,6 +69,7 @@ interface ZarrCase {
   compressionLevel: number | undefined;
   pyramidLevels: number;
   downsample: 'mean' | 'nearest';
+  channelNames: string[] | undefined;
   /** µm per pixel in X, Y, Z. */
   physical: { x: number; y: number; z: number } | undefined;
   content: Content;
@@ -105,6 +107,7 @@ const zarrCaseArb: fc.Arbitrary<ZarrCase> = fc
     downsample: fc.constantFrom<'mean' | 'nearest'>('mean', 'nearest'),
     content: fc.constantFrom(...CONTENTS),
     physical: physicalArb,
+    channelNames: channelNamesArb,
     workers: fc.constantFrom(1, 2, undefined),
     strict: fc.boolean(),
     seed: fc.nat(),
@@ -179,6 +182,7 @@ const zarrCaseArb: fc.Arbitrary<ZarrCase> = fc
           pyramidLevels: base.pyramidLevels,
           downsample: base.downsample,
           physical: base.physical,
+          channelNames: base.channelNames,
           content: base.content,
           workers: base.workers,
           strict: base.strict && base.plan.skip === 0,
@@ -246,6 +250,7 @@ async function writeStore(
     pyramidLevels: spec.pyramidLevels,
     downsample: spec.downsample,
     ...physicalOptions(spec.physical),
+    channelNames: spec.channelNames?.slice(0, sizes.sizeC),
     maxWorkers: spec.workers,
     overwrite: !append,
     append,
@@ -294,6 +299,7 @@ const REGRESSIONS: Array<{ name: string; spec: ZarrCase }> = [
       pyramidLevels: 0,
       downsample: 'mean',
       physical: undefined,
+      channelNames: undefined,
       content: 'noise',
       workers: undefined,
       strict: true,
@@ -317,6 +323,7 @@ const REGRESSIONS: Array<{ name: string; spec: ZarrCase }> = [
       pyramidLevels: 1,
       downsample: 'mean',
       physical: undefined,
+      channelNames: undefined,
       content: 'noise',
       workers: undefined,
       strict: true,
@@ -377,6 +384,11 @@ describe('OME-Zarr written by BioWriter (0.4/0.5, sharded, random chunks, codecs
         if (p.axes.join('') !== 'tczyx') say(`axes ${p.axes}`);
         const unit = spec.physical ? 'micrometer' : null;
         if (p.units.slice(2).some((u) => u !== unit)) say(`z, y, x units ${p.units.slice(2)}, want ${unit}`);
+        const names = spec.channelNames?.slice(0, spec.sizes.sizeC);
+        if (names && JSON.stringify(p.labels) !== JSON.stringify(names))
+          say(`omero channel labels ${JSON.stringify(p.labels)}, want ${JSON.stringify(names)}`);
+        if (names && JSON.stringify(p.xmlNames) !== JSON.stringify(names))
+          say(`OME-XML channel names ${JSON.stringify(p.xmlNames)}, want ${JSON.stringify(names)}`);
         if (p.levels.length !== spec.pyramidLevels + 1) say(`zarr-python sees ${p.levels.length} levels`);
         p.levels.forEach((l, k) => {
           const e = levelExtent(spec.sizes, k);
@@ -454,6 +466,9 @@ interface PeerStore {
   zarrFormat: number;
   axes: string[];
   units: Array<string | null>;
+  /** NGFF omero channel labels and the OME-XML's Channel names. */
+  labels: Array<string | null>;
+  xmlNames: Array<string | null>;
   levels: Array<{
     shape: number[];
     dtype: string;
@@ -476,6 +491,8 @@ interface PeerStore {
  */
 const ZARR_PYTHON = `
 import json, sys, hashlib
+import os
+import xml.etree.ElementTree as ET
 import numpy as np, zarr
 stores = json.load(sys.stdin)
 
@@ -537,7 +554,10 @@ for s in stores:
                 'reduction': None if prev is None else where_differs(a, reduce2(prev, s['downsample'])),
             })
             prev = a
+        px = ET.parse(os.path.join(s['path'], 'OME', 'METADATA.ome.xml')).getroot().find('.//{*}Pixels')
         out.append({'version': version, 'zarrFormat': g.metadata.zarr_format,
+                    'labels': [c.get('label') for c in ome.get('omero', {}).get('channels', [])],
+                    'xmlNames': [c.get('Name') for c in px.findall('{*}Channel')],
                     'axes': [x['name'] for x in ms['axes']], 'units': [x.get('unit') for x in ms['axes']],
                     'levels': levels})
     except Exception as e:

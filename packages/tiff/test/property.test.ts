@@ -2,13 +2,16 @@
  * Property tests (issue 15) for the OME-TIFF writer and reader, with fast-check on a fixed seed (printed;
  * `BFIO_PROPERTY_SEED` replays or explores another, `BFIO_PROPERTY_RUNS_SCALE` runs more cases):
  * - random images (shape with tile-edge and 1-pixel sizes, dtype, tile size, codec and level, predictor,
- *   pyramid and downsampling, BigTIFF, DimensionOrder, content, write pattern) written by BioWriter read
- *   back by our reader equal to what was written (unwritten pixels 0);
- * - tifffile reads every file (one Python process for the file) equal, with the tags asked for, and each
- *   pyramid level equal to the documented 2×2 reduction of the level above, computed by numpy;
+ *   pyramid and downsampling, BigTIFF, DimensionOrder, WIPP mode, physical sizes, channel names, content,
+ *   write pattern and layout, writer/reader maxWorkers, strict reading) written by BioWriter read back by
+ *   our reader equal to what was written (unwritten pixels 0);
+ * - tifffile reads every file (one Python process for the file) equal, with the tags asked for (tiles,
+ *   codec, predictor, BigTIFF, X/YResolution per level, OME-XML sizes and names), and each pyramid level
+ *   equal to the documented 2×2 reduction of the level above, computed by numpy;
  * - random region reads (tile-crossing, single pixels, the last partial tile, C/T lists in any order with
- *   repeats, every pyramid level) equal the same slice of a full read, for the written files and for
- *   sample TIFFs (tiled, pyramid, stripped) in ../shared/data.
+ *   repeats, every pyramid level; through read() into fresh, shared or caller-owned prefilled buffers, and
+ *   through get() with Python-style indices) equal the same slice of a full read, for the written files
+ *   and for sample TIFFs (tiled, pyramid, stripped) in ../shared/data.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -2,14 +2,16 @@
  * Property tests (issue 15) for the OME-Zarr writer and reader, with fast-check on a fixed seed (printed;
  * `BFIO_PROPERTY_SEED` replays or explores another, `BFIO_PROPERTY_RUNS_SCALE` runs more cases):
  * - random images (NGFF 0.4 on Zarr v2 and 0.5 on Zarr v3, sharded or not, random 5-D chunk and shard
- *   shapes, every codec the writer offers and its level, dtype, pyramid and downsampling, content, write
- *   pattern) written by BioWriter read back by our reader equal to what was written (unwritten pixels 0);
+ *   shapes, every codec the writer offers and its level, dtype, pyramid and downsampling, physical sizes,
+ *   channel names, content, write pattern and layout, a second writer appending, maxWorkers, strict
+ *   reading) written by BioWriter read back by our reader equal to what was written (unwritten pixels 0);
  * - zarr-python reads every store equal (one Python process for the file), sees the NGFF metadata asked
- *   for (version, axes, one dataset per level with its scale, shape, dtype, chunks, shards, codec), and
- *   each pyramid level equals the documented 2×2 reduction of the level above, computed by numpy;
+ *   for (version, axes and units, one dataset per level with its scale, shape, dtype, chunks, shards,
+ *   codec, channel labels, the OME-XML's names), and each pyramid level equals the documented 2×2
+ *   reduction of the level above, computed by numpy;
  * - random region reads (chunk-crossing, single pixels, the last partial chunk, C/T lists in any order
- *   with repeats, every level) equal the same slice of a full read, for the written stores and for sample
- *   stores in ../shared/data (NGFF 0.4, 0.5, sharded Zarr v3 arrays).
+ *   with repeats, every level; through read() and get()) equal the same slice of a full read, for the
+ *   written stores and for sample stores in ../shared/data (NGFF 0.4, 0.5, sharded Zarr v3 arrays).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -473,7 +473,16 @@ export class ZarrReader implements ReaderBackend {
     const chunkIds = product(perAxis.map((m) => [...m.keys()]));
     const prefix = `${selection.series}/${selection.level}/`;
     const onError = (coords: number[]) => this.decodeFailure(level, coords);
-    const viaZarrita = (coords: number[]) => array.getChunk(coords, { signal }) as Promise<DecodedChunk>;
+    const chunkElements = (array.chunks as number[]).reduce((a, b) => a * b, 1);
+    const viaZarrita = async (coords: number[]) => {
+      const chunk = (await array.getChunk(coords, { signal })) as DecodedChunk;
+      // zarrita views whatever a codec returns as the chunk: a stream that decodes to another size (a wrong
+      // or damaged chunk) would read as cut or zero-padded pixels. zarr-python refuses it; so do we.
+      const n = (chunk.data as { length: number }).length;
+      if (n !== chunkElements)
+        throw new Error(`the chunk decodes to ${n} elements, ${chunkElements} expected`);
+      return chunk;
+    };
     const { direct } = level;
     const load = (coords: number[]): Promise<DecodedChunk> => {
       const pool = direct ? this.pool : undefined;

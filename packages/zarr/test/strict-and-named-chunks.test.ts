@@ -84,6 +84,17 @@ path, arr = make('v3-crc', chunks=(128, 128), zarr_format=3, compressors=[zarr.c
 arr[:] = v
 path, arr = make('v3-blosc-sharded', chunks=(64, 64), shards=(128, 128), zarr_format=3, compressors=BloscCodec())
 arr[:] = v
+# Chunks that decode fine but to the wrong size (another chunk's stream): gzip (v2) and blosc (v3).
+import gzip as gz, numcodecs
+path, arr = make('v2-gzip-short', chunks=(128, 128), zarr_format=2, compressors=numcodecs.GZip())
+arr[:] = v
+open(os.path.join(path, '0.0'), 'wb').write(gz.compress(v[0:64, 0:128].tobytes()))
+path, arr = make('v2-gzip-long', chunks=(128, 128), zarr_format=2, compressors=numcodecs.GZip())
+arr[:] = v
+open(os.path.join(path, '0.1'), 'wb').write(gz.compress(v.tobytes()))
+path, arr = make('v3-blosc-short', chunks=(128, 128), zarr_format=3, compressors=BloscCodec())
+arr[:] = v
+open(os.path.join(path, 'c', '1', '1'), 'wb').write(numcodecs.Blosc().encode(v[0:100, 0:128].copy()))
 print(json.dumps({'stores': stores, 'corrupt': {'shard': shard, 'offset': int(index[1][0]), 'length': int(index[1][1])}}))
 `,
       { dir },
@@ -203,6 +214,35 @@ print(json.dumps(out))
       expect(isBfioError(err, 'corrupt-file'), `${name}: ${String(err)}`).toBe(true);
       expect((err as Error).message).toContain(key);
       expect((err as Error).message).toMatch(/crc32c|checksum/);
+    }
+  });
+  it('a chunk that decodes to the wrong size is corrupt-file naming it, never cut or zero-padded pixels', async () => {
+    const cases = [
+      ['v2-gzip-short', "chunk '0.0'"],
+      ['v2-gzip-long', "chunk '0.1'"],
+      ['v3-blosc-short', "chunk 'c/1/1'"],
+    ] as const;
+    const raised = await runPythonJson<Record<string, string>>(
+      `
+import json, sys, os, zarr
+a = json.load(sys.stdin)
+out = {}
+for name in a['names']:
+    try:
+        zarr.open_array(os.path.join(a['dir'], name + '.zarr'), mode='r')[:]
+        out[name] = ''
+    except Exception as e:
+        out[name] = type(e).__name__
+print(json.dumps(out))
+`,
+      { dir, names: cases.map(([n]) => n) },
+    );
+    for (const [name, key] of cases) {
+      expect(raised[name], `zarr-python on ${name}`).not.toBe('');
+      const err = await failure(read(join(dir, `${name}.zarr`), false));
+      expect(isBfioError(err, 'corrupt-file'), `${name}: ${String(err)}`).toBe(true);
+      expect((err as Error).message).toContain(key);
+      expect((err as Error).message).toMatch(/decodes to \d+ (elements|bytes)/);
     }
   });
 });

@@ -50,6 +50,12 @@ export interface LevelInfo {
   /** Native block layout (TIFF tile/strip, Zarr chunk) in pixels, when the format has one. */
   tileWidth?: number;
   tileHeight?: number;
+  /**
+   * How much larger this level's pixels are than level 0's along X, Y, Z, when the file records it (NGFF
+   * scale transforms): pyramids round sizes, so 150 px halved twice is 37 px at a factor of 4, not 150/37.
+   * Without it, the size ratio is used.
+   */
+  downsample?: { x: number; y: number; z: number };
 }
 
 export interface SeriesInfo {

@@ -220,20 +220,24 @@ export class BioReader {
     return names.slice(0, this.C);
   }
 
-  /** Physical pixel sizes at the selected level (level k scales level 0's by the size ratio). */
+  /**
+   * Physical pixel sizes at the selected level: level 0's times the level's downsampling factor as the file
+   * records it (NGFF scales), else times the size ratio of level 0 to this level.
+   */
   get physicalSizeX(): Quantity | undefined {
-    return this.#scaled(this.#pixels.physicalSizeX, this.#seriesInfo.levels[0]!.sizeX, this.X);
+    return this.#scaled(this.#pixels.physicalSizeX, 'x', this.#seriesInfo.levels[0]!.sizeX, this.X);
   }
   get physicalSizeY(): Quantity | undefined {
-    return this.#scaled(this.#pixels.physicalSizeY, this.#seriesInfo.levels[0]!.sizeY, this.Y);
+    return this.#scaled(this.#pixels.physicalSizeY, 'y', this.#seriesInfo.levels[0]!.sizeY, this.Y);
   }
   get physicalSizeZ(): Quantity | undefined {
-    return this.#scaled(this.#pixels.physicalSizeZ, this.#seriesInfo.levels[0]!.sizeZ, this.Z);
+    return this.#scaled(this.#pixels.physicalSizeZ, 'z', this.#seriesInfo.levels[0]!.sizeZ, this.Z);
   }
 
-  #scaled(q: Quantity | undefined, full: number, here: number): Quantity | undefined {
+  #scaled(q: Quantity | undefined, axis: 'x' | 'y' | 'z', full: number, here: number): Quantity | undefined {
     if (!q) return undefined;
-    return here === full ? { ...q } : { value: (q.value * full) / here, unit: q.unit };
+    const factor = this.#seriesInfo.levels[this.#level]?.downsample?.[axis] ?? full / here;
+    return factor === 1 ? { ...q } : { value: q.value * factor, unit: q.unit };
   }
 
   /** Extent of the selected level, for region validation. */

@@ -385,6 +385,7 @@ export class ZarrReader implements ReaderBackend {
         scales.push(ds.scale);
       }
       const series = makeSeries(file, path, levels, i);
+      series.info.levels = withDownsampling(series.info.levels, levels, scales);
       all.push(series);
       const existing = metadata.images[i];
       if (existing) {
@@ -820,6 +821,30 @@ function product(lists: number[][]): number[][] {
   let acc: number[][] = [[]];
   for (const list of lists) acc = acc.flatMap((prefix) => list.map((v) => [...prefix, v]));
   return acc;
+}
+
+/**
+ * Each level's pixel size relative to level 0 along x, y, z from the multiscales scales, where every level
+ * has one (ome-zarr-py records the size ratio, bfio and bioformats2raw exact powers of two: the store says).
+ */
+function withDownsampling(
+  infos: LevelInfo[],
+  levels: Level[],
+  scales: Array<number[] | undefined>,
+): LevelInfo[] {
+  const scale0 = scales[0];
+  if (!scale0 || scales.some((s) => !s)) return infos;
+  return infos.map((info, l) => {
+    const scale = scales[l] as number[];
+    const { axisOf } = levels[l] as Level;
+    const factor = (k: number) => {
+      const a = axisOf[k] as number;
+      const s0 = a >= 0 ? scale0[a] : undefined;
+      const s = a >= 0 ? scale[a] : undefined;
+      return s0 && s && Number.isFinite(s / s0) && s / s0 > 0 ? s / s0 : 1;
+    };
+    return { ...info, downsample: { x: factor(4), y: factor(3), z: factor(2) } };
+  });
 }
 
 function makeSeries(file: string, path: string, levels: Level[], index: number): Series {

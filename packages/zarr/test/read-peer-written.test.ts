@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { allocate, type Region, regionLength } from '@bfio/core';
+import { allocate, BioReader, type Region, regionLength } from '@bfio/core';
+import '../src/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { available } from '../../../test-support/env.js';
 import { runPythonJson } from '../../../test-support/python.js';
@@ -50,7 +51,29 @@ write_image(a, group=root, axes='tczyx', fmt=FormatV04(), scale_factors=(2, 4), 
 g = zarr.open_group(p, mode='r')
 ms = g.attrs['multiscales'][0]
 out.append({'path': p, 'levels': [digest(tczyx(g[d['path']][:], 'tczyx')) for d in ms['datasets']],
-            'phys': {'x': 0.25, 'y': 0.5, 'z': 2.0}, 'channels': ['DAPI', 'GFP', 'RFP'], 'colors': ['0000FF', '00FF00', 'FF0000']})
+            'phys': {'x': 0.25, 'y': 0.5, 'z': 2.0}, 'channels': ['DAPI', 'GFP', 'RFP'], 'colors': ['0000FF', '00FF00', 'FF0000'],
+            # Each level's pixel size as ome-zarr-py records it (150 px / 4 = 37: a factor of 4, not 150/37).
+            'levelScales': [[t['scale'] for t in d['coordinateTransformations'] if t['type'] == 'scale'][0][-2:] for d in ms['datasets']]})
+
+# ome-zarr-py 0.4 on odd sizes (101 x 75 px; level 2 is 25 x 18), its multiscales then given exact powers of
+# two and units, as bfio and bioformats2raw write them: a level's pixel size is what the store says.
+a = rng.integers(0, 255, size=(1, 1, 1, 75, 101), dtype=np.uint8)
+p = os.path.join(tmp, 'omezarr04-pow2.ome.zarr')
+loc = parse_url(p, mode='w', fmt=FormatV04())
+root = zarr.group(store=loc.store, zarr_format=2)
+write_image(a, group=root, axes='tczyx', fmt=FormatV04(), scale_factors=(2, 4), storage_options=dict(chunks=(1, 1, 1, 64, 64)))
+attrs_path = os.path.join(p, '.zattrs')
+attrs = json.load(open(attrs_path))
+m = attrs['multiscales'][0]
+for ax in m['axes'][2:]:
+    ax['unit'] = 'micrometer'
+for k, d in enumerate(m['datasets']):
+    d['coordinateTransformations'] = [{'type': 'scale', 'scale': [1, 1, 1, 0.5 * 2 ** k, 0.25 * 2 ** k]}]
+json.dump(attrs, open(attrs_path, 'w'))
+g = zarr.open_group(p, mode='r')
+ms = g.attrs['multiscales'][0]
+out.append({'path': p, 'levels': [digest(tczyx(g[d['path']][:], 'tczyx')) for d in ms['datasets']],
+            'levelScales': [[t['scale'] for t in d['coordinateTransformations'] if t['type'] == 'scale'][0][-2:] for d in ms['datasets']]})
 
 # ome-zarr-py 0.5, c,z,y,x float32.
 a = rng.random(size=(2, 3, 100, 90), dtype=np.float32)
@@ -101,6 +124,8 @@ interface Written {
   units?: string;
   channels?: string[];
   colors?: string[];
+  /** [y, x] pixel size of each level, from the peer's multiscales. */
+  levelScales?: number[][];
 }
 
 describe.skipIf(!ok)('stores written by the Python peers', () => {
@@ -113,7 +138,7 @@ describe.skipIf(!ok)('stores written by the Python peers', () => {
   afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
   it('reads every store level by level, equal to what the peer wrote', async () => {
-    expect(written.length).toBe(6);
+    expect(written.length).toBe(7);
     for (const w of written) {
       const reader = await ZarrReader.open(w.path);
       const info = reader.series[0];
@@ -153,6 +178,26 @@ describe.skipIf(!ok)('stores written by the Python peers', () => {
         );
       }
       await reader.close();
+    }
+  });
+  it("gives each level's pixel size as the multiscales record it, also for odd sizes", async () => {
+    // One store records the size ratio (ome-zarr-py's default), one exact powers of two.
+    const stores = written.filter((x) => x.levelScales);
+    expect(stores.length).toBe(2);
+    for (const w of stores) {
+      const scales = w.levelScales as number[][];
+      const br = await BioReader.open(w.path);
+      try {
+        expect(br.levelCount).toBe(scales.length);
+        for (let l = 0; l < scales.length; l++) {
+          br.level = l;
+          const [y, x] = scales[l] as [number, number];
+          expect(br.physicalSizeY?.value, `${w.path} level ${l} y`).toBeCloseTo(y, 9);
+          expect(br.physicalSizeX?.value, `${w.path} level ${l} x`).toBeCloseTo(x, 9);
+        }
+      } finally {
+        await br.close();
+      }
     }
   });
 });

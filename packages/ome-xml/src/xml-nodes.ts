@@ -87,9 +87,51 @@ function checkShape(xml: string, file: string | undefined): void {
   }
 }
 
+/**
+ * Rewrites tab, line feed and carriage return inside attribute values (in tags, between quotes) with
+ * `replace`; comments, CDATA, processing instructions and text are left alone. XML gives those characters
+ * in attribute values a meaning of their own (see `parseXml` and `buildXml`).
+ */
+function mapAttributeWhitespace(xml: string, replace: (ch: string) => string): string {
+  if (!/[\t\n\r]/.test(xml)) return xml;
+  let out = '';
+  let from = 0;
+  for (let i = xml.indexOf('<'); i >= 0 && i < xml.length; i = xml.indexOf('<', i)) {
+    const next = xml.charCodeAt(i + 1);
+    if (next === 33 /* ! */ || next === 63 /* ? */) {
+      const end = xml.startsWith('<!--', i)
+        ? xml.indexOf('-->', i)
+        : xml.startsWith('<![CDATA[', i)
+          ? xml.indexOf(']]>', i)
+          : xml.indexOf('>', i);
+      if (end < 0) break;
+      i = end + 1;
+      continue;
+    }
+    let quote = 0;
+    let j = i + 1;
+    for (; j < xml.length; j++) {
+      const ch = xml.charCodeAt(j);
+      if (quote) {
+        if (ch === quote) quote = 0;
+        else if (ch === 9 || ch === 10 || ch === 13) {
+          out += xml.slice(from, j) + replace(xml[j] as string);
+          from = j + 1;
+        }
+      } else if (ch === 34 || ch === 39) quote = ch;
+      else if (ch === 62 /* > */) break;
+    }
+    i = j + 1;
+  }
+  return out + xml.slice(from);
+}
+
 /** Parse to nodes; throws OmeXmlError('not-xml') with the validator's line/column when not well-formed. */
 export function parseXml(xml: string, file: string | undefined): XmlNode[] {
   checkShape(xml, file);
+  // XML's attribute-value normalization: a literal tab or line break in an attribute is a space (as
+  // tifffile's ElementTree and Bio-Formats read it); written as &#9;/&#10;/&#13; it stays that character.
+  xml = mapAttributeWhitespace(xml, () => ' ');
   const check = XMLValidator.validate(xml);
   if (check !== true) {
     const { msg, line, col } = check.err;
@@ -114,8 +156,11 @@ function dropIndentation(nodes: XmlNode[]): XmlNode[] {
   return kept;
 }
 
+/** Tab, line feed and carriage return in attribute values become character references (see `parseXml`). */
+const CHAR_REF: Record<string, string> = { '\t': '&#9;', '\n': '&#10;', '\r': '&#13;' };
+
 export function buildXml(nodes: XmlNode[]): string {
-  return builder.build(nodes) as string;
+  return mapAttributeWhitespace(builder.build(nodes) as string, (ch) => CHAR_REF[ch] as string);
 }
 
 /** Element name, or undefined for text, comments and the XML declaration. */

@@ -67,7 +67,7 @@ async function readAll(br: BioReader, hash: ReturnType<typeof createHash>): Prom
  * where only an OmeXmlError is acceptable.
  */
 function parseDescription(path: string): void {
-  if (!/\.tiff?$/i.test(path)) return;
+  if (!/\.tiff?$/i.test(path) || /^[a-z][a-z0-9+.-]*:\/\//i.test(path)) return;
   const xml = readDescription(new Uint8Array(readFileSync(path)));
   if (xml === undefined || !xml.includes('<')) return;
   try {

@@ -18,6 +18,16 @@ function codecName(codec: unknown, v2: boolean): string | undefined {
   return typeof codec === 'object' && codec !== null && typeof name === 'string' ? name : undefined;
 }
 
+/**
+ * Names zarrita handles without a registry entry: sharding (its own pipeline) and numcodecs'
+ * fixedscaleoffset filter (translated to scale_offset + cast_value).
+ */
+const TRANSLATED = new Set([
+  'sharding_indexed',
+  'numcodecs.fixedscaleoffset',
+  'numcodecs.numcodecs.fixedscaleoffset',
+]);
+
 export function checkCodecs(file: string, rel: string, meta: Record<string, unknown>, format: 2 | 3): void {
   const where = `array '${rel || '/'}'`;
   const check = (codecs: unknown[], key: string, v2: boolean) => {
@@ -29,8 +39,7 @@ export function checkCodecs(file: string, rel: string, meta: Record<string, unkn
           `the ${where} has an invalid ${key} entry ${JSON.stringify(codec)?.slice(0, 200)}; fix its metadata`,
         );
       }
-      // zarrita handles sharding itself (it is not in its codec registry).
-      if (name !== 'sharding_indexed' && !zarr.registry.has(name)) {
+      if (!TRANSLATED.has(name) && !zarr.registry.has(name)) {
         throw new UnsupportedError(
           `${file}: the ${where} uses the codec '${name}', which this reader does not have; re-encode the array with a supported codec (e.g. zstd, gzip or blosc)`,
           file,

@@ -277,6 +277,13 @@ export async function chunkLocation(
   const offset = entries[2 * slot] as bigint;
   const length = entries[2 * slot + 1] as bigint;
   if (offset === EMPTY_ENTRY && length === EMPTY_ENTRY) return undefined;
+  // A garbage index entry must not size a read: a chunk is at most its decoded size plus zstd's overhead.
+  const most = plan.elements * plan.Ctor.BYTES_PER_ELEMENT * 1.01 + 1024;
+  if (offset >= 2n ** 53n || Number(length) > most) {
+    throw new Error(
+      `shard ${path}: its index gives chunk [${coords.join(',')}] ${length} bytes at byte ${offset}, more than a chunk can hold (the index is damaged)`,
+    );
+  }
   return { path, range: [Number(offset), Number(length)] };
 }
 

@@ -877,6 +877,15 @@ function makeSeries(file: string, path: string, levels: Level[], index: number):
   });
   // Each channel becomes an OME Channel element: a shape claiming 10^15 channels (sparse arrays are valid
   // Zarr) would build that many before the first read.
+  const empty = infos.findIndex((l) => [l.sizeT, l.sizeC, l.sizeZ, l.sizeY, l.sizeX].includes(0));
+  if (empty >= 0) {
+    // Valid Zarr (an array with no elements), but not an image: there is nothing to read.
+    const l = infos[empty] as LevelInfo;
+    throw new UnsupportedError(
+      `${file}${path ? ` (series '${path}')` : ''}: level ${empty} is empty (T,C,Z,Y,X = ${l.sizeT},${l.sizeC},${l.sizeZ},${l.sizeY},${l.sizeX}); an image needs at least one pixel, so check the array's shape`,
+      file,
+    );
+  }
   const channels = infos[0]?.sizeC ?? 1;
   if (channels > MAX_CHANNELS) {
     throw new UnsupportedError(

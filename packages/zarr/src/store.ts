@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { CorruptFileError } from '@bfio/core';
 import type { AbsolutePath, AsyncMutable, GetOptions, RangeQuery } from '@zarrita/storage';
 
 function isNoEntry(err: unknown): boolean {
@@ -68,6 +69,21 @@ export class NodeStore implements AsyncMutable {
       } else {
         offset = range.offset;
         length = range.length;
+        // A shard index with garbage entries asks for ranges past the end, or of 4 GiB (which Node's
+        // fs.read aborts the process on rather than throwing): checked against the object first.
+        const { size } = await handle.stat();
+        if (
+          !Number.isSafeInteger(offset) ||
+          !Number.isSafeInteger(length) ||
+          offset < 0 ||
+          length < 0 ||
+          offset + length > size
+        ) {
+          throw new CorruptFileError(
+            this.file(key),
+            `bytes ${offset}..${offset + length} are asked for (by a shard index), but the object has ${size}; the store is damaged: restore it from a good copy`,
+          );
+        }
       }
       const out = new Uint8Array(length);
       const { bytesRead } = await handle.read(out, 0, length, offset);

@@ -68,3 +68,68 @@ except BaseException as e:
     expect((await br.read({ X: [32, 64], Y: [32, 64] })).data.length).toBe(32 * 32);
   });
 });
+
+/**
+ * A shard index entry of (offset, 2^32-1) with its checksum fixed up (the fuzzer's shard-index mutation):
+ * through zarrita (Blosc inside the shard) the store's range read passed the length to fs.read, which aborts
+ * the whole process (`Assertion failed: args[3]->IsInt32()`); through bfio's direct path (zstd) the worker
+ * was asked for a 4 GiB read. Both are corrupt-file errors now, and zarr-python refuses the same shards.
+ */
+describe.skipIf(!available('python'))('a shard index entry pointing past its shard', () => {
+  let dir: string;
+  let peer: Record<string, { store: string; raised: string }>;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bfio-hostile-shards-'));
+    peer = await runPythonJson(
+      `
+import json, os, struct, sys, numpy as np, zarr
+from numcodecs import CRC32C
+from zarr.codecs import BloscCodec, ZstdCodec
+d = json.load(sys.stdin)['dir']
+out = {}
+for name, codec in (('blosc', BloscCodec(cname='lz4')), ('zstd', ZstdCodec())):
+    store = f'{d}/{name}.zarr'
+    z = zarr.create_array(store, shape=(64, 64), chunks=(16, 16), shards=(32, 32), dtype='uint16', compressors=codec)
+    z[...] = (np.arange(64 * 64) % 4000).astype('uint16').reshape(64, 64)
+    shard = f'{store}/c/0/0'
+    b = bytearray(open(shard, 'rb').read())
+    n = 4  # chunks per shard
+    at = len(b) - (n * 16 + 4)
+    struct.pack_into('<QQ', b, at, 1, 2**32 - 1)  # chunk (0, 0): 4 GiB at byte 1
+    b[-4:] = bytes(np.asarray(CRC32C().encode(bytes(b[at:at + n * 16]))).tobytes()[-4:])
+    open(shard, 'wb').write(bytes(b))
+    try:
+        zarr.open_array(store, mode='r')[:16, :16]
+        raised = ''
+    except BaseException as e:
+        raised = type(e).__name__
+    out[name] = {'store': store, 'raised': raised}
+print(json.dumps(out))
+`,
+      { dir },
+    );
+  });
+
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const codec of ['blosc', 'zstd'] as const) {
+    it(`${codec}: a corrupt-file error naming the store, as zarr-python raises; other shards still read`, async () => {
+      const { store, raised } = peer[codec]!;
+      expect(raised, 'zarr-python read the damaged shard').not.toBe('');
+      const err = await (async () => {
+        await using br = await BioReader.open(store);
+        await br.read({ X: [0, 16], Y: [0, 16] });
+      })().catch((e: unknown) => e);
+      expect(isBfioError(err, 'corrupt-file'), String(err)).toBe(true);
+      expect((err as Error).message).toContain(store);
+      // The checksum matches: the entry itself is what is refused.
+      expect((err as Error).message).not.toMatch(/checksum/);
+      expect((err as Error).message).toMatch(/4294967295 bytes|bytes 1\.\.4294967296 are asked for/);
+      await using br = await BioReader.open(store);
+      expect((await br.read({ X: [32, 64], Y: [32, 64] })).data.length).toBe(32 * 32);
+    });
+  }
+});

@@ -5,7 +5,9 @@
  * - an empty `.zattrs` (an interrupted write) gave an untyped `SyntaxError: Unexpected end of JSON input`;
  * - `compressor: "AAAA"` and an unknown compressor id failed only at the first chunk, and zarrita's codec
  *   loader left rejections unhandled (which can end the process): now refused at open;
- * - a shape claiming 10^15 channels made the reader build 10^15 OME Channel elements (a hang).
+ * - a shape claiming 10^15 channels made the reader build 10^15 OME Channel elements (a hang);
+ * - a shape with a 0 (valid Zarr: no elements) gave an untyped `RangeError: createOme: sizeY must be a
+ *   positive integer, got 0`.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +30,13 @@ const CASES: Record<string, { store: 'v2' | 'v3'; key: string; edit: Edit | 'emp
     store: 'v3',
     key: '0/zarr.json',
     edit: (m) => (m.codecs = [{ name: 'bytes' }, { name: 'nope' }]),
+  },
+  'empty-y': {
+    store: 'v3',
+    key: '0/zarr.json',
+    edit: (m) => {
+      (m.shape as number[])[1] = 0;
+    },
   },
   'channels-1e15': {
     store: 'v3',
@@ -140,6 +149,13 @@ print(json.dumps(out))
       expect(unhandled).toEqual([]);
     });
   }
+
+  it('an array with no elements (Y = 0, valid Zarr) is an unsupported error, not an untyped RangeError', async () => {
+    const err = await openAndRead('empty-y');
+    expect(isBfioError(err, 'unsupported'), String(err)).toBe(true);
+    expect((err as Error).message).toContain(stores['empty-y']!);
+    expect((err as Error).message).toMatch(/level 0 is empty .*check the array's shape/);
+  });
 
   it('a shape of 10^15 channels is refused quickly, naming the file', async () => {
     const err = await openAndRead('channels-1e15');

@@ -114,9 +114,17 @@ export interface OpenOptions {
    * (default false). For archives that must be complete: a chunk lost in a copy otherwise reads as zeros.
    */
   strict?: boolean;
+  /**
+   * What a region the file lacks reads as (a sparse TIFF tile or strip, an absent Zarr chunk), instead of the
+   * format's own (0 for TIFF, the array's fill_value for Zarr): bfconvert/bioformats2raw's `--fill-value`.
+   */
+  fillValue?: number;
   /** Backend-specific options pass through untouched. */
   [option: string]: unknown;
 }
+
+/** How a writer builds each pyramid level from 2×2 blocks of the one above (see `CreateOptions.downsample`). */
+export type DownsampleMode = 'mean' | 'nearest' | 'mode' | 'max';
 
 export type Compression = 'none' | 'deflate' | 'lzw' | 'zstd' | 'blosc-zstd' | 'blosc-lz4' | 'gzip' | 'zlib';
 
@@ -129,8 +137,13 @@ export interface CreateOptions {
   compressionLevel?: number;
   /** Number of pyramid levels beyond level 0. */
   pyramidLevels?: number;
-  /** How pyramid levels are computed: mean (images) or nearest (label images). */
-  downsample?: 'mean' | 'nearest';
+  /**
+   * How pyramid levels are computed from 2×2 blocks: mean (images), or for label images and masks nearest
+   * (the top-left pixel), mode (the most frequent value; ties → the smallest) or max.
+   */
+  downsample?: DownsampleMode;
+  /** Zarr: the arrays' fill_value (what readers give for a chunk the store lacks); default 0. */
+  fillValue?: number;
   maxWorkers?: number;
   [option: string]: unknown;
 }

@@ -49,6 +49,7 @@ it('exports a stable set of names', async () => {
       "objectStoreScheme",
       "pixelTypeFromDType",
       "planarStrides",
+      "reduceBlock",
       "regionFromArgs",
       "regionFromSlices",
       "regionLength",

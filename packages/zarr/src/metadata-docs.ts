@@ -16,6 +16,8 @@ export interface ArraySpec {
   level: number;
   /** Zarr v3 only: the shard shape (a multiple of `chunks`); `chunks` are then the chunks inside a shard. */
   shards?: number[];
+  /** What readers give for a chunk the store lacks (default 0). */
+  fillValue?: number;
 }
 
 /** The v3 codec chain (after `bytes`) for a compression, or the v2 compressor. */
@@ -96,7 +98,7 @@ export function arrayDocuments(spec: ArraySpec, file: string): Record<string, un
         data_type: spec.dtype,
         chunk_grid: { name: 'regular', configuration: { chunk_shape: spec.shards ?? spec.chunks } },
         chunk_key_encoding: { name: 'default', configuration: { separator: '/' } },
-        fill_value: 0,
+        fill_value: spec.fillValue ?? 0,
         // Sharded: each grid cell is one file holding its chunks and, at the end, their index (offset and
         // length per chunk, little-endian uint64, then a CRC32C of the index): shard.ts writes it.
         codecs: spec.shards
@@ -125,7 +127,7 @@ export function arrayDocuments(spec: ArraySpec, file: string): Record<string, un
       chunks: spec.chunks,
       dtype: numpyTypestr(spec.dtype),
       compressor: compressorV2(spec, file),
-      fill_value: 0,
+      fill_value: spec.fillValue ?? 0,
       filters: null,
       order: 'C',
       dimension_separator: '/',

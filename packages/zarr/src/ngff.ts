@@ -2,6 +2,7 @@
  * OME-NGFF metadata: reading `multiscales`/`omero` of versions 0.1–0.5 (and the 0.6 draft's coordinate
  * systems, where they still parse), and building the 0.4/0.5 attributes bfio writes.
  */
+import type { DownsampleMode } from '@bfio/core';
 import type { Quantity } from '@bfio/ome-xml';
 
 /** Our five axes. */
@@ -194,7 +195,7 @@ export interface MultiscalesSpec {
    * How the levels were made, for the `multiscales` entry's `type` and `metadata`: bfio's own 2× downsampling,
    * or a description of levels bfio did not make (a source's own pyramid).
    */
-  downsample: 'mean' | 'nearest' | { type: string; method: string };
+  downsample: DownsampleMode | { type: string; method: string };
 }
 
 /** The NGFF attributes of an image group bfio writes (the `.zattrs` document, or `attributes.ome` content). */

@@ -225,8 +225,23 @@ export class ZarrReader implements ReaderBackend {
       if (meta) checkCodecs(file, rel, meta, format);
       const name = chunkNamer(meta, format, rel);
       namers.set(array, name);
-      const plan = meta && directChunks(meta, format, rel ? joinLocation(root, rel) : root, array.fillValue);
-      if (!plan) return;
+      const plan =
+        meta &&
+        directChunks(
+          meta,
+          format,
+          rel ? joinLocation(root, rel) : root,
+          options.fillValue ?? array.fillValue,
+        );
+      if (!plan) {
+        // zarrita fills absent chunks with the array's own fill_value; another one would be silently ignored.
+        if (options.fillValue !== undefined && options.fillValue !== array.fillValue)
+          throw new UnsupportedError(
+            `${file}: a fill value for absent chunks (${options.fillValue}) is supported for little-endian uncompressed or zstd arrays; this array (${rel || 'root'}) keeps its own fill_value ${String(array.fillValue)}`,
+            file,
+          );
+        return;
+      }
       // A remote store's chunks are fetched here and decoded (and placed) on the workers.
       const absent = options.strict
         ? (coords: readonly number[]): never => {

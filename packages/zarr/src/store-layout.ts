@@ -7,7 +7,13 @@
  */
 import { endianness } from 'node:os';
 import { basename } from 'node:path';
-import { type Compression, type DType, InvalidDataError, UnsupportedError } from '@bfio/core';
+import {
+  type Compression,
+  type DownsampleMode,
+  type DType,
+  InvalidDataError,
+  UnsupportedError,
+} from '@bfio/core';
 import type { Image, OME, Pixels } from '@bfio/ome-xml';
 import type { ZarrFormat } from './layout.js';
 import { arrayDocuments, checkCompression, groupDocuments } from './metadata-docs.js';
@@ -28,7 +34,9 @@ export interface StoreLayout {
   shapes: Vec5[];
   levelChunks: Vec5[];
   levelShards: Vec5[] | undefined;
-  mode: 'mean' | 'nearest';
+  mode: DownsampleMode;
+  /** The arrays' fill_value (default 0). */
+  fill: number | undefined;
   compression: Compression;
   level: number;
   /** Chunks are encoded by bfio itself (zstd or none, little-endian machine): required for shards. */
@@ -57,6 +65,9 @@ export function storeLayout(
   }
   const { version, format, chunks, pyramidLevels, mode, compression, level, shards, directPossible } =
     checkZarrOptions(file, options, dtype);
+  const fill = options.fillValue;
+  if (fill !== undefined && !Number.isFinite(fill))
+    throw new InvalidDataError(`fillValue for ${file} must be a finite number, got ${String(fill)}`, file);
 
   // Level shapes: Y and X halve (floor, at least 1); T, C and Z are kept.
   const shapes: Vec5[] = [shape];
@@ -105,6 +116,7 @@ export function storeLayout(
         compression,
         level,
         shards: levelShards?.[k],
+        fillValue: fill,
       };
       for (const [name, doc] of Object.entries(arrayDocuments(spec, file)))
         docs.push([`${k}/${name}`, JSON.stringify(doc, null, 2)]);
@@ -126,6 +138,7 @@ export function storeLayout(
     mode,
     compression,
     level,
+    fill,
     directPossible,
     ngff,
     xml,
@@ -180,9 +193,9 @@ export function checkZarrOptions(file: string, options: ZarrCreateOptions, dtype
   const mode = options.downsample ?? 'mean';
   const compression: Compression = options.compression ?? 'zstd';
   const level = options.compressionLevel ?? 1;
-  if (mode !== 'mean' && mode !== 'nearest') {
+  if (!['mean', 'nearest', 'mode', 'max'].includes(mode)) {
     throw new InvalidDataError(
-      `downsample for ${file} must be 'mean' or 'nearest', got '${String(mode)}'`,
+      `downsample for ${file} must be 'mean', 'nearest', 'mode' or 'max', got '${String(mode)}'`,
       file,
     );
   }

@@ -23,6 +23,7 @@ import {
   type Compression,
   CorruptFileError,
   type CreateOptions,
+  type DownsampleMode,
   type DType,
   dtypeOf,
   FileExistsError,
@@ -145,7 +146,7 @@ export class ZarrWriter implements WriterBackend {
     private readonly fresh: boolean,
     private readonly dtype: DType,
     levels: LevelState[],
-    private readonly mode: 'mean' | 'nearest',
+    private readonly mode: DownsampleMode,
     /** Documents written at close for a new store (group metadata, OME-XML); undefined in append mode. */
     private readonly finalDocs: (() => Promise<void>) | undefined,
     private readonly overwrite: boolean,
@@ -248,7 +249,10 @@ export class ZarrWriter implements WriterBackend {
         const path = String(firstLevel + k);
         await writeDocs(
           join(dir, path),
-          arrayDocuments({ format, shape: s, chunks: c, dtype, compression, level, shards: sh }, file),
+          arrayDocuments(
+            { format, shape: s, chunks: c, dtype, compression, level, shards: sh, fillValue: layout.fill },
+            file,
+          ),
         );
         levels.push({
           path,
@@ -327,7 +331,7 @@ export class ZarrWriter implements WriterBackend {
     file: string,
     dtype: DType,
     shape: Vec5,
-    mode: 'mean' | 'nearest',
+    mode: DownsampleMode,
     overwrite: boolean,
   ): Promise<ZarrWriter> {
     const located = await locateRoot(file);
@@ -385,7 +389,7 @@ export class ZarrWriter implements WriterBackend {
       false,
       dtype,
       levels,
-      stored === 'nearest' ? 'nearest' : mode,
+      stored === 'nearest' || stored === 'mode' || stored === 'max' ? stored : mode,
       undefined,
       overwrite,
     );

@@ -18,6 +18,8 @@ export interface BlockContext {
   spares: ArrayBuffer[];
   /** A block the file lacks (offset 0) is an error, not zeros (`OpenOptions.strict`). */
   strict?: boolean;
+  /** What a block the file lacks reads as (`OpenOptions.fillValue`; default 0, as libtiff and tifffile). */
+  fill?: number;
 }
 
 /** How messages name block `index` of `page`. */
@@ -178,7 +180,7 @@ export function planeTasks(
             for (let y = ya; y < yb; y++) {
               const dst = t.offset + (y - rect.y0) * outWidth + (xa - rect.x0);
               if (!data) {
-                t.out.fill(0, dst, dst + (xb - xa));
+                t.out.fill(ctx.fill ?? 0, dst, dst + (xb - xa));
                 continue;
               }
               const src = (y - blockY - firstRow) * bw * spb + (xa - blockX) * spb + s;

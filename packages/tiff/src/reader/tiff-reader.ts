@@ -53,6 +53,8 @@ export interface TiffReaderOptions {
   decodeOn?: 'libuv' | 'workers';
   /** A tile or strip the file lacks is an error instead of zeros (see @bfio/core's OpenOptions). */
   strict?: boolean;
+  /** What a tile or strip the file lacks reads as (default 0; see @bfio/core's OpenOptions). */
+  fillValue?: number;
 }
 
 /** What all reads of one reader share. */
@@ -91,6 +93,7 @@ function readContext(path: string, options: TiffReaderOptions, remote = false): 
     cache: cacheBytes > 0 ? new BlockCache(cacheBytes) : undefined,
     decode: pool ? { pool } : {},
     strict: options.strict === true,
+    fill: options.fillValue,
   };
 }
 

@@ -137,8 +137,11 @@ export function checkTiffOptions(file: string, options: TiffCreateOptions): Stat
     throw new InvalidDataError(`Cannot create ${file}: pyramidLevels must be a whole number ≥ 0`, file);
   }
   const downsample = options.downsample ?? 'mean';
-  if (downsample !== 'mean' && downsample !== 'nearest') {
-    throw new InvalidDataError(`Cannot create ${file}: downsample must be 'mean' or 'nearest'`, file);
+  if (!['mean', 'nearest', 'mode', 'max'].includes(downsample)) {
+    throw new InvalidDataError(
+      `Cannot create ${file}: downsample must be 'mean', 'nearest', 'mode' or 'max'`,
+      file,
+    );
   }
   const bigTiff = options.bigTiff ?? 'auto';
   if (bigTiff !== true && bigTiff !== false && bigTiff !== 'auto') {

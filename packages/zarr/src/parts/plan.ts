@@ -11,7 +11,7 @@
  * again with `--level`). Blocks are numbered in t, c, z, y, x order and part i gets the contiguous run
  * [⌊iB/N⌋, ⌊(i+1)B/N⌋): contiguous rows of the source, which TIFF and Zarr sources read best.
  */
-import type { DType } from '@bfio/core';
+import type { DownsampleMode, DType } from '@bfio/core';
 import type { StoreLayout, Vec5 } from '../store-layout.js';
 
 export interface PartPlan {
@@ -42,7 +42,7 @@ export interface PartPlan {
     chunks: Vec5;
     shards: Vec5 | null;
     compressionLevel: number;
-    downsample: 'mean' | 'nearest';
+    downsample: DownsampleMode;
   };
   /** Every metadata document `[path, text]`, in publishing order (group last). */
   documents: Array<[string, string]>;

@@ -62,6 +62,7 @@ const OPTIONS = {
   format: { type: 'string' },
   channels: { type: 'string' },
   crop: { type: 'string' },
+  grid: { type: 'string' },
   'tile-size': { type: 'string' },
   compression: { type: 'string' },
   pyramid: { type: 'string' },

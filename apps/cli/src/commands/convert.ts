@@ -4,6 +4,7 @@ import { BioReader, BioWriter, type Compression, copyImage, isBfioError, regionF
 import type { OME } from '@bfio/ome-xml';
 import { OutputError } from '../output-error.js';
 import { Progress } from '../progress.js';
+import { type SequenceFlags, sourceOptions } from '../sequence/source-options.js';
 import { parseIntFlag, parseList, parseRange, UsageError } from '../usage-error.js';
 import { convertInParts, type PartFlags, wantsParts } from './convert-parts.js';
 
@@ -46,7 +47,7 @@ Examples:
   bfio convert slide.svs slide.ome.zarr --tile-size 512 --shard-size 4096 --pyramid 5
   bfio convert big.ome.tif s3://lab/big.ome.zarr --pyramid 4 --part 3/16   (then: bfio finalize …)`;
 
-export interface ConvertFlags extends PartFlags {
+export interface ConvertFlags extends PartFlags, SequenceFlags {
   format?: string;
   series?: string;
   channels?: string;
@@ -95,7 +96,7 @@ export async function convert(
   let seriesList: number[];
   let sizes: { C: number; T: number }[];
   {
-    await using br = await BioReader.open(input, { backend: flags.backend });
+    await using br = await BioReader.open(input, sourceOptions(input, flags));
     seriesList =
       seriesFlag === 'all'
         ? Array.from({ length: br.seriesCount }, (_, i) => i)
@@ -158,7 +159,7 @@ async function convertToContainer(
     throw new UsageError(`--ngff-version takes 0.4 or 0.5, got '${ngff}'`);
   let metadata: OME;
   {
-    await using br = await BioReader.open(input, { backend: flags.backend });
+    await using br = await BioReader.open(input, sourceOptions(input, flags));
     metadata = br.metadata;
   }
   let container: Awaited<ReturnType<typeof ZarrContainerWriter.create>>;
@@ -229,7 +230,7 @@ async function convertOne(
   const started = Date.now();
 
   await using br = await BioReader.open(input, {
-    backend: flags.backend,
+    ...sourceOptions(input, flags),
     series: job.series,
     maxWorkers,
     strict: flags.strict === true,

@@ -14,6 +14,7 @@ import { INFO_HELP, info } from './commands/info.js';
 import { READ_HELP, read } from './commands/read.js';
 import { REFS_HELP, refs } from './commands/refs.js';
 import { SERVE_HELP, serve } from './commands/serve.js';
+import { VALIDATE_HELP, validate } from './commands/validate.js';
 import { OutputError } from './output-error.js';
 import { UsageError } from './usage-error.js';
 
@@ -28,6 +29,7 @@ Commands:
   finalize OUT     complete an OME-Zarr written in parts (checks every part, writes the metadata)
   refs FILE        kerchunk/fsspec references: zarr-python reads a TIFF in place as OME-Zarr
   serve FILE|DIR   serve images as OME-Zarr over HTTP, without converting (zarr-python, napari, viewers)
+  validate FILE    check a TIFF, OME-TIFF, OME-Zarr or OME-XML rule by rule (exit 1 names the broken rules)
   bioformats install|status   get Bio-Formats (Java) for the 150+ formats it reads
 
 FILE and IN may be http(s) URLs of OME-TIFF files and OME-Zarr stores (read by byte ranges and chunks).
@@ -44,6 +46,7 @@ const HELPS: Record<string, string> = {
   bioformats: BIOFORMATS_HELP,
   refs: REFS_HELP,
   serve: SERVE_HELP,
+  validate: VALIDATE_HELP,
 };
 
 const OPTIONS = {
@@ -85,6 +88,7 @@ const OPTIONS = {
   'max-concurrent': { type: 'string' },
   codec: { type: 'string' },
   'symlinks-into': { type: 'string' },
+  'schema-dir': { type: 'string' },
 } as const;
 
 export interface Io {
@@ -146,6 +150,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     else if (command === 'finalize') await finalize(args[0]!, values, io.out);
     else if (command === 'refs') await refs(args[0]!, values, io.out);
     else if (command === 'serve') await serve(args[0]!, values, io.out);
+    else if (command === 'validate') return (await validate(args[0]!, values, io.out)) ? 0 : 1;
     else await convert(args[0]!, args[1]!, values, io.out);
     return 0;
   } catch (err) {

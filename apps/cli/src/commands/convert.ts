@@ -6,6 +6,15 @@ import { OutputError } from '../output-error.js';
 import { Progress } from '../progress.js';
 import { type SequenceFlags, sourceOptions } from '../sequence/source-options.js';
 import { parseIntFlag, parseList, parseRange, UsageError } from '../usage-error.js';
+import {
+  type ConventionFlags,
+  channelAndTime,
+  parseCompressionLevel,
+  parseDownsample,
+  parseFillValue,
+  parseSeries,
+  pyramidLevelsFor,
+} from './convert-conventions.js';
 import { convertInParts, type PartFlags, wantsParts } from './convert-parts.js';
 
 export const CONVERT_HELP = `bfio convert IN OUT [options]
@@ -14,13 +23,34 @@ Converts IN (any readable format) to a tiled OME-TIFF (OUT ending .ome.tif/.ome.
 (OUT ending .ome.zarr/.zarr), tile by tile with bounded memory.
 
   --format ome-tiff|ome-zarr   output format (default: from OUT's extension)
-  --series N|all               which series of IN (default 0); 'all' writes OUT_s<N> per series
-                               (OME-TIFF) or one OME-Zarr with a group per series (bioformats2raw)
+  --series N|i,j,k|all         which series of IN (default 0), e.g. --series 0,2,5; several write
+                               OUT_s<N> per series (OME-TIFF) or one OME-Zarr with a group per series
+                               (bioformats2raw layout)
   --channels a:b | i,j         channels to keep (default all)      --z a:b   --t a:b | i,j
+  --channel C  --timepoint T   one channel / one timepoint, as bfconvert's -channel/-timepoint
+                               (e.g. --channel 1 --timepoint 0)
+  --no-hcs                     a plate is converted as plain series, without the OME-Zarr plate layout
+                               (as bioformats2raw --no-hcs), e.g. bfio convert plate.czi p.ome.zarr --no-hcs
   --crop x,y,w,h               a rectangle of each plane
   --tile-size N                tile/chunk edge (multiple of 16; default 1024)
   --compression deflate|lzw|zstd|none   (default deflate for TIFF, zstd for Zarr)
-  --pyramid LEVELS             also write LEVELS downsampled levels (2x mean)
+  --resolutions N|auto         N resolutions IN TOTAL, the full one included (as bfconvert
+                               -pyramid-resolutions N and bioformats2raw --resolutions N), each half the
+                               one above, e.g. --resolutions 4; 'auto': halve until the larger side is
+                               at most --target-min-size (default 256, as bioformats2raw)
+  --pyramid N                  alias of --resolutions N (until @bfio/cli 0.2 it counted the levels
+                               beyond the full one: --pyramid 3 wrote 4 resolutions; now 3)
+  --target-min-size S          with --resolutions auto, e.g. --resolutions auto --target-min-size 512
+  --downsample mean|nearest|mode|max   how each level is made from 2×2 blocks (default mean); label
+                               images and masks: mode (most frequent value, ties → the smallest) or
+                               nearest (top-left pixel); max for masks. e.g. --downsample mode
+  --use-existing-resolutions   copy IN's own pyramid (SVS, pyramidal OME-TIFF) level by level instead
+                               of recomputing it,
+                               e.g. bfio convert slide.svs s.ome.tif --use-existing-resolutions
+  --compression-level N        deflate 0..9 (TIFF default 1), zstd 1..22 (default 1),
+                               e.g. --compression zstd --compression-level 9
+  --fill-value V               what tiles/chunks IN lacks (sparse TIFF tiles, absent Zarr chunks)
+                               become; for OME-Zarr also the arrays' fill_value, e.g. --fill-value 255
   --ngff-version 0.4|0.5       OME-Zarr version (default 0.5)
   --shard-size N               OME-Zarr 0.5: store N×N-pixel shards of tile-size chunks, one file each
                                (N a multiple of --tile-size; zstd or none)
@@ -41,13 +71,15 @@ Split over many tasks (OME-Zarr only; OUT local, on a shared file system, or s3:
                                finalized at the end
 
 Examples:
-  bfio convert scan.czi scan.ome.tif --pyramid 4
+  bfio convert scan.czi scan.ome.tif --resolutions 4
+  bfio convert labels.ome.tif labels.ome.zarr --resolutions auto --downsample mode
+  bfio convert plate.nd2 wells.ome.zarr --series 0,2,5 --channel 1 --timepoint 0
   bfio convert big.ome.tif crop.ome.zarr --crop 0,0,4096,4096 --channels 0:2
   bfio convert plate.czi out/ --wipp
-  bfio convert slide.svs slide.ome.zarr --tile-size 512 --shard-size 4096 --pyramid 5
+  bfio convert slide.svs slide.ome.zarr --tile-size 512 --shard-size 4096 --resolutions 5
   bfio convert big.ome.tif s3://lab/big.ome.zarr --pyramid 4 --part 3/16   (then: bfio finalize …)`;
 
-export interface ConvertFlags extends PartFlags, SequenceFlags {
+export interface ConvertFlags extends PartFlags, SequenceFlags, ConventionFlags {
   format?: string;
   series?: string;
   channels?: string;
@@ -77,6 +109,9 @@ interface Job {
   t?: string;
 }
 
+const isZarrOutput = (flags: ConvertFlags, output: string): boolean =>
+  flags.format ? flags.format === 'ome-zarr' : /\.zarr\/?$/i.test(output);
+
 function withSuffix(path: string, suffix: string): string {
   const m = /(\.ome\.tiff?|\.ome\.zarr|\.tiff?|\.zarr)$/i.exec(path);
   return m ? `${path.slice(0, m.index)}${suffix}${m[0]}` : `${path}${suffix}`;
@@ -92,15 +127,13 @@ export async function convert(
   flags: ConvertFlags,
   print: (s: string) => void,
 ): Promise<void> {
-  const seriesFlag = flags.series ?? '0';
+  // bfconvert's -channel C / -timepoint T are one-index --channels / --t selections.
+  flags = { ...flags, ...channelAndTime(flags) };
   let seriesList: number[];
   let sizes: { C: number; T: number }[];
   {
     await using br = await BioReader.open(input, sourceOptions(input, flags));
-    seriesList =
-      seriesFlag === 'all'
-        ? Array.from({ length: br.seriesCount }, (_, i) => i)
-        : [parseIntFlag('series', seriesFlag)!];
+    seriesList = parseSeries(flags.series, br.seriesCount);
     sizes = seriesList.map((s) => {
       br.series = s;
       return { C: br.C, T: br.T };
@@ -217,7 +250,6 @@ async function convertOne(
   const ngff = flags['ngff-version'];
   if (ngff && ngff !== '0.4' && ngff !== '0.5')
     throw new UsageError(`--ngff-version takes 0.4 or 0.5, got '${ngff}'`);
-  const pyramidLevels = parseIntFlag('pyramid', flags.pyramid) ?? 0;
   const shardSize = parseIntFlag('shard-size', flags['shard-size']);
   if (shardSize !== undefined) {
     const zarrOut = flags.format ? flags.format === 'ome-zarr' : /\.zarr\/?$/i.test(output);
@@ -234,6 +266,8 @@ async function convertOne(
     series: job.series,
     maxWorkers,
     strict: flags.strict === true,
+    // Checked against the pixel type below; a plain number is enough to open with.
+    fillValue: parseFillValue(flags['fill-value'], 'float64'),
   });
   let X: [number, number] = [0, br.X];
   let Y: [number, number] = [0, br.Y];
@@ -251,6 +285,13 @@ async function convertOne(
   const T = parseList('t', job.t, br.T) ?? Array.from({ length: br.T }, (_, i) => i);
   // Validate the selection against the source before creating anything.
   regionFromArgs({ X, Y, Z, C, T }, br.extent, br.path);
+  const fillValue = parseFillValue(flags['fill-value'], br.dtype);
+  const pyramidLevels = pyramidLevelsFor(flags, X[1] - X[0], Y[1] - Y[0]);
+  const downsample = parseDownsample(flags.downsample);
+  const compressionLevel = parseCompressionLevel(
+    flags['compression-level'],
+    flags.wipp ? 'deflate' : (flags.compression ?? (isZarrOutput(flags, output) ? 'zstd' : 'deflate')),
+  );
 
   const meta = structuredClone(br.metadata);
   meta.images = [structuredClone(br.image)];
@@ -266,6 +307,9 @@ async function convertOne(
       tileSize,
       compression: flags.wipp ? 'deflate' : (flags.compression as Compression | undefined),
       pyramidLevels,
+      downsample,
+      compressionLevel,
+      fillValue,
       ngffVersion: ngff,
       shards: shardSize === undefined ? undefined : [1, 1, 1, shardSize, shardSize],
       wipp: flags.wipp ?? false,
@@ -293,6 +337,9 @@ async function convertOne(
       {
         tileSize,
         compression: flags.compression,
+        compressionLevel,
+        downsample,
+        fillValue,
         pyramidLevels,
         ngffVersion: ngff,
         shards: shardSize === undefined ? undefined : [1, 1, 1, shardSize, shardSize],

@@ -381,7 +381,7 @@ describe.skipIf(!okSlurmMinio)('examples/slurm/submit.sh converting for real, in
     const cwd = mkdtempSync(join(dir, 'slurm-real-'));
     const IN = dataPath('aicsimageio/s_1_t_1_c_1_z_1.ome.tiff');
     const bfio = `${join(REPO_ROOT, 'node_modules', '.bin', 'tsx')} ${join(REPO_ROOT, 'apps', 'cli', 'src', 'bin.ts')}`;
-    const flags = ['--tile-size', '64', '--pyramid', '2'];
+    const flags = ['--tile-size', '64', '--pyramid', '3'];
     const env = { ...process.env, ...slurm.env, ...minio.env };
     const one = await run(
       bfio.split(' ')[0] as string,

@@ -117,8 +117,8 @@ print('null')
   });
 
   const configs: Array<{ name: string; flags: string[] }> = [
-    { name: 'chunks', flags: ['--tile-size', '256', '--pyramid', '3'] },
-    { name: 'shards', flags: ['--tile-size', '128', '--shard-size', '512', '--pyramid', '3'] },
+    { name: 'chunks', flags: ['--tile-size', '256', '--pyramid', '4'] },
+    { name: 'shards', flags: ['--tile-size', '128', '--shard-size', '512', '--pyramid', '4'] },
   ];
 
   for (const cfg of configs) {
@@ -179,7 +179,7 @@ print('null')
   it('on a local folder, with more parts than the pyramid allows: finalize builds the levels no part owns', async () => {
     const one = join(work, 'one.ome.zarr');
     const out = join(work, 'split.ome.zarr');
-    const flags = ['--tile-size', '256', '--pyramid', '3'];
+    const flags = ['--tile-size', '256', '--pyramid', '4'];
     expect((await run(['convert', input, one, ...flags])).code).toBe(0);
     const planned = JSON.parse((await run(['convert', input, out, ...flags, '--plan', '12'])).stdout) as {
       ownedLevels: number;
@@ -204,7 +204,7 @@ print('null')
   it('--part i/M --level L builds the levels the parts could not own, split over tasks too', async () => {
     const one = join(work, 'one-level.ome.zarr');
     const out = join(work, 'levels.ome.zarr');
-    const flags = ['--tile-size', '256', '--pyramid', '3'];
+    const flags = ['--tile-size', '256', '--pyramid', '4'];
     expect((await run(['convert', input, one, ...flags])).code).toBe(0);
     const planned = JSON.parse((await run(['convert', input, out, ...flags, '--plan', '12'])).stdout) as {
       ownedLevels: number;
@@ -227,7 +227,7 @@ print('null')
   it('--resume skips whole blocks already written (checked) and finishes the store', async () => {
     const one = join(work, 'one-resume.ome.zarr');
     const out = join(work, 'resumed.ome.zarr');
-    const flags = ['--tile-size', '256', '--pyramid', '3'];
+    const flags = ['--tile-size', '256', '--pyramid', '4'];
     expect((await run(['convert', input, one, ...flags])).code).toBe(0);
     expect((await run(['convert', input, out, ...flags, '--part', '0/2'])).code).toBe(0);
     const r = await run(['convert', input, out, ...flags, '--resume', '--json']);

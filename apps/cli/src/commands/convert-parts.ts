@@ -4,7 +4,15 @@
  * the same input and options; task i writes only the objects of its blocks; `finalize` checks that all
  * are there, builds what no part could, and writes the metadata that makes the store an image.
  */
-import { allocate, type BioReader, type DType, isBfioError, type Region, type TypedArray } from '@bfio/core';
+import {
+  allocate,
+  type BioReader,
+  type DownsampleMode,
+  type DType,
+  isBfioError,
+  type Region,
+  type TypedArray,
+} from '@bfio/core';
 import type { OME } from '@bfio/ome-xml';
 import { OutputError } from '../output-error.js';
 import { Progress } from '../progress.js';
@@ -43,6 +51,9 @@ export interface PartWriterOptions {
   tileSize: number;
   compression?: string;
   pyramidLevels: number;
+  compressionLevel?: number;
+  downsample?: DownsampleMode;
+  fillValue?: number;
   ngffVersion?: string;
   shards?: [number, number, number, number, number];
   maxWorkers?: number;
@@ -85,6 +96,9 @@ export async function convertInParts(
       tileSize: writer.tileSize,
       compression,
       pyramidLevels: writer.pyramidLevels,
+      compressionLevel: writer.compressionLevel,
+      downsample: writer.downsample,
+      fillValue: writer.fillValue,
       ngffVersion: writer.ngffVersion as '0.4' | '0.5' | undefined,
       shards: writer.shards,
     });

@@ -53,6 +53,8 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   json: { type: 'boolean' },
   omexml: { type: 'boolean' },
+  thumbnail: { type: 'string' },
+  'thumbnail-size': { type: 'string' },
   series: { type: 'string' },
   level: { type: 'string' },
   backend: { type: 'string' },

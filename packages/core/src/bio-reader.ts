@@ -204,8 +204,11 @@ export class BioReader {
   }
 
   /**
-   * One name per channel (length C). Channels without a name get `''`, so indices always line up; an RGB
-   * Channel element (SamplesPerPixel 3) names each of its samples.
+   * One name per channel (length C). Channels without a name get `''`, so indices always line up. An RGB
+   * Channel element (SamplesPerPixel 3 or 4) is one OME channel of several samples, as Bio-Formats' OME-XML
+   * and showinf describe it ("C1", RGB = true (3)); bfio counts each sample as a channel, so each is named
+   * for the channel and its sample, "C1 (R)", "C1 (G)", "C1 (B)" (just "R", "G", "B" when unnamed), which
+   * keeps names distinct through a conversion that stores the samples as separate channels.
    */
   get channelNames(): string[] {
     const names: string[] = [];
@@ -213,7 +216,11 @@ export class BioReader {
     // build a name list as large as it claims.
     for (const channel of this.#pixels.channels as Channel[]) {
       const spp = Math.max(1, channel.samplesPerPixel ?? 1);
-      for (let s = 0; s < spp && names.length < this.C; s++) names.push(channel.name ?? '');
+      const name = channel.name ?? '';
+      for (let s = 0; s < spp && names.length < this.C; s++) {
+        const sample = spp === 1 ? '' : spp === 3 || spp === 4 ? 'RGBA'[s]! : `sample ${s}`;
+        names.push(!sample ? name : name ? `${name} (${sample})` : sample);
+      }
       if (names.length >= this.C) break;
     }
     while (names.length < this.C) names.push('');

@@ -157,7 +157,8 @@ OME_TO_UNIT.μs = 'microsecond';
  * OME spells that 'reference frame'. A scale of 1 without a unit says nothing, so it gives undefined.
  */
 export function quantityFromNgff(scale: number | undefined, unit: string | undefined): Quantity | undefined {
-  if (scale === undefined || !Number.isFinite(scale)) return undefined;
+  // OME physical sizes are positive: a zero or negative scale (damaged metadata) says nothing usable.
+  if (scale === undefined || !Number.isFinite(scale) || scale <= 0) return undefined;
   if (!unit) return scale === 1 ? undefined : { value: scale, unit: 'reference frame' };
   return { value: scale, unit: UNIT_TO_OME[unit] ?? unit };
 }

@@ -6,6 +6,7 @@
  * - `compressor: "AAAA"` and an unknown compressor id failed only at the first chunk, and zarrita's codec
  *   loader left rejections unhandled (which can end the process): now refused at open;
  * - a shape claiming 10^15 channels made the reader build 10^15 OME Channel elements (a hang);
+ * - a zero or negative NGFF scale gave an untyped `RangeError: createOme: physicalSizeX must be > 0`;
  * - a shape with a 0 (valid Zarr: no elements) gave an untyped `RangeError: createOme: sizeY must be a
  *   positive integer, got 0`.
  */
@@ -31,6 +32,16 @@ const CASES: Record<string, { store: 'v2' | 'v3'; key: string; edit: Edit | 'emp
     key: '0/zarr.json',
     edit: (m) => (m.codecs = [{ name: 'bytes' }, { name: 'nope' }]),
   },
+  'scale-negative': {
+    store: 'v2',
+    key: '.zattrs',
+    edit: (m) => {
+      const ms = (
+        m.multiscales as Array<{ datasets: Array<{ coordinateTransformations: Array<{ scale: number[] }> }> }>
+      )[0]!;
+      ms.datasets[0]!.coordinateTransformations[0]!.scale = [1, -1, 0];
+    },
+  },
   'empty-y': {
     store: 'v3',
     key: '0/zarr.json',
@@ -50,7 +61,7 @@ const CASES: Record<string, { store: 'v2' | 'v3'; key: string; edit: Edit | 'emp
 describe.skipIf(!available('python'))('Zarr metadata found by the fuzzer', () => {
   let dir: string;
   const stores: Record<string, string> = {};
-  let peerRaised: Record<string, string>;
+  let peerRaised: Record<string, string> & { pixels?: number[] };
   const unhandled: unknown[] = [];
   const onUnhandled = (err: unknown) => unhandled.push(err);
 
@@ -92,7 +103,7 @@ print(json.dumps(out))
       stores[name] = store;
     }
     // zarr-python on the same damaged stores: open and read the first chunk.
-    peerRaised = await runPythonJson<Record<string, string>>(
+    peerRaised = await runPythonJson<Record<string, string> & { pixels?: number[] }>(
       `
 import json, sys, zarr
 out = {}
@@ -101,6 +112,8 @@ for name, path in json.load(sys.stdin).items():
         a = zarr.open_array(path + '/0', mode='r')
         a[0, :16, :16]
         out[name] = ''
+        if name == 'scale-negative':
+            out['pixels'] = a[0].ravel().tolist()
     except BaseException as e:
         out[name] = type(e).__name__
 print(json.dumps(out))
@@ -149,6 +162,14 @@ print(json.dumps(out))
       expect(unhandled).toEqual([]);
     });
   }
+
+  it('a negative or zero NGFF scale: physical sizes unknown, pixels as zarr-python reads them (was an untyped RangeError)', async () => {
+    await using br = await BioReader.open(stores['scale-negative']!);
+    expect(br.physicalSizeX).toBeUndefined();
+    expect(br.physicalSizeY).toBeUndefined();
+    const px = await br.read({ C: [0] }, { shared: false });
+    expect(Array.from(px.data as Uint8Array)).toEqual(peerRaised.pixels);
+  });
 
   it('an array with no elements (Y = 0, valid Zarr) is an unsupported error, not an untyped RangeError', async () => {
     const err = await openAndRead('empty-y');

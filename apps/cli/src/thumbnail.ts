@@ -8,7 +8,8 @@
  * - output: that level scaled to fit `size` (never enlarged), pixel (i, j) taken from the level's pixel
  *   floor((i + 0.5) · Y / h), floor((j + 0.5) · X / w) (nearest neighbour: no new values, any dtype);
  * - each channel to 8 bits: (v − p_low) / (p_high − p_low) · 255 clipped to 0–255, the percentiles (numpy's
- *   linear ones, of that channel's sampled finite values) 0.1 % and 99.9 %; a channel of one value is black;
+ *   linear ones, of that channel's sampled finite values) 0.1 % and 99.9 %, or its minimum and maximum when
+ *   those are equal (a sparse mask); a channel of one value is black;
  * - colour: the OME Channel colour, except the schema default opaque white when there are several channels;
  *   else gray for a single channel, red, green, blue, magenta, cyan, yellow (repeating) for several;
  * - an RGB source (a Channel of SamplesPerPixel 3 or 4) is shown as RGB: its samples are red, green, blue
@@ -114,7 +115,10 @@ function contrastRange(values: Float64Array[]): [number, number] {
   let i = 0;
   for (const v of values) for (const x of v) if (Number.isFinite(x)) all[i++] = x;
   all.sort();
-  return [percentile(all, PERCENTILES[0]), percentile(all, PERCENTILES[1])];
+  const lo = percentile(all, PERCENTILES[0]);
+  const hi = percentile(all, PERCENTILES[1]);
+  // A sparse channel (a mask, a few spots) has equal percentiles: its full range still shows it.
+  return hi > lo ? [lo, hi] : [all[0] ?? 0, all[n - 1] ?? 0];
 }
 
 /** Draws the thumbnail of the selected series of `br` (its level selection is changed and restored). */

@@ -3,7 +3,7 @@ thumbnail rule of apps/cli/src/thumbnail.ts re-implemented in numpy on the level
 
 Input (stdin JSON):
   {"make": dir}  -> writes dir/coloured.ome.tif (2 coloured channels, 3 Z, a 3-level SubIFD pyramid) and
-                    returns {"coloured": path}
+                    dir/mask.ome.tif (a sparse uint8 mask); returns {"coloured": path, "mask": path}
   {"tables": {"tiffs": [path], "zarrs": [[path, [series paths]]]},
    "thumbs": [{"kind": "tiff"|"zarr", "path", "series", "size", "colours": [[r, g, b]...], "rgb_u8", "png"}]}
             -> {"tables": {path: [{"yxzct", "dtype", "levels"}]},
@@ -41,7 +41,10 @@ def make(d):
         t.write(data, subifds=2, tile=(64, 64), metadata=meta)
         t.write(data[..., ::2, ::2], subfiletype=1, tile=(64, 64))
         t.write(data[..., ::4, ::4], subfiletype=1, tile=(64, 64))
-    return {"coloured": path}
+    mask = np.zeros((200, 300), np.uint8)
+    mask.flat[rng.choice(mask.size, 40, replace=False)] = 1  # 0.07 %: the 99.9th percentile is 0
+    tifffile.imwrite(f"{d}/mask.ome.tif", mask, metadata={"axes": "YX"})
+    return {"coloured": path, "mask": f"{d}/mask.ome.tif"}
 
 
 def yxzct(axes, shape):
@@ -133,6 +136,8 @@ def composite(planes, size, colours, rgb_u8):
         else:
             fin = v[np.isfinite(v)]
             lo, hi = np.percentile(fin, [LOW, HIGH]) if fin.size else (0.0, 0.0)
+            if not hi > lo and fin.size:
+                lo, hi = fin.min(), fin.max()
         v8 = np.clip((v - lo) / (hi - lo) * 255, 0, 255) if hi > lo else np.zeros_like(v)
         for j in range(3):
             acc[..., j] += v8 * colours[k][j] / 255

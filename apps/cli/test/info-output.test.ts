@@ -54,6 +54,7 @@ interface Sample {
 
 const dir = mkdtempSync(join(tmpdir(), 'bfio-info-output-'));
 let coloured = '';
+let mask = '';
 const cziTiff = join(dir, 'czi.ome.tif');
 const CZI = 'aicspylibczi/RGB-8bit.czi';
 const CMU = 'tiledb-bioimaging/CMU-1-Small-Region.ome.zarr';
@@ -89,6 +90,15 @@ const SAMPLES: Sample[] = [
     colours: [[255, 255, 255]],
     rgbU8: false,
     peer: () => ({ kind: 'tiff', path: dataPath('aicsimageio/s_1_t_1_c_1_z_1.ome.tiff') }),
+  },
+  {
+    id: 'sparse mask (equal percentiles: stretched over its range)',
+    file: () => mask,
+    series: 0,
+    size: 300,
+    colours: [[255, 255, 255]],
+    rgbU8: false,
+    peer: () => ({ kind: 'tiff', path: mask }),
   },
   {
     id: 'bioformats2raw OME-Zarr, series 2 (4 levels)',
@@ -167,7 +177,7 @@ describe.skipIf(!ok)('bfio info tables and --thumbnail against tifffile / zarr-p
   const samples = SAMPLES.filter((s) => okBf || !s.needsJava);
 
   beforeAll(async () => {
-    coloured = (await runPythonJson<{ coloured: string }>(peerScript, { make: dir })).coloured;
+    ({ coloured, mask } = await runPythonJson<{ coloured: string; mask: string }>(peerScript, { make: dir }));
     if (okBf) {
       const jar = bioformatsJar()!;
       const text = runRefTool(jar, compileRefTool(jar), [

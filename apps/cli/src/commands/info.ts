@@ -52,10 +52,6 @@ export async function info(file: string, flags: InfoFlags, print: (s: string) =>
   if (flags['thumbnail-size'] !== undefined && !flags.thumbnail)
     throw new UsageError('--thumbnail-size needs --thumbnail OUT.png');
   await using br = await BioReader.open(file, { backend: flags.backend, series });
-  if (flags.omexml) {
-    print(buildOmeXml(br.metadata));
-    return;
-  }
   let thumbnail: { path: string; level: number; width: number; height: number; z: number; t: number } | null =
     null;
   if (flags.thumbnail) {
@@ -66,6 +62,10 @@ export async function info(file: string, flags: InfoFlags, print: (s: string) =>
       throw OutputError.wrap(err, flags.thumbnail);
     }
     thumbnail = { path: flags.thumbnail, ...where };
+  }
+  if (flags.omexml) {
+    print(buildOmeXml(br.metadata));
+    return;
   }
   const allSeries = seriesRows(br);
   const channels = channelRows(br);

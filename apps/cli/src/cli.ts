@@ -85,6 +85,8 @@ const OPTIONS = {
   overwrite: { type: 'boolean' },
   wipp: { type: 'boolean' },
   'max-workers': { type: 'string' },
+  quality: { type: 'string' },
+  rgb: { type: 'boolean' },
   url: { type: 'string' },
   sha256: { type: 'string' },
   'cache-dir': { type: 'string' },

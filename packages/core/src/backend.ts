@@ -126,7 +126,17 @@ export interface OpenOptions {
 /** How a writer builds each pyramid level from 2×2 blocks of the one above (see `CreateOptions.downsample`). */
 export type DownsampleMode = 'mean' | 'nearest' | 'mode' | 'max';
 
-export type Compression = 'none' | 'deflate' | 'lzw' | 'zstd' | 'blosc-zstd' | 'blosc-lz4' | 'gzip' | 'zlib';
+/** 'jpeg' is lossy, 8-bit only, and written by the TIFF writer only (quality: `CreateOptions.quality`). */
+export type Compression =
+  | 'none'
+  | 'deflate'
+  | 'lzw'
+  | 'zstd'
+  | 'blosc-zstd'
+  | 'blosc-lz4'
+  | 'gzip'
+  | 'zlib'
+  | 'jpeg';
 
 export interface CreateOptions {
   /** Replace an existing target (default false: throw FileExistsError). */
@@ -135,6 +145,8 @@ export interface CreateOptions {
   tileSize?: number | [number, number];
   compression?: Compression;
   compressionLevel?: number;
+  /** JPEG quality 1..100 (libjpeg's scale; default 90), for compression 'jpeg'. */
+  quality?: number;
   /** Number of pyramid levels beyond level 0. */
   pyramidLevels?: number;
   /**

@@ -6,6 +6,15 @@ export interface JpegAddon {
     photometric: number,
     out: Uint8Array,
   ): [number, number, number];
+  /** Absent in addons built before the encoder. */
+  encode?(
+    data: Uint8Array,
+    width: number,
+    height: number,
+    components: number,
+    quality: number,
+    subsample: boolean,
+  ): Uint8Array;
 }
 export function jpegNative(): JpegAddon | undefined;
 export function decodeJpeg(
@@ -14,4 +23,14 @@ export function decodeJpeg(
   tables: Uint8Array | undefined,
   photometric: number,
   expected: number,
+): Uint8Array;
+export function jpegEncoder(): JpegAddon | undefined;
+export function encodeJpeg(
+  addon: JpegAddon,
+  data: Uint8Array,
+  width: number,
+  height: number,
+  components: number,
+  quality: number,
+  subsample: boolean,
 ): Uint8Array;

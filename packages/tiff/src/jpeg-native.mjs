@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 let loaded;
 
-/** The addon (`{ decode }`), or undefined when it is not built, does not load, or is switched off. */
+/** The addon (`{ decode, encode? }`), or undefined when it is not built, does not load, or is switched off. */
 export function jpegNative() {
   if (loaded === undefined) {
     loaded = null;
@@ -25,6 +25,24 @@ export function jpegNative() {
     }
   }
   return loaded ?? undefined;
+}
+
+/**
+ * The addon when it has the encoder (builds from before the encoder have only `decode`), else undefined.
+ * The writer checks this at create so a missing addon is an error before any byte is written.
+ */
+export function jpegEncoder() {
+  const addon = jpegNative();
+  return typeof addon?.encode === 'function' ? addon : undefined;
+}
+
+/**
+ * Encodes one tile (`height` rows of `width` interleaved 8-bit samples, `components` 1 or 3) to a complete
+ * JPEG stream at `quality`; RGB is stored as YCbCr, chroma 2×2 subsampled when `subsample`.
+ */
+export function encodeJpeg(addon, data, width, height, components, quality, subsample) {
+  const out = addon.encode(data, width, height, components, quality, subsample);
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
 /**

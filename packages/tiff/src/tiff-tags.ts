@@ -34,6 +34,8 @@ export const Tag = {
   ExtraSamples: 338,
   SampleFormat: 339,
   JPEGTables: 347,
+  YCbCrSubSampling: 530,
+  ReferenceBlackWhite: 532,
 } as const;
 export type TagNumber = (typeof Tag)[keyof typeof Tag];
 
@@ -111,6 +113,7 @@ export const Photometric = {
   MinIsBlack: 1,
   RGB: 2,
   Palette: 3,
+  YCbCr: 6,
 } as const;
 
 export const PlanarConfiguration = {

@@ -10,8 +10,10 @@
  * - 'tiff-jpeg-decode': the input is one JPEG block; `params.tables` the page's JPEGTables, `photometric`
  *   its photometric interpretation, `expected` the block's size; returns interleaved 8-bit samples (RGB for
  *   YCbCr pages) from libjpeg-turbo (jpeg-native.mjs), the decoder tifffile's pixels come from.
+ * - 'tiff-jpeg-encode': the input is one tile of interleaved 8-bit samples; `params` { width, height,
+ *   components, quality, subsample }; returns one complete JPEG stream (libjpeg-turbo, jpeg-native.mjs).
  */
-import { decodeJpeg, jpegNative } from './jpeg-native.mjs';
+import { decodeJpeg, encodeJpeg, jpegEncoder, jpegNative } from './jpeg-native.mjs';
 import { lzwDecode, lzwEncode } from './lzw-codec.mjs';
 import { zstdNative } from './zstd-native.mjs';
 
@@ -35,5 +37,11 @@ export const codecs = {
     const addon = jpegNative();
     if (!addon) throw new Error('the native JPEG decoder does not load in the codec worker');
     return decodeJpeg(addon, input, params.tables, params.photometric, params.expected);
+  },
+  'tiff-jpeg-encode': (input, params) => {
+    const addon = jpegEncoder();
+    if (!addon) throw new Error('the native JPEG encoder does not load in the codec worker');
+    const { width, height, components, quality, subsample } = params;
+    return encodeJpeg(addon, input, width, height, components, quality, subsample);
   },
 };

@@ -16,6 +16,7 @@ import {
   pyramidLevelsFor,
 } from './convert-conventions.js';
 import { convertInParts, type PartFlags, wantsParts } from './convert-parts.js';
+import { jpegRgbOptions } from './jpeg-rgb.js';
 
 export const CONVERT_HELP = `bfio convert IN OUT [options]
 
@@ -33,7 +34,11 @@ Converts IN (any readable format) to a tiled OME-TIFF (OUT ending .ome.tif/.ome.
                                (as bioformats2raw --no-hcs), e.g. bfio convert plate.czi p.ome.zarr --no-hcs
   --crop x,y,w,h               a rectangle of each plane
   --tile-size N                tile/chunk edge (multiple of 16; default 1024)
-  --compression deflate|lzw|zstd|none   (default deflate for TIFF, zstd for Zarr)
+  --compression deflate|lzw|zstd|jpeg|none   (default deflate for TIFF, zstd for Zarr; jpeg: OME-TIFF,
+                               uint8 only, lossy)
+  --quality Q                  JPEG quality 1..100 (default 90), with --compression jpeg
+  --rgb                        OME-TIFF: store 3 channels as interleaved RGB (brightfield slides; uint8 or
+                               uint16; under jpeg as YCbCr 4:2:0, as tifffile writes)
   --resolutions N|auto         N resolutions IN TOTAL, the full one included (as bfconvert
                                -pyramid-resolutions N and bioformats2raw --resolutions N), each half the
                                one above, e.g. --resolutions 4; 'auto': halve until the larger side is
@@ -98,8 +103,10 @@ export interface ConvertFlags extends PartFlags, SequenceFlags, ConventionFlags 
   wipp?: boolean;
   'max-workers'?: string;
 }
+  quality?: string;
+  rgb?: boolean;
 
-const COMPRESSIONS = ['deflate', 'lzw', 'zstd', 'none'];
+const COMPRESSIONS = ['deflate', 'lzw', 'zstd', 'jpeg', 'none'];
 
 /** A conversion job: one output file from one series and a C/T selection. */
 interface Job {
@@ -319,6 +326,7 @@ async function convertOne(
     bw.Y = Y[1] - Y[0];
     bw.Z = Z[1] - Z[0];
     bw.C = C.length;
+      ...jpegRgbOptions(flags, output),
     bw.T = T.length;
     bw.channelNames = C.map((c) => br.channelNames[c] ?? '');
   } catch (err) {

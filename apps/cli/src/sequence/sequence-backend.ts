@@ -307,7 +307,7 @@ export async function openSequence(source: string, options: SequenceOptions = {}
     await Promise.all(
       piecesOf(region).map((p) =>
         pool.use(p.file, async (br) => {
-          const data = (await br.readRegion(p.part, { shared: false })).data;
+          const data = (await br.readRegion(p.part, { shared: true })).data;
           const pw = p.part.x[1] - p.part.x[0];
           const ph = p.part.y[1] - p.part.y[0];
           for (let z = 0; z < p.part.z[1] - p.part.z[0]; z++)

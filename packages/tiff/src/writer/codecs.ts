@@ -1,11 +1,12 @@
 /**
  * Tile encoders: predictors, then Deflate (libdeflate or node:zlib on @bfio/core's WorkerPool, predictor included, or
  * async node:zlib on libuv's thread pool), LZW (ours, on the WorkerPool too), zstd (numcodecs' WASM build; Node 20's zlib has no
- * zstd) or nothing.
+ * zstd), JPEG (libjpeg-turbo through native-jpeg, on the WorkerPool) or nothing.
  */
 import { promisify } from 'node:util';
 import { deflate } from 'node:zlib';
 import type { DType, TypedArray, WorkerPool } from '@bfio/core';
+import { encodeJpeg, jpegEncoder } from '../jpeg-native.mjs';
 import { lzwEncode } from '../lzw-codec.mjs';
 import { Compression as CompressionCode, Predictor } from '../tiff-tags.js';
 import { zstdNative } from '../zstd-native.mjs';
@@ -13,13 +14,14 @@ import { libdeflatePath } from './libdeflate.js';
 
 const deflateAsync = promisify(deflate);
 
-export type TiffCodec = 'none' | 'deflate' | 'lzw' | 'zstd';
+export type TiffCodec = 'none' | 'deflate' | 'lzw' | 'zstd' | 'jpeg';
 
 export const COMPRESSION_TAG: Record<TiffCodec, number> = {
   none: CompressionCode.None,
   deflate: CompressionCode.AdobeDeflate,
   lzw: CompressionCode.LZW,
   zstd: CompressionCode.Zstd,
+  jpeg: CompressionCode.JPEG,
 };
 
 export interface EncodeSettings {
@@ -29,6 +31,10 @@ export interface EncodeSettings {
   predictor: number;
   dtype: DType;
   tileWidth: number;
+  /** Samples per pixel, interleaved in the tile (default 1; 3 for RGB). */
+  samples?: number;
+  /** JPEG quality 1..100 (codec 'jpeg'; default 90). */
+  quality?: number;
   /**
    * Deflate on this pool (one synchronous zlib call per tile in a worker, output sized to the tile: measured
    * ~1.5× async node:zlib's 16 KiB chunks on 2 MiB tiles, with nothing left on the main thread). Without it,
@@ -66,14 +72,16 @@ function zstd(level: number): Promise<ZstdCodec> {
 }
 
 /**
- * Horizontal differencing (Predictor 2) in place, per row, in the sample's own integer type (wrapping),
- * as TIFF decoders undo it.
+ * Horizontal differencing (Predictor 2) in place, per row of `width` pixels of `samples` interleaved samples,
+ * each sample from the same sample of the pixel to its left, in the sample's own integer type (wrapping), as
+ * TIFF decoders undo it.
  */
-function horizontalPredictor(tile: TypedArray, width: number): void {
-  const rows = tile.length / width;
+function horizontalPredictor(tile: TypedArray, width: number, samples: number): void {
+  const rowLength = width * samples;
+  const rows = tile.length / rowLength;
   for (let r = 0; r < rows; r++) {
-    const start = r * width;
-    for (let i = start + width - 1; i > start; i--) tile[i] = tile[i]! - tile[i - 1]!;
+    const start = r * rowLength;
+    for (let i = start + rowLength - 1; i >= start + samples; i--) tile[i] = tile[i]! - tile[i - samples]!;
   }
 }
 
@@ -119,6 +127,7 @@ export async function encodeTile(
       tile.byteOffset === 0 &&
       tile.byteLength === tile.buffer.byteLength;
     const size = tile.BYTES_PER_ELEMENT as 1 | 2 | 4;
+    const samples = s.samples ?? 1;
     const { recycle } = ownership;
     return s.pool.run(
       'deflate',
@@ -131,7 +140,9 @@ export async function encodeTile(
         // libdeflate when its addon is built (~2.2x zlib's speed); the worker falls back to zlib otherwise.
         native: libdeflatePath(),
         predict:
-          s.predictor === Predictor.Horizontal ? { size, rowLength: s.tileWidth, stride: 1 } : undefined,
+          s.predictor === Predictor.Horizontal
+            ? { size, rowLength: s.tileWidth * samples, stride: samples }
+            : undefined,
       },
       {
         transfer: whole,
@@ -142,7 +153,7 @@ export async function encodeTile(
   }
   let bytes: Uint8Array;
   if (s.predictor === Predictor.Horizontal) {
-    horizontalPredictor(tile, s.tileWidth);
+    horizontalPredictor(tile, s.tileWidth, s.samples ?? 1);
     bytes = new Uint8Array(tile.buffer, tile.byteOffset, tile.byteLength);
   } else if (s.predictor === Predictor.FloatingPoint) {
     bytes = floatingPointPredictor(tile, s.tileWidth);
@@ -168,5 +179,30 @@ export async function encodeTile(
       const whole = ownership.owned && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
       return s.pool.run('tiff-zstd-encode', bytes, { level: s.level }, { transfer: whole });
     }
+    case 'jpeg':
+      return jpegTile(bytes, s, ownership);
   }
+}
+
+/**
+ * One complete JPEG stream per tile (Compression 7 without JPEGTables, as tifffile writes), RGB as YCbCr
+ * with 2×2 chroma subsampling (tifffile's default). On a worker when there is a pool; the options check made
+ * sure the encoder loads.
+ */
+async function jpegTile(bytes: Uint8Array, s: EncodeSettings, ownership: TileOwnership): Promise<Uint8Array> {
+  const components = s.samples ?? 1;
+  const params = {
+    width: s.tileWidth,
+    height: bytes.length / (s.tileWidth * components),
+    components,
+    quality: s.quality ?? 90,
+    subsample: components === 3,
+  };
+  if (s.pool) {
+    const whole = ownership.owned && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+    return s.pool.run('tiff-jpeg-encode', bytes, params, { transfer: whole });
+  }
+  const addon = jpegEncoder();
+  if (!addon) throw new Error('internal: the JPEG encoder was checked at create but does not load');
+  return encodeJpeg(addon, bytes, params.width, params.height, components, params.quality, params.subsample);
 }

@@ -12,7 +12,7 @@ const ORDERS: readonly DimensionOrder[] = ['XYZCT', 'XYZTC', 'XYCTZ', 'XYCZT', '
  * A copy of `metadata` ready for IFD0's ImageDescription. Only image 0 is kept: a TIFF file written here
  * holds one image, and an OME-TIFF must not list Images whose planes are in no IFD.
  */
-export function prepareOme(file: string, metadata: OME, dtype: DType): OME {
+export function prepareOme(file: string, metadata: OME, dtype: DType, rgb = false): OME {
   const image = metadata?.images?.[0];
   if (!image?.pixels) {
     throw new InvalidDataError(`Cannot create ${file}: the OME metadata has no Image with Pixels`, file);
@@ -43,21 +43,34 @@ export function prepareOme(file: string, metadata: OME, dtype: DType): OME {
     );
   }
   pixels.type = type;
-  if (pixels.channels.some((c) => (c.samplesPerPixel ?? 1) > 1)) {
+  if (!rgb && pixels.channels.some((c) => (c.samplesPerPixel ?? 1) > 1)) {
     throw new UnsupportedError(
-      `Cannot create ${file}: channels with SamplesPerPixel > 1 (interleaved RGB) are not written by the TIFF writer; store each sample as its own channel`,
+      `Cannot create ${file}: channels with SamplesPerPixel > 1 (interleaved RGB) are written with the rgb option only; set rgb: true or store each sample as its own channel`,
       file,
     );
   }
   pixels.bigEndian = false;
   pixels.interleaved = false;
-  pixels.tiffData = tiffDataFor(pixels);
+  if (rgb) interleaveChannels(pixels);
+  pixels.tiffData = tiffDataFor(pixels, rgb ? 1 : pixels.sizeC);
   ome.uuid ??= `urn:uuid:${randomUUID()}`;
   return ome;
 }
 
-function tiffDataFor(pixels: Pixels): Pixels['tiffData'] {
-  const { sizeZ, sizeC, sizeT, dimensionOrder } = pixels;
+/**
+ * RGB as Bio-Formats writes it: one Channel of SamplesPerPixel 3 (SizeC stays 3), and Planes only for
+ * TheC 0 (one IFD holds the three samples). The first channel's settings are kept; its name and colour
+ * described one sample, not the RGB whole, so they go.
+ */
+function interleaveChannels(pixels: Pixels): void {
+  const { name: _name, color: _color, ...first } = pixels.channels[0] ?? { id: 'Channel:0:0' };
+  pixels.channels = [{ ...first, id: 'Channel:0:0', samplesPerPixel: 3 }];
+  pixels.planes = pixels.planes.filter((p) => p.theC === 0);
+}
+
+/** One TiffData per IFD; `sizeC` counts IFD planes per Z/T (1 for RGB, whose IFDs hold all three samples). */
+function tiffDataFor(pixels: Pixels, sizeC: number): Pixels['tiffData'] {
+  const { sizeZ, sizeT, dimensionOrder } = pixels;
   const n = sizeZ * sizeC * sizeT;
   const out: Pixels['tiffData'] = [];
   for (let ifd = 0; ifd < n; ifd++) {

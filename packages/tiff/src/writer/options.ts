@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { type CreateOptions, type DType, InvalidDataError, UnsupportedError } from '@bfio/core';
 import type { Pixels } from '@bfio/ome-xml';
+import { jpegEncoder } from '../jpeg-native.mjs';
 import { Predictor } from '../tiff-tags.js';
 import type { TiffCodec } from './codecs.js';
 import type { DownsampleMode } from './downsample.js';
@@ -26,6 +27,12 @@ export interface TiffCreateOptions extends CreateOptions {
    * there too) or with async node:zlib on libuv's thread pool.
    */
   encodeOn?: 'workers' | 'libuv';
+  /**
+   * Interleaved RGB (brightfield slides): the image's 3 channels stored as one chunky plane per Z/T
+   * (SamplesPerPixel 3, PlanarConfiguration 1, Photometric RGB, or YCbCr under JPEG), OME Channel
+   * SamplesPerPixel 3 as Bio-Formats writes. Needs exactly 3 channels of uint8 or uint16.
+   */
+  rgb?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -43,12 +50,18 @@ export interface ResolvedOptions {
   slots: number;
   wipp: boolean;
   encodeOn: 'workers' | 'libuv';
+  /** Samples per pixel of every IFD: 3 with `rgb`, else 1. */
+  samples: 1 | 3;
+  /** JPEG quality (codec 'jpeg'). */
+  quality: number;
 }
 
 export const DEFAULT_TILE_SIZE = 1024;
 export const DEFAULT_SOFTWARE = 'bfio.ts (@bfio/tiff)';
 /** Deflate level 1, as bfio: nearly the ratio of level 6 on microscopy data at several times the speed. */
-const DEFAULT_LEVEL: Record<TiffCodec, number> = { none: 0, deflate: 1, lzw: 0, zstd: 1 };
+const DEFAULT_LEVEL: Record<TiffCodec, number> = { none: 0, deflate: 1, lzw: 0, zstd: 1, jpeg: 0 };
+/** libjpeg's quality scale; 90 keeps brightfield slides visually lossless at ~1/10 of Deflate's size. */
+export const DEFAULT_JPEG_QUALITY = 90;
 
 function tileSizes(file: string, tileSize: CreateOptions['tileSize']): [number, number] {
   const [h, w] =
@@ -79,16 +92,54 @@ function codecOf(file: string, compression: CreateOptions['compression']): TiffC
       return 'lzw';
     case 'zstd':
       return 'zstd';
+    case 'jpeg':
+      return 'jpeg';
     default:
       throw new UnsupportedError(
-        `Cannot create ${file}: compression '${compression}' is not available for TIFF; use deflate, lzw, zstd or none`,
+        `Cannot create ${file}: compression '${compression}' is not available for TIFF; use deflate, lzw, zstd, jpeg or none`,
         file,
       );
   }
 }
 
 /** The options that do not depend on the image, checked at `BioWriter.create` (see `checkTiffOptions`). */
-type StaticOptions = Omit<ResolvedOptions, 'predictor' | 'slots'> & { predictor: boolean };
+type StaticOptions = Omit<ResolvedOptions, 'predictor' | 'slots' | 'samples'> & {
+  predictor: boolean;
+  rgb: boolean;
+};
+
+/** JPEG's own checks: the encoder is built, a quality in range, no predictor or level. */
+function checkJpeg(file: string, codec: TiffCodec, options: TiffCreateOptions): number {
+  const { quality } = options;
+  if (codec !== 'jpeg') {
+    if (quality !== undefined) {
+      throw new InvalidDataError(
+        `Cannot create ${file}: quality applies to JPEG compression only; add compression 'jpeg' or drop it`,
+        file,
+      );
+    }
+    return 0;
+  }
+  if (!jpegEncoder()) {
+    throw new UnsupportedError(
+      `Cannot create ${file}: JPEG compression needs @bfio/tiff's native libjpeg-turbo addon, which is not built (apt-get install libjpeg62-turbo-dev, then reinstall @bfio/tiff so its install script builds native-jpeg); use deflate, lzw or zstd meanwhile`,
+      file,
+    );
+  }
+  if (quality !== undefined && (!Number.isInteger(quality) || quality < 1 || quality > 100)) {
+    throw new InvalidDataError(`Cannot create ${file}: JPEG quality must be 1..100, got ${quality}`, file);
+  }
+  if (options.predictor) {
+    throw new InvalidDataError(`Cannot create ${file}: JPEG takes no predictor; drop predictor`, file);
+  }
+  if (options.compressionLevel !== undefined) {
+    throw new InvalidDataError(
+      `Cannot create ${file}: JPEG has a quality (1..100), not a compression level; use quality`,
+      file,
+    );
+  }
+  return quality ?? DEFAULT_JPEG_QUALITY;
+}
 
 /**
  * Checks and resolves every option that does not depend on the image's sizes or dtype. Called by
@@ -109,6 +160,7 @@ export function checkTiffOptions(file: string, options: TiffCreateOptions): Stat
     }
     if (options.predictor) conflicts.push('predictor (WIPP uses none)');
     if (options.pyramidLevels) conflicts.push('pyramidLevels (WIPP files have no pyramid)');
+    if (options.rgb) conflicts.push('rgb (WIPP files hold one channel)');
     if (conflicts.length) {
       throw new InvalidDataError(`Cannot create ${file} in WIPP mode with ${conflicts.join(', ')}`, file);
     }
@@ -124,7 +176,11 @@ export function checkTiffOptions(file: string, options: TiffCreateOptions): Stat
   if (codec === 'zstd' && (!Number.isInteger(level) || level < 1 || level > 22)) {
     throw new InvalidDataError(`Cannot create ${file}: zstd level must be 1..22, got ${level}`, file);
   }
-  if (codec === 'none' || codec === 'lzw') level = 0;
+  if (codec === 'none' || codec === 'lzw' || codec === 'jpeg') level = 0;
+  const quality = checkJpeg(file, codec, options);
+  if (options.rgb !== undefined && typeof options.rgb !== 'boolean') {
+    throw new InvalidDataError(`Cannot create ${file}: rgb must be true or false`, file);
+  }
   const predictor = Boolean(options.predictor) && !wipp;
   if (predictor && codec === 'none') {
     throw new InvalidDataError(
@@ -173,6 +229,8 @@ export function checkTiffOptions(file: string, options: TiffCreateOptions): Stat
     software: wipp ? 'bfio' : (options.software ?? DEFAULT_SOFTWARE),
     wipp,
     encodeOn,
+    quality,
+    rgb: options.rgb === true && !wipp,
   };
 }
 
@@ -196,14 +254,34 @@ export function resolveOptions(
       file,
     );
   }
+  if (checked.codec === 'jpeg' && dtype !== 'uint8') {
+    throw new UnsupportedError(
+      `Cannot create ${file}: JPEG stores 8-bit samples, the image is ${dtype}; use deflate, lzw or zstd (or convert to uint8 first)`,
+      file,
+    );
+  }
+  if (checked.rgb && pixels.sizeC !== 3) {
+    throw new InvalidDataError(
+      `Cannot create ${file} as RGB: interleaved RGB needs exactly 3 channels, the image has ${pixels.sizeC}; drop rgb`,
+      file,
+    );
+  }
+  if (checked.rgb && dtype !== 'uint8' && dtype !== 'uint16') {
+    throw new UnsupportedError(
+      `Cannot create ${file} as RGB: Photometric RGB is written for uint8 or uint16 samples, the image is ${dtype}; drop rgb`,
+      file,
+    );
+  }
   const predictor = !checked.predictor
     ? Predictor.None
     : dtype === 'float32' || dtype === 'float64'
       ? Predictor.FloatingPoint
       : Predictor.Horizontal;
   const workers = options.maxWorkers ?? availableParallelism();
+  const { rgb, ...rest } = checked;
   return {
-    ...checked,
+    ...rest,
+    samples: rgb ? 3 : 1,
     predictor,
     // Twice the workers so the thread pool stays busy while tiles are copied and written.
     slots: Math.max(2, Math.floor(workers) * 2),

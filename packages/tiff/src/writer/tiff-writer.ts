@@ -42,6 +42,7 @@ import { prepareOme } from './ome.js';
 import { type ResolvedOptions, resolveOptions, type TiffCreateOptions } from './options.js';
 import { pixelsPerCentimetre, toRational } from './resolution.js';
 import { exists, TempFile } from './temp-file.js';
+import { SampleJoiner } from './sample-join.js';
 import { type ReadyTile, TileLevel } from './tile-level.js';
 
 /** Bytes reserved at the start: enough for a BigTIFF header, so the choice can wait until close. */
@@ -104,7 +105,7 @@ export async function createTiffWriter(
         images: [{ ...metadata.images[0]!, pixels: { ...pixels, dimensionOrder: 'XYZCT' } }],
       };
   }
-  const ome = prepareOme(path, metadata, dtype);
+  const ome = prepareOme(path, metadata, dtype, options.rgb === true && !options.wipp);
   const pixels = ome.images[0]!.pixels;
   const resolved = resolveOptions(path, pixels, dtype, options);
   if (!resolved.overwrite && (await exists(path))) throw new FileExistsError(path);
@@ -120,6 +121,8 @@ export async function createTiffWriter(
 
 class TiffWriter implements WriterBackend {
   private readonly levels: TileLevel[] = [];
+  /** With interleaved RGB, per level: channel tiles waiting for the other samples of their pixel. */
+  private readonly joiners: SampleJoiner[] = [];
   private readonly slots: Slots;
   private readonly encode: EncodeSettings;
   /** Set by close() or abort(): no more writes are accepted. */
@@ -156,6 +159,7 @@ class TiffWriter implements WriterBackend {
           dtype,
         ),
       );
+      this.joiners.push(new SampleJoiner(options.samples, dtype));
     }
     this.slots = new Slots(options.slots);
     this.encode = {
@@ -164,18 +168,20 @@ class TiffWriter implements WriterBackend {
       predictor: options.predictor,
       dtype,
       tileWidth: options.tileWidth,
+      samples: options.samples,
+      quality: options.quality,
       pool: options.encodeOn === 'workers' ? sharedWorkerPool({ modules: [TIFF_CODECS] }) : undefined,
     };
     this.tileBytes = options.tileWidth * options.tileHeight * bytesPerPixel(dtype);
     // Room for any Deflate output of a tile (zlib's deflateBound is a little over the input size).
-    this.outputBytes = this.tileBytes + (this.tileBytes >> 10) + 1024;
+    const encodedBytes = this.tileBytes * options.samples;
+    this.outputBytes = encodedBytes + (encodedBytes >> 10) + 1024;
   }
 
   async writeRegion(region: Region, data: TypedArray): Promise<void> {
     if (this.closing) throw new ClosedError('BioWriter', this.path);
     if (this.failure) throw this.failure;
     this.checkRegion(region, data);
-    const { sizeZ, sizeC, sizeT, dimensionOrder } = this.pixels;
     const level0 = this.levels[0]!;
     const [x0, x1] = region.x;
     const [y0, y1] = region.y;
@@ -187,7 +193,7 @@ class TiffWriter implements WriterBackend {
     const planes: number[] = [];
     for (const t of region.t) {
       for (const c of region.c) {
-        for (let z = z0; z < z1; z++) planes.push(planeIndex(dimensionOrder, sizeZ, sizeC, sizeT, z, c, t));
+        for (let z = z0; z < z1; z++) planes.push(this.tilePlane(z, c, t));
       }
     }
     // Check everything before storing anything, so a rejected write leaves no trace.
@@ -218,6 +224,17 @@ class TiffWriter implements WriterBackend {
     this.track(finished).catch(() => {});
     const failed = (await starting).find((s) => s.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
+  }
+
+  /**
+   * The tile grid plane of (z, c, t): the OME plane index, or with interleaved RGB the IFD plane (Z/T in
+   * the DimensionOrder, C left out) times 3 plus the sample, so the three samples of an IFD sit side by side.
+   */
+  private tilePlane(z: number, c: number, t: number): number {
+    const { sizeZ, sizeC, sizeT, dimensionOrder } = this.pixels;
+    const samples = this.options.samples;
+    if (samples === 1) return planeIndex(dimensionOrder, sizeZ, sizeC, sizeT, z, c, t);
+    return planeIndex(dimensionOrder, sizeZ, 1, sizeT, z, 0, t) * samples + c;
   }
 
   private checkRegion(region: Region, data: TypedArray): void {
@@ -341,28 +358,41 @@ class TiffWriter implements WriterBackend {
     children: Promise<void>[],
   ): Promise<void> {
     let failed = false;
+    const recycle = (b: ArrayBuffer) => {
+      if (b.byteLength === this.tileBytes && this.freeTiles.length < this.options.slots)
+        this.freeTiles.push(b);
+    };
     try {
-      const pooled = encodesOnPool(this.encode);
-      const encoded = await encodeTile(buffer, this.encode, {
-        owned: true,
-        recycle: (b) => {
-          if (b.byteLength === this.tileBytes && this.freeTiles.length < this.options.slots)
-            this.freeTiles.push(b);
-        },
-        outputSpare: pooled ? (this.freeOutputs.pop() ?? new ArrayBuffer(this.outputBytes)) : undefined,
-      });
-      tile.buffer = undefined;
-      const offset = await this.file.append(encoded, 2);
-      if (
-        pooled &&
-        encoded.buffer.byteLength === this.outputBytes &&
-        this.freeOutputs.length < this.options.slots
-      ) {
-        this.freeOutputs.push(encoded.buffer as ArrayBuffer);
+      let pixels: TypedArray | undefined = buffer;
+      let key = level.key(tile.plane, tile.row, tile.col);
+      const samples = this.options.samples;
+      if (samples > 1) {
+        // Interleaved RGB: the tile waits (without its slot) for the other samples of its IFD tile.
+        key = level.key(Math.floor(tile.plane / samples), tile.row, tile.col);
+        const joined = this.joiners[tile.level]!.add(key, tile.plane % samples, buffer);
+        tile.buffer = undefined;
+        pixels = joined?.data;
+        for (const part of joined?.parts ?? []) recycle(part.buffer as ArrayBuffer);
       }
-      const key = level.key(tile.plane, tile.row, tile.col);
-      level.offsets[key] = offset;
-      level.byteCounts[key] = encoded.length;
+      if (pixels) {
+        const pooled = encodesOnPool(this.encode);
+        const encoded = await encodeTile(pixels, this.encode, {
+          owned: true,
+          recycle,
+          outputSpare: pooled ? (this.freeOutputs.pop() ?? new ArrayBuffer(this.outputBytes)) : undefined,
+        });
+        tile.buffer = undefined;
+        const offset = await this.file.append(encoded, 2);
+        if (
+          pooled &&
+          encoded.buffer.byteLength === this.outputBytes &&
+          this.freeOutputs.length < this.options.slots
+        ) {
+          this.freeOutputs.push(encoded.buffer as ArrayBuffer);
+        }
+        level.offsets[key] = offset;
+        level.byteCounts[key] = encoded.length;
+      }
     } catch (e) {
       failed = true;
       throw e;
@@ -443,14 +473,20 @@ class TiffWriter implements WriterBackend {
 
   /** One IFD per plane in plane order, each followed by its pyramid SubIFDs. */
   private directories(bigTiff: boolean): IfdSpec[] {
-    const planes = this.levels[0]!.planes;
+    const samples = this.options.samples;
+    // IFD planes: with interleaved RGB one IFD holds the three channel planes of the tile grid.
+    const planes = this.levels[0]!.planes / samples;
     const perPlane = this.levels.length;
     const description = ascii(buildOmeXml(this.ome));
     const software = ascii(this.options.software);
     const ppcmX = pixelsPerCentimetre(this.pixels.physicalSizeX);
     const ppcmY = pixelsPerCentimetre(this.pixels.physicalSizeY);
     const offsetType = bigTiff ? FieldType.LONG8 : FieldType.LONG;
-    const bitsPerSample = [8 * bytesPerPixel(this.dtype)];
+    const bitsPerSample = new Array<number>(samples).fill(8 * bytesPerPixel(this.dtype));
+    const sampleFormat = new Array<number>(samples).fill(SAMPLE_FORMAT[this.dtype]);
+    const jpeg = this.options.codec === 'jpeg';
+    // RGB under JPEG is stored as YCbCr with 2×2 chroma subsampling, tagged as tifffile tags it.
+    const photometric = samples === 1 ? Photometric.MinIsBlack : jpeg ? Photometric.YCbCr : Photometric.RGB;
 
     const ifds: IfdSpec[] = [];
     for (let plane = 0; plane < planes; plane++) {
@@ -468,8 +504,8 @@ class TiffWriter implements WriterBackend {
           { tag: Tag.ImageLength, type: FieldType.LONG, values: [level.height] },
           { tag: Tag.BitsPerSample, type: FieldType.SHORT, values: bitsPerSample },
           { tag: Tag.Compression, type: FieldType.SHORT, values: [COMPRESSION_TAG[this.options.codec]] },
-          { tag: Tag.Photometric, type: FieldType.SHORT, values: [Photometric.MinIsBlack] },
-          { tag: Tag.SamplesPerPixel, type: FieldType.SHORT, values: [1] },
+          { tag: Tag.Photometric, type: FieldType.SHORT, values: [photometric] },
+          { tag: Tag.SamplesPerPixel, type: FieldType.SHORT, values: [samples] },
           { tag: Tag.PlanarConfiguration, type: FieldType.SHORT, values: [PlanarConfiguration.Chunky] },
           { tag: Tag.Software, type: FieldType.ASCII, values: software },
           { tag: Tag.TileWidth, type: FieldType.LONG, values: [level.tileWidth] },
@@ -484,8 +520,18 @@ class TiffWriter implements WriterBackend {
             type: offsetType,
             values: level.byteCounts.subarray(start, start + level.tilesPerPlane),
           },
-          { tag: Tag.SampleFormat, type: FieldType.SHORT, values: [SAMPLE_FORMAT[this.dtype]] },
+          { tag: Tag.SampleFormat, type: FieldType.SHORT, values: sampleFormat },
         ];
+        if (photometric === Photometric.YCbCr) {
+          entries.push(
+            { tag: Tag.YCbCrSubSampling, type: FieldType.SHORT, values: [2, 2] },
+            {
+              tag: Tag.ReferenceBlackWhite,
+              type: FieldType.RATIONAL,
+              values: [0, 1, 255, 1, 128, 1, 255, 1, 128, 1, 255, 1],
+            },
+          );
+        }
         if (plane === 0 && k === 0) {
           entries.push({ tag: Tag.ImageDescription, type: FieldType.ASCII, values: description });
         }

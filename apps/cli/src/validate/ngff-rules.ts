@@ -176,8 +176,9 @@ export const scaleConsistent: Rule = (img) => {
       });
       continue;
     }
-    if (!s0 || !shape0 || !shape || l === base || s.length !== s0.length || shape.length !== shape0.length)
-      continue;
+    // A scale of another length than the array's rank is for axes-rank or transform-rank to report.
+    if (!s0 || !shape0 || !shape || l === base || s.length !== shape.length) continue;
+    if (s0.length !== shape0.length || shape.length !== shape0.length) continue;
     for (let i = 0; i < s.length; i++) {
       const expected = ((shape0[i] as number) * (s0[i] as number)) / (s[i] as number);
       if (Math.abs((shape[i] as number) - expected) > 1 + 1e-9 * expected) {
@@ -251,6 +252,18 @@ export const omeroChannels: Rule = (img) => {
   ];
 };
 
+/** ngff.dimension-names: in Zarr v3 (NGFF 0.5) every level's dimension_names are the axis names. */
+export const dimensionNames: Rule = (img) => {
+  const names = JSON.stringify(img.axes.map((a) => a.name));
+  return img.levels
+    .filter((l) => l.array?.zarrFormat === 3 && JSON.stringify(l.array.dimensionNames) !== names)
+    .map((l) => ({
+      where: at(img, l),
+      message: `dimension_names ${JSON.stringify(l.array?.dimensionNames ?? null)} are not the axis names ${names}`,
+      fix: 'set the array’s dimension_names to the multiscales axis names (NGFF 0.5 requires them)',
+    }));
+};
+
 export const IMAGE_RULES: Array<[string, Rule]> = [
   ['ngff.dataset-exists', datasetExists],
   ['ngff.axes-rank', axesRank],
@@ -263,4 +276,5 @@ export const IMAGE_RULES: Array<[string, Rule]> = [
   ['ngff.chunk-shape', chunkShape],
   ['ngff.shard-chunks', shardChunks],
   ['ngff.omero-channels', omeroChannels],
+  ['ngff.dimension-names', dimensionNames],
 ];

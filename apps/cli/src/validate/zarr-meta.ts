@@ -19,6 +19,8 @@ export interface ArrayMeta {
   chunks: unknown;
   /** Inner chunk shape of a sharded v3 array. */
   innerChunks?: unknown;
+  /** v3 dimension_names. */
+  dimensionNames?: unknown;
 }
 
 function readJson(path: string): Record<string, unknown> | undefined {
@@ -64,6 +66,7 @@ export function readArray(dir: string): ArrayMeta | undefined {
       dtype: v3.data_type,
       chunks,
       innerChunks: shard ? obj(shard.configuration).chunk_shape : undefined,
+      dimensionNames: v3.dimension_names,
     };
   }
   const v2 = readJson(join(dir, '.zarray'));

@@ -1,0 +1,338 @@
+/**
+ * `bfio validate`: every valid sample of the kinds bfio reads passes; real samples that break a rule are named
+ * with the rule and independent evidence (zarr-python, tifffile, ElementTree); and each of 24 deliberately broken
+ * files — made here from valid ones written by tifffile and zarr-python (accepted by ome-zarr-models) by breaking
+ * ONE rule — exits 1 naming exactly that rule. One Python run writes the bases and gathers the evidence.
+ */
+import {
+  closeSync,
+  cpSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { available, dataPath } from '../../../test-support/env.js';
+import { runPythonJson } from '../../../test-support/python.js';
+import { main } from '../src/cli.js';
+
+interface Tag {
+  entry: number;
+  value: number;
+  count: number;
+  dtype: number;
+}
+interface TiffFacts {
+  size: number;
+  le: boolean;
+  pages: Array<{ offset: number; tags: Record<string, Tag>; next: number }>;
+  subs: Array<Record<string, Tag>>;
+}
+interface Peer {
+  tiff: Record<string, TiffFacts>;
+  models: Record<string, string>;
+  cmu: { shapes: number[][]; scales: number[][] };
+  warning_dtypes: string[];
+  hubmap: { pages: number; planes: number; mapped: number };
+  hubmap_tile: number[];
+}
+
+const PEER = readFileSync(new URL('./validate-peer.py', import.meta.url), 'utf8');
+
+/** Valid samples of the kinds bfio reads (OME-TIFF, TIFF, OME-Zarr 0.4 and 0.5, older NGFF). */
+const VALID = [
+  'neuroglancer-testdata/ome_zarr/simple_0.4',
+  'neuroglancer-testdata/ome_zarr/simple_0.5',
+  'viv/fixtures/ome-zarr/blobs_image_v04.ome.zarr',
+  'viv/fixtures/ome-zarr/blobs_image_v05.ome.zarr',
+  'ome-zarr-py/bf2raw/fake-series-2.zarr',
+  'ome-zarr-py/v1',
+  'ome-zarr-py/v2',
+  'ome-zarr-examples/valid/image-01.zarr',
+  'ome-zarr-examples/valid/image-02.zarr',
+  'ome-zarr-examples/valid/image-03.zarr',
+  'ome-zarr-examples/valid/image-04.zarr',
+  'ome-zarr-examples/valid/plate-01.zarr',
+  'ome-zarr-py/bf2raw/plate-rows-2.zarr',
+  'tiledb-bioimaging/rand_uint16.ome.tiff',
+  'viv/fixtures/multi-channel.ome.tif',
+  'viv/avivator-data/multifile-Z1.ome.tiff',
+  'ome-types/ome.tiff',
+  'image-tiff/libtiffpic/quad-tile.tif',
+  'libvips/sample.tif',
+  'openslide-python/boxes.tiff',
+  'pathml/small_HE_levels.tiff',
+  'readlif/tiff/xz_c0_t0.tif',
+  'ome-xml-schema/samples/2016-06/multi-channel.ome.xml',
+];
+
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(['validate', ...args, '--schema-dir', dataPath('')], {
+    out: (s) => {
+      out += `${s}\n`;
+    },
+    err: (s) => {
+      err += `${s}\n`;
+    },
+  });
+  return { code, out, err };
+}
+
+async function failedRules(path: string): Promise<{ code: number; failed: string[] }> {
+  const r = await run(path, '--json');
+  return { code: r.code, failed: (JSON.parse(r.out) as { failed: string[] }).failed };
+}
+
+describe.skipIf(!available('data', 'python', 'xmllint'))('bfio validate', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bfio-validate-'));
+  let peer: Peer;
+
+  beforeAll(async () => {
+    peer = await runPythonJson<Peer>(PEER, { dir, data: dataPath('') });
+  }, 120_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('passes every valid sample', async () => {
+    for (const s of VALID) {
+      const r = await run(dataPath(s));
+      expect({ s, code: r.code, fail: r.out.split('\n').filter((l) => l.startsWith('FAIL')) }).toEqual({
+        s,
+        code: 0,
+        fail: [],
+      });
+    }
+  });
+
+  it('passes the bases written by tifffile and zarr-python (ome-zarr-models agrees on the stores)', async () => {
+    expect(peer.models).toEqual({ 'v04.zarr': 'valid', 'v05.zarr': 'valid' });
+    for (const f of ['t.ome.tif', 's.tif', 'p.ome.tif', 'v04.zarr', 'v05.zarr']) {
+      expect({ f, ...(await failedRules(join(dir, f))) }).toEqual({ f, code: 0, failed: [] });
+    }
+  });
+
+  it('names the rule real samples break, with the evidence of a peer', async () => {
+    // zarr-python: level 1 of CMU-1-Small-Region is 3.86× smaller but its scale says 2× (bioformats2raw wrote
+    // the SVS's own 4× level with a 2× scale).
+    const { shapes, scales } = peer.cmu;
+    const sizeRatio = (shapes[0]![3] as number) / (shapes[1]![3] as number);
+    const scaleRatio = (scales[1]![3] as number) / (scales[0]![3] as number);
+    expect(Math.abs(sizeRatio - scaleRatio)).toBeGreaterThan(1);
+    expect(await failedRules(dataPath('tiledb-bioimaging/CMU-1-Small-Region.ome.zarr'))).toEqual({
+      code: 1,
+      failed: ['ngff.scale-consistent'],
+    });
+    // zarr-python: the levels have different dtypes (the store's authors file it under "warning").
+    expect(new Set(peer.warning_dtypes).size).toBe(2);
+    expect(await failedRules(dataPath('ome-zarr-examples/warning/image-01.zarr'))).toEqual({
+      code: 1,
+      failed: ['ngff.levels-dtype'],
+    });
+    // ElementTree + tifffile: TiffData map more planes than Z × C × T (overlapping PlaneCount="3" at IFD 0).
+    expect(peer.hubmap.mapped).not.toBe(peer.hubmap.planes);
+    const hubmap = 'hubmap-portal-containers/ome-tiff-tiler_v2_multi-channel.pyramid-8lvl-tile512.ome.tif';
+    expect(await failedRules(dataPath(hubmap))).toEqual({ code: 1, failed: ['ome-tiff.plane-count'] });
+    // tifffile: 439×167 tiles, not multiples of 16 as TIFF 6.0 requires.
+    expect(peer.hubmap_tile.some((n) => n % 16 !== 0)).toBe(true);
+    const v3 = 'hubmap-portal-containers/ome-tiff-tiler_v3_multi-channel.pyramid-2lvl-bf640.ome.tif';
+    expect(await failedRules(dataPath(v3))).toEqual({ code: 1, failed: ['tiff.tile-size'] });
+    // The store authors' own invalid examples.
+    expect(await failedRules(dataPath('ome-zarr-examples/invalid/image-02.zarr'))).toEqual({
+      code: 1,
+      failed: ['ngff.schema'],
+    });
+    expect(await failedRules(dataPath('ome-zarr-examples/invalid/image-03.zarr'))).toEqual({
+      code: 1,
+      failed: ['ngff.dataset-exists'],
+    });
+    expect(await failedRules(dataPath('ome-zarr-examples/invalid/image-04.zarr'))).toEqual({
+      code: 1,
+      failed: ['ngff.axes-rank'],
+    });
+    expect(await failedRules(dataPath('ome-zarr-examples/invalid/image-01.zarr'))).toEqual({
+      code: 1,
+      failed: ['ngff.group-kind'],
+    });
+  });
+
+  /** A copy of base `name` with `patch` applied, under a fresh name. */
+  let n = 0;
+  function broken(name: string, patch: (path: string) => void): string {
+    const path = join(dir, `case${n++}-${name}`);
+    cpSync(join(dir, name), path, { recursive: true });
+    patch(path);
+    return path;
+  }
+  /** Writes `value` at `pos` as a value of TIFF type `dtype` (3: SHORT, else LONG) in the file's byte order. */
+  function poke(path: string, facts: TiffFacts, pos: number, value: number, dtype = 4): void {
+    const bytes = dtype === 3 ? 2 : 4;
+    const b = Buffer.alloc(bytes);
+    if (bytes === 2) facts.le ? b.writeUInt16LE(value) : b.writeUInt16BE(value);
+    else facts.le ? b.writeUInt32LE(value) : b.writeUInt32BE(value);
+    const fd = openSync(path, 'r+');
+    writeSync(fd, b, 0, bytes, pos);
+    closeSync(fd);
+  }
+  function editText(path: string, from: string, to: string): void {
+    expect(to.length).toBe(from.length);
+    const buf = readFileSync(path);
+    const at = buf.indexOf(from, 0, 'latin1');
+    expect(at).toBeGreaterThan(0);
+    buf.write(to, at, 'latin1');
+    writeFileSync(path, buf);
+  }
+  function editJson(path: string, edit: (doc: Record<string, any>) => void): void {
+    const doc = JSON.parse(readFileSync(path, 'utf8'));
+    edit(doc);
+    writeFileSync(path, JSON.stringify(doc));
+  }
+
+  it('names the one rule each deliberately broken file breaks', async () => {
+    const t = peer.tiff['t.ome.tif']!;
+    const s = peer.tiff['s.tif']!;
+    const p = peer.tiff['p.ome.tif']!;
+    const tag = (f: TiffFacts, page: number, code: number) => f.pages[page]!.tags[String(code)]!;
+    const last = (f: TiffFacts, code: number) => {
+      const e = tag(f, 0, code);
+      return e.value + (e.count - 1) * (e.dtype === 3 ? 2 : 4);
+    };
+    const attrs04 = (d: string) => join(d, '.zattrs');
+    const attrs05 = (d: string) => join(d, 'zarr.json');
+    const ms04 = (d: Record<string, any>) => d.multiscales[0];
+    const ms05 = (d: Record<string, any>) => d.attributes.ome.multiscales[0];
+
+    const cases: Array<[string, string]> = [
+      // TIFF structure (tifffile says where each tag is).
+      [
+        'tiff.tile-offset-in-file',
+        broken('t.ome.tif', (f) => poke(f, t, tag(t, 0, 324).value, t.size + 1000, 4)),
+      ],
+      [
+        'tiff.tile-bytes-in-file',
+        broken('t.ome.tif', (f) => poke(f, t, last(t, 325), t.size, tag(t, 0, 325).dtype)),
+      ],
+      [
+        'tiff.ifd-loop',
+        broken('t.ome.tif', (f) => poke(f, t, t.pages[t.pages.length - 1]!.next, t.pages[0]!.offset, 4)),
+      ],
+      [
+        'tiff.tile-count',
+        broken('t.ome.tif', (f) => {
+          poke(f, t, tag(t, 0, 324).entry + 4, tag(t, 0, 324).count - 1, 4);
+          poke(f, t, tag(t, 0, 325).entry + 4, tag(t, 0, 325).count - 1, 4);
+        }),
+      ],
+      ['tiff.ifd-offset-in-file', broken('s.tif', (f) => poke(f, s, 4, s.size + 8, 4))],
+      ['tiff.strip-offset-in-file', broken('s.tif', (f) => poke(f, s, tag(s, 0, 273).value, s.size + 8, 4))],
+      [
+        'tiff.strip-bytes-in-file',
+        broken('s.tif', (f) => poke(f, s, last(s, 279), s.size, tag(s, 0, 279).dtype)),
+      ],
+      [
+        'tiff.strip-count',
+        broken('s.tif', (f) => poke(f, s, tag(s, 0, 278).value, 32, tag(s, 0, 278).dtype)),
+      ],
+      ['tiff.tag-value-in-file', broken('s.tif', (f) => poke(f, s, tag(s, 0, 305).entry + 8, s.size + 100))],
+      // 40 is not a multiple of 16 but keeps 2 tiles across a 64-pixel row.
+      [
+        'tiff.tile-size',
+        broken('t.ome.tif', (f) => poke(f, t, tag(t, 0, 322).value, 40, tag(t, 0, 322).dtype)),
+      ],
+      [
+        'tiff.subifd-offset-in-file',
+        broken('p.ome.tif', (f) => poke(f, p, tag(p, 0, 330).value, p.size + 64, 4)),
+      ],
+      // The parent shrinks to 20 pixels wide (still one 64×64 tile): its 32-wide reduced SubIFD is now larger.
+      ['tiff.subifd-size', broken('p.ome.tif', (f) => poke(f, p, tag(p, 0, 256).value, 20, 4))],
+      // OME-XML (same-length edits of the description).
+      ['ome-tiff.plane-count', broken('t.ome.tif', (f) => editText(f, 'SizeZ="2"', 'SizeZ="3"'))],
+      [
+        'ome-xml.schema',
+        broken('t.ome.tif', (f) => editText(f, 'DimensionOrder="XYCZT"', 'DimensionOrder="XYZZT"')),
+      ],
+      // OME-Zarr 0.4 (zarr v2).
+      [
+        'ngff.axes-rank',
+        broken('v04.zarr', (d) =>
+          editJson(attrs04(d), (a) => {
+            ms04(a).axes.splice(1, 0, { name: 'z', type: 'space' });
+            for (const ds of ms04(a).datasets) ds.coordinateTransformations[0].scale.splice(1, 0, 1);
+          }),
+        ),
+      ],
+      [
+        'ngff.axes-unique',
+        broken('v04.zarr', (d) => editJson(attrs04(d), (a) => (ms04(a).axes[0].name = 'y'))),
+      ],
+      [
+        'ngff.levels-decreasing',
+        broken('v04.zarr', (d) => editJson(attrs04(d), (a) => ms04(a).datasets.reverse())),
+      ],
+      [
+        'ngff.levels-dtype',
+        broken('v04.zarr', (d) => editJson(join(d, '1', '.zarray'), (z) => (z.dtype = '<u1'))),
+      ],
+      [
+        'ngff.scale-consistent',
+        broken('v04.zarr', (d) =>
+          editJson(attrs04(d), (a) => (ms04(a).datasets[1].coordinateTransformations[0].scale = [1, 2, 2])),
+        ),
+      ],
+      ['ngff.version', broken('v04.zarr', (d) => editJson(attrs04(d), (a) => delete ms04(a).version))],
+      ['ngff.omero-channels', broken('v04.zarr', (d) => editJson(attrs04(d), (a) => a.omero.channels.pop()))],
+      [
+        'ngff.dataset-exists',
+        broken('v04.zarr', (d) => editJson(attrs04(d), (a) => (ms04(a).datasets[1].path = 'gone'))),
+      ],
+      // OME-Zarr 0.5 (zarr v3, sharded).
+      [
+        'ngff.schema',
+        broken('v05.zarr', (d) =>
+          editJson(attrs05(d), (a) => delete ms05(a).datasets[0].coordinateTransformations),
+        ),
+      ],
+      [
+        'ngff.chunk-shape',
+        broken('v05.zarr', (d) =>
+          editJson(attrs05(join(d, '0')), (z) => (z.chunk_grid.configuration.chunk_shape = [1, 32, 0])),
+        ),
+      ],
+      [
+        'ngff.shard-chunks',
+        broken('v05.zarr', (d) =>
+          editJson(attrs05(join(d, '0')), (z) => (z.codecs[0].configuration.chunk_shape = [1, 16, 24])),
+        ),
+      ],
+      [
+        'ngff.dimension-names',
+        broken('v05.zarr', (d) =>
+          editJson(attrs05(join(d, '1')), (z) => (z.dimension_names = ['c', 'x', 'y'])),
+        ),
+      ],
+    ];
+    const got = [];
+    for (const [rule, path] of cases) got.push({ rule, ...(await failedRules(path)) });
+    expect(got).toEqual(cases.map(([rule]) => ({ rule, code: 1, failed: [rule] })));
+    expect(cases.length).toBeGreaterThanOrEqual(15);
+  });
+
+  it('reports in text with the fix, and exits 2 on unreadable input', async () => {
+    const bad = broken('v04.zarr', (d) => editJson(join(d, '.zattrs'), (a) => a.omero.channels.pop()));
+    const r = await run(bad);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(
+      /^FAIL ngff\.omero-channels .*\n\s+.*1 channel\(s\) described but the image has 2\. Fix: /m,
+    );
+    expect(r.out).toMatch(/^ok {3}ngff\.axes-rank/m);
+    expect((await run(join(dir, 'nothing-here.tif'))).code).toBe(2);
+    const text = join(dir, 'notes.txt');
+    writeFileSync(text, 'not an image');
+    expect((await run(text)).code).toBe(2);
+  });
+});

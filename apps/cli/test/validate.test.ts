@@ -143,22 +143,16 @@ describe.skipIf(!available('data', 'python', 'xmllint'))('bfio validate', () => 
     const v3 = 'hubmap-portal-containers/ome-tiff-tiler_v3_multi-channel.pyramid-2lvl-bf640.ome.tif';
     expect(await failedRules(dataPath(v3))).toEqual({ code: 1, failed: ['tiff.tile-size'] });
     // The store authors' own invalid examples.
-    expect(await failedRules(dataPath('ome-zarr-examples/invalid/image-02.zarr'))).toEqual({
-      code: 1,
-      failed: ['ngff.schema'],
-    });
-    expect(await failedRules(dataPath('ome-zarr-examples/invalid/image-03.zarr'))).toEqual({
-      code: 1,
-      failed: ['ngff.dataset-exists'],
-    });
-    expect(await failedRules(dataPath('ome-zarr-examples/invalid/image-04.zarr'))).toEqual({
-      code: 1,
-      failed: ['ngff.axes-rank'],
-    });
-    expect(await failedRules(dataPath('ome-zarr-examples/invalid/image-01.zarr'))).toEqual({
-      code: 1,
-      failed: ['ngff.group-kind'],
-    });
+    const authors: Array<[string, string]> = [
+      ['image-01.zarr', 'ngff.group-kind'],
+      ['image-02.zarr', 'ngff.schema'],
+      ['image-03.zarr', 'ngff.dataset-exists'],
+      ['image-04.zarr', 'ngff.axes-rank'],
+    ];
+    for (const [store, rule] of authors) {
+      const got = await failedRules(dataPath(`ome-zarr-examples/invalid/${store}`));
+      expect({ store, ...got }).toEqual({ store, code: 1, failed: [rule] });
+    }
   });
 
   /** A copy of base `name` with `patch` applied, under a fresh name. */

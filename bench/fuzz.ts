@@ -1,8 +1,8 @@
 /**
  * The long fuzz run (issue 15): FUZZ_INPUTS (default 10,000) mutated inputs per format (TIFF, OME-XML,
  * Zarr v2, Zarr v3 with sharding) and FUZZ_HTTP_INPUTS (default 1,000) fault plans against the
- * misbehaving HTTP server, each in a capped child process (15 s, 2 GiB). Prints the outcome table and
- * writes it, with every failure, to bench/out/fuzz-<seed>.json; failing inputs are kept under
+ * misbehaving HTTP server, each in a capped child process (15 s of CPU, 60 s wall, 2 GiB). Prints the
+ * outcome table and writes it, with every failure, to bench/out/fuzz-<seed>.json; failing inputs are kept under
  * bench/out/fuzz-failures/ for `tsx apps/fuzz/src/cli.ts replay <dir>`.
  *
  *   pnpm bench:fuzz            (FUZZ_INPUTS=1000 for a quick run; FUZZ_SEED, FUZZ_RUNNERS)
@@ -49,7 +49,7 @@ writeFileSync(
       node: process.version,
       seed,
       runners,
-      caps: { timeoutMs: 15_000, maxRssBytes: 2 * 2 ** 30 },
+      caps: { cpuMs: 15_000, wallMs: 60_000, maxRssBytes: 2 * 2 ** 30 },
       reports,
     },
     null,

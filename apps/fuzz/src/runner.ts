@@ -1,6 +1,7 @@
 /**
- * Runs inputs in a long-lived child process (node + tsx, capped heap) with a time cap and a memory cap per
- * input. An input that answers in time is whatever it reported; one that does not is a hang; one whose
+ * Runs inputs in a long-lived child process (node + tsx, capped heap) with a time cap (CPU time, and a
+ * wall-clock backstop) and a memory cap per input. An input that answers in time is whatever it reported;
+ * one that does not is a hang; one whose
  * process grows past the memory cap is over-budget; one whose process dies is a crash. After a hang,
  * over-budget or crash the child is killed and a fresh one started, so the next input starts clean.
  */
@@ -13,8 +14,14 @@ import type { Result } from './outcome.js';
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'child.ts');
 
 export interface RunnerOptions {
-  /** Per-input time cap (default 15 s, the bound the issue counted hangs by). */
+  /**
+   * Per-input CPU-time cap of the child, all its threads (default 15 s, the bound the issue counted hangs
+   * by). CPU time rather than wall time: on a 2-core machine shared with other work (load averages of 14
+   * were seen) a 4-CPU-second input takes 20 s of wall time without being any closer to a hang.
+   */
   timeoutMs?: number;
+  /** Wall-clock backstop for inputs that wait without computing (a stalled read): default 60 s. */
+  wallTimeoutMs?: number;
   /** Resident-memory cap of the child (default 2 GiB). */
   maxRssBytes?: number;
   /** V8 heap cap of the child, in MiB (default 3072: above the RSS cap, so memory growth is seen as such). */
@@ -33,6 +40,17 @@ interface Reply {
   pixels?: string;
 }
 
+/** User + system CPU time of a process (all threads) in ms, from /proc (clock ticks of 10 ms). */
+function cpuMsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
 function rssOf(pid: number): number {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -44,6 +62,7 @@ function rssOf(pid: number): number {
 
 export class Runner {
   readonly #timeoutMs: number;
+  readonly #wallTimeoutMs: number;
   readonly #maxRss: number;
   readonly #heapMiB: number;
   readonly #recycleEvery: number;
@@ -61,6 +80,7 @@ export class Runner {
 
   constructor(options: RunnerOptions = {}) {
     this.#timeoutMs = options.timeoutMs ?? 15_000;
+    this.#wallTimeoutMs = options.wallTimeoutMs ?? 60_000;
     this.#maxRss = options.maxRssBytes ?? 2 * 2 ** 30;
     this.#heapMiB = options.heapMiB ?? 3072;
     this.#recycleEvery = options.recycleEvery ?? 400;
@@ -127,10 +147,14 @@ export class Runner {
         done({ ...r, ms: ms() });
       };
       const timer = setTimeout(
-        () => finish({ outcome: 'hang', detail: `no answer in ${this.#timeoutMs} ms` }),
-        this.#timeoutMs,
+        () => finish({ outcome: 'hang', detail: `no answer in ${this.#wallTimeoutMs} ms` }),
+        this.#wallTimeoutMs,
       );
+      const cpuAtStart = cpuMsOf(child.pid!);
       const poll = setInterval(() => {
+        const cpu = cpuMsOf(child.pid!) - cpuAtStart;
+        if (cpu > this.#timeoutMs)
+          return finish({ outcome: 'hang', detail: `no answer after ${cpu} ms of CPU time` });
         const rss = rssOf(child.pid!);
         this.peakRss = Math.max(this.peakRss, rss);
         if (rss > this.#maxRss)

@@ -167,6 +167,12 @@ interface Piece {
   x: number;
 }
 
+/** Whether a file's part has the region's whole extent (so its planar layout is the region's). */
+const covers = (part: Region, region: Region) =>
+  (['x', 'y', 'z'] as const).every((a) => part[a][1] - part[a][0] === region[a][1] - region[a][0]) &&
+  region.c.length === 1 &&
+  region.t.length === 1;
+
 const describe = (s: MemberShape) => `X=${s.X} Y=${s.Y} Z=${s.Z} C=${s.C} T=${s.T} ${s.dtype}`;
 
 export async function openSequence(source: string, options: SequenceOptions = {}): Promise<ReaderBackend> {
@@ -303,11 +309,18 @@ export async function openSequence(source: string, options: SequenceOptions = {}
     const w = region.x[1] - region.x[0];
     const h = region.y[1] - region.y[0];
     const nz = region.z[1] - region.z[0];
+    const pieces = piecesOf(region);
+    // A read inside one file (output tiles within the files' tiles) goes straight into `out`.
+    const only = pieces.length === 1 ? pieces[0]! : undefined;
+    if (only && covers(only.part, region)) {
+      await pool.use(only.file, (br) => br.readRegion(only.part, { out }));
+      return;
+    }
     if (missing > 0) out.fill(fillValue as never);
     await Promise.all(
-      piecesOf(region).map((p) =>
+      pieces.map((p) =>
         pool.use(p.file, async (br) => {
-          const data = (await br.readRegion(p.part, { shared: true })).data;
+          const data = (await br.readRegion(p.part)).data;
           const pw = p.part.x[1] - p.part.x[0];
           const ph = p.part.y[1] - p.part.y[0];
           for (let z = 0; z < p.part.z[1] - p.part.z[0]; z++)

@@ -92,15 +92,36 @@ res["cmu"] = {
 }
 warn = zarr.open_group(os.path.join(data, "ome-zarr-examples/warning/image-01.zarr"), mode="r")
 res["warning_dtypes"] = [str(warn[d["path"]].dtype) for d in warn.attrs["multiscales"][0]["datasets"]]
-with tifffile.TiffFile(os.path.join(data, "hubmap-portal-containers/ome-tiff-tiler_v2_multi-channel.pyramid-8lvl-tile512.ome.tif")) as tif:
-    root = ET.fromstring(tif.pages[0].description)
-    ns = {"o": "http://www.openmicroscopy.org/Schemas/OME/2016-06"}
+
+
+def ome_planes(desc):
+    """Planes Z x C x T (an RGB channel once) and planes mapped by TiffData, per ElementTree."""
+    if not desc or "<OME" not in desc:
+        return None
+    root = ET.fromstring(desc)
+    ns = {"o": re.match(r"\{(.*)\}", root.tag).group(1)}
     px = root.find(".//o:Pixels", ns)
-    res["hubmap"] = {
-        "pages": len(tif.pages),
-        "planes": int(px.get("SizeZ")) * int(px.get("SizeC")) * int(px.get("SizeT")),
-        "mapped": sum(int(td.get("PlaneCount", "1")) for td in px.findall("o:TiffData", ns)),
-    }
-with tifffile.TiffFile(os.path.join(data, "hubmap-portal-containers/ome-tiff-tiler_v3_multi-channel.pyramid-2lvl-bf640.ome.tif")) as tif:
-    res["hubmap_tile"] = [tif.pages[0].tilewidth, tif.pages[0].tilelength]
+    chans = px.findall("o:Channel", ns)
+    spp = sum(int(c.get("SamplesPerPixel", "1")) for c in chans)
+    c = len(chans) if chans and spp == int(px.get("SizeC")) else int(px.get("SizeC"))
+    tds = px.findall("o:TiffData", ns)
+    planes = int(px.get("SizeZ")) * c * int(px.get("SizeT"))
+    mapped = sum(int(td.get("PlaneCount", str(planes if len(tds) == 1 else 1))) for td in tds)
+    return {"planes": planes, "mapped": mapped}
+
+
+# What tifffile and ElementTree see in the real TIFF samples bfio validate rejects.
+facts = {}
+for rel in inp["invalid_tiffs"]:
+    with tifffile.TiffFile(os.path.join(data, rel)) as tif:
+        p0 = tif.pages[0]
+        f = {"tile": [p0.tilewidth, p0.tilelength] if p0.is_tiled else None,
+             "ome": ome_planes(p0.description), "sub": None}
+        if p0.subifds:
+            tif.filehandle.seek(p0.subifds[0])
+            sub = tifffile.TiffPage(tif, index=(0, 0))
+            f["sub"] = {"reduced": bool(sub.is_reduced), "size": [sub.imagewidth, sub.imagelength],
+                        "parent": [p0.imagewidth, p0.imagelength]}
+        facts[rel] = f
+res["invalid_tiffs"] = facts
 print(json.dumps(res))

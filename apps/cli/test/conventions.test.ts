@@ -29,6 +29,8 @@ async function bfio(...argv: string[]): Promise<{ code: number; out: string; err
 const SINGLE = 'exampletiffs/ometiff_testdata/singles/single-channel.ome.tif';
 // T 7 × C 3 × 167 × 439 int8.
 const TC = 'exampletiffs/ometiff_testdata/singles/multi-channel-time-series.ome.tif';
+// Its own 8-level pyramid (SubIFDs, 439 × 167 down to 3 × 1), 3 channels uint8.
+const PYRAMID = 'hubmap-portal-containers/ome-tiff-tiler_v2_multi-channel.pyramid-8lvl-tile512.ome.tif';
 // Two series (Micro-Manager positions), 10 × 256 × 256 uint16 each.
 const TWO_SERIES = 'exampletiffs/ometiff_testdata/singles/181003_multi_pos_time_course_1_MMStack.ome.tif';
 
@@ -113,6 +115,16 @@ const ROWS: Row[] = [
       check: { kind: 'downsample', mode },
     },
   ]),
+  ...(['ome.tif', 'ome.zarr'] as const).map(
+    (ext): Row => ({
+      id: `existing-${ext}`,
+      what: `--use-existing-resolutions (${ext}): the source's 8 levels copied, pixel for pixel`,
+      flags: ['--use-existing-resolutions', '--tile-size', '64'],
+      src: PYRAMID,
+      out: `existing.${ext}`,
+      check: { kind: 'existing' },
+    }),
+  ),
   {
     id: 'deflate-0',
     what: '--compression-level 0 (deflate): tiles stored uncompressed, 32² tiles',
@@ -206,6 +218,7 @@ const REFUSED: Array<[string[], RegExp]> = [
   [['--compression', 'lzw', '--compression-level', '3'], /lzw has no levels/],
   [['--fill-value', '300'], /not a int8 value/],
   [['--series', '0,5'], /--series 5: the input has 1 series/],
+  [['--use-existing-resolutions', '--resolutions', '3'], /takes the levels the source has/],
   [['--channel', '0', '--channels', '0:1'], /--channel or --channels/],
 ];
 

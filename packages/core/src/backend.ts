@@ -94,7 +94,7 @@ export interface WriterBackend {
    * order, and concurrent calls may overlap in time (never in pixels, which is the caller's contract).
    * `data` may be the caller's own buffer: copy what you keep, never retain, transfer or detach it.
    */
-  writeRegion(region: Region, data: TypedArray): Promise<void>;
+  writeRegion(region: Region, data: TypedArray, level?: number): Promise<void>;
   /** Finish the file so it is valid and complete (flush partial tiles, write pyramids, rename into place). */
   close(): Promise<void>;
   /** Give up: remove everything written so far, leaving no file that looks valid. */
@@ -156,6 +156,12 @@ export interface CreateOptions {
   downsample?: DownsampleMode;
   /** Zarr: the arrays' fill_value (what readers give for a chunk the store lacks); default 0. */
   fillValue?: number;
+  /**
+   * Sizes [X, Y] of the levels after the full resolution when the caller writes them itself (a source's own
+   * pyramid, bfconvert/bioformats2raw's `--use-existing-resolutions`): each smaller than the one before, any
+   * ratio. Nothing is downsampled; `BioWriter.write(data, { level })` fills each. Replaces `pyramidLevels`.
+   */
+  levelSizes?: Array<[number, number]>;
   maxWorkers?: number;
   [option: string]: unknown;
 }

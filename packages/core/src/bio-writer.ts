@@ -51,6 +51,8 @@ export interface WriteArgs {
   Z?: number;
   C?: ListArg;
   T?: ListArg;
+  /** A level of `CreateOptions.levelSizes` (1, 2, …) the caller fills itself; default 0, full resolution. */
+  level?: number;
 }
 
 /** Data for `write`: an NDArray in Y,X,Z,C,T order (fewer axes = trailing size 1), or a C-order buffer + shape. */
@@ -335,9 +337,17 @@ export class BioWriter {
     const x0 = at.X ?? 0;
     const y0 = at.Y ?? 0;
     const z0 = at.Z ?? 0;
+    const level = at.level ?? 0;
+    const sizes = this.#options.levelSizes as Array<[number, number]> | undefined;
+    const [sizeX, sizeY] = level === 0 ? [this.X, this.Y] : (sizes?.[level - 1] ?? [0, 0]);
+    if (level !== 0 && (!Number.isInteger(level) || !sizes?.[level - 1]))
+      throw new InvalidDataError(
+        `level ${level} of ${this.path} is not one of the levels given by levelSizes (${sizes?.length ?? 0})`,
+        this.path,
+      );
     const region: Region = {
-      x: toRange('X', [x0, x0 + nx], this.X, this.path),
-      y: toRange('Y', [y0, y0 + ny], this.Y, this.path),
+      x: toRange('X', [x0, x0 + nx], sizeX, this.path),
+      y: toRange('Y', [y0, y0 + ny], sizeY, this.path),
       z: toRange('Z', [z0, z0 + nz], this.Z, this.path),
       c: toList('C', at.C ?? Array.from({ length: nc }, (_, i) => i), this.C, this.path),
       t: toList('T', at.T ?? Array.from({ length: nt }, (_, i) => i), this.T, this.path),
@@ -363,7 +373,7 @@ export class BioWriter {
     }
     // A full disk or a failing device surfaces as a bare system error: name the target and the fix.
     const backend = await this.#open().catch((err) => Promise.reject(asIoError(err, this.path, 'write')));
-    const task = backend.writeRegion(region, planar);
+    const task = level ? backend.writeRegion(region, planar, level) : backend.writeRegion(region, planar);
     this.#pending.add(task);
     try {
       await task;

@@ -14,6 +14,7 @@
 
 export * from './backend.js';
 export { reduceBlock } from './block-reduce.js';
+export { givenLevelSizes } from './level-sizes.js';
 export { BioReader, type BioReaderOptions, type ReadOptions } from './bio-reader.js';
 export { BioWriter, type BioWriterOptions, type WriteArgs, type WriteData } from './bio-writer.js';
 export { type CopyImageOptions, type CopyProgress, copyImage } from './copy-image.js';

@@ -38,6 +38,7 @@ it('exports a stable set of names', async () => {
       "dtypeOf",
       "fetchBytes",
       "fetchWithRetry",
+      "givenLevelSizes",
       "isBfioError",
       "isDType",
       "isObjectStoreUrl",

@@ -11,6 +11,7 @@ import {
   type Compression,
   type DownsampleMode,
   type DType,
+  givenLevelSizes,
   InvalidDataError,
   UnsupportedError,
 } from '@bfio/core';
@@ -35,6 +36,8 @@ export interface StoreLayout {
   levelChunks: Vec5[];
   levelShards: Vec5[] | undefined;
   mode: DownsampleMode;
+  /** Levels after the first are written by the caller (`CreateOptions.levelSizes`), not downsampled. */
+  given: boolean;
   /** The arrays' fill_value (default 0). */
   fill: number | undefined;
   compression: Compression;
@@ -69,9 +72,12 @@ export function storeLayout(
   if (fill !== undefined && !Number.isFinite(fill))
     throw new InvalidDataError(`fillValue for ${file} must be a finite number, got ${String(fill)}`, file);
 
-  // Level shapes: Y and X halve (floor, at least 1); T, C and Z are kept.
+  // Level shapes: Y and X halve (floor, at least 1); T, C and Z are kept. Given levels (a source's own
+  // pyramid, written by the caller) keep their sizes.
+  const given = givenLevelSizes(file, options, shape[4], shape[3]);
   const shapes: Vec5[] = [shape];
-  for (let k = 1; k <= pyramidLevels; k++) {
+  for (const [x, y] of given ?? []) shapes.push([shape[0], shape[1], shape[2], y, x]);
+  for (let k = 1; !given && k <= pyramidLevels; k++) {
     const p = shapes[k - 1] as Vec5;
     shapes.push([p[0], p[1], p[2], Math.max(1, Math.floor(p[3] / 2)), Math.max(1, Math.floor(p[4] / 2))]);
   }
@@ -87,7 +93,7 @@ export function storeLayout(
       )
     : undefined;
   // A 2×2 block must not straddle two chunks: interior chunk edges must fall on even rows/columns.
-  for (let k = 0; k < pyramidLevels; k++) {
+  for (let k = 0; !given && k < pyramidLevels; k++) {
     const s = shapes[k] as Vec5;
     const c = levelChunks[k] as Vec5;
     for (const i of [3, 4]) {
@@ -101,8 +107,11 @@ export function storeLayout(
     version,
     name: image.name ?? basename(file),
     levels: shapes.length,
-    factor: (k) => 2 ** k,
-    downsample: mode,
+    // A given level's pixels are as much larger as it is smaller than level 0.
+    factor: given
+      ? (k) => [1, shape[3] / (shapes[k] as Vec5)[3], shape[4] / (shapes[k] as Vec5)[4]]
+      : (k) => 2 ** k,
+    downsample: given ? { type: 'source', method: 'the levels of the source, copied' } : mode,
   });
   const xml = buildOmeXml(metadataToWrite(metadata, dtype));
   const documents = (): Array<[string, string]> => {
@@ -136,6 +145,7 @@ export function storeLayout(
     levelChunks,
     levelShards,
     mode,
+    given: given !== undefined,
     compression,
     level,
     fill,

@@ -138,6 +138,8 @@ const contiguous = (s: Vec5): Vec5 => [s[1] * s[2] * s[3] * s[4], s[2] * s[3] * 
 export class ZarrWriter implements WriterBackend {
   private closed = false;
   private readonly levels: LevelState[];
+  /** Levels after the first are written by the caller (`CreateOptions.levelSizes`): none is downsampled. */
+  private given = false;
 
   private constructor(
     private readonly file: string,
@@ -291,7 +293,7 @@ export class ZarrWriter implements WriterBackend {
       direct?.pool?.warm();
       // Published at close, group metadata last: until it exists the prefix is not an OME-Zarr image.
       const docOrder = layout.documents().map(([rel]) => rel);
-      return new ZarrWriter(
+      const writer = new ZarrWriter(
         file,
         dir,
         true,
@@ -304,6 +306,8 @@ export class ZarrWriter implements WriterBackend {
         publisher,
         docOrder,
       );
+      writer.given = layout.given;
+      return writer;
     } catch (err) {
       await rm(dir, { recursive: true, force: true });
       await publisher?.close();
@@ -395,7 +399,7 @@ export class ZarrWriter implements WriterBackend {
     );
   }
 
-  async writeRegion(region: Region, data: TypedArray): Promise<void> {
+  async writeRegion(region: Region, data: TypedArray, level = 0): Promise<void> {
     if (this.closed) throw new ClosedError('BioWriter', this.file);
     if (dtypeOf(data) !== this.dtype) {
       throw new InvalidDataError(
@@ -409,7 +413,13 @@ export class ZarrWriter implements WriterBackend {
         this.file,
       );
     }
-    const s = (this.levels[0] as LevelState).shape;
+    const target = this.levels[level];
+    if (!target || (level > 0 && !this.given))
+      throw new InvalidDataError(
+        `level ${level} of ${this.file} is not a level given by levelSizes`,
+        this.file,
+      );
+    const s = target.shape;
     const bad =
       region.x[0] < 0 ||
       region.x[1] > s[4] ||
@@ -436,7 +446,7 @@ export class ZarrWriter implements WriterBackend {
     region.t.forEach((t, ti) => {
       region.c.forEach((c, ci) => {
         const offset = (ti * region.c.length + ci) * plane;
-        this.place(0, [t, c, region.z[0], region.y[0], region.x[0]], size, data, offset, stride, sink);
+        this.place(level, [t, c, region.z[0], region.y[0], region.x[0]], size, data, offset, stride, sink);
       });
     });
     if (this.direct) {
@@ -554,7 +564,7 @@ export class ZarrWriter implements WriterBackend {
       data = await this.merged(L, buf);
     }
     // The next level first: the downsample reads `data`, which the encoder may then move to a worker.
-    const next = this.levels[k + 1];
+    const next = this.given ? undefined : this.levels[k + 1];
     if (next) {
       const [, , , y0, x0] = buf.origin;
       const oy0 = y0 / 2;

@@ -16,6 +16,7 @@ import {
   pyramidLevelsFor,
 } from './convert-conventions.js';
 import { convertInParts, type PartFlags, wantsParts } from './convert-parts.js';
+import { copyGivenLevels, sourceLevelSizes } from './copy-levels.js';
 import { jpegRgbOptions } from './jpeg-rgb.js';
 
 export const CONVERT_HELP = `bfio convert IN OUT [options]
@@ -33,6 +34,9 @@ Converts IN (any readable format) to a tiled OME-TIFF (OUT ending .ome.tif/.ome.
   --no-hcs                     a plate is converted as plain series, without the OME-Zarr plate layout
                                (as bioformats2raw --no-hcs), e.g. bfio convert plate.czi p.ome.zarr --no-hcs
   --crop x,y,w,h               a rectangle of each plane
+  --grid ROW,COL               IN is a file pattern ({r:ddd} 3 digits, {r:d+} any, {c:c+} letters):
+                               stitch the same-sized tiles it names, variable ROW down, COL across;
+                               without --grid, variables z, c, t stack files along those axes
   --tile-size N                tile/chunk edge (multiple of 16; default 1024)
   --compression deflate|lzw|zstd|jpeg|none   (default deflate for TIFF, zstd for Zarr; jpeg: OME-TIFF,
                                uint8 only, lossy)
@@ -81,6 +85,8 @@ Examples:
   bfio convert plate.nd2 wells.ome.zarr --series 0,2,5 --channel 1 --timepoint 0
   bfio convert big.ome.tif crop.ome.zarr --crop 0,0,4096,4096 --channels 0:2
   bfio convert plate.czi out/ --wipp
+  bfio convert 'tiles/img_r{r:ddd}_c{c:ddd}.ome.tif' mosaic.ome.zarr --grid r,c
+  bfio convert 'planes/plane_z{z:ddd}_c{c:d}.tif' stack.ome.tif
   bfio convert slide.svs slide.ome.zarr --tile-size 512 --shard-size 4096 --resolutions 5
   bfio convert big.ome.tif s3://lab/big.ome.zarr --pyramid 4 --part 3/16   (then: bfio finalize …)`;
 
@@ -102,9 +108,9 @@ export interface ConvertFlags extends PartFlags, SequenceFlags, ConventionFlags 
   backend?: string;
   wipp?: boolean;
   'max-workers'?: string;
-}
   quality?: string;
   rgb?: boolean;
+}
 
 const COMPRESSIONS = ['deflate', 'lzw', 'zstd', 'jpeg', 'none'];
 
@@ -294,6 +300,9 @@ async function convertOne(
   regionFromArgs({ X, Y, Z, C, T }, br.extent, br.path);
   const fillValue = parseFillValue(flags['fill-value'], br.dtype);
   const pyramidLevels = pyramidLevelsFor(flags, X[1] - X[0], Y[1] - Y[0]);
+  const levelSizes = flags['use-existing-resolutions']
+    ? sourceLevelSizes(br, { ...flags, parts: wantsParts(flags) })
+    : [];
   const downsample = parseDownsample(flags.downsample);
   const compressionLevel = parseCompressionLevel(
     flags['compression-level'],
@@ -317,16 +326,17 @@ async function convertOne(
       downsample,
       compressionLevel,
       fillValue,
+      levelSizes: levelSizes.length ? levelSizes : undefined,
       ngffVersion: ngff,
       shards: shardSize === undefined ? undefined : [1, 1, 1, shardSize, shardSize],
       wipp: flags.wipp ?? false,
       maxWorkers,
+      ...jpegRgbOptions(flags, output),
     });
     bw.X = X[1] - X[0];
     bw.Y = Y[1] - Y[0];
     bw.Z = Z[1] - Z[0];
     bw.C = C.length;
-      ...jpegRgbOptions(flags, output),
     bw.T = T.length;
     bw.channelNames = C.map((c) => br.channelNames[c] ?? '');
   } catch (err) {
@@ -369,6 +379,11 @@ async function convertOne(
       T,
       onProgress: (p) => progress.update(p.tilesDone, p.tilesTotal, p.bytesDone),
     });
+    if (levelSizes.length) {
+      const copied = await copyGivenLevels(br, bw, { Z, C, T }, tileSize);
+      result.tilesTotal += copied.tiles;
+      result.bytesDone += copied.bytes;
+    }
     await bw.close();
     progress.done();
     const seconds = (Date.now() - started) / 1000;

@@ -12,6 +12,7 @@ import {
   type DType,
   dtypeOf,
   FileExistsError,
+  givenLevelSizes,
   InvalidDataError,
   OutOfRangeError,
   type Region,
@@ -41,8 +42,8 @@ import { type IfdEntry, type IfdSpec, ifdsByteLength, serializeIfds } from './if
 import { prepareOme } from './ome.js';
 import { type ResolvedOptions, resolveOptions, type TiffCreateOptions } from './options.js';
 import { pixelsPerCentimetre, toRational } from './resolution.js';
-import { exists, TempFile } from './temp-file.js';
 import { SampleJoiner } from './sample-join.js';
+import { exists, TempFile } from './temp-file.js';
 import { type ReadyTile, TileLevel } from './tile-level.js';
 
 /** Bytes reserved at the start: enough for a BigTIFF header, so the choice can wait until close. */
@@ -108,6 +109,7 @@ export async function createTiffWriter(
   const ome = prepareOme(path, metadata, dtype, options.rgb === true && !options.wipp);
   const pixels = ome.images[0]!.pixels;
   const resolved = resolveOptions(path, pixels, dtype, options);
+  const given = givenLevelSizes(path, options, pixels.sizeX, pixels.sizeY);
   if (!resolved.overwrite && (await exists(path))) throw new FileExistsError(path);
   let file: TempFile;
   try {
@@ -116,7 +118,7 @@ export async function createTiffWriter(
     // A missing directory or no write permission: say which file and why.
     throw new InvalidDataError(`Cannot create ${path}: ${(e as Error).message}`, path);
   }
-  return new TiffWriter(path, ome, pixels, dtype, resolved, file);
+  return new TiffWriter(path, ome, pixels, dtype, resolved, file, given);
 }
 
 class TiffWriter implements WriterBackend {
@@ -144,21 +146,18 @@ class TiffWriter implements WriterBackend {
     private readonly dtype: DType,
     private readonly options: ResolvedOptions,
     private readonly file: TempFile,
+    /** Sizes [X, Y] of levels 1.. the caller writes itself (`CreateOptions.levelSizes`): none is downsampled. */
+    private readonly given?: Array<[number, number]>,
   ) {
     const planes = pixels.sizeZ * pixels.sizeC * pixels.sizeT;
-    for (let k = 0; k <= options.pyramidLevels; k++) {
-      const scale = 2 ** k;
-      this.levels.push(
-        new TileLevel(
-          k,
-          Math.floor(pixels.sizeX / scale),
-          Math.floor(pixels.sizeY / scale),
-          options.tileWidth,
-          options.tileHeight,
-          planes,
-          dtype,
-        ),
-      );
+    const sizes: Array<[number, number]> = given
+      ? [[pixels.sizeX, pixels.sizeY], ...given]
+      : Array.from({ length: options.pyramidLevels + 1 }, (_, k) => [
+          Math.floor(pixels.sizeX / 2 ** k),
+          Math.floor(pixels.sizeY / 2 ** k),
+        ]);
+    for (const [k, [width, height]] of sizes.entries()) {
+      this.levels.push(new TileLevel(k, width, height, options.tileWidth, options.tileHeight, planes, dtype));
       this.joiners.push(new SampleJoiner(options.samples, dtype));
     }
     this.slots = new Slots(options.slots);
@@ -178,11 +177,16 @@ class TiffWriter implements WriterBackend {
     this.outputBytes = encodedBytes + (encodedBytes >> 10) + 1024;
   }
 
-  async writeRegion(region: Region, data: TypedArray): Promise<void> {
+  async writeRegion(region: Region, data: TypedArray, level = 0): Promise<void> {
     if (this.closing) throw new ClosedError('BioWriter', this.path);
     if (this.failure) throw this.failure;
-    this.checkRegion(region, data);
-    const level0 = this.levels[0]!;
+    const level0 = this.levels[level];
+    if (!level0 || (level > 0 && !this.given))
+      throw new InvalidDataError(
+        `Cannot write ${this.path}: level ${level} is not a level given by levelSizes`,
+        this.path,
+      );
+    this.checkRegion(region, data, level0);
     const [x0, x1] = region.x;
     const [y0, y1] = region.y;
     const [z0, z1] = region.z;
@@ -237,7 +241,7 @@ class TiffWriter implements WriterBackend {
     return planeIndex(dimensionOrder, sizeZ, 1, sizeT, z, 0, t) * samples + c;
   }
 
-  private checkRegion(region: Region, data: TypedArray): void {
+  private checkRegion(region: Region, data: TypedArray, level: TileLevel): void {
     const got = dtypeOf(data);
     if (got !== this.dtype) {
       throw new InvalidDataError(
@@ -251,8 +255,8 @@ class TiffWriter implements WriterBackend {
         throw new OutOfRangeError(axis, `[${r[0]}, ${r[1]})`, `[0, ${size}]`, { file: this.path });
       }
     };
-    range('X', region.x, p.sizeX);
-    range('Y', region.y, p.sizeY);
+    range('X', region.x, level.width);
+    range('Y', region.y, level.height);
     range('Z', region.z, p.sizeZ);
     const list = (axis: string, values: number[], size: number) => {
       for (const v of values) {
@@ -313,7 +317,7 @@ class TiffWriter implements WriterBackend {
     let buffer: TypedArray;
     try {
       buffer = level.materialize(tile, tile.buffer ? undefined : this.freeTiles.pop());
-      const next = this.levels[tile.level + 1];
+      const next = this.given ? undefined : this.levels[tile.level + 1];
       if (next) {
         const block = downsample2x(
           buffer,
@@ -493,7 +497,8 @@ class TiffWriter implements WriterBackend {
       const base = plane * perPlane;
       this.levels.forEach((level, k) => {
         const start = plane * level.tilesPerPlane;
-        const scale = 2 ** k;
+        // A given level's pixels are as much larger as it is smaller than level 0 (any ratio).
+        const scale = this.given ? this.pixels.sizeX / level.width : 2 ** k;
         const entries: IfdEntry[] = [
           {
             tag: Tag.NewSubfileType,

@@ -13,6 +13,7 @@ import { isRemote, regionLength } from './backend.js';
 import { allocate, bytesPerPixel, type DType, dtypeOf, type TypedArray, viewAs } from './dtype.js';
 import { ClosedError, CorruptFileError, InvalidDataError, OutOfRangeError } from './errors/index.js';
 import { NDArray, planarStrides } from './ndarray.js';
+import { type PlateLayout, plateLayout } from './plate.js';
 import { type Extent, type ReadArgs, regionFromArgs, regionFromSlices, type SliceArg } from './region.js';
 import { selectReadBackend } from './registry.js';
 import { iterateTiles, maximumBatchSize, type TileBatch, type TileOptions } from './tile-iterator.js';
@@ -132,6 +133,16 @@ export class BioReader {
   /** Sizes of every level of the selected series. */
   get levels(): readonly LevelInfo[] {
     return this.#seriesInfo.levels;
+  }
+
+  /**
+   * The file's multi-well plate (HCS), or undefined: rows, columns and, per well, its fields of view with the
+   * series showing each (from the OME-XML Plate/Well/WellSample; for OME-Zarr plates without OME-XML, from
+   * the NGFF plate and well metadata). Computed on each call.
+   */
+  get plate(): PlateLayout | undefined {
+    const bySeries = new Map(this.#backend.series.map((s, i) => [s.imageIndex, i]));
+    return plateLayout(this.#backend.metadata, (image) => bySeries.get(image));
   }
 
   get #seriesInfo(): SeriesInfo {

@@ -22,6 +22,7 @@ export * from './dtype.js';
 export * from './errors/index.js';
 export { Limiter } from './limiter.js';
 export { AXES, cOrderStrides, copyStrided, NDArray, planarStrides } from './ndarray.js';
+export { type PlateField, type PlateLayout, type PlateWellLayout, plateLayout } from './plate.js';
 export {
   isObjectStoreUrl,
   KNOWN_OBJECT_STORES,

@@ -5,6 +5,16 @@ export { OmeXmlError, type OmeXmlErrorReason } from './errors.js';
 export * from './model.js';
 export { type ParseOptions, parseOmeXml } from './parse.js';
 export { type PlaneCoords, planeCoords, planeIndex } from './plane-index.js';
+export {
+  type NamingConvention,
+  type PlateAcquisitionInfo,
+  type PlateInfo,
+  type PlateWell,
+  type PlateWellSample,
+  plateAxisName,
+  plateElement,
+  platesOf,
+} from './plate.js';
 export { OME_NAMESPACE, OME_SCHEMA_LOCATION } from './schema.js';
 export {
   convertLength,

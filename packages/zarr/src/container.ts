@@ -4,6 +4,8 @@
  * a ZarrWriter), an `OME` group whose `series` lists them, `OME/METADATA.ome.xml` with every image, and the
  * root marked `bioformats2raw.layout: 3`. The container is built in a hidden temporary sibling and renamed
  * into place by `close()` (root metadata last), so a crash never leaves a store that looks complete.
+ * When the metadata describes a plate (OME-XML Plate with every image a field), the images go to
+ * `row/col/field` under an NGFF plate instead (plate-layout.ts), as bioformats2raw writes plates.
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -12,30 +14,50 @@ import {
   type DType,
   FileExistsError,
   InvalidDataError,
+  type PlateLayout,
+  plateLayout,
   sweepStaleTemps,
   tempSibling,
 } from '@bfio/core';
 import { buildOmeXml, type OME, parseOmeXml } from '@bfio/ome-xml';
 import { exists, writeDocs } from './fs-helpers.js';
 import { bioformats2rawDocuments } from './metadata-docs.js';
+import { fieldPaths, plateDocuments, remapPlate } from './plate-layout.js';
 import { type ZarrCreateOptions, ZarrWriter } from './writer.js';
 
 export interface ZarrContainerOptions {
   /** '0.5' (Zarr v3, default) or '0.4' (Zarr v2), for the container and every image in it. */
   ngffVersion?: '0.4' | '0.5';
   overwrite?: boolean;
+  /**
+   * When the metadata has a Plate whose fields are all its images: write the NGFF plate layout (fields at
+   * `row/col/field`, as bioformats2raw does; default), or false for groups `0/`, `1/`, … (bioformats2raw's
+   * `--no-hcs`).
+   */
+  hcs?: boolean;
 }
 
 export class ZarrContainerWriter {
   private readonly written = new Map<number, { writer?: ZarrWriter }>();
   private closed = false;
+  /** Plate layout: the fields' groups by image index (undefined: groups named by index). */
+  private readonly fields: Map<number, string> | undefined;
 
   private constructor(
     readonly path: string,
     private readonly dir: string,
     private readonly metadata: OME,
     private readonly options: ZarrContainerOptions,
-  ) {}
+    /** The plate written, when the layout is a plate. */
+    readonly plate: PlateLayout | undefined,
+  ) {
+    this.fields = plate && fieldPaths(plate);
+  }
+
+  /** The group of image `index`, relative to the container: `row/col/field` in a plate, else `index`. */
+  groupOf(index: number): string {
+    return this.fields?.get(index) ?? String(index);
+  }
 
   /**
    * Starts a container for the images of `metadata`: each is written with `image(i, …)`, or by any writer
@@ -52,11 +74,14 @@ export class ZarrContainerWriter {
     await sweepStaleTemps(path);
     const dir = tempSibling(path);
     await mkdir(dir, { recursive: true });
-    return new ZarrContainerWriter(path, dir, metadata, options);
+    let plate = options.hcs === false ? undefined : plateLayout(metadata, (i) => i);
+    // A plate layout only when every image is a field: others would have no place in it.
+    if (plate && fieldPaths(plate).size !== metadata.images.length) plate = undefined;
+    return new ZarrContainerWriter(path, dir, metadata, options, plate);
   }
 
   /**
-   * Where image `index` goes (group `<index>/`): for a writer of your own, e.g. `BioWriter.create(path,
+   * Where image `index` goes (group `<index>/`, or `row/col/field` in a plate): for a writer of your own, e.g. `BioWriter.create(path,
    * { backend: 'zarr', ngffVersion })` with the container's NGFF version. Close it before the container.
    */
   imagePath(index: number): string {
@@ -66,7 +91,7 @@ export class ZarrContainerWriter {
     if (this.written.has(index))
       throw new InvalidDataError(`image ${index} of ${this.path} is already being written`, this.path);
     this.written.set(index, {});
-    return join(this.dir, String(index));
+    return join(this.dir, this.groupOf(index));
   }
 
   /** A writer for image `index` of the metadata, as group `<index>/` (close it before the container). */
@@ -96,9 +121,10 @@ export class ZarrContainerWriter {
       // Each image as its writer stored it (its own OME-XML: sizes, type and channels as written).
       const images = await Promise.all(
         indexes.map(async (i) => {
-          const xml = await readFile(join(this.dir, String(i), 'OME', 'METADATA.ome.xml'), 'utf8').catch(
-            () => undefined,
-          );
+          const xml = await readFile(
+            join(this.dir, this.groupOf(i), 'OME', 'METADATA.ome.xml'),
+            'utf8',
+          ).catch(() => undefined);
           const image = xml ? parseOmeXml(xml, { file: this.path }).images[0] : undefined;
           if (!image)
             throw new InvalidDataError(
@@ -117,13 +143,17 @@ export class ZarrContainerWriter {
           };
         }),
       );
-      const series = indexes.map(String);
+      const series = indexes.map((i) => this.groupOf(i));
+      const written = new Set(indexes);
+      const metadata = remapPlate(this.metadata, written, (i) => `Image:${i}`);
       await mkdir(join(this.dir, 'OME'), { recursive: true });
-      await writeFile(join(this.dir, 'OME', 'METADATA.ome.xml'), buildOmeXml({ ...this.metadata, images }));
+      await writeFile(join(this.dir, 'OME', 'METADATA.ome.xml'), buildOmeXml({ ...metadata, images }));
       const docs = bioformats2rawDocuments(format, series);
       await writeDocs(join(this.dir, 'OME'), docs.ome);
+      const plateDocs = this.plate ? plateDocuments(format, this.plate, written) : undefined;
+      for (const [rel, doc] of plateDocs ?? []) if (rel) await writeDocs(join(this.dir, rel), doc);
       // The root last: until it exists the directory is not a container.
-      await writeDocs(this.dir, docs.root);
+      await writeDocs(this.dir, plateDocs?.get('') ?? docs.root);
       let old: string | undefined;
       if (await exists(this.path)) {
         if (!this.options.overwrite) throw new FileExistsError(this.path);

@@ -25,7 +25,7 @@ import {
   type TypedArray,
   UnsupportedError,
 } from '@bfio/core';
-import type { OME } from '@bfio/ome-xml';
+import { type OME, plateElement, platesOf } from '@bfio/ome-xml';
 import * as zarr from 'zarrita';
 import { checkCodecs } from './check-codecs.js';
 import { ChunkCache, type ChunkEntry, DEFAULT_CHUNK_CACHE_BYTES, type DecodedChunk } from './chunk-cache.js';
@@ -59,6 +59,7 @@ import {
   quantityFromNgff,
 } from './ngff.js';
 import { emptyOme, parseOmeXml, synthesizeImage } from './ome.js';
+import { ngffPlate } from './plate-layout.js';
 import { NodeStore } from './store.js';
 
 type AnyArray = zarr.Array<zarr.DataType, zarr.Readable>;
@@ -322,9 +323,16 @@ export class ZarrReader implements ReaderBackend {
     const { ngff, version } = ngffRoot(node.attrs);
     let paths: string[];
     let omeXmlFile = located.omeXmlFile;
+    let ngffPlateInfo: Awaited<ReturnType<typeof ngffPlate>> | undefined;
+    const hasPlate = typeof ngff.plate === 'object' && ngff.plate !== null;
     if (ngff['bioformats2raw.layout'] !== undefined) {
-      details.layout = 'bioformats2raw';
+      // bioformats2raw plates list their fields as `series` too (the plate's image order).
+      details.layout = hasPlate ? 'plate' : 'bioformats2raw';
       paths = await bioformats2rawSeries(root, format, consolidated);
+      if (paths.length === 0 && hasPlate) {
+        ngffPlateInfo = await ngffPlate(root, format, ngff.plate as Record<string, unknown>, consolidated);
+        paths = ngffPlateInfo.paths;
+      }
       if (paths.length === 0)
         throw new CorruptFileError(file, 'a bioformats2raw container without series groups');
       omeXmlFile ??= `${root}/OME/METADATA.ome.xml`;
@@ -332,9 +340,10 @@ export class ZarrReader implements ReaderBackend {
       details.layout = 'image';
       paths = [''];
       omeXmlFile ??= `${root}/OME/METADATA.ome.xml`;
-    } else if (typeof ngff.plate === 'object' && ngff.plate !== null) {
+    } else if (hasPlate) {
       details.layout = 'plate';
-      paths = await plateSeries(root, format, ngff.plate as Record<string, unknown>, consolidated);
+      ngffPlateInfo = await ngffPlate(root, format, ngff.plate as Record<string, unknown>, consolidated);
+      paths = ngffPlateInfo.paths;
     } else {
       throw new CorruptFileError(
         file,
@@ -428,6 +437,13 @@ export class ZarrReader implements ReaderBackend {
       });
       series.info = { ...series.info, imageIndex: metadata.images.length };
       metadata = { ...metadata, images: [...metadata.images, image] };
+    }
+    if (ngffPlateInfo && platesOf(metadata).length === 0) {
+      // No OME-XML Plate (ome-zarr-py writes none): describe it from NGFF, so BioReader.plate works alike.
+      const ids = all.map((s) => metadata.images[s.info.imageIndex]?.id ?? '');
+      const node = plateElement(ngffPlateInfo.describe(ids));
+      const extra = metadata.extra ?? { attributes: {}, children: [] };
+      metadata = { ...metadata, extra: { ...extra, children: [...extra.children, { after: 0, node }] } };
     }
     const ngffVersion = [...versions].join(', ') || undefined;
     details.ngffVersion = ngffVersion;
@@ -942,27 +958,6 @@ async function bioformats2rawSeries(
     const node = await readNode(root, String(i), format, consolidated);
     if (!node) break;
     paths.push(String(i));
-  }
-  return paths;
-}
-
-/** Fields of a plate, well by well: `row/col/field`. */
-async function plateSeries(
-  root: string,
-  format: ZarrFormat,
-  plate: Record<string, unknown>,
-  consolidated?: Record<string, unknown>,
-): Promise<string[]> {
-  const wells = Array.isArray(plate.wells) ? plate.wells : [];
-  const paths: string[] = [];
-  for (const w of wells) {
-    const wellPath = (w as { path?: unknown }).path;
-    if (typeof wellPath !== 'string') continue;
-    const node = await readNode(root, wellPath, format, consolidated);
-    if (!node) continue;
-    const well = ngffRoot(node.attrs).ngff.well as { images?: Array<{ path?: unknown }> } | undefined;
-    for (const img of well?.images ?? [])
-      if (typeof img.path === 'string') paths.push(`${wellPath}/${img.path}`);
   }
   return paths;
 }

@@ -27,7 +27,8 @@ Converts IN (any readable format) to a tiled OME-TIFF (OUT ending .ome.tif/.ome.
   --format ome-tiff|ome-zarr   output format (default: from OUT's extension)
   --series N|i,j,k|all         which series of IN (default 0), e.g. --series 0,2,5; several write
                                OUT_s<N> per series (OME-TIFF) or one OME-Zarr with a group per series
-                               (bioformats2raw layout)
+                               (bioformats2raw layout); a plate (HCS) to OME-Zarr defaults to all
+                               series, written as an NGFF plate (wells row/col, fields row/col/field)
   --channels a:b | i,j         channels to keep (default all)      --z a:b   --t a:b | i,j
   --channel C  --timepoint T   one channel / one timepoint, as bfconvert's -channel/-timepoint
                                (e.g. --channel 1 --timepoint 0)
@@ -151,7 +152,12 @@ export async function convert(
   let sizes: { C: number; T: number }[];
   {
     await using br = await BioReader.open(input, sourceOptions(input, flags));
-    seriesList = parseSeries(flags.series, br.seriesCount);
+    // A plate to OME-Zarr is the whole plate unless --series picks fields: bioformats2raw converts every
+    // series, and one field alone is not a plate.
+    seriesList =
+      flags.series === undefined && isZarrOutput(flags, output) && br.plate
+        ? Array.from({ length: br.seriesCount }, (_, i) => i)
+        : parseSeries(flags.series, br.seriesCount);
     sizes = seriesList.map((s) => {
       br.series = s;
       return { C: br.C, T: br.T };
@@ -218,10 +224,12 @@ async function convertToContainer(
     container = await ZarrContainerWriter.create(output, metadata, {
       ngffVersion: ngff as '0.4' | '0.5' | undefined,
       overwrite: flags.overwrite ?? false,
+      hcs: !flags['no-hcs'],
     });
   } catch (err) {
     throw OutputError.wrap(err, output);
   }
+  const layout = container.plate ? 'plate' : 'bioformats2raw';
   const started = Date.now();
   const images: unknown[] = [];
   try {
@@ -231,7 +239,7 @@ async function convertToContainer(
         input,
         { series, output: path, channels: flags.channels, t: flags.t },
         { ...flags, format: 'ome-zarr', overwrite: false, json: true },
-        (line) => images.push({ ...JSON.parse(line), output: `${output}/${series}` }),
+        (line) => images.push({ ...JSON.parse(line), output: `${output}/${container.groupOf(series)}` }),
       );
     }
     await container.close();
@@ -242,8 +250,8 @@ async function convertToContainer(
   const seconds = (Date.now() - started) / 1000;
   print(
     flags.json
-      ? JSON.stringify({ input, output, layout: 'bioformats2raw', images, seconds })
-      : `wrote ${output}: ${images.length} images (bioformats2raw layout: ${seriesList.join(', ')}) in ${seconds.toFixed(1)} s`,
+      ? JSON.stringify({ input, output, layout, images, seconds })
+      : `wrote ${output}: ${images.length} images (${layout} layout: ${seriesList.join(', ')}) in ${seconds.toFixed(1)} s`,
   );
 }
 

@@ -14,7 +14,7 @@
  *   else gray for a single channel, red, green, blue, magenta, cyan, yellow (repeating) for several;
  * - an RGB source (a Channel of SamplesPerPixel 3 or 4) is shown as RGB: its samples are red, green, blue
  *   (alpha unused), uint8 ones as they are, other types stretched by one range over the samples together so
- *   the colour balance is kept;
+ *   the colour balance is kept; of several RGB Channels, only the first is drawn;
  * - the coloured channels are summed, rounded (half up) and clipped to 0–255.
  */
 import type { BioReader } from '@bfio/core';
@@ -141,7 +141,10 @@ export async function renderThumbnail(br: BioReader, size: number): Promise<Thum
     );
     const acc = new Float64Array(width * height * 3);
     const u8 = br.dtype === 'uint8';
-    for (const group of groupsOf(br.image.pixels.channels, C)) {
+    const groups = groupsOf(br.image.pixels.channels, C);
+    // Several RGB images summed are white: an image of RGB channels (a CZI of polarisation angles) shows its first.
+    const rgbGroup = groups.find((g) => g.rgb);
+    for (const group of rgbGroup ? [rgbGroup] : groups) {
       const samples = await sampleChannels(br, group.channels, xs, ys, z, t);
       const [lo, hi] = group.rgb && u8 ? [0, 255] : contrastRange(samples);
       samples.forEach((values, k) => {

@@ -5,7 +5,8 @@ Input (stdin JSON):
   {"make": dir}  -> writes dir/coloured.ome.tif (2 coloured channels, 3 Z, a 3-level SubIFD pyramid) and
                     dir/mask.ome.tif (a sparse uint8 mask); returns {"coloured": path, "mask": path}
   {"tables": {"tiffs": [path], "zarrs": [[path, [series paths]]]},
-   "thumbs": [{"kind": "tiff"|"zarr", "path", "series", "size", "colours": [[r, g, b]...], "rgb_u8", "png"}]}
+   "thumbs": [{"kind": "tiff"|"zarr", "path", "series", "size", "colours": [[r, g, b]...], "rgb_u8", "png",
+               "channels": [the channels drawn] | null (all)}]}
             -> {"tables": {path: [{"yxzct", "dtype", "levels"}]},
                 "thumbs": [{"shape", "max_diff", "n_diff", "level", "std"} | {"error"}]}
 """
@@ -112,10 +113,15 @@ def level_planes(job):
     for a in "TCZ":
         if a not in axes and not (a == "C" and "S" in axes):
             arr, axes = arr[np.newaxis], a + axes
-    if "S" in axes:
-        if "C" in axes:
-            raise ValueError("both C and S")
-        axes = axes.replace("S", "C")
+    if "S" in axes and "C" in axes:
+        # Channels of several samples (RGB channels): C*S channels, each channel's samples together.
+        order = [a for a in axes if a != "S"]
+        order.insert(order.index("C") + 1, "S")
+        arr = np.transpose(arr, [axes.index(a) for a in order])
+        c = order.index("C")
+        arr = arr.reshape(arr.shape[:c] + (arr.shape[c] * arr.shape[c + 1],) + arr.shape[c + 2:])
+        axes = "".join(a for a in order if a != "S")
+    axes = axes.replace("S", "C")
     arr = np.transpose(arr, [axes.index(a) for a in "TCZYX"])
     return level, arr[0, :, arr.shape[2] // 2]
 
@@ -146,6 +152,8 @@ def composite(planes, size, colours, rgb_u8):
 
 def thumb(job):
     level, planes = level_planes(job)
+    if job.get("channels") is not None:
+        planes = planes[job["channels"]]
     want = composite(planes, job["size"], job["colours"], job["rgb_u8"])
     with open(job["png"], "rb") as f:
         got = np.asarray(Image.open(io.BytesIO(f.read())).convert("RGB"))

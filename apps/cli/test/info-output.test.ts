@@ -1,11 +1,12 @@
 /**
  * `bfio info`'s human tables and `--thumbnail` against the formats' own peers:
- * - the Series table of an OME-TIFF (tifffile), an OME-Zarr of 3 series (zarr-python) and an RGB CZI
+ * - the Series table of OME-TIFFs (tifffile), an OME-Zarr of 3 series (zarr-python) and two RGB CZIs
  *   (Bio-Formats ImageInfo) lists the sizes X×Y×Z×C×T, dtype and level count the peer gives; channel names are
  *   distinct (the CZI's one RGB Channel "C1" of 3 samples was listed as C1, C1, C1);
  * - the thumbnail PNG, decoded by PIL, equals (±1) the composite rule of src/thumbnail.ts re-implemented in
  *   numpy (test/info-output-peer.py) on the pixels tifffile / zarr-python read from the level the rule picks,
- *   with the expected size; the CZI's pixels are those bfconvert writes (read by tifffile).
+ *   with the expected size; the CZIs' pixels are those bfconvert writes (read by tifffile), and of the
+ *   CZI of 7 RGB Channels the first is drawn.
  * One Python process makes the coloured sample, one checks everything; one JVM runs ImageInfo and bfconvert.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -50,13 +51,16 @@ interface Sample {
   /** What the peer reads pixels from (the CZI: bfconvert's OME-TIFF of it). */
   peer: () => { kind: 'tiff' | 'zarr'; path: string };
   needsJava?: boolean;
+  /** The channels drawn (default all): of several RGB Channels, the rule draws the first. */
+  channels?: number[];
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'bfio-info-output-'));
 let coloured = '';
 let mask = '';
-const cziTiff = join(dir, 'czi.ome.tif');
-const CZI = 'aicspylibczi/RGB-8bit.czi';
+/** RGB CZIs: one Channel of 3 samples, and 7 such Channels (polarisation angles); bfconvert writes each. */
+const CZIS = ['aicspylibczi/RGB-8bit.czi', 'aicspylibczi/RGB-multichannel.czi'];
+const cziTiff = (i: number) => join(dir, `czi-${i}.ome.tif`);
 const CMU = 'tiledb-bioimaging/CMU-1-Small-Region.ome.zarr';
 
 const SAMPLES: Sample[] = [
@@ -109,16 +113,19 @@ const SAMPLES: Sample[] = [
     rgbU8: false,
     peer: () => ({ kind: 'zarr', path: dataPath(CMU) }),
   },
-  {
-    id: 'RGB CZI (Bio-Formats)',
-    file: () => dataPath(CZI),
-    series: 0,
-    size: 256,
-    colours: DEFAULT_RGB,
-    rgbU8: true,
-    peer: () => ({ kind: 'tiff', path: cziTiff }),
-    needsJava: true,
-  },
+  ...CZIS.map(
+    (f, i): Sample => ({
+      id: `RGB CZI ${f} (Bio-Formats)`,
+      file: () => dataPath(f),
+      series: 0,
+      size: 256,
+      colours: DEFAULT_RGB,
+      rgbU8: true,
+      peer: () => ({ kind: 'tiff', path: cziTiff(i) }),
+      needsJava: true,
+      channels: [0, 1, 2],
+    }),
+  ),
 ];
 
 async function bfio(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -171,7 +178,7 @@ let peer: {
   tables: Record<string, PeerView[]>;
   thumbs: Record<string, unknown>[];
 };
-let imageInfo: InfoResult | undefined;
+let imageInfo: Map<string, InfoResult>;
 
 describe.skipIf(!ok)('bfio info tables and --thumbnail against tifffile / zarr-python / Bio-Formats', () => {
   const samples = SAMPLES.filter((s) => okBf || !s.needsJava);
@@ -180,16 +187,11 @@ describe.skipIf(!ok)('bfio info tables and --thumbnail against tifffile / zarr-p
     ({ coloured, mask } = await runPythonJson<{ coloured: string; mask: string }>(peerScript, { make: dir }));
     if (okBf) {
       const jar = bioformatsJar()!;
-      const text = runRefTool(jar, compileRefTool(jar), [
-        'info',
-        dataPath(CZI),
-        'convert',
-        dataPath(CZI),
-        '0',
-        cziTiff,
-      ]);
-      expect(text, 'bfconvert of the CZI').toContain(`@@@CONVERTED true ${cziTiff}`);
-      imageInfo = parseInfo(text).get(dataPath(CZI));
+      const args = CZIS.flatMap((f, i) => ['info', dataPath(f), 'convert', dataPath(f), '0', cziTiff(i)]);
+      const text = runRefTool(jar, compileRefTool(jar), args);
+      for (const [i, f] of CZIS.entries())
+        expect(text, `bfconvert of ${f}`).toContain(`@@@CONVERTED true ${cziTiff(i)}`);
+      imageInfo = parseInfo(text);
     }
     for (const s of samples) {
       const png = join(dir, `${samples.indexOf(s)}.png`);
@@ -219,9 +221,10 @@ describe.skipIf(!ok)('bfio info tables and --thumbnail against tifffile / zarr-p
         colours: s.colours,
         rgb_u8: s.rgbU8,
         png: pngs.get(s.id),
+        channels: s.channels ?? null,
       })),
     });
-  }, 120_000);
+  }, 240_000);
 
   it.each(SAMPLES.filter((s) => !s.needsJava).map((s) => [s.id, s] as const))(
     'Series table of %s lists the sizes, dtype and levels the peer reads',
@@ -232,21 +235,22 @@ describe.skipIf(!ok)('bfio info tables and --thumbnail against tifffile / zarr-p
     },
   );
 
-  it.skipIf(!okBf)(
-    'Series table of the RGB CZI lists what ImageInfo reads; its 3 samples have distinct names',
-    () => {
-      expect(imageInfo?.ok, 'ImageInfo read the CZI').toBe(true);
-      const want = imageInfo!.series.map((v) => ({
+  it.skipIf(!okBf).each(CZIS)(
+    'Series table of %s lists what ImageInfo reads; each RGB sample has its own name',
+    (f) => {
+      const info = imageInfo.get(dataPath(f));
+      expect(info?.ok, `ImageInfo read ${f}`).toBe(true);
+      const want = info!.series.map((v) => ({
         yxzct: [v.height, v.width, v.sizeZ, v.sizeC, v.sizeT],
         dtype: DTYPE_OF[v.pixelType],
         levels: v.resolutions,
       }));
-      const text = texts.get('RGB CZI (Bio-Formats)')!;
+      const text = texts.get(`RGB CZI ${f} (Bio-Formats)`)!;
       expect(seriesViews(text)).toEqual(want);
-      expect(imageInfo!.series[0]!.rgb, 'ImageInfo: one RGB channel of 3 samples').toBe(3);
+      expect(info!.series[0]!.rgb, 'ImageInfo: RGB channels of 3 samples').toBe(3);
       const names = cells(section(text, 'Channels of')).map((r) => r.name);
-      expect(names).toHaveLength(3);
-      expect(new Set(names).size).toBe(3);
+      expect(names).toHaveLength(info!.series[0]!.sizeC);
+      expect(new Set(names).size).toBe(names.length);
       // The table is tables, not a JSON dump of the backend's details.
       expect(text).not.toMatch(/\[\{"/);
     },

@@ -124,4 +124,35 @@ for rel in inp["invalid_tiffs"]:
                         "parent": [p0.imagewidth, p0.imagelength]}
         facts[rel] = f
 res["invalid_tiffs"] = facts
+
+
+def missing(rel):
+    """Groups and arrays the NGFF metadata names that zarr-python cannot open (walks images, plates, wells)."""
+    try:
+        root = zarr.open_group(os.path.join(data, rel), mode="r")
+    except Exception:  # noqa: BLE001  (a v2 copy without .zgroup: not even the group opens)
+        return 1
+    todo, gone = [""], 0
+    while todo:
+        path = todo.pop()
+        try:
+            g = root[path] if path else root
+        except Exception:  # noqa: BLE001
+            gone += 1
+            continue
+        attrs = dict(g.attrs)
+        ome = attrs.get("ome", attrs)
+        for ms in ome.get("multiscales", []):
+            for d in ms.get("datasets", []):
+                try:
+                    g[d["path"]]
+                except Exception:  # noqa: BLE001
+                    gone += 1
+        kids = [w["path"] for w in ome.get("plate", {}).get("wells", [])]
+        kids += [i["path"] for i in ome.get("well", {}).get("images", [])]
+        todo += [f"{path}/{k}".strip("/") for k in kids]
+    return gone
+
+
+res["missing"] = {rel: missing(rel) for rel in inp["incomplete_stores"]}
 print(json.dumps(res))

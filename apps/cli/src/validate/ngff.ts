@@ -42,6 +42,12 @@ function ngffOf(g: GroupMeta): { ome: Record<string, unknown>; kind?: NgffKind; 
   return { ome, kind, version: typeof version === 'string' ? version : undefined };
 }
 
+/** A version after 0.5 (e.g. 0.6.dev1), whose layout the rules here do not know. */
+function newer(version: string): boolean {
+  const m = /^0\.(\d+)/.exec(version);
+  return !m || Number(m[1]) > 5;
+}
+
 const TYPE_OF_NAME: Record<string, string> = { t: 'time', c: 'channel', z: 'space', y: 'space', x: 'space' };
 
 /** Axes as objects: NGFF 0.3 lists names (types follow from them), 0.1/0.2 imply t, c, z, y, x. */
@@ -86,6 +92,11 @@ class Walk {
     // Wells and fields of a plate (and series of bioformats2raw) may leave the version to their parent.
     this.checkVersion(where, kind, version, g);
     this.inherited ??= version;
+    if (version && newer(version)) {
+      // 0.6 moved axes into coordinate systems: the 0.4/0.5 rules would misjudge it.
+      this.report.skip('ngff.schema', where, `NGFF ${version} is newer than the versions checked (0.1–0.5)`);
+      return true;
+    }
     if (version) this.checkSchema(where, kind, version, g.attrs);
     if (kind === 'image' || kind === 'label') this.image(rel, where, ome);
     else if (kind === 'bf2raw') this.bf2raw(rel);

@@ -156,6 +156,14 @@ describe.skipIf(!available('python', 'data'))('file pattern sequences', () => {
     await using one = await BioReader.open(tile(2, 2));
     const next = await br.read({ X: [376, 2 * 376], Y: [281, 2 * 281] });
     expect(next.data).toEqual((await one.read()).data);
+    // --strict (strict: true) makes the hole an error naming the pattern.
+    const strict = await BioReader.open(join(dir, 'missing', 'img_r{r:ddd}_c{c:ddd}.ome.tif'), {
+      backend: 'filepattern',
+      grid: ['r', 'c'],
+      strict: true,
+    }).catch((e) => e);
+    expect(isBfioError(strict, 'invalid-data')).toBe(true);
+    expect(strict.message).toContain('img_r002_c003.ome.tif');
   });
 
   it('refuses tiles of another size with a typed error naming the file', async () => {
@@ -185,6 +193,21 @@ describe.skipIf(!available('python', 'data'))('file pattern sequences', () => {
     );
     expect((await cli('convert', pattern, join(dir, 'x.ome.zarr'))).err).toMatch(/'r'.*--grid ROW,COL/);
     expect((await cli('convert', tile(1, 1), join(dir, 'x.ome.zarr'), '--grid', 'r,c')).code).toBe(1);
+    expect((await cli('convert', join(dir, 'grid', 'img_r{r:x}.tif'), join(dir, 'x.ome.zarr'))).err).toMatch(
+      /unknown type 'x'/,
+    );
+  });
+
+  it('letter values of a c variable become the channel names, in sorted order', async () => {
+    const named = join(dir, 'named');
+    mkdirSync(named);
+    symlinkSync(tile(1, 1), join(named, 'img_GFP.tif'));
+    symlinkSync(tile(1, 2), join(named, 'img_DAPI.tif'));
+    await using br = await BioReader.open(join(named, 'img_{c:c+}.tif'), { backend: 'filepattern' });
+    expect([br.X, br.Y, br.C]).toEqual([376, 281, 2]);
+    expect(br.channelNames).toEqual(['DAPI', 'GFP']);
+    await using dapi = await BioReader.open(tile(1, 2));
+    expect((await br.read({ C: [0] })).data).toEqual((await dapi.read()).data);
   });
 
   it('converts a 512 MiB mosaic with peak memory far below its size', async () => {

@@ -18,6 +18,14 @@ registerBackend(zarrBackend);
 
 export { zarrBackend } from './backend.js';
 export { type ZarrContainerOptions, ZarrContainerWriter } from './container.js';
+export {
+  type LabelColor,
+  type LabelImage,
+  type LabelInfo,
+  readLabels,
+  type WriteLabelsOptions,
+  writeLabels,
+} from './labels.js';
 export { buildLevels, type FinalizeResult, finalizeStore, storeLevelSource } from './parts/finalize.js';
 export {
   type Block,

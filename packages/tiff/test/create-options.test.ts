@@ -18,7 +18,7 @@ const cases: CreateRefusal[] = [
     name: 'unknown compression',
     options: { compression: 'jpeg2000' as never },
     tag: 'unsupported',
-    message: /compression 'jpeg2000'.*use deflate, lzw, zstd or none/,
+    message: /compression 'jpeg2000'.*use deflate, lzw, zstd, jpeg or none/,
   },
   {
     name: 'Zarr-only compression',

@@ -6,7 +6,8 @@
  * The rule (apps/cli/test/info-output.test.ts re-implements it in numpy, keep the two in step):
  * - level: the smallest level whose longer side is at least `size`, else the largest level;
  * - output: that level scaled to fit `size` (never enlarged), pixel (i, j) taken from the level's pixel
- *   floor((i + 0.5) · Y / h), floor((j + 0.5) · X / w) (nearest neighbour: no new values, any dtype);
+ *   floor((i + 0.5) · Y / h), floor((j + 0.5) · X / w) (nearest neighbour: no new values, any dtype; kept as
+ *   float32, exact for 8- and 16-bit pixels, close enough for a preview of others);
  * - each channel to 8 bits: (v − p_low) / (p_high − p_low) · 255 clipped to 0–255, the percentiles (numpy's
  *   linear ones, of that channel's sampled finite values) 0.1 % and 99.9 %, or its minimum and maximum when
  *   those are equal (a sparse mask); a channel of one value is black;
@@ -108,7 +109,7 @@ export function percentile(sorted: Float64Array, p: number): number {
   return t >= 0.5 ? b - (b - a) * (1 - t) : a + (b - a) * t;
 }
 
-function contrastRange(values: Float64Array[]): [number, number] {
+function contrastRange(values: Float32Array[]): [number, number] {
   let n = 0;
   for (const v of values) for (const x of v) if (Number.isFinite(x)) n++;
   const all = new Float64Array(n);
@@ -179,10 +180,10 @@ async function sampleChannels(
   ys: Int32Array,
   z: number,
   t: number,
-): Promise<Float64Array[]> {
+): Promise<Float32Array[]> {
   const { X, Y } = br;
   const width = xs.length;
-  const out = channels.map(() => new Float64Array(width * ys.length));
+  const out = channels.map(() => new Float32Array(width * ys.length));
   const rowBytes = X * bytesPerPixel(br.dtype) * channels.length;
   let band = Math.max(1, Math.min(Y, Math.floor(BAND_BYTES / rowBytes)));
   const tile = br.tileSize?.[0];

@@ -22,7 +22,7 @@ the selected series' channels (name, colour, wavelengths) and resolution levels,
                         colours (else gray for one channel, red/green/blue/magenta/cyan/yellow), each stretched
                         between its 0.1 and 99.9 percentiles; RGB images as RGB. Read from the smallest level
                         at least --thumbnail-size pixels wide or high, in bounded memory.
-  --thumbnail-size N    the preview's longer side in pixels (default 256; smaller levels are not enlarged)
+  --thumbnail-size N    the preview's longer side in pixels (default 256, at most 2048; levels are not enlarged)
 
 Examples:
   bfio info image.ome.tif
@@ -38,8 +38,11 @@ export interface InfoFlags {
   'thumbnail-size'?: string;
 }
 
-/** The largest preview: 4096² RGB is 48 MiB, the most a look before converting should cost. */
-const MAX_THUMBNAIL = 4096;
+/**
+ * The largest preview. Drawing one keeps its sampled channels (4 bytes a pixel, up to 4 at a time) and an
+ * 8-byte RGB sum: 2048² is about 160 MiB besides the bounded band reads, the most a look should cost.
+ */
+const MAX_THUMBNAIL = 2048;
 
 const pick = <T, K extends keyof T>(o: T, ...keys: K[]) =>
   Object.fromEntries(keys.map((k) => [k, o[k]])) as Pick<T, K>;

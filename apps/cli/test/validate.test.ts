@@ -143,6 +143,17 @@ async function failedRules(path: string): Promise<{ code: number; failed: string
   return { code: r.code, failed: (JSON.parse(r.out) as { failed: string[] }).failed };
 }
 
+/** The samples among `paths` that fail, with their broken rules (exit code 1 exactly when a rule fails). */
+async function invalidOf(paths: string[]): Promise<Record<string, string[]>> {
+  const invalid: Record<string, string[]> = {};
+  for (const p of paths) {
+    const r = await failedRules(dataPath(p));
+    expect(r.code).toBe(r.failed.length ? 1 : 0);
+    if (r.failed.length) invalid[p] = r.failed;
+  }
+  return invalid;
+}
+
 describe.skipIf(!available('data', 'python', 'xmllint'))('bfio validate', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bfio-validate-'));
   let peer: Peer;
@@ -172,13 +183,7 @@ describe.skipIf(!available('data', 'python', 'xmllint'))('bfio validate', () => 
       .map((m) => m.path)
       .filter((p) => /\.(tiff?|btf)$/i.test(p));
     expect(tiffs.length).toBeGreaterThan(200);
-    const invalid: Record<string, string[]> = {};
-    for (const t of tiffs) {
-      const r = await failedRules(dataPath(t));
-      expect(r.code).toBe(r.failed.length ? 1 : 0);
-      if (r.failed.length) invalid[t] = r.failed;
-    }
-    expect(invalid).toEqual(INVALID_TIFFS);
+    expect(await invalidOf(tiffs)).toEqual(INVALID_TIFFS);
     for (const [t, rules] of Object.entries(INVALID_TIFFS)) {
       const f = peer.invalid_tiffs[t]!;
       if (rules.includes('tiff.tile-size')) expect(f.tile?.some((n) => n % 16 !== 0)).toBe(true);
@@ -198,13 +203,7 @@ describe.skipIf(!available('data', 'python', 'xmllint'))('bfio validate', () => 
       if (i >= 0) roots.add(m.path.slice(0, i + 5));
     }
     expect(roots.size).toBeGreaterThan(30);
-    const invalid: Record<string, string[]> = {};
-    for (const store of roots) {
-      const r = await failedRules(dataPath(store));
-      expect(r.code).toBe(r.failed.length ? 1 : 0);
-      if (r.failed.length) invalid[store] = r.failed;
-    }
-    expect(invalid).toEqual(INVALID_STORES);
+    expect(await invalidOf([...roots])).toEqual(INVALID_STORES);
     // zarr-python cannot open what the metadata of the incomplete stores names either.
     for (const [store, gone] of Object.entries(peer.missing))
       expect({ store, gone: gone > 0 }).toEqual({ store, gone: true });

@@ -5,8 +5,14 @@ it('exports a stable set of names', async () => {
   expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
     [
       "HELP",
+      "SEQUENCE_BACKEND",
       "encodeNpy",
+      "isFilePattern",
       "main",
+      "matchFiles",
+      "openSequence",
+      "parseFilePattern",
+      "sequenceBackend",
       "writeNpy",
     ]
   `);

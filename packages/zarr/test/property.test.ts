@@ -460,6 +460,7 @@ const CODEC_NAME: Record<Compression, string> = {
   'blosc-lz4': 'blosc',
   deflate: 'deflate',
   lzw: 'lzw',
+  jpeg: 'jpeg',
 };
 
 interface PeerStore {

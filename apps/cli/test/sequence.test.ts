@@ -139,6 +139,21 @@ describe.skipIf(!available('python', 'data'))('file pattern sequences', () => {
     expect(peer.stack).toMatchObject({ shape: peer.stack.want, equal: true });
   });
 
+  it('one read across Z planes and reordered channels places every file where its own reader says', async () => {
+    await using br = await BioReader.open(join(dir, 'stack', 'plane_z{z:ddd}_c{c:d}.tif'), {
+      backend: 'filepattern',
+    });
+    // Y 100..200 and X 300..376 of Z 0..3, channels [1, 0] (reversed): planar C, Z, Y, X.
+    const got = await br.read({ X: [300, 376], Y: [100, 200], Z: [0, 3], C: [1, 0] }, { squeeze: false });
+    const parts: number[] = [];
+    for (const c of [1, 0])
+      for (let z = 0; z < 3; z++) {
+        await using one = await BioReader.open(planes[z]![c]!);
+        parts.push(...(await one.read({ X: [300, 376], Y: [100, 200] })).data);
+      }
+    expect(Array.from(got.data)).toEqual(parts);
+  });
+
   it('fills a missing tile with the fill value and warns naming it', async () => {
     expect(peer.missing).toMatchObject({ shape: [3 * 281, 4 * 376], equal: true });
     const warning = warnings.join('');

@@ -22,6 +22,14 @@ export interface CopyImageOptions {
   Z?: [number, number];
   C?: number[];
   T?: number[];
+  /**
+   * Copy each tile's channels one after another (default false: channel by channel over the whole image).
+   * For writers that interleave channels (the TIFF writer's `rgb`): each tile is complete after its last
+   * channel instead of all but one channel of the image being held; an interleaved source then also
+   * decodes each block once. Off by default: with many channels and a pyramid, the partial pyramid tiles
+   * of every channel would be held at once.
+   */
+  channelsTogether?: boolean;
   /** Tiles read/written at once (default 4): overlaps decoding, encoding and I/O. */
   concurrency?: number;
   onProgress?: (progress: CopyProgress) => void;
@@ -52,10 +60,18 @@ export async function copyImage(
     );
   }
   const jobs: Array<{ t: number; c: number; z: number; y: number; x: number }> = [];
-  for (let t = 0; t < ts.length; t++)
+  for (let t = 0; t < ts.length; t++) {
+    if (options.channelsTogether) {
+      for (let z = z0; z < z1; z++)
+        for (let y = y0; y < y1; y += tile)
+          for (let x = x0; x < x1; x += tile)
+            for (let c = 0; c < cs.length; c++) jobs.push({ t, c, z, y, x });
+      continue;
+    }
     for (let c = 0; c < cs.length; c++)
       for (let z = z0; z < z1; z++)
         for (let y = y0; y < y1; y += tile) for (let x = x0; x < x1; x += tile) jobs.push({ t, c, z, y, x });
+  }
 
   const progress: CopyProgress = { tilesDone: 0, tilesTotal: jobs.length, bytesDone: 0 };
   let next = 0;

@@ -380,6 +380,8 @@ async function convertOne(
       print,
     );
     return;
+      // Interleaved RGB output completes a tile once its three channels are in: copy them together.
+      channelsTogether: flags.rgb === true,
   }
   const progress = new Progress(process.stderr, 'converting');
   try {

@@ -380,13 +380,13 @@ async function convertOne(
       print,
     );
     return;
-      // Interleaved RGB output completes a tile once its three channels are in: copy them together.
-      channelsTogether: flags.rgb === true,
   }
   const progress = new Progress(process.stderr, 'converting');
   try {
     const result = await copyImage(br, bw, {
       tileSize,
+      // Interleaved RGB output completes a tile once its three channels are in: copy them together.
+      channelsTogether: flags.rgb === true,
       X,
       Y,
       Z,

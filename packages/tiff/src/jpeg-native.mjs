@@ -1,8 +1,9 @@
 /**
- * The optional native JPEG decoder (native-jpeg/: a Node-API binding over the system's libjpeg-turbo, built by
+ * The optional native JPEG decoder and encoder (native-jpeg/: a Node-API binding over the system's libjpeg-turbo, built by
  * this package's `install` script when libjpeg62-turbo-dev is present), loaded by the main thread
  * (reader/decode.ts) and by the codec workers (worker-codecs.mjs). It sits at ../native-jpeg from this file
- * in the sources and from the bundle in dist. `BFIO_TIFF_NATIVE_JPEG=0` turns it off (geotiff's decoder then).
+ * in the sources and from the bundle in dist. `BFIO_TIFF_NATIVE_JPEG=0` turns it off (geotiff's decoder then,
+ * and no JPEG writing).
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';

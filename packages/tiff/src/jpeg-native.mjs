@@ -1,7 +1,7 @@
 /**
- * The optional native JPEG decoder and encoder (native-jpeg/: a Node-API binding over the system's libjpeg-turbo, built by
- * this package's `install` script when libjpeg62-turbo-dev is present), loaded by the main thread
- * (reader/decode.ts) and by the codec workers (worker-codecs.mjs). It sits at ../native-jpeg from this file
+ * The optional native JPEG decoder and encoder (native-jpeg/: a Node-API binding over the system's
+ * libjpeg-turbo, built by this package's `install` script when libjpeg62-turbo-dev is present), loaded by the
+ * main thread (reader/decode.ts, writer/options.ts) and by the codec workers (worker-codecs.mjs). It sits at ../native-jpeg from this file
  * in the sources and from the bundle in dist. `BFIO_TIFF_NATIVE_JPEG=0` turns it off (geotiff's decoder then,
  * and no JPEG writing).
  */

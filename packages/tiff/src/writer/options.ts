@@ -30,7 +30,9 @@ export interface TiffCreateOptions extends CreateOptions {
   /**
    * Interleaved RGB (brightfield slides): the image's 3 channels stored as one chunky plane per Z/T
    * (SamplesPerPixel 3, PlanarConfiguration 1, Photometric RGB, or YCbCr under JPEG), OME Channel
-   * SamplesPerPixel 3 as Bio-Formats writes. Needs exactly 3 channels of uint8 or uint16.
+   * SamplesPerPixel 3 as Bio-Formats writes. Needs exactly 3 channels of uint8 or uint16. A tile is encoded
+   * once its three channels are written: write them close together (all channels per region, or
+   * `copyImage`'s `channelsTogether`), or the finished tiles of the earlier channels wait in memory.
    */
   rgb?: boolean;
 }

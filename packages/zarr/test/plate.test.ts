@@ -5,7 +5,7 @@
  * OME-XML Plate is found by ome_zarr.reader's Plate and Well specs with every field's pixels; `hcs: false`
  * writes plain series. One Python run does both directions.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BioReader } from '@bfio/core';
@@ -14,6 +14,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { available } from '../../../test-support/env.js';
 import { runPythonJson } from '../../../test-support/python.js';
 import { ZarrContainerWriter } from '../src/index.js';
+
+/** The plate reader both peers share (test-support/ome_zarr_plate.py). */
+const PLATE_PEER = readFileSync(new URL('../../../test-support/ome_zarr_plate.py', import.meta.url), 'utf8');
 
 const Y = 32;
 const X = 48;
@@ -30,10 +33,11 @@ const COLUMNS = ['1', '2', '3'];
 const FIELDS = WELLS.flatMap((w) => Array.from({ length: w.fields }, (_, f) => ({ ...w, field: f })));
 const PIXELS = FIELDS.map((_, k) => Array.from({ length: Y * X }, (_, i) => (k * 40 + (i % 37)) & 0xff));
 
-const PEER = `
+const PEER = `${PLATE_PEER}
 import json, sys
 import numpy as np
 import zarr
+
 from ome_zarr.io import parse_url
 from ome_zarr.reader import Reader, Node, Plate, Well
 from ome_zarr.writer import write_image, write_plate_metadata, write_well_metadata
@@ -41,19 +45,7 @@ from ome_zarr.format import FormatV04, FormatV05
 inp = json.load(sys.stdin)
 out = {"ours": {}, "plain": {}, "theirs": {}}
 for v, path in inp["ours"].items():
-    node = list(Reader(parse_url(path))())[0]
-    plate = [s for s in node.specs if isinstance(s, Plate)][0]
-    wells = {}
-    for wp in plate.well_paths:
-        wn = Node(plate.zarr.create(wp), node)
-        well = [s for s in wn.specs if isinstance(s, Well)][0]
-        fields = []
-        for img in well.well_data["images"]:
-            fn = Node(wn.zarr.create(img["path"]), wn)
-            fields.append({"path": img["path"], "pixels": np.asarray(fn.data[0]).ravel().tolist()})
-        wells[wp] = fields
-    out["ours"][v] = {"rows": plate.row_names, "columns": plate.col_names, "wells": wells,
-                      "field_count": plate.plate_data.get("field_count")}
+    out["ours"][v] = read_plate(path)
 for v, path in inp["plain"].items():
     # ome-zarr-py finds no node at a bioformats2raw root without a plate: read its groups with zarr.
     g = zarr.open_group(path, mode="r")
@@ -161,7 +153,7 @@ describe.skipIf(!available('python'))('OME-Zarr plates with ome-zarr-py', () => 
     const expected: Record<string, Array<{ path: string; pixels: number[] }>> = {};
     FIELDS.forEach((f, k) => {
       const key = `${ROWS[f.row]}/${COLUMNS[f.column]}`;
-      (expected[key] ??= []).push({ path: String(f.field), pixels: PIXELS[k]! });
+      expected[key] = [...(expected[key] ?? []), { path: String(f.field), pixels: PIXELS[k]! }];
     });
     expect(got.wells).toEqual(expected);
     // bioformats2raw's extras: the OME-XML, and `series` in OME-XML image order.

@@ -50,6 +50,7 @@ it('exports a stable set of names', async () => {
       "objectStoreScheme",
       "pixelTypeFromDType",
       "planarStrides",
+      "plateLayout",
       "reduceBlock",
       "regionFromArgs",
       "regionFromSlices",

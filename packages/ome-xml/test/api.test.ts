@@ -20,6 +20,9 @@ it('exports exactly this public API', async () => {
       "parseOmeXml",
       "planeCoords",
       "planeIndex",
+      "plateAxisName",
+      "plateElement",
+      "platesOf",
     ]
   `);
 });

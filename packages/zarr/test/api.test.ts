@@ -15,12 +15,14 @@ it('exports exactly these names', () => {
     'openStoreView',
     'partBlocks',
     'planParts',
+    'readLabels',
     'readPlan',
     'recordPlan',
     'runPart',
     'storeLayout',
     'storeLevelSource',
     'summarizePart',
+    'writeLabels',
     'zarrBackend',
   ]);
 });

@@ -1,18 +1,22 @@
 /**
  * OME-Zarr labels round trip against ome-zarr-py, NGFF 0.4 (Zarr v2) and 0.5 (Zarr v3): label images bfio
- * writes (`writeLabels`) are found by ome_zarr.reader as Label nodes with our colours and pixels; label images
+ * writes (`writeLabels`) validate against the NGFF label schema and are found by ome_zarr.reader as Label
+ * nodes with our colours and pixels; label images
  * ome_zarr.writer.write_labels writes are listed by `readLabels` (names, colours, properties) and read by
  * BioReader equal to the array given to Python. One Python run does both directions.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BioReader } from '@bfio/core';
 import { createOme } from '@bfio/ome-xml';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { available } from '../../../test-support/env.js';
+import { available, dataPath } from '../../../test-support/env.js';
 import { runPythonJson } from '../../../test-support/python.js';
 import { type LabelColor, readLabels, writeLabels, ZarrWriter } from '../src/index.js';
+
+/** NGFF schema validation shared by the peers (test-support/ngff_schema.py). */
+const SCHEMA_PEER = readFileSync(new URL('../../../test-support/ngff_schema.py', import.meta.url), 'utf8');
 
 const Y = 100;
 const X = 150;
@@ -35,7 +39,7 @@ const COLORS: LabelColor[] = [
 ];
 const VERSIONS = ['0.4', '0.5'] as const;
 
-const PEER = `
+const PEER = `${SCHEMA_PEER}
 import json, sys
 import numpy as np
 import zarr
@@ -57,6 +61,7 @@ for v, path in inp["ours"].items():
         "shape0": list(n.data[0].shape),
         "level1": np.asarray(n.data[1]).ravel().tolist(),
         "dtype": str(n.data[0].dtype),
+        "schema": [ngff_check(inp["spec"], v, "label.schema", dict(zarr.open_group(f"{path}/labels/cells", mode="r").attrs))],
     }
 label = np.array(inp["label"], dtype=np.uint16).reshape(inp["shape"])
 for v, path in inp["theirs"].items():
@@ -80,12 +85,13 @@ interface PeerOut {
       shape0: number[];
       level1: number[];
       dtype: string;
+      schema: string[];
     }
   >;
   theirs: Record<string, string>;
 }
 
-describe.skipIf(!available('python'))('OME-Zarr labels round trip with ome-zarr-py', () => {
+describe.skipIf(!available('python', 'data'))('OME-Zarr labels round trip with ome-zarr-py', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bfio-labels-'));
   let peer: PeerOut;
 
@@ -112,6 +118,7 @@ describe.skipIf(!available('python'))('OME-Zarr labels round trip with ome-zarr-
       label: Array.from(LABEL),
       shape: [1, 1, 1, Y, X],
       colors: COLORS,
+      spec: dataPath('ngff-spec'),
     });
   }, 120_000);
 
@@ -120,6 +127,7 @@ describe.skipIf(!available('python'))('OME-Zarr labels round trip with ome-zarr-
   test.each(VERSIONS)('NGFF %s: ome-zarr-py finds our label image with its colours and pixels', (v) => {
     const got = peer.ours[v]!;
     expect(got.labelNodes).toBe(1);
+    expect(got.schema).toEqual(['ok']);
     expect(got.dtype).toBe('uint16');
     expect(got.shape0).toEqual([1, 1, 1, Y, X]);
     expect(got.level0).toEqual(Array.from(LABEL));

@@ -2,7 +2,8 @@
  * OME-Zarr plates (HCS) against ome-zarr-py, NGFF 0.4 and 0.5: a plate ome_zarr.writer writes (sparse wells,
  * several fields, no OME-XML) is described by `BioReader.plate` with the wells and fields Python wrote, each
  * field's series reading the pixels Python was given; a plate bfio's ZarrContainerWriter writes from an
- * OME-XML Plate is found by ome_zarr.reader's Plate and Well specs with every field's pixels; `hcs: false`
+ * OME-XML Plate is found by ome_zarr.reader's Plate and Well specs with every field's pixels, and its groups
+ * validate against the NGFF plate, bf2raw, well and image schemas; `hcs: false`
  * writes plain series. One Python run does both directions.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,11 +12,12 @@ import { join } from 'node:path';
 import { BioReader } from '@bfio/core';
 import { createOme, type OME, plateElement } from '@bfio/ome-xml';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { available } from '../../../test-support/env.js';
+import { available, dataPath } from '../../../test-support/env.js';
 import { runPythonJson } from '../../../test-support/python.js';
 import { ZarrContainerWriter } from '../src/index.js';
 
 /** The plate reader both peers share (test-support/ome_zarr_plate.py). */
+const SCHEMA_PEER = readFileSync(new URL('../../../test-support/ngff_schema.py', import.meta.url), 'utf8');
 const PLATE_PEER = readFileSync(new URL('../../../test-support/ome_zarr_plate.py', import.meta.url), 'utf8');
 
 const Y = 32;
@@ -34,6 +36,7 @@ const FIELDS = WELLS.flatMap((w) => Array.from({ length: w.fields }, (_, f) => (
 const PIXELS = FIELDS.map((_, k) => Array.from({ length: Y * X }, (_, i) => (k * 40 + (i % 37)) & 0xff));
 
 const PEER = `${PLATE_PEER}
+${SCHEMA_PEER}
 import json, sys
 import numpy as np
 import zarr
@@ -46,6 +49,13 @@ inp = json.load(sys.stdin)
 out = {"ours": {}, "plain": {}, "theirs": {}}
 for v, path in inp["ours"].items():
     out["ours"][v] = read_plate(path)
+    g = zarr.open_group(path, mode="r")
+    # Every group against the spec's schemas: root (plate, bf2raw), wells, fields.
+    out["ours"][v]["schema"] = [ngff_check(inp["spec"], v, "plate.schema", dict(g.attrs)),
+                                ngff_check(inp["spec"], v, "bf2raw.schema", dict(g.attrs))] + [
+        ngff_check(inp["spec"], v, "well.schema", dict(g[wp].attrs)) for wp in out["ours"][v]["wells"]] + [
+        ngff_check(inp["spec"], v, "image.schema", dict(g[f"{wp}/{f['path']}"].attrs))
+        for wp, fields in out["ours"][v]["wells"].items() for f in fields]
 for v, path in inp["plain"].items():
     # ome-zarr-py finds no node at a bioformats2raw root without a plate: read its groups with zarr.
     g = zarr.open_group(path, mode="r")
@@ -81,6 +91,7 @@ interface PeerOut {
       columns: string[];
       wells: Record<string, Array<{ path: string; pixels: number[] }>>;
       field_count: number;
+      schema: string[];
     }
   >;
   plain: Record<string, { plate: boolean; series: string[]; images: boolean[] }>;
@@ -119,7 +130,7 @@ async function writeContainer(path: string, v: '0.4' | '0.5', hcs: boolean): Pro
   await container.close();
 }
 
-describe.skipIf(!available('python'))('OME-Zarr plates with ome-zarr-py', () => {
+describe.skipIf(!available('python', 'data'))('OME-Zarr plates with ome-zarr-py', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bfio-plate-'));
   let peer: PeerOut;
   const path = (kind: string, v: string) => join(dir, `${kind}-${v}.ome.zarr`);
@@ -134,6 +145,7 @@ describe.skipIf(!available('python'))('OME-Zarr plates with ome-zarr-py', () => 
       ours: paths('ours'),
       plain: paths('plain'),
       theirs: paths('theirs'),
+      spec: dataPath('ngff-spec'),
       rows: ROWS,
       columns: COLUMNS,
       wells: WELLS,
@@ -150,6 +162,8 @@ describe.skipIf(!available('python'))('OME-Zarr plates with ome-zarr-py', () => 
     expect(got.rows).toEqual(ROWS);
     expect(got.columns).toEqual(COLUMNS);
     expect(got.field_count).toBe(2);
+    expect(got.schema).toEqual(got.schema.map(() => 'ok'));
+    expect(got.schema).toHaveLength(2 + WELLS.length + FIELDS.length);
     const expected: Record<string, Array<{ path: string; pixels: number[] }>> = {};
     FIELDS.forEach((f, k) => {
       const key = `${ROWS[f.row]}/${COLUMNS[f.column]}`;

@@ -2,8 +2,10 @@
  * `bfio convert` of a Bio-Formats plate (a `.fake` test plate: 2 rows × 3 columns, 2 fields per well) to
  * OME-Zarr: ome-zarr-py's reader finds the plate (NGFF 0.4 and 0.5) with 2×3 wells and 2 fields each, every
  * field's pixels equal to Bio-Formats' read of its series (the fake plate orders series row, column, field);
- * `--no-hcs` writes the same series as plain groups 0…11. One Python run reads all outputs.
+ * `--no-hcs` writes the same series as plain groups 0…11; the OME-XML written validates against ome.xsd. One
+ * Python run reads all outputs.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,14 +13,14 @@ import { BioReader, type PlateLayout } from '@bfio/core';
 import '@bfio/bioformats-java';
 import '@bfio/zarr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { available } from '../../../test-support/env.js';
+import { available, dataPath } from '../../../test-support/env.js';
 import { runPythonJson } from '../../../test-support/python.js';
 import { main } from '../src/cli.js';
 
 /** The plate reader both peers share (test-support/ome_zarr_plate.py). */
 const PLATE_PEER = readFileSync(new URL('../../../test-support/ome_zarr_plate.py', import.meta.url), 'utf8');
 
-const ok = available('java', 'bioformats-jar', 'python');
+const ok = available('java', 'bioformats-jar', 'python', 'data', 'xmllint');
 const ROWS = ['A', 'B'];
 const COLUMNS = ['1', '2', '3'];
 /** Bio-Formats' fake plate numbers series row by row, then column, then field. */
@@ -140,6 +142,22 @@ describe.skipIf(!ok)('bfio convert: a Bio-Formats plate to an OME-Zarr plate', (
     expect(peer.plain.plate).toBe(false);
     expect(peer.plain.series).toEqual(reference.map((_, s) => String(s)));
     expect(peer.plain.pixels).toEqual(reference);
+  });
+
+  it('the OME-XML of the plate (with its Plate) and of each field (without) are valid against ome.xsd', () => {
+    const xml = readFileSync(join(out['0.5'], 'OME', 'METADATA.ome.xml'), 'utf8');
+    expect(xml.match(/<WellSample /g)).toHaveLength(12);
+    const schemas = dataPath('ome-xml-schema/released-schema');
+    const files = [
+      join(out['0.5'], 'OME', 'METADATA.ome.xml'),
+      ...ROWS.flatMap((r) => COLUMNS.map((c) => join(out['0.4'], r, c, '1', 'OME', 'METADATA.ome.xml'))),
+    ];
+    const lint = spawnSync(
+      'xmllint',
+      ['--nonet', '--noout', '--schema', join(schemas, '2016-06', 'ome.xsd'), ...files],
+      { encoding: 'utf8', env: { ...process.env, XML_CATALOG_FILES: join(schemas, 'catalog.xml') } },
+    );
+    expect(lint.status, lint.stderr).toBe(0);
   });
 
   it('the converted plate reads back with the same BioReader.plate as the source', async () => {

@@ -19,10 +19,10 @@ import {
   sweepStaleTemps,
   tempSibling,
 } from '@bfio/core';
-import { buildOmeXml, type OME, parseOmeXml } from '@bfio/ome-xml';
+import { buildOmeXml, type OME, parseOmeXml, platesOf } from '@bfio/ome-xml';
 import { exists, writeDocs } from './fs-helpers.js';
 import { bioformats2rawDocuments } from './metadata-docs.js';
-import { fieldPaths, plateDocuments, remapPlate } from './plate-layout.js';
+import { fieldPaths, plateDocuments, remapPlate, withoutPlates } from './plate-layout.js';
 import { type ZarrCreateOptions, ZarrWriter } from './writer.js';
 
 export interface ZarrContainerOptions {
@@ -121,11 +121,13 @@ export class ZarrContainerWriter {
       // Each image as its writer stored it (its own OME-XML: sizes, type and channels as written).
       const images = await Promise.all(
         indexes.map(async (i) => {
-          const xml = await readFile(
-            join(this.dir, this.groupOf(i), 'OME', 'METADATA.ome.xml'),
-            'utf8',
-          ).catch(() => undefined);
-          const image = xml ? parseOmeXml(xml, { file: this.path }).images[0] : undefined;
+          const own = join(this.dir, this.groupOf(i), 'OME', 'METADATA.ome.xml');
+          const xml = await readFile(own, 'utf8').catch(() => undefined);
+          const doc = xml ? parseOmeXml(xml, { file: this.path }) : undefined;
+          const image = doc?.images[0];
+          // A writer given the whole plate's metadata copied its Plate, whose other fields this image's own
+          // document lacks (invalid OME-XML): one image is no plate, so it goes; the container's has it.
+          if (doc && platesOf(doc).length) await writeFile(own, buildOmeXml(withoutPlates(doc)));
           if (!image)
             throw new InvalidDataError(
               `image ${i} of ${this.path} was not written (or not closed)`,

@@ -89,6 +89,13 @@ export function remapPlate(metadata: OME, written: ReadonlySet<number>, imageId:
   return { ...metadata, extra: { ...metadata.extra, children } };
 }
 
+/** The metadata without its plates (for one field's own OME-XML: the Plate's other images are not in it). */
+export function withoutPlates(metadata: OME): OME {
+  if (!metadata.extra) return metadata;
+  const children = metadata.extra.children.filter((child) => !('Plate' in child.node));
+  return { ...metadata, extra: { ...metadata.extra, children } };
+}
+
 /**
  * Fields of an NGFF plate, well by well (`row/col/field`), and the plate as OME-XML describes one, for stores
  * without OME-XML: sample `i` (in path order) refers to image `imageIds[i]` once the caller knows the IDs.

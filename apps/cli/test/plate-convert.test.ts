@@ -71,6 +71,7 @@ describe.skipIf(!ok)('bfio convert: a Bio-Formats plate to an OME-Zarr plate', (
   const fake = join(dir, 'plate&plates=1&plateRows=2&plateCols=3&fields=2&sizeX=64&sizeY=64.fake');
   const out = { '0.4': join(dir, 'p04.ome.zarr'), '0.5': join(dir, 'p05.ome.zarr') };
   const plain = join(dir, 'plain.ome.zarr');
+  const subset = join(dir, 'subset.ome.zarr');
   /** Bio-Formats' pixels of each series. */
   const reference: number[][] = [];
   let bfPlate: PlateLayout | undefined;
@@ -90,7 +91,8 @@ describe.skipIf(!ok)('bfio convert: a Bio-Formats plate to an OME-Zarr plate', (
     runs['0.5'] = await bfio('convert', fake, out['0.5'], '--json');
     runs['0.4'] = await bfio('convert', fake, out['0.4'], '--ngff-version', '0.4');
     runs.plain = await bfio('convert', fake, plain, '--no-hcs');
-    peer = await runPythonJson<PeerOut>(PEER, { plates: out, plain });
+    runs.subset = await bfio('convert', fake, subset, '--series', '1,2,11');
+    peer = await runPythonJson<PeerOut>(PEER, { plates: { ...out, subset }, plain });
   }, 120_000);
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -135,6 +137,17 @@ describe.skipIf(!ok)('bfio convert: a Bio-Formats plate to an OME-Zarr plate', (
     };
     expect(report.layout).toBe('plate');
     expect(report.images.map((i) => i.output)).toContain(`${out['0.5']}/B/3/1`);
+  });
+
+  it('--series 1,2,11 writes those fields, numbered from 0 in their wells', () => {
+    expect(runs.subset!.code, runs.subset!.err).toBe(0);
+    const got = peer.plates.subset!;
+    expect(got.field_count).toBe(1);
+    expect(got.wells).toEqual({
+      'A/1': [{ path: '0', pixels: reference[seriesOf(0, 0, 1)] }],
+      'A/2': [{ path: '0', pixels: reference[seriesOf(0, 1, 0)] }],
+      'B/3': [{ path: '0', pixels: reference[seriesOf(1, 2, 1)] }],
+    });
   });
 
   it('--no-hcs writes the series as plain groups 0…11 (bioformats2raw --no-hcs)', () => {

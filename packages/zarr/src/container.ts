@@ -35,6 +35,11 @@ export interface ZarrContainerOptions {
    * `--no-hcs`).
    */
   hcs?: boolean;
+  /**
+   * The images that will be written, when not all: a plate's fields are then numbered among them (`0`, `1`, …
+   * in each well), as readers such as ome-zarr-py expect every well to have the first well's field paths.
+   */
+  images?: readonly number[];
 }
 
 export class ZarrContainerWriter {
@@ -74,9 +79,13 @@ export class ZarrContainerWriter {
     await sweepStaleTemps(path);
     const dir = tempSibling(path);
     await mkdir(dir, { recursive: true });
-    let plate = options.hcs === false ? undefined : plateLayout(metadata, (i) => i);
-    // A plate layout only when every image is a field: others would have no place in it.
-    if (plate && fieldPaths(plate).size !== metadata.images.length) plate = undefined;
+    const chosen = options.images ? new Set(options.images) : undefined;
+    let plate =
+      options.hcs === false
+        ? undefined
+        : plateLayout(metadata, (i) => (!chosen || chosen.has(i) ? i : undefined));
+    // A plate layout only when every image written is a field: others would have no place in it.
+    if (plate && fieldPaths(plate).size !== (chosen?.size ?? metadata.images.length)) plate = undefined;
     return new ZarrContainerWriter(path, dir, metadata, options, plate);
   }
 

@@ -225,6 +225,7 @@ async function convertToContainer(
       ngffVersion: ngff as '0.4' | '0.5' | undefined,
       overwrite: flags.overwrite ?? false,
       hcs: !flags['no-hcs'],
+      images: seriesList,
     });
   } catch (err) {
     throw OutputError.wrap(err, output);

@@ -132,7 +132,7 @@ describe.skipIf(!available('data', 'python'))(
         expect(res.code, `bfio refs ${base}/data/${sample}\n${res.err}`).toBe(0);
         const urls = Object.values(JSON.parse(readFileSync(refs, 'utf8')).refs).filter(Array.isArray);
         expect(urls.length).toBeGreaterThan(0);
-      expect(urls.every((u) => (u as string[])[0] === `${base}/data/${sample}`)).toBe(true);
+        expect(urls.every((u) => (u as string[])[0] === `${base}/data/${sample}`)).toBe(true);
         cases.push({ tiff: dataPath(sample), refs, chunks: urls.length });
       }
       results = await runPythonJson<PeerResult[]>(

@@ -13,16 +13,15 @@
  */
 
 export * from './backend.js';
-export { reduceBlock } from './block-reduce.js';
-export { givenLevelSizes } from './level-sizes.js';
 export { BioReader, type BioReaderOptions, type ReadOptions } from './bio-reader.js';
 export { BioWriter, type BioWriterOptions, type WriteArgs, type WriteData } from './bio-writer.js';
+export { reduceBlock } from './block-reduce.js';
 export { type CopyImageOptions, type CopyProgress, copyImage } from './copy-image.js';
 export * from './dtype.js';
 export * from './errors/index.js';
+export { givenLevelSizes } from './level-sizes.js';
 export { Limiter } from './limiter.js';
 export { AXES, cOrderStrides, copyStrided, NDArray, planarStrides } from './ndarray.js';
-export { type PlateField, type PlateLayout, type PlateWellLayout, plateLayout } from './plate.js';
 export {
   isObjectStoreUrl,
   KNOWN_OBJECT_STORES,
@@ -32,6 +31,7 @@ export {
   objectStoreScheme,
   registerObjectStore,
 } from './object-store.js';
+export { type PlateField, type PlateLayout, type PlateWellLayout, plateLayout } from './plate.js';
 export {
   type Extent,
   type ListArg,

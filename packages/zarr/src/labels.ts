@@ -112,13 +112,16 @@ export async function writeLabels(
     },
   );
   try {
-    await writer.writeRegion({
+    await writer.writeRegion(
+      {
         x: [0, x],
         y: [0, y],
         z: [0, z],
         c: Array.from({ length: c }, (_, i) => i),
         t: Array.from({ length: t }, (_, i) => i),
-      }, label.data);
+      },
+      label.data,
+    );
     await writer.close();
   } catch (err) {
     await writer.abort();

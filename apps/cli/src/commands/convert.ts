@@ -38,9 +38,6 @@ Converts IN (any readable format) to a tiled OME-TIFF (OUT ending .ome.tif/.ome.
   --grid ROW,COL               IN is a file pattern ({r:ddd} 3 digits, {r:d+} any, {c:c+} letters):
                                stitch the same-sized tiles it names, variable ROW down, COL across;
                                without --grid, variables z, c, t stack files along those axes
-  --grid ROW,COL               IN is a file pattern ({r:ddd} 3 digits, {r:d+} any, {c:c+} letters):
-                               stitch the same-sized tiles it names, variable ROW down, COL across;
-                               without --grid, variables z, c, t stack files along those axes
   --tile-size N                tile/chunk edge (multiple of 16; default 1024)
   --compression deflate|lzw|zstd|jpeg|none   (default deflate for TIFF, zstd for Zarr; jpeg: OME-TIFF,
                                uint8 only, lossy)
@@ -89,8 +86,6 @@ Examples:
   bfio convert plate.nd2 wells.ome.zarr --series 0,2,5 --channel 1 --timepoint 0
   bfio convert big.ome.tif crop.ome.zarr --crop 0,0,4096,4096 --channels 0:2
   bfio convert plate.czi out/ --wipp
-  bfio convert 'tiles/img_r{r:ddd}_c{c:ddd}.ome.tif' mosaic.ome.zarr --grid r,c
-  bfio convert 'planes/plane_z{z:ddd}_c{c:d}.tif' stack.ome.tif
   bfio convert 'tiles/img_r{r:ddd}_c{c:ddd}.ome.tif' mosaic.ome.zarr --grid r,c
   bfio convert 'planes/plane_z{z:ddd}_c{c:d}.tif' stack.ome.tif
   bfio convert slide.svs slide.ome.zarr --tile-size 512 --shard-size 4096 --resolutions 5

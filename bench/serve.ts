@@ -10,7 +10,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { PYTHON, ROOT, runTask, writeResults } from './lib/run.js';
 
@@ -99,6 +99,7 @@ interface Row {
   converted: Read;
 }
 const rows: Row[] = [];
+const loadAtStart = loadavg()[0]!;
 // The conversion makes what the server presents: the OME-TIFF's 4 levels, the CZI's one.
 for (const [label, source, convertFlags] of [
   [`OME-TIFF pyramid ${SIZE}²×3 uint16, 4 levels (1024² Deflate tiles)`, pyramid, ['--pyramid', '3']],
@@ -136,7 +137,7 @@ const md = `## Serving without converting (${new Date().toISOString().slice(0, 1
 Command: \`pnpm bench:serve\` (BENCH_SERVE_SIZE=${SIZE}). zarr-python 3 (fsspec/aiohttp) reads level 0 of each
 image from \`bfio serve\` on loopback (NGFF 0.5, raw chunks, a fresh server per image: the first request opens
 the file), against \`bfio convert\` to OME-Zarr (0.5, zstd, default options; \`--pyramid 3\` for the pyramid's levels) and
-zarr-python reading the store from disk. First tile = open the group, find level 0, read its chunk 0. Pixels checked equal (sums).
+zarr-python reading the store from disk. Load average (1 min) at the start: ${loadAtStart.toFixed(1)} (other work shared the cores). First tile = open the group, find level 0, read its chunk 0. Pixels checked equal (sums).
 
 | image | level 0 MiB | serve: first tile ms | serve: level 0 MiB/s | convert s | converted: first tile ms | converted: level 0 MiB/s | time to first tile, convert first / serve |
 |---|---:|---:|---:|---:|---:|---:|---:|

@@ -6,7 +6,7 @@
  * image being replaced stays byte for byte.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -148,7 +148,11 @@ describe.skipIf(!hasGcc || !available('data'))('bfio convert when the storage fa
       const dir = join(root, `eio-read-${source}-${after}`);
       mkdirSync(dir);
       const target = join(dir, 'out.ome.tif');
-      const r = await runCli(['convert', input, target], faultEnv(shim, { path: input, op: 'read', after }));
+      // The shim matches /proc/self/fd names, which are real paths: the data folder may be reached by a symlink.
+      const r = await runCli(
+        ['convert', input, target],
+        faultEnv(shim, { path: realpathSync(input), op: 'read', after }),
+      );
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toMatch(/Cannot read \S+.*the device reported an I\/O error.*\(EIO\)/);
       expect(r.stderr).toContain(input);

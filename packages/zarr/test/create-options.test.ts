@@ -72,7 +72,7 @@ const cases: CreateRefusal[] = [
     name: 'unknown downsampling',
     options: { downsample: 'median' as never },
     tag: 'invalid-data',
-    message: /downsample .* 'mean' or 'nearest'/,
+    message: /downsample .* 'mean', 'nearest', 'mode' or 'max'/,
   },
   {
     name: 'zero workers',

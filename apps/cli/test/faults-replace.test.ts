@@ -153,10 +153,14 @@ describe.skipIf(!available('data', 'python')).each([
     expect(bad).toEqual([]);
   });
 
-  it.skipIf(folder)('every read by tifffile is all of A or all of B', () => {
-    expect(peer).toContain(expected.A.peer);
-    expect(peer).toContain(expected.B.peer);
-    const bad = peer.filter((d) => d !== expected.A.peer && d !== expected.B.peer);
-    expect(bad).toEqual([]);
-  });
+  // Only for the single-file format: a folder store is read chunk by chunk by path, so zarr-python can mix
+  // two images and no writer can prevent it (there is no such test for it, rather than a skipped one).
+  if (!folder) {
+    it('every read by tifffile is all of A or all of B', () => {
+      expect(peer).toContain(expected.A.peer);
+      expect(peer).toContain(expected.B.peer);
+      const bad = peer.filter((d) => d !== expected.A.peer && d !== expected.B.peer);
+      expect(bad).toEqual([]);
+    });
+  }
 });

@@ -16,7 +16,13 @@ const input = (bytes: number[], path = '/x.tif') => ({
 
 describe('@bfio/tiff API', () => {
   it('exports', () => {
-    expect(Object.keys(api).sort()).toEqual(['TiffReader', 'imageSize', 'probe', 'tiffBackend', 'tiffReferences']);
+    expect(Object.keys(api).sort()).toEqual([
+      'TiffReader',
+      'imageSize',
+      'probe',
+      'tiffBackend',
+      'tiffReferences',
+    ]);
   });
 
   it('registers the backend when imported', () => {

@@ -15,12 +15,11 @@
  * pyramids, disjoint blocks of (chunk × 2^levels) pixels in Y/X.
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, endianness } from 'node:os';
-import { basename, dirname, join, relative } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { dirname, join, relative } from 'node:path';
 import {
   allocate,
   ClosedError,
-  type Compression,
   CorruptFileError,
   type CreateOptions,
   type DownsampleMode,
@@ -38,17 +37,16 @@ import {
   UnsupportedError,
   type WriterBackend,
 } from '@bfio/core';
-import type { Image, OME, Pixels } from '@bfio/ome-xml';
+import type { OME } from '@bfio/ome-xml';
 import * as zarr from 'zarrita';
 import { CodecPool, PoolUnavailable } from './codec-pool.js';
 import { registerCodecs } from './codecs.js';
 import { downsample2x } from './downsample.js';
 import { exists, writeDocs } from './fs-helpers.js';
 import { locateRoot, readNode, type ZarrFormat } from './layout.js';
-import { arrayDocuments, checkCompression, groupDocuments } from './metadata-docs.js';
+import { arrayDocuments, groupDocuments } from './metadata-docs.js';
 import { nativeZstd } from './native-zstd.js';
-import { buildImageAttributes, colorToHex, ngffRoot, ngffUnit, parseMultiscale } from './ngff.js';
-import { buildOmeXml } from './ome.js';
+import { ngffRoot, parseMultiscale } from './ngff.js';
 import { objectsUnder } from './parts/store-io.js';
 import { type Publisher, publisherFor } from './publisher.js';
 import { ShardWriter } from './shard.js';

@@ -12,7 +12,6 @@
  *                              after it, and the results are labelled partial; SWEEP_ONLY=<regexp> on paths)
  */
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
@@ -22,6 +21,8 @@ import '@bfio/tiff';
 import '@bfio/zarr';
 import { FILES as BIOFORMATS_FILES } from '../packages/bioformats-java/test/samples.js';
 import { DATA_DIR, dataPath, manifest } from '../test-support/env.js';
+import { levelHashes } from '../test-support/level-hashes.js';
+import { zarrSamples } from '../test-support/zarr-samples.js';
 import { PYTHON, ROOT, writeResults } from './lib/run.js';
 
 const BATCH = Number(process.env.SWEEP_BATCH ?? 20);
@@ -37,7 +38,6 @@ const READER = ['apps/cli/test/tczyx.py', 'bench/tasks/serve-sweep-read.py']
   .join('\n');
 
 const TIFF_EXT = /\.(tif|tiff|btf|tf2|tf8)$/i;
-const ZARR_META = /\/(\.zgroup|\.zarray|\.zattrs|zarr\.json)$/;
 
 type Kind = 'tiff' | 'zarr' | 'bioformats';
 type Status = 'equal' | 'different' | 'error' | 'refused' | 'skipped-size' | 'not-run';
@@ -74,39 +74,6 @@ type PyImage = (
   seconds: number;
 };
 
-/**
- * Zarr nodes to serve: each store root (topmost directory with Zarr metadata) and, inside a plain Zarr group
- * (no NGFF image, plate or bioformats2raw layout, which BioReader refuses as a whole), every node below it.
- */
-function zarrNodes(paths: string[]): string[] {
-  const dirs = [...new Set(paths.filter((p) => ZARR_META.test(p)).map((p) => p.replace(ZARR_META, '')))];
-  const roots = dirs.filter((d) => !dirs.some((o) => o !== d && d.startsWith(`${o}/`)));
-  const out = [...roots];
-  for (const root of roots) {
-    const ome = ngffAttributes(root);
-    if (!('multiscales' in ome || 'plate' in ome || 'bioformats2raw.layout' in ome))
-      out.push(...dirs.filter((d) => d.startsWith(`${root}/`)));
-  }
-  return out.sort();
-}
-
-/** A Zarr node's NGFF attributes (v3 `attributes.ome`, or v2 `.zattrs`), {} when it has none. */
-function ngffAttributes(dir: string): Record<string, unknown> {
-  for (const [file, key] of [
-    ['zarr.json', 'attributes'],
-    ['.zattrs', ''],
-  ] as const) {
-    try {
-      const j = JSON.parse(readFileSync(join(dataPath(dir), file), 'utf8'));
-      const attrs = (key ? j[key] : j) ?? {};
-      return attrs.ome ?? attrs;
-    } catch {
-      // not this Zarr version
-    }
-  }
-  return {};
-}
-
 function label(sample: string, kind: Kind): string {
   if (kind === 'zarr') return 'Zarr (OME-Zarr, bioformats2raw, arrays)';
   if (kind === 'tiff') return /\.ome\.[^.]+$/i.test(sample) ? 'OME-TIFF' : 'TIFF';
@@ -127,27 +94,6 @@ function describe(br: BioReader): Promise<{ bytes: number; backend: string }> {
     bytes += br.X * br.Y * br.Z * br.C * br.T * bytesPerPixel(br.dtype);
   }
   return Promise.resolve({ bytes, backend: br.backendName });
-}
-
-/** Bio-Formats' own read of every level of every series, hashed in t,c,z,y,x order (as serve.test.ts does). */
-async function bioformatsHashes(br: BioReader): Promise<string[][]> {
-  const out: string[][] = [];
-  for (let s = 0; s < br.seriesCount; s++) {
-    br.series = s;
-    const levels: string[] = [];
-    for (let l = 0; l < br.levelCount; l++) {
-      br.level = l;
-      const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-      const a = await br.readRegion(
-        { x: [0, br.X], y: [0, br.Y], z: [0, br.Z], c: range(br.C), t: range(br.T) },
-        { squeeze: false, shared: false },
-      );
-      const bytes = new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength);
-      levels.push(createHash('sha256').update(bytes).digest('hex'));
-    }
-    out.push(levels);
-  }
-  return out;
 }
 
 function runPython(input: unknown): Promise<Record<string, PyImage>> {
@@ -270,7 +216,8 @@ const started = Date.now();
 mkdirSync(OUT, { recursive: true });
 await import('../packages/bioformats-java/src/index.js');
 const paths = manifest().map((m) => m.path);
-const zarrs = zarrNodes(paths);
+// Store roots, and the nodes inside plain Zarr groups (which BioReader refuses as a whole).
+const zarrs = zarrSamples(paths);
 const inStore = (p: string) => zarrs.some((z) => p.startsWith(`${z}/`));
 const samples: Sample[] = [
   ...paths.filter((p) => TIFF_EXT.test(p) && !inStore(p)).map((p) => [p, 'tiff'] as const),
@@ -289,11 +236,9 @@ for (const s of samples) {
     s.backend = backend;
     if (bytes > MAX_BYTES) s.status = 'skipped-size';
     else if (s.kind === 'bioformats')
-      s.expected = await withReader(dataPath(s.sample), 'bioformats', bioformatsHashes);
+      s.expected = await withReader(dataPath(s.sample), 'bioformats', levelHashes);
     else if (s.kind === 'tiff')
-      s.expected = await withReader(dataPath(s.sample), 'bioformats', bioformatsHashes).catch(
-        () => undefined,
-      );
+      s.expected = await withReader(dataPath(s.sample), 'bioformats', levelHashes).catch(() => undefined);
   } catch (e) {
     s.status = 'refused';
     s.reason = `${(e as Error).name}: ${(e as Error).message.split('\n')[0]!.slice(0, 300)}`;
@@ -372,13 +317,16 @@ const viaBioformats =
 const md = `## Serving the whole corpus (issue 12)${partial ? ' — PARTIAL (stopped at SWEEP_STOP_AT)' : ''}
 
 ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpus().length} cores (${cpus()[0]?.model.trim()}, shared with other work), run under \`nice -n 19\`.
-Command: \`pnpm bench:serve-sweep\` (batch ${BATCH}, size cap ${MAX_BYTES / 1e6} MB of level-0 pixels). Every TIFF
-(\`.tif/.tiff/.btf/.tf2/.tf8\`), every Zarr store root and every Bio-Formats sample of MANIFEST.tsv that
-\`BioReader.open\` opens is served by one \`bfio serve DIR --symlinks-into <data>\` process (NGFF 0.5, raw chunks);
-zarr-python 3 (fsspec/aiohttp) reads every level of every series; peers: tifffile (TIFF), zarr-python on the source
-(Zarr), Bio-Formats through @bfio/bioformats-java (sha256 per level, t,c,z,y,x; also the second peer of TIFFs, used
-where tifffile's view differs, listed below). A file is *equal* when every
-series and level is, and its series/level counts match the peer's. Seconds: opening, peer reads and serving, per kind.
+Command: \`pnpm bench:serve-sweep\` (batch ${BATCH}, size cap ${MAX_BYTES / 1e6} MB of level-0 pixels over all series;
+largest sample ${(Math.max(...samples.map((s) => s.level0Bytes ?? 0)) / 1e6).toFixed(0)} MB). Every TIFF (\`.tif/.tiff/.btf/.tf2/.tf8\`), every Zarr store root (and
+each node inside a plain Zarr group) and every Bio-Formats sample of MANIFEST.tsv that \`BioReader.open\` opens is
+served by one \`bfio serve DIR --symlinks-into <data>\` process (NGFF 0.5, raw chunks); zarr-python 3
+(fsspec/aiohttp) reads every level of every series. Peers: tifffile (TIFFs: its series and levels, to t,c,z,y,x by
+axis letters, samples as c), zarr-python on the source (Zarr: NGFF image, plate fields, bioformats2raw series, bare
+arrays), Bio-Formats through @bfio/bioformats-java (sha256 per level, t,c,z,y,x), which is also the second peer of
+the TIFFs, used where tifffile's view differs (listed below). Values are compared exactly; tifffile's 1-bit
+\`bool\` as 0/1 and big-endian sources by value (served little-endian). A file is *equal* when every series and
+level is and its series/level counts match the peer's. Seconds: opening, Bio-Formats' read, serving and peer reads.
 Per-file results: \`bench/out/serve-sweep.json\`. Total ${seconds.toFixed(0)} s.
 
 | kind | files | series | levels read | levels equal | levels different | files equal | files different | errors | refused | skipped (size) | not run | seconds |

@@ -7,7 +7,6 @@
  * A sample the peer cannot read must be refused with exit code 2 and a message naming it.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   compileRefTool,
@@ -18,6 +17,7 @@ import {
 import { DTYPE_OF, FILES as REFERENCE_FILES } from '../../../packages/bioformats-java/test/samples.js';
 import { available, bioformatsJar, dataPath, manifest } from '../../../test-support/env.js';
 import { runPythonJson } from '../../../test-support/python.js';
+import { zarrSamples } from '../../../test-support/zarr-samples.js';
 import { main } from '../src/cli.js';
 
 /**
@@ -34,7 +34,6 @@ const KNOWN_UNHANDLED: Record<string, string> = {
 const BIOFORMATS_FILES = REFERENCE_FILES;
 
 const TIFF_EXT = /\.(tif|tiff|btf|tf2|tf8)$/i;
-const ZARR_META = /\/(\.zgroup|\.zarray|\.zattrs|zarr\.json)$/;
 
 interface View {
   yxzct: number[];
@@ -68,38 +67,6 @@ async function describeWithCli(path: string, seriesCount: number): Promise<Descr
     views.push({ yxzct: [j.Y, j.X, j.Z, j.C, j.T], dtype: j.dtype, levels: j.levels });
   }
   return { backend: first!.backend, series: first!.series, views };
-}
-
-/**
- * Zarr nodes a user may point `bfio info` at: each store root (topmost directory with Zarr metadata) and,
- * inside a plain Zarr group (no NGFF image, plate or bioformats2raw layout), every array and group below it.
- */
-function zarrSamples(paths: string[]): string[] {
-  const dirs = [...new Set(paths.filter((p) => ZARR_META.test(p)).map((p) => p.replace(ZARR_META, '')))];
-  const roots = dirs.filter((d) => !dirs.some((o) => o !== d && d.startsWith(`${o}/`)));
-  const out = [...roots];
-  for (const root of roots) {
-    const attrs = readAttrs(root);
-    const ome = (attrs.ome as Record<string, unknown> | undefined) ?? attrs;
-    if ('multiscales' in ome || 'plate' in ome || 'bioformats2raw.layout' in ome) continue;
-    out.push(...dirs.filter((d) => d.startsWith(`${root}/`)));
-  }
-  return out.sort();
-}
-
-function readAttrs(dir: string): Record<string, unknown> {
-  for (const [file, key] of [
-    ['zarr.json', 'attributes'],
-    ['.zattrs', ''],
-  ] as const) {
-    try {
-      const j = JSON.parse(readFileSync(join(dataPath(dir), file), 'utf8'));
-      return (key ? j[key] : j) ?? {};
-    } catch {
-      // not this Zarr version
-    }
-  }
-  return {};
 }
 
 const ok = available('data', 'python');

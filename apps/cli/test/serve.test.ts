@@ -27,6 +27,7 @@ import { BioReader } from '@bfio/core';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { available, DATA_DIR, dataPath, REPO_ROOT } from '../../../test-support/env.js';
+import { levelHashes } from '../../../test-support/level-hashes.js';
 import { freePort, waitFor } from '../../../test-support/net.js';
 import { runPythonJson } from '../../../test-support/python.js';
 
@@ -126,31 +127,7 @@ function rss(pid: number): number {
 async function bioformatsHashes(path: string): Promise<string[][]> {
   await import('@bfio/bioformats-java');
   await using br = await BioReader.open(path, { backend: 'bioformats' });
-  const out: string[][] = [];
-  for (let s = 0; s < br.seriesCount; s++) {
-    br.series = s;
-    const levels: string[] = [];
-    for (let l = 0; l < br.levelCount; l++) {
-      br.level = l;
-      const a = await br.readRegion(
-        {
-          x: [0, br.X],
-          y: [0, br.Y],
-          z: [0, br.Z],
-          c: Array.from({ length: br.C }, (_, i) => i),
-          t: Array.from({ length: br.T }, (_, i) => i),
-        },
-        { squeeze: false, shared: false },
-      );
-      levels.push(
-        createHash('sha256')
-          .update(new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength))
-          .digest('hex'),
-      );
-    }
-    out.push(levels);
-  }
-  return out;
+  return await levelHashes(br);
 }
 
 interface PeerLevel {

@@ -40,18 +40,25 @@ const builder = new XMLBuilder({ ...OPTIONS, suppressEmptyNode: true });
 export const MAX_ATTRIBUTES_PER_ELEMENT = 10_000;
 export const MAX_NESTING_DEPTH = 1_000;
 
+/**
+ * For a comment, CDATA section, DOCTYPE or processing instruction starting at `i`: the index where it ends
+ * (-1 when unterminated); undefined when `i` starts an element tag. Both scans below skip these.
+ */
+function markupEnd(xml: string, i: number): number | undefined {
+  const next = xml.charCodeAt(i + 1);
+  if (next !== 33 /* ! */ && next !== 63 /* ? */) return undefined;
+  if (xml.startsWith('<!--', i)) return xml.indexOf('-->', i);
+  if (xml.startsWith('<![CDATA[', i)) return xml.indexOf(']]>', i);
+  return xml.indexOf('>', i);
+}
+
 /** One linear pass over the text, counting attributes per tag and element depth (quotes respected). */
 function checkShape(xml: string, file: string | undefined): void {
   let depth = 0;
   for (let i = xml.indexOf('<'); i >= 0 && i < xml.length; i = xml.indexOf('<', i)) {
     const next = xml.charCodeAt(i + 1);
-    if (next === 33 /* ! */ || next === 63 /* ? */) {
-      // Comments, CDATA, DOCTYPE, processing instructions: skip to their end.
-      const end = xml.startsWith('<!--', i)
-        ? xml.indexOf('-->', i)
-        : xml.startsWith('<![CDATA[', i)
-          ? xml.indexOf(']]>', i)
-          : xml.indexOf('>', i);
+    const end = markupEnd(xml, i);
+    if (end !== undefined) {
       if (end < 0) return; // the validator reports the unterminated construct
       i = end + 1;
       continue;
@@ -97,13 +104,8 @@ function mapAttributeWhitespace(xml: string, replace: (ch: string) => string): s
   let out = '';
   let from = 0;
   for (let i = xml.indexOf('<'); i >= 0 && i < xml.length; i = xml.indexOf('<', i)) {
-    const next = xml.charCodeAt(i + 1);
-    if (next === 33 /* ! */ || next === 63 /* ? */) {
-      const end = xml.startsWith('<!--', i)
-        ? xml.indexOf('-->', i)
-        : xml.startsWith('<![CDATA[', i)
-          ? xml.indexOf(']]>', i)
-          : xml.indexOf('>', i);
+    const end = markupEnd(xml, i);
+    if (end !== undefined) {
       if (end < 0) break;
       i = end + 1;
       continue;

@@ -205,10 +205,6 @@ export function textOf(node: XmlNode): string {
     .join('');
 }
 
-export function isText(node: XmlNode): boolean {
-  return TEXT in node;
-}
-
 export function textNode(text: string): XmlNode {
   return { [TEXT]: text };
 }
@@ -238,11 +234,6 @@ export function setChildren(node: XmlNode, children: XmlNode[]): void {
 export function splitName(qname: string): { prefix: string; local: string } {
   const i = qname.indexOf(':');
   return i < 0 ? { prefix: '', local: qname } : { prefix: qname.slice(0, i), local: qname.slice(i + 1) };
-}
-
-/** Deep copy (nodes are plain JSON). */
-export function cloneNode<T>(node: T): T {
-  return structuredClone(node);
 }
 
 /** Anything outside XML 1.0's Char production (control characters, lone surrogates, U+FFFE/U+FFFF). */

@@ -31,10 +31,6 @@ export interface SeriesLayout {
   levels: LevelLayout[];
 }
 
-export function planeSlot(level: LevelLayout, z: number, c: number, t: number): number {
-  return (t * level.sizeC + c) * level.sizeZ + z;
-}
-
 /** OME linear plane index of (z, c, t): the first letter after XY varies fastest. */
 export function omePlaneIndex(
   order: DimensionOrder,

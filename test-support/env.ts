@@ -15,6 +15,8 @@ export const VENV_PYTHON = join(REPO_ROOT, '.venv', 'bin', 'python');
 export const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
 /** The MinIO server scripts/setup built and cached (BFIO_MINIO overrides); test-support/minio.ts runs it. */
 export const MINIO_BIN = process.env.BFIO_MINIO ?? join(REPO_ROOT, '.cache', 'bin', 'minio');
+/** The Chromium the browser tests drive (scripts/setup installs Debian's `chromium`); BFIO_CHROMIUM overrides. */
+export const CHROMIUM_BIN = process.env.BFIO_CHROMIUM ?? '/usr/bin/chromium';
 
 /** Absolute path of a sample by its MANIFEST.tsv path. */
 export function dataPath(relative: string): string {
@@ -52,7 +54,9 @@ export type Component =
   /** Slurm and munge (Debian's slurm-wlm, munge) and root, for test-support/slurm.ts's one-node cluster. */
   | 'slurm'
   /** snakemake in the project venv. */
-  | 'snakemake';
+  | 'snakemake'
+  /** Debian's Chromium (BFIO_CHROMIUM overrides the path) and playwright-core to drive it headless. */
+  | 'chromium';
 
 /** Where a tool is: on PATH, or in an sbin dir a non-root PATH may lack; undefined when absent. */
 export function which(cmd: string): string | undefined {
@@ -103,6 +107,12 @@ export function missing(component: Component): string | undefined {
       return existsSync(join(REPO_ROOT, '.venv', 'bin', 'snakemake'))
         ? undefined
         : `no snakemake in the project venv (run scripts/setup)`;
+    case 'chromium':
+      if (!existsSync(CHROMIUM_BIN))
+        return `no Chromium at ${CHROMIUM_BIN} (run scripts/setup: apt-get install chromium)`;
+      return existsSync(join(REPO_ROOT, 'node_modules', 'playwright-core', 'package.json'))
+        ? undefined
+        : 'playwright-core is not installed (run scripts/setup)';
   }
 }
 

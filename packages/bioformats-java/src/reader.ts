@@ -33,11 +33,12 @@ import {
   viewAs,
 } from '@bfio/core';
 import { type OME, parseOmeXml } from '@bfio/ome-xml';
+import type { BlockTransfer } from './block-transfer.js';
 import { javaMessage } from './errors.js';
 import { bridge, type JavaObject } from './jvm.js';
 import { dtypeFromFormatTools } from './pixel-types.js';
 import { type Lease, ReaderPool } from './reader-pool.js';
-import { type BlockTransfer, createTransfer, type TransferMode } from './transfer.js';
+import { createTransfer, type TransferMode } from './transfer.js';
 
 /** Largest byte[] one openBytes call returns; bigger planes are read in bands (a Java array holds < 2 GiB). */
 export const DEFAULT_MAX_CHUNK_BYTES = 64 * 1024 * 1024;

@@ -8,8 +8,8 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import type { Block, BlockTransfer } from './block-transfer.js';
 import type { JavaBridge, JavaObject } from './jvm.js';
-import type { Block, BlockTransfer } from './transfer.js';
 
 /** Reads block (x, y, w, h) of each plane in `nos` into `out`, one after another (`length` bytes each). */
 type ReadBlocks<R> = (

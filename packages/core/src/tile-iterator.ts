@@ -9,11 +9,25 @@
  * Memory: at most `prefetch + 1` batches are alive besides the one the consumer holds, each
  * `batchSize × h × w × channels × bytesPerPixel` bytes.
  */
-import type { BioReader } from './bio-reader.js';
-import { allocate, type TypedArray } from './dtype.js';
+import { allocate, type DType, type TypedArray } from './dtype.js';
 import { InvalidDataError } from './errors/index.js';
 import { NDArray } from './ndarray.js';
-import { toList } from './region.js';
+import { type ReadArgs, toList } from './region.js';
+
+/**
+ * What the iterator needs of a reader. BioReader satisfies it structurally, so this module does not import
+ * bio-reader (which imports it: the dependency points one way).
+ */
+export interface TileSource {
+  readonly path: string;
+  readonly X: number;
+  readonly Y: number;
+  readonly Z: number;
+  readonly C: number;
+  readonly T: number;
+  readonly dtype: DType;
+  read(args: ReadArgs, options: { squeeze: false }): Promise<NDArray>;
+}
 
 export type TilePadding = 'symmetric' | 'zero' | 'none';
 
@@ -76,7 +90,7 @@ function checkPair(name: string, v: unknown, file: string): [number, number] {
   return v as [number, number];
 }
 
-export async function* iterateTiles(reader: BioReader, options: TileOptions): AsyncGenerator<TileBatch> {
+export async function* iterateTiles(reader: TileSource, options: TileOptions): AsyncGenerator<TileBatch> {
   const file = reader.path;
   const [th, tw] = checkPair('tileSize', options.tileSize, file);
   const [sy, sx] = checkPair('stride', options.stride ?? options.tileSize, file);

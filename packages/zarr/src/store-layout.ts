@@ -21,7 +21,7 @@ import { arrayDocuments, checkCompression, groupDocuments } from './metadata-doc
 import { nativeZstd } from './native-zstd.js';
 import { buildImageAttributes, colorToHex, type MultiscalesSpec, ngffUnit } from './ngff.js';
 import { buildOmeXml } from './ome.js';
-import type { ZarrCreateOptions } from './writer.js';
+import type { ZarrCreateOptions } from './writer/options.js';
 
 export type Vec5 = [number, number, number, number, number];
 

@@ -6,7 +6,17 @@
 import { createReadStream, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, normalize } from 'node:path';
+import { extname, join, normalize } from 'node:path';
+
+/** Browsers run a module script only when it comes with a JavaScript type. */
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.css': 'text/css',
+};
 
 /** Requests seen by the server: method, path, Range header. */
 export type RequestLog = Array<{ method: string; path: string; range?: string }>;
@@ -25,11 +35,29 @@ export function serveLikeObjectStore(
   roots: Record<string, string>,
   log: RequestLog = [],
   flaky?: Flaky,
-  /** `ranges: false`: ignore Range headers and always send the whole file (as `python -m http.server`). */
-  options: { ranges?: boolean } = {},
+  /**
+   * `ranges: false`: ignore Range headers and always send the whole file (as `python -m http.server`).
+   * `cors`: answer cross-origin requests (preflights too) as a bucket with a CORS rule for GET/HEAD does, so
+   * a page from another origin can read byte ranges. `headers`: sent with every answer.
+   */
+  options: { ranges?: boolean; cors?: boolean; headers?: Record<string, string> } = {},
 ): Promise<{ server: Server; base: string }> {
   const failures = new Map<string, number>();
   const server = createServer((req, res) => {
+    for (const [name, value] of Object.entries(options.headers ?? {})) res.setHeader(name, value);
+    if (options.cors) {
+      res.setHeader('access-control-allow-origin', '*');
+      res.setHeader('access-control-expose-headers', 'content-range, content-length, accept-ranges, etag');
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, {
+          'access-control-allow-methods': 'GET, HEAD',
+          'access-control-allow-headers': req.headers['access-control-request-headers'] ?? 'range',
+          'access-control-max-age': '600',
+        });
+        res.end();
+        return;
+      }
+    }
     const url = new URL(req.url ?? '/', 'http://localhost');
     const [, top, ...rest] = decodeURIComponent(url.pathname).split('/');
     log.push({ method: req.method ?? '', path: url.pathname, range: req.headers.range });
@@ -66,7 +94,11 @@ export function serveLikeObjectStore(
         if (range[2] !== '') end = Math.min(end, Number(range[2]));
       }
     }
-    const headers = { 'content-length': String(end - start + 1), 'accept-ranges': 'bytes' };
+    const headers = {
+      'content-length': String(end - start + 1),
+      'accept-ranges': 'bytes',
+      'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+    };
     if (range) res.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${end}/${size}` });
     else res.writeHead(200, headers);
     if (req.method === 'HEAD') res.end();

@@ -119,6 +119,11 @@ export interface OpenOptions {
    * format's own (0 for TIFF, the array's fill_value for Zarr): bfconvert/bioformats2raw's `--fill-value`.
    */
   fillValue?: number;
+  /**
+   * The bytes of `path` when the image is a `Blob` or `File` (a dropped file in a browser; `path` is then its
+   * name): set by `BioReader.open(blob)` for backends with `readsBlobs`, which read it by `Blob.slice`.
+   */
+  blob?: Blob;
   /** Backend-specific options pass through untouched. */
   [option: string]: unknown;
 }
@@ -179,6 +184,8 @@ export interface ProbeInput {
    * decline remote inputs in `canOpen`.
    */
   remote?: boolean;
+  /** The File/Blob whose name is `path` (`BioReader.open(blob)`): only backends with `readsBlobs` get it. */
+  blob?: Blob;
 }
 
 /**
@@ -205,6 +212,8 @@ export interface Backend {
   readonly writeExtensions?: readonly string[];
   /** Higher wins among equal extension matches (a native backend beats Bio-Formats for TIFF). Default 0. */
   readonly priority?: number;
+  /** Whether `open` reads a File/Blob given as `OpenOptions.blob` (one file: TIFF yes, a Zarr store no). */
+  readonly readsBlobs?: boolean;
   /** Quick magic-byte test; no I/O. Omit to rely on extensions and `canOpen`. */
   sniff?(input: ProbeInput): boolean;
   /** A cheap probe (may read headers). Returns true, or a string saying why not. */

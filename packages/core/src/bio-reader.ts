@@ -5,9 +5,8 @@
  * Differences from Python bfio, on purpose: `series` and `level` are separate selections (bfio's Java
  * backend mixes them up); validation throws typed errors instead of `assert`; reads may run concurrently.
  */
-import { totalmem } from 'node:os';
-import { resolve } from 'node:path';
 import type { Channel, Image, OME, Pixels, Quantity } from '@bfio/ome-xml';
+import { env, fileURLToPath, resolve, totalmem } from '#platform';
 import type { LevelInfo, OpenOptions, ReaderBackend, Region, SeriesInfo } from './backend.js';
 import { isRemote, regionLength } from './backend.js';
 import { allocate, bytesPerPixel, type DType, dtypeOf, type TypedArray, viewAs } from './dtype.js';
@@ -49,8 +48,25 @@ const SHARED_MIN_BYTES = 4 * 2 ** 20;
 
 /** The default read budget: BFIO_MAX_READ_BYTES, else half of the machine's memory. */
 function defaultMaxReadBytes(): number {
-  const env = Number(process.env.BFIO_MAX_READ_BYTES);
-  return Number.isFinite(env) && env > 0 ? env : Math.floor(totalmem() / 2);
+  const given = Number(env('BFIO_MAX_READ_BYTES'));
+  return Number.isFinite(given) && given > 0 ? given : Math.floor(totalmem() / 2);
+}
+
+/** The path (or URL, or a Blob's name) `BioReader.open` was given, and the Blob if it was one. */
+function sourceOf(source: string | URL | Blob): { path: string; blob?: Blob } {
+  if (typeof Blob !== 'undefined' && source instanceof Blob) {
+    const name = (source as { name?: unknown }).name;
+    return { path: typeof name === 'string' && name ? name : 'blob', blob: source };
+  }
+  if (source instanceof URL) {
+    return { path: source.protocol === 'file:' ? fileURLToPath(source) : source.href };
+  }
+  if (typeof source !== 'string') {
+    throw new InvalidDataError(
+      `BioReader.open takes a path, a URL or a Blob/File, not ${Object.prototype.toString.call(source)}`,
+    );
+  }
+  return { path: isRemote(source) ? source : resolve(source) };
 }
 
 const gib = (n: number) =>
@@ -70,11 +86,15 @@ export class BioReader {
     this.#backend = backend;
   }
 
-  /** Opens `path` with the backend that can read it (or the one forced with `backend`). */
-  static async open(path: string, options: BioReaderOptions = {}): Promise<BioReader> {
-    const abs = isRemote(path) ? path : resolve(path);
-    const backend = await selectReadBackend(abs, options.backend);
-    const opened = await backend.open!(abs, { cleanMetadata: true, ...options });
+  /**
+   * Opens an image with the backend that can read it (or the one forced with `backend`): a path, an http(s)
+   * or object-store URL (a string or a `URL`; `file:` URLs are paths), or a `Blob`/`File` (a dropped file in
+   * a browser, read by `Blob.slice`; its `name` picks the format and names it in messages).
+   */
+  static async open(source: string | URL | Blob, options: BioReaderOptions = {}): Promise<BioReader> {
+    const { path: abs, blob } = sourceOf(source);
+    const backend = await selectReadBackend(abs, options.backend, blob);
+    const opened = await backend.open!(abs, { cleanMetadata: true, ...options, ...(blob ? { blob } : {}) });
     if (opened.series.length === 0) {
       await opened.close();
       throw new CorruptFileError(abs, `the ${backend.name} backend found no image in it (no series to read)`);

@@ -6,9 +6,8 @@
  * throws `ReadOnlyError` instead of being silently dropped. The backend file is created at the first write
  * (or at close, giving a zero-filled image), so property changes before then shape the file.
  */
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { type Channel, createOme, type OME, type Quantity } from '@bfio/ome-xml';
+import { existsSync, resolve } from '#platform';
 import type { Backend, CreateOptions, Region, WriterBackend } from './backend.js';
 import { isRemote, regionLength } from './backend.js';
 import {

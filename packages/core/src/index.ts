@@ -31,6 +31,8 @@ export {
   objectStoreScheme,
   registerObjectStore,
 } from './object-store.js';
+export { nodeOnly, nodeOnlyError } from './platform/node-only.js';
+export * as urlPath from './platform/url-path.js';
 export { type PlateField, type PlateLayout, type PlateWellLayout, plateLayout } from './plate.js';
 export {
   type Extent,

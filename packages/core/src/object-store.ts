@@ -5,8 +5,9 @@
  * (TIFF byte ranges, Zarr keys, shard indexes, the format probe) serves object stores unchanged; writes go
  * through `put` (small objects, atomic by nature) and `upload` (a finished local file, whole or not at all).
  */
+
+import { importPackage } from '#platform';
 import { BfioError } from './errors/index.js';
-import { importPackage } from './import-package.js';
 
 /** One object under a prefix. */
 export interface ObjectEntry {

@@ -5,8 +5,7 @@
  * themselves when their package is imported; when nothing registered can open a file, core tries to import
  * the known backend packages once (a dynamic import, which works when they are installed) before giving up.
  */
-import { open, stat } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { basename, importPackage, open, PLATFORM, resolve, stat } from '#platform';
 import { type Backend, isRemote, type ProbeInput, SPECIFICATION_VERSION } from './backend.js';
 import {
   asIoError,
@@ -17,7 +16,6 @@ import {
   UnknownFormatError,
   UnsupportedError,
 } from './errors/index.js';
-import { importPackage } from './import-package.js';
 import { isObjectStoreUrl } from './object-store.js';
 import { fetchWithRetry } from './remote.js';
 
@@ -30,6 +28,12 @@ export const KNOWN_BACKENDS: Record<string, string> = {
   zarr: '@bfio/zarr',
   bioformats: '@bfio/bioformats-java',
 };
+
+/** Backends that need Node (Bio-Formats runs a JVM): a browser build never imports them. */
+const NODE_ONLY_BACKENDS = new Set(['bioformats']);
+
+/** Whether backend `name` can run here (every backend in Node; not the Node-only ones in a browser). */
+const runsHere = (name: string) => PLATFORM === 'node' || !NODE_ONLY_BACKENDS.has(name);
 
 /**
  * Makes a backend loadable by name: when a user forces `backend: name` (or nothing registered can open a
@@ -73,7 +77,7 @@ export async function loadInstalledBackends(): Promise<void> {
   if (triedKnown) return;
   triedKnown = true;
   for (const [name, pkg] of Object.entries(KNOWN_BACKENDS)) {
-    if (!backends.has(name)) await importBackendPackage(pkg);
+    if (!backends.has(name) && runsHere(name)) await importBackendPackage(pkg);
   }
 }
 
@@ -81,6 +85,12 @@ export async function loadInstalledBackends(): Promise<void> {
 export async function requireBackend(name: string, file?: string): Promise<Backend> {
   const key = normalizeBackendName(name);
   let backend = backends.get(key);
+  if (!backend && !runsHere(key)) {
+    throw new UnsupportedError(
+      `The ${key} backend (${KNOWN_BACKENDS[key]}) is Node-only: it runs Bio-Formats in a Java VM, which a browser does not have; in a browser read OME-TIFF (@bfio/tiff) or OME-Zarr (@bfio/zarr)`,
+      file,
+    );
+  }
   if (!backend && KNOWN_BACKENDS[key]) {
     await importBackendPackage(KNOWN_BACKENDS[key]);
     backend = backends.get(key);
@@ -93,8 +103,15 @@ export async function requireBackend(name: string, file?: string): Promise<Backe
   return backend;
 }
 
-/** Reads what selection needs: whether `path` is a directory, and its first bytes. */
-export async function probeInput(path: string): Promise<ProbeInput> {
+/**
+ * Reads what selection needs: whether `path` is a directory, and its first bytes (of `blob` when given:
+ * a File/Blob named `path`).
+ */
+export async function probeInput(path: string, blob?: Blob): Promise<ProbeInput> {
+  if (blob) {
+    const firstBytes = new Uint8Array(await blob.slice(0, 4096).arrayBuffer());
+    return { path, firstBytes, isDirectory: false, blob };
+  }
   if (isRemote(path)) return probeRemote(path);
   const abs = resolve(path);
   const info = await stat(abs).catch((err: NodeJS.ErrnoException) => {
@@ -180,6 +197,10 @@ function rank(
       continue;
     }
     if (!backend.open) continue;
+    if (input.blob && !backend.readsBlobs) {
+      tried.push({ backend: backend.name, reason: 'does not read File/Blob objects' });
+      continue;
+    }
     const magic = backend.sniff ? backend.sniff(input) : false;
     if (backend.sniff && !magic && !input.isDirectory && ext === 0) {
       tried.push({ backend: backend.name, reason: 'magic bytes and extension do not match' });
@@ -200,10 +221,22 @@ function rank(
   return scored.map((s) => s.backend);
 }
 
-/** Picks the backend that reads `path`: the first ranked candidate whose probe accepts the file. */
-export async function selectReadBackend(path: string, forced?: string): Promise<Backend> {
-  if (forced) return requireBackend(forced, path);
-  const input = await probeInput(path);
+/**
+ * Picks the backend that reads `path` (or `blob`, a File/Blob named `path`): the first ranked candidate whose
+ * probe accepts the file.
+ */
+export async function selectReadBackend(path: string, forced?: string, blob?: Blob): Promise<Backend> {
+  if (forced) {
+    const backend = await requireBackend(forced, path);
+    if (blob && !backend.readsBlobs) {
+      throw new UnsupportedError(
+        `${path}: the ${backend.name} backend does not read File/Blob objects; give it a URL`,
+        path,
+      );
+    }
+    return backend;
+  }
+  const input = await probeInput(path, blob);
   const pick = async (tried: { backend: string; reason: string }[]) => {
     for (const backend of rank(input, 'read', tried)) {
       const verdict = backend.canOpen ? await backend.canOpen(input) : true;
@@ -221,12 +254,16 @@ export async function selectReadBackend(path: string, forced?: string): Promise<
   }
   if (chosen) return chosen;
   const missing = Object.entries(KNOWN_BACKENDS)
-    .filter(([name]) => !backends.has(name))
+    .filter(([name]) => !backends.has(name) && runsHere(name))
     .map(([, pkg]) => pkg);
   throw new UnknownFormatError(
     path,
     tried,
-    missing.length ? `Installing ${missing.join(' or ')} may add support.` : '',
+    !missing.length
+      ? ''
+      : PLATFORM === 'browser'
+        ? `Importing ${missing.join(' or ')} (which registers its backend) may add support.`
+        : `Installing ${missing.join(' or ')} may add support.`,
   );
 }
 

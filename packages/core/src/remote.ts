@@ -4,6 +4,7 @@
  * gives up with a `network` BfioError naming the URL. Answers that are answers (200, 206, 404, 403, 416, …)
  * come back to the caller as they are.
  */
+import { env } from '#platform';
 import { BfioError } from './errors/index.js';
 import { isObjectStoreUrl, objectStoreFor } from './object-store.js';
 
@@ -78,8 +79,9 @@ function causeOf(err: unknown): string {
 }
 
 const envNumber = (name: string, ok: (n: number) => boolean): number | undefined => {
-  const n = Number(process.env[name]);
-  return process.env[name] !== undefined && ok(n) ? n : undefined;
+  const value = env(name);
+  const n = Number(value);
+  return value !== undefined && ok(n) ? n : undefined;
 };
 
 /** `fetch` that retries transient failures; throws BfioError('network') once they persist. */

@@ -7,10 +7,7 @@
  * so the next writer of the same target can remove it safely: only temporaries of this host whose process
  * is gone are swept (a writer on another host sharing the folder, or a live one here, is never touched).
  */
-import { randomBytes } from 'node:crypto';
-import { opendir, rm } from 'node:fs/promises';
-import { hostname } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, hostname, join, opendir, pid, processAlive, randomBytes, rm } from '#platform';
 
 /** 'tmp': being written; 'old': a replaced target kept until its successor is in place. */
 export type TempKind = 'tmp' | 'old';
@@ -24,18 +21,8 @@ function hostTag(): string {
 export function tempSibling(target: string, kind: TempKind = 'tmp'): string {
   return join(
     dirname(target),
-    `.${basename(target)}.bfio-${kind}-${hostTag()}-${process.pid}-${randomBytes(4).toString('hex')}`,
+    `.${basename(target)}.bfio-${kind}-${hostTag()}-${pid()}-${randomBytes(4).toString('hex')}`,
   );
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but is someone else's.
-    return (err as { code?: string }).code === 'EPERM';
-  }
 }
 
 const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -59,8 +46,8 @@ export async function sweepStaleTemps(target: string): Promise<string[]> {
   for await (const entry of dir) {
     const match = pattern.exec(entry.name);
     if (!match) continue;
-    const pid = Number(match[1]);
-    if (pid !== process.pid && !alive(pid)) stale.push(join(dirname(target), entry.name));
+    const owner = Number(match[1]);
+    if (owner !== pid() && !processAlive(owner)) stale.push(join(dirname(target), entry.name));
   }
   for (const path of stale) {
     try {

@@ -1,3 +1,4 @@
+import { cwd } from '#platform';
 import { BfioError, type BfioErrorOptions } from './bfio-error.js';
 
 /** A region outside the image; the message gives the valid range. */
@@ -112,7 +113,7 @@ export class FileNotFoundError extends BfioError {
       'not-found',
       /^[a-z][a-z0-9+.-]*:\/\//i.test(file)
         ? `${file} does not exist; check the URL (bucket, key, and for s3:// the endpoint in AWS_ENDPOINT_URL)`
-        : `${file} does not exist; check the path (relative paths resolve from ${process.cwd()})`,
+        : `${file} does not exist; check the path (relative paths resolve from ${cwd()})`,
       { file },
     );
     this.name = 'FileNotFoundError';

@@ -1,7 +1,6 @@
 /**
  * The `tiff` backend object: how @bfio/core finds, probes, opens and creates TIFF/OME-TIFF files.
  */
-import { open as openFile } from 'node:fs/promises';
 import {
   type Backend,
   type CreateOptions,
@@ -14,6 +13,7 @@ import {
   type WriterBackend,
 } from '@bfio/core';
 import type { OME } from '@bfio/ome-xml';
+import { open as openFile } from '#platform';
 import { TiffFile, tiffMagic } from './reader/tiff-file.js';
 import { TiffReader, type TiffReaderOptions } from './reader/tiff-reader.js';
 import { checkTiffOptions, createTiffWriter } from './writer/index.js';
@@ -39,6 +39,7 @@ export const tiffBackend: Backend = {
   ],
   writeExtensions: ['.ome.tif', '.ome.tiff', '.tif', '.tiff'],
   priority: 10,
+  readsBlobs: true,
 
   sniff(input: ProbeInput): boolean {
     return !input.isDirectory && tiffMagic(input.firstBytes) === true;
@@ -54,7 +55,7 @@ export const tiffBackend: Backend = {
     if (magic !== true) return magic;
     // Cheap probe: the first IFD parses and describes an image.
     try {
-      const file = await TiffFile.open(input.path);
+      const file = await TiffFile.open(input.path, input.blob);
       try {
         const page = await file.page(0);
         if (page.width <= 0 || page.height <= 0) return 'the first TIFF page has no image';

@@ -3,16 +3,20 @@
  * use and kept open until close; resolves a PageRef to its parsed page.
  */
 import { CorruptFileError, isBfioError } from '@bfio/core';
+import { basename } from '#platform';
 import type { PageRef } from './layout.js';
+import { setFromBlob } from './location.js';
 import { TiffFile, type TiffPage } from './tiff-file.js';
 
 export class FileSet {
   readonly paths: string[] = [];
   private readonly opened = new Map<number, Promise<TiffFile>>();
   private closed = false;
+  private first?: TiffFile;
 
   constructor(first?: { path: string; file: TiffFile }) {
     if (first) {
+      this.first = first.file;
       this.paths.push(first.path);
       this.opened.set(0, Promise.resolve(first.file));
     }
@@ -31,6 +35,7 @@ export class FileSet {
     if (!p) {
       const path = this.paths[index];
       if (path === undefined) throw new RangeError(`no file ${index} in the set`);
+      if (index > 0 && this.fromBlob) return this.blobMember(path);
       p = TiffFile.open(path).catch((err: unknown) => {
         if ((err as NodeJS.ErrnoException)?.code === 'ENOENT' && index > 0) {
           throw new CorruptFileError(
@@ -55,6 +60,20 @@ export class FileSet {
       p.catch(() => this.opened.delete(index));
     }
     return p;
+  }
+
+  /** Whether the set's first file is a File/Blob (no folder to find the others in). */
+  private get fromBlob(): boolean {
+    return this.first?.fromBlob === true;
+  }
+
+  /** Another file of a set opened from a File/Blob: the Blob itself when the metadata names it, else an error. */
+  private blobMember(path: string): Promise<TiffFile> {
+    const own = this.paths[0]!;
+    if (basename(path) === basename(own)) return this.file(0);
+    return Promise.reject(
+      setFromBlob(own, `one file of a multi-file OME-TIFF (its OME-XML names ${basename(path)})`),
+    );
   }
 
   async page(ref: PageRef): Promise<{ file: TiffFile; page: TiffPage }> {

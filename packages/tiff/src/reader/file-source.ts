@@ -3,9 +3,8 @@
  * CorruptFileError instead of zero bytes), and a small block-cached byte source that geotiff's IFD parser
  * reads headers through (a 1,000-page file would otherwise cost 1,000+ reads). A local file is read with a
  * file handle (whose descriptor codec workers may read from themselves, see `withFd`); a file at an http(s)
- * URL with range requests (HttpSource).
+ * URL with range requests (HttpSource); a File/Blob (a dropped file in a browser) with `Blob.slice`.
  */
-import { type FileHandle, open } from 'node:fs/promises';
 import {
   asIoError,
   BfioError,
@@ -15,6 +14,7 @@ import {
   isBfioError,
   isRemote,
 } from '@bfio/core';
+import { allocBytes, type FileHandle, open } from '#platform';
 
 const BLOCK = 64 * 1024;
 const MAX_CACHED_BLOCKS = 64;
@@ -24,8 +24,9 @@ interface Slice {
   length: number;
 }
 
-/** A local file or a URL, whichever `path` is. */
-export function openSource(path: string): Promise<ByteSource> {
+/** A local file or a URL, whichever `path` is; or `blob`, a File/Blob named `path`. */
+export function openSource(path: string, blob?: Blob): Promise<ByteSource> {
+  if (blob) return Promise.resolve(new BlobSource(path, blob));
   return isRemote(path) ? HttpSource.open(path) : FileSource.open(path);
 }
 
@@ -81,7 +82,7 @@ export abstract class ByteSource {
     this.checkRange(offset, length, what);
     // Not zero-filled (every byte is read or we throw), and its own ArrayBuffer, so it can be moved to a
     // worker.
-    const out = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
+    const out = allocBytes(length);
     await this.readInto(out, offset, what);
     return out;
   }
@@ -211,7 +212,7 @@ export class FileSource extends ByteSource {
   }
 }
 
-/** A file at a URL: no descriptor for workers, nothing to close but the cache. */
+/** A file at a URL or in a Blob: no descriptor for workers, nothing to close but the cache. */
 abstract class RemoteSource extends ByteSource {
   readonly local = false;
 
@@ -235,6 +236,35 @@ class MemorySource extends RemoteSource {
 
   protected async readInto(out: Uint8Array, offset: number): Promise<void> {
     out.set(this.bytes.subarray(offset, offset + out.length));
+  }
+}
+
+/** A File or Blob (a file dropped on a page, or read with `fs.openAsBlob`): byte ranges by `Blob.slice`. */
+export class BlobSource extends RemoteSource {
+  constructor(
+    path: string,
+    private readonly blob: Blob,
+  ) {
+    super(path, blob.size);
+  }
+
+  /** The slice's own buffer (no copy into a second one). */
+  override async read(offset: number, length: number, what = 'data'): Promise<Uint8Array> {
+    this.checkRange(offset, length, what);
+    try {
+      return new Uint8Array(await this.blob.slice(offset, offset + length).arrayBuffer());
+    } catch (err) {
+      // A File whose disk file changed or went away since it was picked (NotReadableError).
+      throw new BfioError(
+        'io-error',
+        `${this.path}: ${what} could not be read (${(err as Error).message}); pick the file again`,
+        { file: this.path, cause: err },
+      );
+    }
+  }
+
+  protected async readInto(out: Uint8Array, offset: number, what: string): Promise<void> {
+    out.set(await this.read(offset, out.length, what));
   }
 }
 

@@ -11,9 +11,9 @@
  *   Older files that store reduced resolutions as extra Images stay separate series, as both Bio-Formats
  *   and tifffile present them.
  */
-import { dirname } from 'node:path';
 import { CorruptFileError, type DType, UnsupportedError } from '@bfio/core';
 import type { Image, OME, TiffData } from '@bfio/ome-xml';
+import { dirname } from '#platform';
 import type { FileSet } from './file-set.js';
 import { blockLayout, type LevelLayout, omePlaneIndex, type PageRef, type SeriesLayout } from './layout.js';
 import { siblingOf } from './location.js';

@@ -5,7 +5,7 @@
 import { CorruptFileError, type DType, isBfioError, UnsupportedError } from '@bfio/core';
 import { GeoTIFF, type ImageFileDirectory } from 'geotiff';
 import { FIELD_TYPE_SIZE, Tag } from '../tiff-tags.js';
-import { type ByteSource, openSource } from './file-source.js';
+import { BlobSource, type ByteSource, openSource } from './file-source.js';
 
 /** Everything the block reader needs to know about one IFD (a page or a SubIFD). */
 export interface TiffPage {
@@ -137,8 +137,14 @@ export class TiffFile {
     return this.source.path;
   }
 
-  static async open(path: string): Promise<TiffFile> {
-    const source = await openSource(path);
+  /** Whether the file is a File/Blob (which has no folder: no sibling files can be found next to it). */
+  get fromBlob(): boolean {
+    return this.source instanceof BlobSource;
+  }
+
+  /** `path`, or `blob` (a File/Blob named `path`) when given. */
+  static async open(path: string, blob?: Blob): Promise<TiffFile> {
+    const source = await openSource(path, blob);
     try {
       const header = parseHeader(path, await source.read(0, Math.min(16, source.size), 'TIFF header'));
       if (header.firstIfd >= source.size || header.firstIfd < 8) {

@@ -3,8 +3,6 @@
  * reading only the tiles/strips they touch. File handles and parsed IFDs are cached, and decoded blocks that
  * a read used only in part (the ones overlapping windows read again) in a bounded LRU.
  */
-import { availableParallelism } from 'node:os';
-import { basename, dirname, resolve } from 'node:path';
 import {
   BfioError,
   CorruptFileError,
@@ -24,12 +22,13 @@ import {
 } from '@bfio/core';
 import type { Image, OME, Quantity } from '@bfio/ome-xml';
 import { createOme, parseOmeXml } from '@bfio/ome-xml';
+import { basename, cores, dirname, resolve } from '#platform';
 import { TIFF_CODECS } from '../codec-module.js';
 import { BlockCache, DEFAULT_CACHE_BYTES } from './block-cache.js';
 import { compressionName } from './decode.js';
 import { FileSet } from './file-set.js';
 import type { PageRef, SeriesLayout } from './layout.js';
-import { readText, siblingOf } from './location.js';
+import { readText, setFromBlob, siblingOf } from './location.js';
 import { omeLayout } from './ome-layout.js';
 import { genericLayout, type ImageJInfo, imagejLayout, parseImageJ } from './plain-layout.js';
 import { type BlockContext, planeTasks, type Rect, runLimited, type SampleTarget } from './plane-reader.js';
@@ -55,6 +54,8 @@ export interface TiffReaderOptions {
   strict?: boolean;
   /** What a tile or strip the file lacks reads as (default 0; see @bfio/core's OpenOptions). */
   fillValue?: number;
+  /** Read this File/Blob (whose name is `path`) instead of a file or URL: `BioReader.open(blob)` sets it. */
+  blob?: Blob;
 }
 
 /** What all reads of one reader share. */
@@ -64,7 +65,7 @@ interface ReadContext extends BlockContext {
 }
 
 function readContext(path: string, options: TiffReaderOptions, remote = false): ReadContext {
-  const workers = Math.max(1, Math.floor(options.maxWorkers ?? availableParallelism()));
+  const workers = Math.max(1, Math.floor(options.maxWorkers ?? cores()));
   const cacheBytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
   if (!Number.isFinite(cacheBytes) || cacheBytes < 0) {
     throw new InvalidDataError(
@@ -174,11 +175,13 @@ export class TiffReader implements ReaderBackend {
   static async open(path: string, options: TiffReaderOptions = {}): Promise<TiffReader> {
     const ctx = readContext(path, options, isRemote(path));
     const clean = options.cleanMetadata ?? true;
-    const abs = isRemote(path) ? path : resolve(path);
+    const blob = options.blob;
+    const abs = isRemote(path) || blob ? path : resolve(path);
     if (abs.toLowerCase().endsWith('.companion.ome') || abs.toLowerCase().endsWith('.ome.xml')) {
+      if (blob) throw setFromBlob(abs, 'a companion OME-XML file');
       return TiffReader.openCompanion(abs, clean, ctx);
     }
-    const file = await TiffFile.open(abs);
+    const file = await TiffFile.open(abs, blob);
     try {
       return await TiffReader.openTiff(abs, file, clean, ctx, 0);
     } catch (err) {
@@ -241,6 +244,10 @@ export class TiffReader implements ReaderBackend {
       if (binaryOnly && depth === 0) {
         // A member of a multi-file set without the metadata: open the set through its metadata file.
         const target = siblingOf(dirname(path), binaryOnly[1]!);
+        if (target !== path && file.fromBlob) {
+          await file.close();
+          throw setFromBlob(path, `one file of a multi-file OME-TIFF whose metadata is in ${binaryOnly[1]}`);
+        }
         if (target !== path) {
           await file.close();
           const missing = (err: unknown) => {

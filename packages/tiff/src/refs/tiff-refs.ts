@@ -4,9 +4,9 @@
  * as the arrays' codecs, so zarr-python over fsspec reads the file in place. Layouts Zarr cannot describe
  * are refused with an UnsupportedError naming the file and the reason.
  */
-import { dirname, relative, sep } from 'node:path';
 import { bytesPerPixel, isRemote, OutOfRangeError, UnsupportedError } from '@bfio/core';
 import type { Quantity } from '@bfio/ome-xml';
+import { dirname, relative, sep, base64 as toBase64 } from '#platform';
 import { decompress } from '../reader/decode.js';
 import type { TiffFile, TiffPage } from '../reader/tiff-file.js';
 import { TiffReader } from '../reader/tiff-reader.js';
@@ -144,7 +144,7 @@ async function decodedRows(
 }
 
 function base64(bytes: Uint8Array): string {
-  return `base64:${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')}`;
+  return `base64:${toBase64(bytes)}`;
 }
 
 /**

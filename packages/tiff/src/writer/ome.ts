@@ -2,9 +2,9 @@
  * The OME metadata of a file being written: validated against the writer's dtype, reduced to the one Image
  * the file holds, and given one TiffData per plane (IFD = plane index in the DimensionOrder).
  */
-import { randomUUID } from 'node:crypto';
 import { type DType, InvalidDataError, pixelTypeFromDType, UnsupportedError } from '@bfio/core';
 import { type DimensionOrder, type OME, type Pixels, planeCoords } from '@bfio/ome-xml';
+import { randomUUID } from '#platform';
 
 const ORDERS: readonly DimensionOrder[] = ['XYZCT', 'XYZTC', 'XYCTZ', 'XYCZT', 'XYTCZ', 'XYTZC'];
 

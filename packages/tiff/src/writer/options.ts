@@ -2,9 +2,9 @@
  * The writer's options, checked and resolved once at `create` (so a bad option fails before any byte is
  * written).
  */
-import { availableParallelism } from 'node:os';
 import { type CreateOptions, type DType, InvalidDataError, UnsupportedError } from '@bfio/core';
 import type { Pixels } from '@bfio/ome-xml';
+import { cores } from '#platform';
 import { jpegEncoder } from '../jpeg-native.mjs';
 import { Predictor } from '../tiff-tags.js';
 import type { TiffCodec } from './codecs.js';
@@ -279,7 +279,7 @@ export function resolveOptions(
     : dtype === 'float32' || dtype === 'float64'
       ? Predictor.FloatingPoint
       : Predictor.Horizontal;
-  const workers = options.maxWorkers ?? availableParallelism();
+  const workers = options.maxWorkers ?? cores();
   const { rgb, ...rest } = checked;
   return {
     ...rest,

@@ -8,10 +8,6 @@
  * folder: TIFF's header and IFDs are patched in place, which objects cannot be) and uploaded by `commit()`
  * (multipart for large files): the object appears whole when the upload completes, or not at all.
  */
-import { constants } from 'node:fs';
-import { access, type FileHandle, link, mkdtemp, open, rename, rm, unlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
 import {
   FileExistsError,
   fetchWithRetry,
@@ -20,6 +16,22 @@ import {
   sweepStaleTemps,
   tempSibling,
 } from '@bfio/core';
+import {
+  access,
+  basename,
+  constants,
+  dirname,
+  env,
+  type FileHandle,
+  join,
+  link,
+  mkdtemp,
+  open,
+  rename,
+  rm,
+  tmpdir,
+  unlink,
+} from '#platform';
 
 export async function exists(path: string): Promise<boolean> {
   if (isObjectStoreUrl(path)) {
@@ -52,7 +64,7 @@ export class TempFile {
   /** Create the temporary file; the first `reserve` bytes are left for the header. */
   static async create(target: string, reserve: number): Promise<TempFile> {
     if (isObjectStoreUrl(target)) {
-      const spool = await mkdtemp(join(process.env.BFIO_TMPDIR || tmpdir(), 'bfio-upload-'));
+      const spool = await mkdtemp(join(env('BFIO_TMPDIR') || tmpdir(), 'bfio-upload-'));
       const tempPath = join(spool, basename(target));
       try {
         return new TempFile(target, tempPath, await open(tempPath, 'wx'), reserve, spool);

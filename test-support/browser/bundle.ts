@@ -5,9 +5,10 @@
  * still bundles (Vite stubs the module) but breaks at run time, so the tests check that list.
  */
 
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { build, type Plugin } from 'vite';
 import { REPO_ROOT } from '../env.js';
 
@@ -22,19 +23,34 @@ export interface PageBundle {
 
 const BUILTINS = new Set(builtinModules);
 
-/** Records (does not resolve) imports of Node built-ins, so the caller can say which module needs one. */
+/**
+ * Records (does not resolve) imports of Node built-ins, so the caller can say which module needs one. An
+ * import the importer's package maps to `false` in its package.json `browser` field (geotiff's `fs`, `http`)
+ * is the package's own Node-only path, left out of browser bundles on purpose: not recorded.
+ */
 function builtinRecorder(seen: PageBundle['nodeBuiltins']): Plugin {
   return {
     name: 'bfio-record-node-builtins',
     enforce: 'pre',
     resolveId(id, importer) {
       const bare = id.startsWith('node:') ? id.slice(5) : id;
-      if (BUILTINS.has(bare) || BUILTINS.has(bare.split('/')[0]!)) {
-        seen.push({ id, importer: importer ? relative(REPO_ROOT, importer) : '?' });
-      }
+      if (!BUILTINS.has(bare) && !BUILTINS.has(bare.split('/')[0]!)) return null;
+      if (importer && browserFieldOf(importer)[id] === false) return null;
+      seen.push({ id, importer: importer ? relative(REPO_ROOT, importer) : '?' });
       return null;
     },
   };
+}
+
+/** The `browser` field (object form) of the package.json nearest above `file`; {} when none. */
+function browserFieldOf(file: string): Record<string, unknown> {
+  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (!existsSync(manifest)) continue;
+    const browser = JSON.parse(readFileSync(manifest, 'utf8')).browser;
+    return browser && typeof browser === 'object' ? browser : {};
+  }
+  return {};
 }
 
 /**

@@ -5,7 +5,8 @@
  */
 import { fromUrl } from 'geotiff';
 import * as zarr from 'zarrita';
-import { describeError, planeHashes } from './plane-hashes.js';
+import { describeError } from './describe-error.js';
+import { planeHashes } from './plane-hashes.js';
 
 export interface Planes {
   shape: number[];

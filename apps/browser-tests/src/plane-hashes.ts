@@ -24,12 +24,3 @@ function hex(bytes: Uint8Array): string {
   for (const b of bytes) s += b.toString(16).padStart(2, '0');
   return s;
 }
-
-/** A thrown value as JSON the test can assert on: a BfioError's class name and code, and its message. */
-export function describeError(err: unknown): { name: string; code?: string; message: string } {
-  if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    return { name: err.name, code: typeof code === 'string' ? code : undefined, message: err.message };
-  }
-  return { name: typeof err, message: String(err) };
-}

@@ -9,6 +9,8 @@ export interface Planes {
   shape: number[];
   dtype: string;
   planes: string[];
+  /** Every sample (T, C, Z, Y, X order), where the test asked for them. */
+  values?: number[];
 }
 
 /** Screenshots and other artefacts of a run (git-ignored). */

@@ -84,13 +84,21 @@ def write_ome_zarr(spec):
     if not spec.get("shards"):
         fmt = FormatV04() if spec["version"] == "0.4" else FormatV05()
         root = zarr.open_group(spec["path"], mode="w", zarr_format=2 if spec["version"] == "0.4" else 3)
+        storage = {"chunks": tuple(spec["chunks"])}
+        if spec.get("codec") == "blosc-lz4":
+            if spec["version"] == "0.4":
+                from numcodecs import Blosc
+
+                storage["compressors"] = [Blosc(cname="lz4", clevel=5, shuffle=Blosc.SHUFFLE)]
+            else:
+                storage["compressors"] = [zarr.codecs.BloscCodec(cname="lz4", clevel=5, shuffle="shuffle")]
         write_image(
             data,
             root,
             axes=list(axes),
             fmt=fmt,
             scale_factors=[2] * (levels - 1),
-            storage_options={"chunks": tuple(spec["chunks"])},
+            storage_options=storage,
         )
         return
     root = zarr.open_group(spec["path"], mode="w", zarr_format=3)
@@ -120,8 +128,8 @@ def write_ome_zarr(spec):
     }
 
 
-def plane_hashes(data, axes):
-    """SHA-256 per YX plane, planes in (T, C, Z) order; samples (S) count as channels, as in bfio."""
+def in_tczyx(data, axes):
+    """`data` with axes `axes` as a 5-D (T, C, Z, Y, X) array; samples (S) count as channels, as in bfio."""
     axes = axes.upper().replace("S", "C")
     if sorted(axes) != sorted(set(axes)):
         raise ValueError(f"axes {axes} name an axis twice")
@@ -132,7 +140,12 @@ def plane_hashes(data, axes):
         if a not in axes:
             data = data[..., np.newaxis]
             axes += a
-    data = np.transpose(data, [axes.index(a) for a in "TCZYX"])
+    return np.transpose(data, [axes.index(a) for a in "TCZYX"])
+
+
+def plane_hashes(data, axes):
+    """SHA-256 per YX plane, planes in (T, C, Z) order."""
+    data = in_tczyx(data, axes)
     le = data.astype(data.dtype.newbyteorder("<"), copy=False)
     planes = le.reshape(-1, data.shape[3], data.shape[4])
     return {
@@ -143,11 +156,15 @@ def plane_hashes(data, axes):
 
 
 def hash_tiff_series(spec):
-    """Every series and level of a TIFF as tifffile presents them."""
+    """Every series and level of a TIFF as tifffile presents them; with `values`, series 0 level 0's samples
+    too (T, C, Z, Y, X order), for codecs where the size of a difference matters (JPEG)."""
     out = []
     with tifffile.TiffFile(spec["path"]) as tif:
         for series in tif.series:
             out.append([plane_hashes(level.asarray(), level.axes) for level in series.levels])
+        if spec.get("values"):
+            level = tif.series[0].levels[0]
+            out[0][0]["values"] = in_tczyx(level.asarray(), level.axes).ravel().tolist()
     return out
 
 

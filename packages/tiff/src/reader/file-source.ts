@@ -268,6 +268,23 @@ export class BlobSource extends RemoteSource {
   }
 }
 
+/**
+ * The size of a file whose server answers range requests but hides Content-Range: a page reading another
+ * origin sees only the headers the server lists in Access-Control-Expose-Headers. Content-Length needs no
+ * listing, so a HEAD request tells it.
+ */
+async function hiddenSize(url: string): Promise<number> {
+  const head = await fetchWithRetry(url, { method: 'HEAD' });
+  await head.body?.cancel();
+  const size = Number(head.headers.get('content-length') ?? Number.NaN);
+  if (head.ok && Number.isSafeInteger(size) && size > 0) return size;
+  throw new BfioError(
+    'unsupported',
+    `${url}: the server answers range requests but does not show the file's size (no Content-Range visible, HTTP ${head.status} without Content-Length for HEAD); a server read from another origin must list Content-Range in Access-Control-Expose-Headers`,
+    { file: url },
+  );
+}
+
 /** A TIFF at an http(s) URL: its size from the server, byte ranges by range requests. */
 export class HttpSource extends RemoteSource {
   static async open(url: string): Promise<ByteSource> {
@@ -280,6 +297,10 @@ export class HttpSource extends RemoteSource {
     if (response.status === 206 && total) {
       await response.body?.cancel();
       return new HttpSource(url, Number(total[1]));
+    }
+    if (response.status === 206) {
+      await response.body?.cancel();
+      return new HttpSource(url, await hiddenSize(url));
     }
     const length = Number(response.headers.get('content-length') ?? Number.NaN);
     if (response.status !== 200 || length > WHOLE_FILE_MAX) {

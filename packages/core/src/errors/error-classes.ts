@@ -1,4 +1,3 @@
-import { cwd } from '#platform';
 import { BfioError, type BfioErrorOptions } from './bfio-error.js';
 
 /** A region outside the image; the message gives the valid range. */
@@ -103,19 +102,5 @@ export class FileExistsError extends BfioError {
       },
     );
     this.name = 'FileExistsError';
-  }
-}
-
-/** The input path does not exist. */
-export class FileNotFoundError extends BfioError {
-  constructor(file: string) {
-    super(
-      'not-found',
-      /^[a-z][a-z0-9+.-]*:\/\//i.test(file)
-        ? `${file} does not exist; check the URL (bucket, key, and for s3:// the endpoint in AWS_ENDPOINT_URL)`
-        : `${file} does not exist; check the path (relative paths resolve from ${cwd()})`,
-      { file },
-    );
-    this.name = 'FileNotFoundError';
   }
 }

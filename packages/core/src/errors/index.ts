@@ -3,7 +3,6 @@ export {
   ClosedError,
   CorruptFileError,
   FileExistsError,
-  FileNotFoundError,
   InvalidDataError,
   MissingBackendError,
   OutOfRangeError,
@@ -11,4 +10,5 @@ export {
   UnknownFormatError,
   UnsupportedError,
 } from './error-classes.js';
+export { FileNotFoundError } from './file-not-found.js';
 export { asIoError, IoError, systemErrorCode } from './io-error.js';

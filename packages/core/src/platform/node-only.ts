@@ -3,7 +3,7 @@
  * throws an UnsupportedError naming the operation, so code paths that need a file system or a process
  * (writers, temporary files, local paths) fail with a typed error instead of a bundler's missing import.
  */
-import { UnsupportedError } from '../errors/index.js';
+import { UnsupportedError } from '../errors/error-classes.js';
 
 /** The error a browser build raises for `operation`. */
 export function nodeOnlyError(operation: string, file?: string): UnsupportedError {

@@ -6,17 +6,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundlePage } from '../../../test-support/browser/bundle.js';
-import { launchChromium } from '../../../test-support/browser/chromium.js';
-import {
-  openTestPage,
-  runInPage,
-  saveScreenshot,
-  type TestPage,
-} from '../../../test-support/browser/page.js';
-import { type BrowserTestServers, startBrowserTestServers } from '../../../test-support/browser/servers.js';
+import { runInPage } from '../../../test-support/browser/page.js';
+import { type BrowserSession, startBrowserSession } from '../../../test-support/browser/session.js';
 import { available, dataPath } from '../../../test-support/env.js';
 import { runPythonJson } from '../../../test-support/python.js';
 import { ARTIFACTS, PEERS, type Planes } from './peer-types.js';
@@ -32,9 +24,7 @@ describe.skipIf(!available('chromium', 'python', 'data'))(
   'harness: geotiff.js and zarrita.js in Chromium',
   () => {
     let tmp: string;
-    let browser: Browser;
-    let servers: BrowserTestServers;
-    let page: TestPage;
+    let session: BrowserSession;
     let expected: { hashes: unknown[] };
 
     beforeAll(async () => {
@@ -68,7 +58,7 @@ describe.skipIf(!available('chromium', 'python', 'data'))(
           codec: 'zlib',
         },
       ];
-      const [peers, bundle] = await Promise.all([
+      const [peers, started] = await Promise.all([
         runPythonJson<{ hashes: unknown[] }>(PEERS, {
           write: written,
           hash: [
@@ -78,25 +68,22 @@ describe.skipIf(!available('chromium', 'python', 'data'))(
             { kind: 'zarr-array', path: written[2]!.path },
           ],
         }),
-        bundlePage(new URL('../src/harness-page.ts', import.meta.url).pathname, join(tmp, 'page')),
+        startBrowserSession(new URL('../src/harness-page.ts', import.meta.url).pathname, join(tmp, 'page'), {
+          tmp,
+        }),
       ]);
       expected = peers;
-      servers = await startBrowserTestServers(bundle.dir, { tmp });
-      browser = await launchChromium();
-      page = await openTestPage(browser, servers.pageUrl);
+      session = started;
     });
 
     afterAll(async () => {
-      if (page) await saveScreenshot(page.page, ARTIFACTS, 'harness').catch(() => undefined);
-      await page?.close();
-      await browser?.close();
-      await servers?.close();
+      await session?.close({ artifacts: ARTIFACTS, name: 'harness' });
       if (tmp) await rm(tmp, { recursive: true, force: true });
     });
 
     it('runs in a secure, cross-origin isolated page of headless Chromium', async () => {
       const facts = await runInPage(
-        page.page,
+        session.page.page,
         () => ({
           isolated: crossOriginIsolated,
           secure: isSecureContext,
@@ -112,8 +99,8 @@ describe.skipIf(!available('chromium', 'python', 'data'))(
     it.each(TIFFS.map((t, i) => [t.sample, i] as const))(
       'geotiff.js reads %s as tifffile does',
       async (sample, i) => {
-        const url = `${servers.dataBase}/data/${sample}`;
-        const got = await runInPage(page.page, ([u, n]) => window.harness.geotiffPages(u, n), [
+        const url = `${session.servers.dataBase}/data/${sample}`;
+        const got = await runInPage(session.page.page, ([u, n]) => window.harness.geotiffPages(u, n), [
           url,
           TIFFS[i]!.pages,
         ] as const);
@@ -122,27 +109,27 @@ describe.skipIf(!available('chromium', 'python', 'data'))(
     );
 
     it('geotiff.js reads an LZW-tiled OME-TIFF written by tifffile in this run, over CORS Range requests', async () => {
-      const before = servers.log.length;
+      const before = session.servers.log.length;
       const got = await runInPage(
-        page.page,
+        session.page.page,
         (u) => window.harness.geotiffPages(u, 2),
-        `${servers.dataBase}/tmp/lzw-tiled.ome.tif`,
+        `${session.servers.dataBase}/tmp/lzw-tiled.ome.tif`,
       );
       expect(got.map((p) => p.planes)).toEqual((expected.hashes[2] as Planes[]).map((p) => p.planes));
-      const requests = servers.log.slice(before);
+      const requests = session.servers.log.slice(before);
       expect(requests.some((r) => r.method === 'GET' && r.range)).toBe(true);
     });
 
     it('zarrita.js reads a Zarr v3 zstd array and a Zarr v2 zlib array as zarr-python does', async () => {
       const v3 = await runInPage(
-        page.page,
+        session.page.page,
         (u) => window.harness.zarritaArray(u),
-        `${servers.dataBase}/tmp/v3-zstd.zarr`,
+        `${session.servers.dataBase}/tmp/v3-zstd.zarr`,
       );
       const v2 = await runInPage(
-        page.page,
+        session.page.page,
         (u) => window.harness.zarritaArray(u),
-        `${servers.dataBase}/tmp/v2-zlib.zarr`,
+        `${session.servers.dataBase}/tmp/v2-zlib.zarr`,
       );
       expect(v3.planes).toEqual((expected.hashes[3] as Planes).planes);
       expect(v2.planes).toEqual((expected.hashes[4] as Planes).planes);
@@ -150,13 +137,13 @@ describe.skipIf(!available('chromium', 'python', 'data'))(
 
     it('a failing read in the page comes back as an error the test can read', async () => {
       const got = await runInPage(
-        page.page,
+        session.page.page,
         (u) =>
           window.harness.zarritaArray(u).then(
             () => null,
             (e) => window.harness.describeError(e),
           ),
-        `${servers.dataBase}/tmp/no-such.zarr`,
+        `${session.servers.dataBase}/tmp/no-such.zarr`,
       );
       expect(got?.message).toBeTruthy();
     });

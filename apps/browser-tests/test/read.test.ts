@@ -7,17 +7,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundlePage, type PageBundle } from '../../../test-support/browser/bundle.js';
-import { launchChromium } from '../../../test-support/browser/chromium.js';
-import {
-  openTestPage,
-  runInPage,
-  saveScreenshot,
-  type TestPage,
-} from '../../../test-support/browser/page.js';
-import { type BrowserTestServers, startBrowserTestServers } from '../../../test-support/browser/servers.js';
+import { runInPage } from '../../../test-support/browser/page.js';
+import { type BrowserSession, startBrowserSession } from '../../../test-support/browser/session.js';
 import { available, dataPath } from '../../../test-support/env.js';
 import { runPythonJson } from '../../../test-support/python.js';
 import type { ImageHashes } from '../src/bfio-page.js';
@@ -170,10 +162,7 @@ const comparable = (series: Planes[][]) =>
 
 describe.skipIf(!available('chromium', 'python', 'data'))('bfio reads in Chromium as the peers do', () => {
   let tmp: string;
-  let bundle: PageBundle;
-  let browser: Browser;
-  let servers: BrowserTestServers;
-  let page: TestPage;
+  let session: BrowserSession;
   /** Peer answers by sample path (shared data) or written file name. */
   const expected = new Map<string, Planes[][]>();
 
@@ -189,34 +178,34 @@ describe.skipIf(!available('chromium', 'python', 'data'))('bfio reads in Chromiu
         values: w.compression === 'jpeg',
       })),
     ];
-    const [peers, built] = await Promise.all([
+    const [peers, started] = await Promise.all([
       runPythonJson<{ hashes: Planes[][][] }>(PEERS, { write: written, hash }),
-      bundlePage(new URL('../src/bfio-page.ts', import.meta.url).pathname, join(tmp, 'page')),
+      startBrowserSession(new URL('../src/bfio-page.ts', import.meta.url).pathname, join(tmp, 'page'), {
+        tmp,
+      }),
     ]);
     for (const [i, h] of hash.entries()) expected.set(h.key, peers.hashes[i]!);
-    bundle = built;
-    servers = await startBrowserTestServers(bundle.dir, { tmp });
-    browser = await launchChromium();
-    page = await openTestPage(browser, servers.pageUrl);
+    session = started;
   });
 
   afterAll(async () => {
-    if (page) await saveScreenshot(page.page, ARTIFACTS, 'read').catch(() => undefined);
-    await page?.close();
-    await browser?.close();
-    await servers?.close();
+    await session?.close({ artifacts: ARTIFACTS, name: 'read' });
     if (tmp) await rm(tmp, { recursive: true, force: true });
   });
 
   it.skipIf(pending('node-builtins'))(
     'the page bundle of core + tiff + zarr imports no Node built-in',
     () => {
-      expect(bundle.nodeBuiltins).toEqual([]);
+      expect(session.bundle.nodeBuiltins).toEqual([]);
     },
   );
 
   it.each(SAMPLES)('%s: %s over HTTP Range requests', async (_what, path) => {
-    const got = await runInPage(page.page, (u) => window.bfio.fromUrl(u), `${servers.dataBase}/data/${path}`);
+    const got = await runInPage(
+      session.page.page,
+      (u) => window.bfio.fromUrl(u),
+      `${session.servers.dataBase}/data/${path}`,
+    );
     expect(got.backend).toBe('tiff');
     expect(comparable(got.series)).toEqual(comparable(expected.get(path)!));
   });
@@ -229,9 +218,9 @@ describe.skipIf(!available('chromium', 'python', 'data'))('bfio reads in Chromiu
 
   async function readsAsPeer(spec: Spec) {
     const got = await runInPage(
-      page.page,
+      session.page.page,
       (u) => window.bfio.fromUrl(u),
-      `${servers.dataBase}/tmp/${spec.name}`,
+      `${session.servers.dataBase}/tmp/${spec.name}`,
     );
     expect(got.backend).toBe(spec.kind === 'tiff' ? 'tiff' : 'zarr');
     expect(comparable(got.series)).toEqual(comparable(expected.get(spec.name)!));
@@ -240,8 +229,8 @@ describe.skipIf(!available('chromium', 'python', 'data'))('bfio reads in Chromiu
   it.skipIf(pending('jpeg')).each(JPEGS)(
     '%s: every sample as libjpeg-turbo (tifffile) decodes it',
     async (_what, spec) => {
-      const url = `${servers.dataBase}/tmp/${spec.name}`;
-      const got = await runInPage(page.page, (u) => window.bfio.valuesFromUrl(u), url);
+      const url = `${session.servers.dataBase}/tmp/${spec.name}`;
+      const got = await runInPage(session.page.page, (u) => window.bfio.valuesFromUrl(u), url);
       const want = expected.get(spec.name)![0]![0]!.values!;
       expect(got.length).toBe(want.length);
       let maxDiff = 0;
@@ -260,10 +249,10 @@ describe.skipIf(!available('chromium', 'python', 'data'))('bfio reads in Chromiu
       'polus-image-tools/bunny.ome.tif',
       'hubmap-portal-containers/ome-tiff-tiler_v2_multi-channel.pyramid-8lvl-tile512.ome.tif',
     ]) {
-      const url = `${servers.dataBase}/data/${path}`;
+      const url = `${session.servers.dataBase}/data/${path}`;
       const name = path.split('/').pop()!;
       const fromFile: ImageHashes = await runInPage(
-        page.page,
+        session.page.page,
         ([u, n]) => window.bfio.fromFetchedFile(u, n),
         [url, name] as const,
       );
@@ -272,22 +261,22 @@ describe.skipIf(!available('chromium', 'python', 'data'))('bfio reads in Chromiu
   });
 
   it('a file picked in an <input type=file> reads as tifffile does', async () => {
-    await page.page.setInputFiles('#picker', join(tmp, 'zstd-pyramid.ome.tif'));
-    const got = await runInPage(page.page, () => window.bfio.fromPickedFile(), undefined);
+    await session.page.page.setInputFiles('#picker', join(tmp, 'zstd-pyramid.ome.tif'));
+    const got = await runInPage(session.page.page, () => window.bfio.fromPickedFile(), undefined);
     expect(comparable(got.series)).toEqual(comparable(expected.get('zstd-pyramid.ome.tif')!));
   });
 
   it('Bio-Formats in the browser is a typed error saying it is Node-only', async () => {
-    const czi = `${servers.dataBase}/data/aicsimageio/s_1_t_1_c_1_z_1.czi`;
-    const forced = await runInPage(page.page, (u) => window.bfio.openError(u, 'bioformats'), czi);
+    const czi = `${session.servers.dataBase}/data/aicsimageio/s_1_t_1_c_1_z_1.czi`;
+    const forced = await runInPage(session.page.page, (u) => window.bfio.openError(u, 'bioformats'), czi);
     expect(forced).toMatchObject({ bfioError: true, name: 'UnsupportedError' });
     expect(forced!.message).toMatch(/Node/);
     // Without forcing: no backend of the page reads CZI, and the error is typed, not a crash.
-    const unforced = await runInPage(page.page, (u) => window.bfio.openError(u), czi);
+    const unforced = await runInPage(session.page.page, (u) => window.bfio.openError(u), czi);
     expect(unforced).toMatchObject({ bfioError: true });
   });
 
   it('the page reported no uncaught error', () => {
-    expect(page.problems.filter((p) => p.startsWith('uncaught'))).toEqual([]);
+    expect(session.page.problems.filter((p) => p.startsWith('uncaught'))).toEqual([]);
   });
 });

@@ -45,6 +45,8 @@ it('exports a stable set of names', async () => {
       "isRemote",
       "loadInstalledBackends",
       "maximumBatchSize",
+      "nodeOnly",
+      "nodeOnlyError",
       "numpyTypestr",
       "objectStoreFor",
       "objectStoreScheme",
@@ -67,6 +69,7 @@ it('exports a stable set of names', async () => {
       "systemErrorCode",
       "tempSibling",
       "unregisterBackend",
+      "urlPath",
       "viewAs",
     ]
   `);

@@ -5,9 +5,9 @@
 import { type Backend, isRemote, type OpenOptions, SPECIFICATION_VERSION } from '@bfio/core';
 import { MARKERS, markersIn } from './layout.js';
 import { joinLocation as join } from './location.js';
-import { ZarrReader } from './reader.js';
+import { ZarrReader } from './reader/index.js';
 import { checkZarrOptions } from './store-layout.js';
-import { type ZarrCreateOptions, ZarrWriter } from './writer.js';
+import { type ZarrCreateOptions, ZarrWriter } from './writer/index.js';
 
 export const zarrBackend: Backend = {
   specificationVersion: SPECIFICATION_VERSION,

@@ -23,7 +23,7 @@ import { buildOmeXml, type OME, parseOmeXml, platesOf } from '@bfio/ome-xml';
 import { exists, writeDocs } from './fs-helpers.js';
 import { bioformats2rawDocuments } from './metadata-docs.js';
 import { fieldPaths, plateDocuments, remapPlate, withoutPlates } from './plate-layout.js';
-import { type ZarrCreateOptions, ZarrWriter } from './writer.js';
+import { type ZarrCreateOptions, ZarrWriter } from './writer/index.js';
 
 export interface ZarrContainerOptions {
   /** '0.5' (Zarr v3, default) or '0.4' (Zarr v2), for the container and every image in it. */

@@ -45,7 +45,7 @@ export {
   recordPlan,
   runPart,
 } from './parts/run-part.js';
-export { type ZarrOpenOptions, ZarrReader } from './reader.js';
+export { type ZarrOpenOptions, ZarrReader } from './reader/index.js';
 export { type StoreLayout, storeLayout, type Vec5 } from './store-layout.js';
 export {
   type ByteRangeRequest,
@@ -53,4 +53,4 @@ export {
   type StoreView,
   type StoreViewOptions,
 } from './view/index.js';
-export { type ZarrCreateOptions, ZarrWriter } from './writer.js';
+export { type ZarrCreateOptions, ZarrWriter } from './writer/index.js';

@@ -19,7 +19,7 @@ import { exists, writeDocs } from './fs-helpers.js';
 import { locateRoot, readNode, type ZarrFormat } from './layout.js';
 import { groupDocuments } from './metadata-docs.js';
 import { ngffRoot } from './ngff.js';
-import { ZarrWriter } from './writer.js';
+import { ZarrWriter } from './writer/index.js';
 
 export interface LabelColor {
   labelValue: number;

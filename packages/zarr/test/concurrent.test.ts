@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../../test-support/env.js';
-import { ZarrWriter } from '../src/writer.js';
+import { ZarrWriter } from '../src/writer/index.js';
 import { band, metadata, OPTIONS, SHAPE } from './support/image.js';
 
 const TMP = join('/tmp', `bfio-zarr-concurrent-${process.pid}`);

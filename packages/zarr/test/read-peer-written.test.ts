@@ -11,7 +11,7 @@ import '../src/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { available } from '../../../test-support/env.js';
 import { runPythonJson } from '../../../test-support/python.js';
-import { ZarrReader } from '../src/reader.js';
+import { ZarrReader } from '../src/reader/index.js';
 
 const ok = available('python');
 const TMP = join('/tmp', `bfio-zarr-peers-${process.pid}`);

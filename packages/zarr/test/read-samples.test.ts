@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { available, dataPath } from '../../../test-support/env.js';
 import { runPythonJson } from '../../../test-support/python.js';
 import { wholeLevel } from '../../../test-support/regions.js';
-import { ZarrReader } from '../src/reader.js';
+import { ZarrReader } from '../src/reader/index.js';
 
 const ok = available('data', 'python');
 

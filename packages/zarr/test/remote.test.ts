@@ -16,8 +16,8 @@ import { available, dataPath } from '../../../test-support/env.js';
 import { type RequestLog, serveLikeObjectStore } from '../../../test-support/http-server.js';
 import { readerSummary } from '../../../test-support/regions.js';
 import '../src/index.js';
-import { ZarrReader } from '../src/reader.js';
-import { ZarrWriter } from '../src/writer.js';
+import { ZarrReader } from '../src/reader/index.js';
+import { ZarrWriter } from '../src/writer/index.js';
 
 const ok = available('data');
 const TMP = mkdtempSync(join(tmpdir(), 'bfio-zarr-remote-'));

@@ -11,9 +11,9 @@ import { createOme } from '@bfio/ome-xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { available } from '../../../test-support/env.js';
 import { runPythonJson } from '../../../test-support/python.js';
-import { ZarrReader } from '../src/reader.js';
+import { ZarrReader } from '../src/reader/index.js';
 import { crc32c } from '../src/shard.js';
-import { ZarrWriter } from '../src/writer.js';
+import { ZarrWriter } from '../src/writer/index.js';
 
 const ok = available('python');
 const TMP = join('/tmp', `bfio-zarr-shards-${process.pid}`);

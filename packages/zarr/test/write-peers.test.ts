@@ -10,8 +10,8 @@ import { createOme } from '@bfio/ome-xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { available, dataPath } from '../../../test-support/env.js';
 import { runPythonJson } from '../../../test-support/python.js';
-import { ZarrReader } from '../src/reader.js';
-import { type ZarrCreateOptions, ZarrWriter } from '../src/writer.js';
+import { ZarrReader } from '../src/reader/index.js';
+import { type ZarrCreateOptions, ZarrWriter } from '../src/writer/index.js';
 
 const ok = available('data', 'python');
 const TMP = join('/tmp', `bfio-zarr-write-${process.pid}`);

@@ -9,7 +9,7 @@ import { createOme } from '@bfio/ome-xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { available } from '../../../test-support/env.js';
 import { runPythonJson } from '../../../test-support/python.js';
-import { ZarrWriter } from '../src/writer.js';
+import { ZarrWriter } from '../src/writer/index.js';
 
 const PEER = `
 import json, sys, base64, warnings

@@ -10,8 +10,8 @@ import { createOme } from '@bfio/ome-xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { available, dataPath } from '../../../test-support/env.js';
 import { zarrBackend } from '../src/backend.js';
-import { ZarrReader } from '../src/reader.js';
-import { ZarrWriter } from '../src/writer.js';
+import { ZarrReader } from '../src/reader/index.js';
+import { ZarrWriter } from '../src/writer/index.js';
 
 const TMP = join('/tmp', `bfio-zarr-rules-${process.pid}`);
 const ome = createOme({ sizeX: 50, sizeY: 40, sizeC: 2, type: 'uint8' });

@@ -7,7 +7,7 @@
 import { BfioError, type DType, pixelTypeFromDType, type Region, type TypedArray } from '@bfio/core';
 import { createOme, type OME } from '@bfio/ome-xml';
 import type { Vec5 } from '../store-layout.js';
-import { ZarrWriter } from '../writer.js';
+import { ZarrWriter } from '../writer/index.js';
 import { type Block, blockObjects, objectKey, type PartPlan, partBlocks } from './plan.js';
 import { BOOKKEEPING, readStoreFile, writeStoreFile } from './store-io.js';
 import { objectIsWhole } from './verify.js';

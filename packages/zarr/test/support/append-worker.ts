@@ -2,7 +2,7 @@
  * A separate writer process for the concurrent-writer test: appends rows [y0, y1) to an existing store in
  * unaligned bands of 23 rows. Usage: node --import tsx append-worker.ts <store> <y0> <y1>
  */
-import { ZarrWriter } from '../../src/writer.js';
+import { ZarrWriter } from '../../src/writer/index.js';
 import { band, metadata, OPTIONS } from './image.js';
 
 const [store, a, b] = process.argv.slice(2);

@@ -10,8 +10,8 @@ import { createOme } from '@bfio/ome-xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { available } from '../../../../test-support/env.js';
 import { runPythonJson } from '../../../../test-support/python.js';
-import { ZarrReader } from '../../src/reader.js';
-import { ZarrWriter } from '../../src/writer.js';
+import { ZarrReader } from '../../src/reader/index.js';
+import { ZarrWriter } from '../../src/writer/index.js';
 
 // zarr-python writes the stores; chunks equal to the fill value are not written (missing chunk files).
 const PEER = `

@@ -1,0 +1,264 @@
+/**
+ * Reading OME-Zarr (NGFF 0.1–0.5, Zarr v2 and v3, bioformats2raw and plate layouts, bare arrays) through
+ * zarrita. Opening is open.ts; here the reads: the chunks a region touches (region-blocks.ts) are decoded
+ * on the codec workers where they can be (direct-chunks.ts), else by zarrita, through a shared cache, and
+ * copied into the caller's planar T,C,Z,Y,X buffer, whatever the store's axis order.
+ */
+import { availableParallelism } from 'node:os';
+import {
+  asIoError,
+  ClosedError,
+  CorruptFileError,
+  IoError,
+  isBfioError,
+  type ReaderBackend,
+  type Region,
+  type SelectedImage,
+  type SeriesInfo,
+  systemErrorCode,
+  type TypedArray,
+} from '@bfio/core';
+import type { OME } from '@bfio/ome-xml';
+import { ChunkCache, type ChunkEntry, DEFAULT_CHUNK_CACHE_BYTES, type DecodedChunk } from '../chunk-cache.js';
+import { CodecPool, PoolUnavailable } from '../codec-pool.js';
+import { absentChunk, chunkLocation, type DirectChunks, fetchChunk, loadDirect } from '../direct-chunks.js';
+import { copyStrided } from './copy-strided.js';
+import { folderIdentity } from './identity.js';
+import { type OpenedZarr, openZarr } from './open.js';
+import type { ZarrOpenOptions } from './options.js';
+import { type RegionBlocks, regionBlocks, type Vec5 } from './region-blocks.js';
+import type { Level, Series } from './series.js';
+
+/** Spare chunk buffers kept per size for reuse. */
+const MAX_SPARE = 8;
+
+export class ZarrReader implements ReaderBackend {
+  readonly format: string;
+  readonly metadata: OME;
+  readonly series: readonly SeriesInfo[];
+  readonly details: Readonly<Record<string, unknown>>;
+  private readonly all: Series[];
+  private closed = false;
+  /** Decoded chunks, shared by all series and levels of this reader. */
+  private readonly cache: ChunkCache;
+  /** Direct chunk reads on @bfio/core's shared worker pool (undefined: zarrita on this thread). */
+  private readonly pool: CodecPool | undefined;
+  /** Chunks decoded at once per readRegion (the codec workers' queue depth). */
+  private readonly lanes: number;
+  /** Memory of dropped chunks, by size, to decode the next chunks into. */
+  private readonly spare = new Map<number, ArrayBuffer[]>();
+  /** A local store's root folder and its identity at open (see `checkUnchanged`). */
+  private readonly identity: { root: string; id: string } | undefined;
+
+  private constructor(
+    private readonly file: string,
+    opened: OpenedZarr,
+    options: ZarrOpenOptions,
+  ) {
+    const cacheBytes = options.chunkCacheBytes ?? DEFAULT_CHUNK_CACHE_BYTES;
+    this.cache = new ChunkCache(Number.isFinite(cacheBytes) && cacheBytes > 0 ? cacheBytes : 0, (chunk) =>
+      this.recycle(chunk),
+    );
+    this.lanes = Math.max(2, 2 * (options.maxWorkers ?? availableParallelism()) + 2);
+    this.pool = CodecPool.get(options.maxWorkers);
+    this.format = opened.format;
+    this.metadata = opened.metadata;
+    this.all = opened.series;
+    this.series = opened.series.map((s) => s.info);
+    this.details = opened.details;
+    this.identity = opened.identity;
+  }
+
+  static async open(file: string, options: ZarrOpenOptions = {}): Promise<ZarrReader> {
+    return new ZarrReader(file, await openZarr(file, options), options);
+  }
+
+  async readRegion(
+    selection: SelectedImage,
+    region: Region,
+    out: TypedArray,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    if (this.closed) throw new ClosedError('BioReader', this.file);
+    const series = this.all[selection.series];
+    const level = series?.levels[selection.level];
+    if (!series || !level) {
+      throw new CorruptFileError(this.file, `no series ${selection.series} level ${selection.level}`);
+    }
+    const { array } = level;
+    const blocks = regionBlocks(array, level.axisOf, region);
+    const { chunkIds, outStride } = blocks;
+    const prefix = `${selection.series}/${selection.level}/`;
+    const onError = (coords: number[]) => this.decodeFailure(level, coords);
+    const chunkElements = (array.chunks as number[]).reduce((a, b) => a * b, 1);
+    const viaZarrita = async (coords: number[]) => {
+      const chunk = (await array.getChunk(coords, { signal })) as DecodedChunk;
+      // zarrita views whatever a codec returns as the chunk: a stream that decodes to another size (a wrong
+      // or damaged chunk) would read as cut or zero-padded pixels. zarr-python refuses it; so do we.
+      const n = (chunk.data as { length: number }).length;
+      if (n !== chunkElements)
+        throw new Error(`the chunk decodes to ${n} elements, ${chunkElements} expected`);
+      return chunk;
+    };
+    const { direct } = level;
+    const load = (coords: number[]): Promise<DecodedChunk> => {
+      const pool = direct ? this.pool : undefined;
+      if (!pool || !direct) return viaZarrita(coords);
+      return loadDirect(pool, direct, coords, (bytes) => this.takeSpare(bytes)).catch((err: unknown) => {
+        if (err instanceof PoolUnavailable) return viaZarrita(coords);
+        throw err;
+      });
+    };
+    const fetch = (coords: number[]): Promise<ChunkEntry> =>
+      this.cache.acquire(prefix + coords.join(','), () => load(coords)).catch(onError(coords));
+    const place = (coords: number[], chunk: DecodedChunk) =>
+      blocks.blocksOf(coords, chunk.stride, (src, dst, counts, stride) =>
+        copyStrided(chunk.data, src, stride, out, dst, outStride, counts),
+      );
+    // A shared output (BioReader's default for large reads) lets the codec workers place the pixels of
+    // direct chunks themselves: no decoded chunk crosses threads and the main thread copies nothing.
+    const target =
+      this.pool && direct && out instanceof direct.Ctor && isShared(out)
+        ? new Uint8Array(out.buffer, out.byteOffset, out.byteLength)
+        : undefined;
+    /**
+     * Whether chunk `coords` goes to a worker that places it: not when it is cached or being decoded, and,
+     * while caching, only when the region uses all of it (a chunk only partly used is the one a
+     * neighbouring window will want again, so it goes through the cache).
+     */
+    const placedByWorker = (coords: number[]): boolean => {
+      if (!target || this.cache.has(prefix + coords.join(','))) return false;
+      return this.cache.maxBytes === 0 || blocks.coversChunk(coords);
+    };
+    const worker = target && direct && this.pool && { target, plan: direct, pool: this.pool, blocks, signal };
+    // Decode a bounded number of chunks at a time; each is placed as soon as it arrives.
+    let next = 0;
+    const lane = async () => {
+      while (next < chunkIds.length) {
+        const coords = chunkIds[next++] as number[];
+        signal?.throwIfAborted();
+        if (worker && placedByWorker(coords)) {
+          const done = await placeOnWorker(worker, coords, place).catch(onError(coords));
+          if (done) continue;
+        }
+        const entry = await fetch(coords);
+        try {
+          place(coords, entry.chunk as DecodedChunk);
+        } finally {
+          this.cache.release(entry);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.lanes, chunkIds.length) }, lane));
+    await this.checkUnchanged();
+  }
+
+  /**
+   * Writers replace a store by renaming a new folder into its place, and chunks are read by path: a read
+   * overlapping the swap would mix the two images (or, between the renames, read fill values). One stat
+   * after each read notices it, so a read is all of the image opened, or an error saying to open it again.
+   */
+  private async checkUnchanged(): Promise<void> {
+    if (this.identity && (await folderIdentity(this.identity.root)) !== this.identity.id)
+      throw new IoError(this.file, 'read', 'ESTALE');
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.cache.clear();
+    this.spare.clear();
+  }
+
+  /** Keeps a dropped chunk's memory for a later decode (a few buffers per size). */
+  private recycle(chunk: DecodedChunk): void {
+    const data = chunk.data as { buffer?: unknown; byteOffset?: number; byteLength?: number };
+    const buffer = data.buffer;
+    if (!(buffer instanceof ArrayBuffer) || data.byteOffset !== 0 || buffer.byteLength !== data.byteLength)
+      return;
+    if (buffer.byteLength < 65536 || this.closed) return;
+    const list = this.spare.get(buffer.byteLength) ?? [];
+    if (list.length >= MAX_SPARE) return;
+    list.push(buffer);
+    this.spare.set(buffer.byteLength, list);
+  }
+
+  private takeSpare(bytes: number): ArrayBuffer | undefined {
+    return this.spare.get(bytes)?.pop();
+  }
+
+  /**
+   * Turns a chunk's codec/store failure into a CorruptFileError naming the store, the chunk's key and, inside
+   * a shard, its byte offset (aborts, network failures and errors already typed pass through).
+   */
+  private decodeFailure(level: Level, coords: number[]): (err: unknown) => Promise<never> {
+    return async (err) => {
+      if ((err as { name?: string } | null)?.name === 'AbortError') throw err;
+      if (isBfioError(err)) throw err; // network, missing chunk (strict), or already named
+      // The disk failing under the store is not damage to the store.
+      if (systemErrorCode(err)) throw asIoError(err, this.file, 'read');
+      let offset: number | undefined;
+      if (level.direct?.shard) {
+        const where = await chunkLocation(level.direct, coords).catch(() => undefined);
+        offset = where?.range?.[0];
+      }
+      throw new CorruptFileError(
+        this.file,
+        `${level.chunkName(coords)} cannot be decoded (${errorText(err)}); the store is damaged: restore that object from a good copy`,
+        offset,
+        err,
+      );
+    };
+  }
+}
+
+/** A read whose chunks the codec workers place straight into a shared output. */
+interface WorkerPlacement {
+  target: Uint8Array;
+  plan: DirectChunks;
+  pool: CodecPool;
+  blocks: RegionBlocks;
+  signal?: AbortSignal;
+}
+
+/**
+ * Has a worker read, decode and place chunk `coords`; false when the pool cannot (the caller does it on this
+ * thread). An absent chunk is filled here with the fill value.
+ */
+async function placeOnWorker(
+  { target, plan, pool, blocks, signal }: WorkerPlacement,
+  coords: number[],
+  place: (coords: number[], chunk: DecodedChunk) => void,
+): Promise<boolean> {
+  const list: number[] = [];
+  let srcStride: Vec5 = [0, 0, 0, 0, 0];
+  blocks.blocksOf(coords, plan.stride, (src, dst, counts, stride) => {
+    list.push(src, dst, ...counts);
+    srcStride = stride;
+  });
+  const bytes = plan.Ctor.BYTES_PER_ELEMENT;
+  const placement = { target, bytes, srcStride, dstStride: blocks.outStride, blocks: list };
+  let placed: boolean;
+  try {
+    const where = await chunkLocation(plan, coords);
+    if (plan.remote) {
+      const raw = where && (await fetchChunk(where));
+      if (raw) await pool.decodeChunk(raw, plan.codec, plan.elements * bytes, placement, signal);
+      else place(coords, absentChunk(plan, coords));
+      return true;
+    }
+    placed =
+      where !== undefined &&
+      (await pool.placeChunk(where.path, plan.codec, plan.elements * bytes, placement, signal, where.range));
+  } catch (err) {
+    if (err instanceof PoolUnavailable) return false;
+    throw err;
+  }
+  if (!placed) place(coords, absentChunk(plan, coords));
+  return true;
+}
+
+function isShared(out: TypedArray): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && out.buffer instanceof SharedArrayBuffer;
+}
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));

@@ -1,0 +1,111 @@
+/**
+ * Chunks of a new store written without zarrita: the codec chains bfio encodes itself (bytes → zstd, or raw
+ * bytes), so chunks go straight from the encoder to their files (or shards), written behind the caller.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { implementation, runHereSync } from '@bfio/codecs';
+import { allocate, type DType, type TypedArray, UnsupportedError } from '@bfio/core';
+import { type CodecPool, PoolUnavailable } from '../codec-pool.js';
+import type { ZarrFormat } from '../layout.js';
+import type { Publisher } from '../publisher.js';
+import { contiguous, copyBlock, prod } from './blocks.js';
+import type { ChunkBuffer, LevelState } from './levels.js';
+
+/** How the chunks of a new store are encoded when bfio encodes them itself. */
+export interface DirectEncoding {
+  format: ZarrFormat;
+  compression: 'zstd' | 'none';
+  level: number;
+  /**
+   * zstd and the chunk file's write on @bfio/core's shared worker pool (at most `maxWorkers` chunks at
+   * once); else this thread.
+   */
+  pool: CodecPool | undefined;
+}
+
+/** Below this many bytes a chunk is compressed on the calling thread (a worker round trip costs more). */
+const POOL_MIN_BYTES = 32 * 1024;
+
+export class DirectChunkWriter {
+  /** mkdir of chunk directories, once each. */
+  private readonly dirs = new Map<string, Promise<unknown>>();
+
+  constructor(
+    /** The new store's (temporary) directory. */
+    private readonly dir: string,
+    private readonly dtype: DType,
+    readonly enc: DirectEncoding,
+    /** Object-store targets and parts: where each finished file goes. */
+    private readonly publisher: Publisher | undefined,
+    /** Takes back a buffer a codec worker is done with. */
+    private readonly recycle: (buffer: ArrayBuffer) => void,
+  ) {}
+
+  /**
+   * Encodes a chunk of a new store and writes its file (no temp file: the whole store is a temporary
+   * directory until close). `data` is owned by the writer and may be moved to a codec worker.
+   */
+  async store(L: LevelState, buf: ChunkBuffer, data: TypedArray): Promise<void> {
+    const enc = this.enc;
+    let chunk = data;
+    if (buf.extent.some((n, i) => n !== L.chunks[i])) {
+      // Edge chunks are stored whole, padded with the fill value (0).
+      chunk = allocate(this.dtype, prod(L.chunks));
+      copyBlock(data, 0, contiguous(buf.extent), chunk, [0, 0, 0, 0, 0], contiguous(L.chunks), buf.extent);
+    }
+    const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (L.shards) {
+      // Into its shard: encoded on a worker (the bytes are the writer's: moved there), appended here.
+      let encoded = bytes;
+      if (enc.compression === 'zstd') {
+        if (enc.pool && bytes.byteLength >= POOL_MIN_BYTES) {
+          try {
+            encoded = await enc.pool.compress(bytes, enc.level, false, true);
+          } catch (err) {
+            if (!(err instanceof PoolUnavailable)) throw err;
+            encoded = compressZstd(bytes, enc.level);
+          }
+        } else encoded = compressZstd(bytes, enc.level);
+      }
+      await L.shards.write(buf.origin, encoded);
+      return;
+    }
+    const idx = buf.origin.map((o, i) => String(o / (L.chunks[i] as number)));
+    const rel = join(L.path, ...(enc.format === 3 ? ['c', ...idx] : idx));
+    const file = join(this.dir, rel);
+    const dir = dirname(file);
+    let made = this.dirs.get(dir);
+    if (!made) {
+      made = mkdir(dir, { recursive: true });
+      this.dirs.set(dir, made);
+    }
+    await made;
+    if (enc.pool && bytes.byteLength >= POOL_MIN_BYTES) {
+      // The worker encodes and writes the file: the main thread only hands the buffer over.
+      try {
+        await enc.pool.writeChunk(
+          file,
+          bytes,
+          enc.compression === 'none' ? 'raw' : 'zstd',
+          enc.level,
+          this.recycle,
+        );
+        await this.publisher?.publish(rel);
+        return;
+      } catch (err) {
+        if (!(err instanceof PoolUnavailable)) throw err;
+      }
+    }
+    const encoded = enc.compression === 'none' ? bytes : compressZstd(bytes, enc.level);
+    await writeFile(file, encoded);
+    await this.publisher?.publish(rel);
+  }
+}
+
+/** zstd on this thread (small chunks, or no codec worker). */
+function compressZstd(bytes: Uint8Array, level: number): Uint8Array {
+  if (implementation('zstd-encode') !== 'native')
+    throw new UnsupportedError('zstd: the native codec is not available', '');
+  return runHereSync('zstd-encode', bytes, { level });
+}

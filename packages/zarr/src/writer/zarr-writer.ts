@@ -1,0 +1,460 @@
+/**
+ * Writing OME-Zarr: NGFF 0.5 on Zarr v3 (default) or 0.4 on Zarr v2, one image as arrays `0..N` (5-D,
+ * t,c,z,y,x) in a group with `multiscales` and `omero`, plus the full OME-XML at `OME/METADATA.ome.xml`.
+ *
+ * Regions may be unaligned: a chunk touched partially is buffered until all its pixels arrived (or until
+ * close). Pyramid levels are built as level-0 chunks complete: each completed chunk is downsampled into the
+ * next level's buffers, so the image is never re-read.
+ *
+ * Crash safety: a new store is written into a hidden temporary sibling directory (core's `tempSibling`) and
+ * renamed into place by `close()`, group metadata last, so a crashed write never leaves a store that looks
+ * valid at the target path (only the temporary directory, which `abort()` removes, and which the next
+ * writer of the same target sweeps if its process is gone). In append mode chunks are written in place,
+ * each atomically (temp file + rename), so readers never see a torn chunk. Concurrent writers (separate
+ * processes, `append: true` on a store created and closed beforehand) must write disjoint chunks; with
+ * pyramids, disjoint blocks of (chunk × 2^levels) pixels in Y/X.
+ *
+ * Creating is its own steps: the target (target.ts), the arrays of a new store (new-store.ts) or the
+ * levels of an existing one (append.ts); here the chunk buffering, the pyramid and close.
+ */
+import { rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import {
+  allocate,
+  ClosedError,
+  type DownsampleMode,
+  type DType,
+  dtypeOf,
+  InvalidDataError,
+  type Region,
+  regionLength,
+  type TypedArray,
+  type WriterBackend,
+} from '@bfio/core';
+import type { OME } from '@bfio/ome-xml';
+import * as zarr from 'zarrita';
+import { CodecPool } from '../codec-pool.js';
+import { registerCodecs } from '../codecs.js';
+import { downsample2x } from '../downsample.js';
+import type { Publisher } from '../publisher.js';
+import { type StoreLayout, storeLayout, type Vec5 } from '../store-layout.js';
+import { openAppend } from './append.js';
+import { contiguous, copyBlock, isContiguous, markBlock, prod } from './blocks.js';
+import { DirectChunkWriter, type DirectEncoding } from './direct-writes.js';
+import type { ChunkBuffer, LevelState } from './levels.js';
+import { createLevels, writeGroupDocs } from './new-store.js';
+import type { ZarrCreateOptions } from './options.js';
+import { discardNewStore, moveIntoPlace, prepareTarget } from './target.js';
+
+/** Receives the promise of each chunk flush (awaited by the caller, or tracked in the background). */
+type Sink = (flush: Promise<void>) => void;
+
+/** What a writer is made of, by `create` (a new store) or append mode. */
+interface WriterInit {
+  file: string;
+  /** Where data goes: a temporary sibling for a new store, the store itself in append mode. */
+  dir: string;
+  fresh: boolean;
+  dtype: DType;
+  levels: LevelState[];
+  mode: DownsampleMode;
+  /** Documents written at close for a new store (group metadata, OME-XML); undefined in append mode. */
+  finalDocs?: () => Promise<void>;
+  overwrite: boolean;
+  /** Set for new stores whose codec chain bfio encodes itself: chunks are then written behind. */
+  encoding?: DirectEncoding;
+  /** Object-store targets and parts: where each finished file goes (else the directory is renamed). */
+  publisher?: Publisher;
+  /** The metadata documents' paths (relative to `dir`), in the order they are published at close. */
+  docOrder?: string[];
+  /** Levels after the first are written by the caller (`CreateOptions.levelSizes`): none is downsampled. */
+  given?: boolean;
+}
+
+export class ZarrWriter implements WriterBackend {
+  private closed = false;
+  private readonly file: string;
+  private readonly dir: string;
+  private readonly fresh: boolean;
+  private readonly dtype: DType;
+  private readonly levels: LevelState[];
+  private readonly mode: DownsampleMode;
+  private readonly finalDocs: (() => Promise<void>) | undefined;
+  private readonly overwrite: boolean;
+  private readonly publisher: Publisher | undefined;
+  private readonly docOrder: string[];
+  private readonly given: boolean;
+  /** Chunk flushes running in the background (write-behind; new stores only). */
+  private readonly inflight = new Set<Promise<void>>();
+  /** Bound on `inflight`: writeRegion waits below it, which bounds memory. */
+  private readonly maxInflight = Math.max(4, 4 * availableParallelism());
+  /** The first background failure: every later call rethrows it. */
+  private failure: { error: unknown } | undefined;
+  /**
+   * Buffers handed back by codec workers once their chunk file is written, by byte length: whole chunks
+   * are copied into these instead of fresh memory (no page faults, less garbage to collect).
+   */
+  private readonly spares = new Map<number, ArrayBuffer[]>();
+  /** Chunks encoded and stored by bfio itself (new stores with a codec chain it encodes). */
+  private readonly direct: DirectChunkWriter | undefined;
+
+  private constructor(init: WriterInit) {
+    this.file = init.file;
+    this.dir = init.dir;
+    this.fresh = init.fresh;
+    this.dtype = init.dtype;
+    this.levels = init.levels;
+    this.mode = init.mode;
+    this.finalDocs = init.finalDocs;
+    this.overwrite = init.overwrite;
+    this.publisher = init.publisher;
+    this.docOrder = init.docOrder ?? [];
+    this.given = init.given ?? false;
+    this.direct =
+      init.encoding &&
+      new DirectChunkWriter(init.dir, init.dtype, init.encoding, init.publisher, this.recycle);
+  }
+
+  static async create(
+    file: string,
+    metadata: OME,
+    dtype: DType,
+    options: ZarrCreateOptions = {},
+  ): Promise<ZarrWriter> {
+    registerCodecs();
+    const layout = storeLayout(file, metadata, dtype, options);
+    const overwrite = options.overwrite === true;
+    const target = await prepareTarget(file, layout, options);
+    if (target.kind === 'append') {
+      const { root, levels, mode } = await openAppend(file, dtype, layout.shape, layout.mode);
+      return new ZarrWriter({ file, dir: root, fresh: false, dtype, levels, mode, overwrite });
+    }
+    const { dir, publisher } = target;
+    try {
+      const levels = await createLevels(file, dir, layout, dtype, options, publisher);
+      const encoding = directEncoding(layout, options);
+      encoding?.pool?.warm();
+      return new ZarrWriter({
+        file,
+        dir,
+        fresh: true,
+        dtype,
+        levels,
+        mode: layout.mode,
+        finalDocs: options.part === true ? undefined : () => writeGroupDocs(dir, layout),
+        overwrite,
+        encoding,
+        publisher,
+        // Published at close, group metadata last: until it exists the prefix is not an OME-Zarr image.
+        docOrder: layout.documents().map(([rel]) => rel),
+        given: layout.given,
+      });
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true });
+      await publisher?.close();
+      throw err;
+    }
+  }
+
+  /** `count` elements of `src` from `start` in a buffer the writer owns (recycled when one is free). */
+  private ownedCopy(src: TypedArray, start: number, count: number): TypedArray {
+    const bytes = count * src.BYTES_PER_ELEMENT;
+    const spare = this.spares.get(bytes)?.pop();
+    if (!spare) return src.slice(start, start + count);
+    const out = new (src.constructor as new (b: ArrayBuffer) => TypedArray)(spare);
+    out.set(src.subarray(start, start + count));
+    return out;
+  }
+
+  /** Keeps a buffer back from a worker for the next whole chunk (as many as can be in flight at once). */
+  private readonly recycle = (buffer: ArrayBuffer): void => {
+    if (this.closed) return;
+    let list = this.spares.get(buffer.byteLength);
+    if (!list) {
+      list = [];
+      this.spares.set(buffer.byteLength, list);
+    }
+    if (list.length < this.maxInflight) list.push(buffer);
+  };
+
+  async writeRegion(region: Region, data: TypedArray, level = 0): Promise<void> {
+    if (this.closed) throw new ClosedError('BioWriter', this.file);
+    if (dtypeOf(data) !== this.dtype) {
+      throw new InvalidDataError(
+        `data for ${this.file} must be a ${this.dtype} array, got ${dtypeOf(data) ?? data.constructor.name}`,
+        this.file,
+      );
+    }
+    if (data.length !== regionLength(region)) {
+      throw new InvalidDataError(
+        `data for ${this.file} has ${data.length} elements but the region needs ${regionLength(region)}`,
+        this.file,
+      );
+    }
+    const target = this.levels[level];
+    if (!target || (level > 0 && !this.given))
+      throw new InvalidDataError(
+        `level ${level} of ${this.file} is not a level given by levelSizes`,
+        this.file,
+      );
+    const s = target.shape;
+    const bad =
+      region.x[0] < 0 ||
+      region.x[1] > s[4] ||
+      region.y[0] < 0 ||
+      region.y[1] > s[3] ||
+      region.z[0] < 0 ||
+      region.z[1] > s[2] ||
+      region.c.some((c) => c < 0 || c >= s[1] || !Number.isInteger(c)) ||
+      region.t.some((t) => t < 0 || t >= s[0] || !Number.isInteger(t));
+    if (bad)
+      throw new InvalidDataError(
+        `region ${JSON.stringify(region)} is outside ${this.file} (T,C,Z,Y,X = ${s})`,
+        this.file,
+      );
+    const nz = region.z[1] - region.z[0];
+    const ny = region.y[1] - region.y[0];
+    const nx = region.x[1] - region.x[0];
+    const plane = nz * ny * nx;
+    const size: Vec5 = [1, 1, nz, ny, nx];
+    const stride = contiguous(size);
+    this.rethrow();
+    const pending: Promise<void>[] = [];
+    const sink: Sink = this.direct ? (p) => this.track(p) : (p) => pending.push(p);
+    region.t.forEach((t, ti) => {
+      region.c.forEach((c, ci) => {
+        const offset = (ti * region.c.length + ci) * plane;
+        this.place(level, [t, c, region.z[0], region.y[0], region.x[0]], size, data, offset, stride, sink);
+      });
+    });
+    if (this.direct) {
+      // Write-behind: the data is copied into chunks already; wait only while too many are in flight.
+      while (this.inflight.size >= this.maxInflight) await Promise.race(this.inflight);
+      this.rethrow();
+    } else {
+      await this.settle(pending);
+    }
+  }
+
+  /** Waits for flushes, including the ones they start in higher levels. */
+  private async settle(pending: Promise<void>[]): Promise<void> {
+    while (pending.length) {
+      const batch = pending.splice(0, pending.length);
+      const results = await Promise.allSettled(batch);
+      const failed = results.find((r) => r.status === 'rejected');
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+    }
+  }
+
+  /** Runs a flush in the background; its failure is kept and rethrown by the next call. */
+  private track(flush: Promise<void>): void {
+    const tracked: Promise<void> = flush
+      .catch((error: unknown) => {
+        this.failure ??= { error };
+      })
+      .finally(() => this.inflight.delete(tracked));
+    this.inflight.add(tracked);
+  }
+
+  /** Waits until no flush runs in the background (flushes may start others: loop until none). */
+  private async drain(): Promise<void> {
+    while (this.inflight.size) await Promise.all([...this.inflight]);
+  }
+
+  private rethrow(): void {
+    if (this.failure) throw this.failure.error;
+  }
+
+  /** Copies a 5-D block into the chunks it touches; chunks that become complete are flushed. */
+  private place(
+    k: number,
+    origin: Vec5,
+    size: Vec5,
+    src: TypedArray,
+    srcOffset: number,
+    srcStride: Vec5,
+    sink: Sink,
+  ): void {
+    const L = this.levels[k] as LevelState;
+    const first = origin.map((o, i) => Math.floor(o / (L.chunks[i] as number)));
+    const last = origin.map((o, i) => Math.floor((o + (size[i] as number) - 1) / (L.chunks[i] as number)));
+    const idx = [...first];
+    for (;;) {
+      const cOrigin = idx.map((n, i) => n * (L.chunks[i] as number)) as Vec5;
+      const cExtent = cOrigin.map((o, i) =>
+        Math.min(L.chunks[i] as number, (L.shape[i] as number) - o),
+      ) as Vec5;
+      const lo = cOrigin.map((o, i) => Math.max(o, origin[i] as number)) as Vec5;
+      const hi = cOrigin.map((o, i) =>
+        Math.min(o + (cExtent[i] as number), (origin[i] as number) + (size[i] as number)),
+      ) as Vec5;
+      const part = hi.map((h, i) => h - (lo[i] as number)) as Vec5;
+      const count = prod(part);
+      const key = idx.join(',');
+      const whole = part.every((n, i) => n === cExtent[i]);
+      const srcStart =
+        srcOffset + lo.reduce((acc, l, i) => acc + (l - (origin[i] as number)) * (srcStride[i] as number), 0);
+      if (whole && !L.buffers.has(key) && isContiguous(part, srcStride)) {
+        // The block holds this whole chunk contiguously: encode straight from the caller's data (a copy
+        // when written behind, as the caller may reuse its buffer once writeRegion returns).
+        const data = this.direct
+          ? this.ownedCopy(src, srcStart, count)
+          : src.subarray(srcStart, srcStart + count);
+        sink(this.flush(k, { origin: cOrigin, extent: cExtent, data, filled: count, expected: count }, sink));
+      } else {
+        let buf = L.buffers.get(key);
+        if (!buf) {
+          const n = prod(cExtent);
+          buf = { origin: cOrigin, extent: cExtent, data: allocate(this.dtype, n), filled: 0, expected: n };
+          if (!this.fresh) buf.mask = new Uint8Array(n);
+          L.buffers.set(key, buf);
+        }
+        const at = lo.map((l, i) => l - (cOrigin[i] as number)) as Vec5;
+        copyBlock(src, srcStart, srcStride, buf.data, at, contiguous(cExtent), part);
+        if (buf.mask) markBlock(buf.mask, at, contiguous(cExtent), part);
+        buf.filled += count;
+        if (buf.filled >= buf.expected) {
+          L.buffers.delete(key);
+          sink(this.flush(k, buf, sink));
+        }
+      }
+      // Next chunk index (odometer over the 5 axes, x fastest).
+      let d = 4;
+      while (d >= 0) {
+        (idx[d] as number)++;
+        if ((idx[d] as number) <= (last[d] as number)) break;
+        idx[d] = first[d] as number;
+        d--;
+      }
+      if (d < 0) break;
+    }
+  }
+
+  /**
+   * Encodes and stores one chunk after feeding its 2× downsample to the next level. A partial chunk of an
+   * existing store is merged with what is on disk first (read-modify-write).
+   */
+  private async flush(k: number, buf: ChunkBuffer, sink: Sink): Promise<void> {
+    const L = this.levels[k] as LevelState;
+    let data = buf.data;
+    if (buf.filled < buf.expected && !this.fresh) {
+      // Pixels this writer never received keep their stored values: start from the chunk on disk.
+      data = await this.merged(L, buf);
+    }
+    // The next level first: the downsample reads `data`, which the encoder may then move to a worker.
+    const next = this.given ? undefined : this.levels[k + 1];
+    if (next) {
+      const [, , , y0, x0] = buf.origin;
+      const oy0 = y0 / 2;
+      const ox0 = x0 / 2;
+      const oy = Math.min(Math.ceil((y0 + buf.extent[3]) / 2), next.shape[3]) - oy0;
+      const ox = Math.min(Math.ceil((x0 + buf.extent[4]) / 2), next.shape[4]) - ox0;
+      if (oy > 0 && ox > 0) {
+        const small = downsample2x(data, this.dtype, buf.extent, oy, ox, this.mode);
+        const size: Vec5 = [buf.extent[0], buf.extent[1], buf.extent[2], oy, ox];
+        this.place(
+          k + 1,
+          [buf.origin[0], buf.origin[1], buf.origin[2], oy0, ox0],
+          size,
+          small,
+          0,
+          contiguous(size),
+          sink,
+        );
+      }
+    }
+    if (!L.stored) return;
+    if (this.direct) {
+      await this.direct.store(L, buf, data);
+      return;
+    }
+    const sel = buf.origin.map((o, i) => zarr.slice(o, o + (buf.extent[i] as number)));
+    await zarr.set(L.writes, sel, { data, shape: [...buf.extent], stride: contiguous(buf.extent) } as never);
+  }
+
+  /** The stored chunk with this writer's pixels laid over it. */
+  private async merged(L: LevelState, buf: ChunkBuffer): Promise<TypedArray> {
+    const mask = buf.mask;
+    if (!mask) return buf.data;
+    const sel = buf.origin.map((o, i) => zarr.slice(o, o + (buf.extent[i] as number)));
+    const stored = (await zarr.get(L.array, sel)) as unknown as { data: TypedArray };
+    const out = stored.data;
+    for (let i = 0; i < mask.length; i++) if (mask[i]) out[i] = buf.data[i] as number;
+    return out;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.drain();
+      this.rethrow();
+      // Partial chunks, level by level: flushing level k feeds level k+1's buffers.
+      for (let k = 0; k < this.levels.length; k++) {
+        const L = this.levels[k] as LevelState;
+        const pending: Promise<void>[] = [];
+        const sink: Sink = this.direct ? (p) => this.track(p) : (p) => pending.push(p);
+        for (const [key, buf] of [...L.buffers]) {
+          L.buffers.delete(key);
+          // A part owns whole objects: a partial chunk here would overwrite another part's pixels.
+          if (this.publisher && !this.finalDocs && L.stored && buf.filled < buf.expected) {
+            throw new InvalidDataError(
+              `${this.file}: a part left chunk ${buf.origin} of level ${L.path} incomplete (${buf.filled} of ${buf.expected} pixels); parts must write whole blocks of the plan`,
+              this.file,
+            );
+          }
+          sink(this.flush(k, buf, sink));
+        }
+        await this.settle(pending);
+        await this.drain();
+        this.rethrow();
+      }
+      // Shards whose chunks did not all come (unwritten regions): their indexes mark those chunks empty.
+      for (const L of this.levels) await L.shards?.finishAll();
+      this.spares.clear();
+      if (this.publisher) {
+        await this.publisher.drain();
+        if (this.finalDocs) {
+          await this.finalDocs();
+          // One at a time, in order: the group metadata must not land before the arrays'.
+          for (const rel of this.docOrder) {
+            await this.publisher.publish(rel);
+            await this.publisher.drain();
+          }
+        }
+        await this.publisher.close();
+      } else if (this.finalDocs) {
+        await this.finalDocs();
+        await moveIntoPlace(this.dir, this.file, this.overwrite);
+      }
+    } catch (err) {
+      for (const L of this.levels) await L.shards?.discard();
+      await this.discardOutput();
+      throw err;
+    }
+  }
+
+  /** What a failed or abandoned new store left goes (target.ts); an appended store keeps its chunks. */
+  private async discardOutput(): Promise<void> {
+    if (this.fresh) await discardNewStore(this.dir, this.file, this.publisher, this.finalDocs !== undefined);
+  }
+
+  async abort(): Promise<void> {
+    this.closed = true;
+    for (const L of this.levels) L.buffers.clear();
+    await this.drain();
+    for (const L of this.levels) await L.shards?.discard();
+    await this.discardOutput();
+  }
+}
+
+/** Chunks skip zarrita when bfio knows the codec chain (and the machine's byte order is the file's). */
+function directEncoding(layout: StoreLayout, options: ZarrCreateOptions): DirectEncoding | undefined {
+  if (!layout.directPossible) return undefined;
+  return {
+    format: layout.format,
+    compression: layout.compression as 'zstd' | 'none',
+    level: layout.level,
+    pool: CodecPool.get(options.maxWorkers),
+  };
+}

@@ -25,7 +25,7 @@ export async function openTestPage(browser: Browser, url: string, timeoutMs = 60
   await page.goto(url, { timeout: timeoutMs });
   const state = await page.waitForFunction(
     () => {
-      const w = window as unknown as { __pageReady?: boolean; __pageError?: string };
+      const w = globalThis as unknown as { __pageReady?: boolean; __pageError?: string };
       return w.__pageReady ? 'ready' : (w.__pageError ?? false);
     },
     undefined,

@@ -2,7 +2,7 @@
  * The bfio page: @bfio/core with the TIFF and Zarr backends, bundled for the browser, reading images from
  * URLs and from File objects (a fetched file wrapped in a File, or one picked in an <input type=file>).
  */
-import { BfioError, BioReader } from '@bfio/core';
+import { BioReader, isBfioError } from '@bfio/core';
 import '@bfio/tiff';
 import '@bfio/zarr';
 import { describeError } from './describe-error.js';
@@ -79,7 +79,7 @@ const bfio = {
       await reader.close();
       return null;
     } catch (err) {
-      return { ...describeError(err), bfioError: err instanceof BfioError };
+      return { ...describeError(err), bfioError: isBfioError(err) };
     }
   },
 

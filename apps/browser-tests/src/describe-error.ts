@@ -1,8 +1,8 @@
-/** In the page: a thrown value as JSON the test can assert on (class name, a BfioError's code, message). */
-export function describeError(err: unknown): { name: string; code?: string; message: string } {
+/** In the page: a thrown value as JSON the test can assert on (class name, a BfioError's tag, message). */
+export function describeError(err: unknown): { name: string; tag?: string; message: string } {
   if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    return { name: err.name, code: typeof code === 'string' ? code : undefined, message: err.message };
+    const tag = (err as { tag?: unknown }).tag;
+    return { name: err.name, tag: typeof tag === 'string' ? tag : undefined, message: err.message };
   }
   return { name: typeof err, message: String(err) };
 }

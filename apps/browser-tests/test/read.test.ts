@@ -8,7 +8,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runInPage } from '../../../test-support/browser/page.js';
+import { openTestPage, runInPage } from '../../../test-support/browser/page.js';
+import { startBrowserTestServers } from '../../../test-support/browser/servers.js';
 import { type BrowserSession, startBrowserSession } from '../../../test-support/browser/session.js';
 import { available, dataPath } from '../../../test-support/env.js';
 import { runPythonJson } from '../../../test-support/python.js';
@@ -266,10 +267,32 @@ describe.skipIf(!available('chromium', 'python', 'data'))('bfio reads in Chromiu
     expect(comparable(got.series)).toEqual(comparable(expected.get('zstd-pyramid.ome.tif')!));
   });
 
+  it('a page without cross-origin isolation (no SharedArrayBuffer) reads the same', async () => {
+    const plain = await startBrowserTestServers(session.bundle.dir, { tmp }, { isolated: false });
+    const page = await openTestPage(session.browser, plain.pageUrl);
+    try {
+      const isolated = await runInPage(page.page, () => crossOriginIsolated, undefined);
+      expect(isolated).toBe(false);
+      const path = 'polus-image-tools/bunny.ome.tif';
+      const got = await runInPage(page.page, (u) => window.bfio.fromUrl(u), `${plain.dataBase}/data/${path}`);
+      expect(comparable(got.series)).toEqual(comparable(expected.get(path)!));
+    } finally {
+      await page.close();
+      await plain.close();
+    }
+  });
+
+  it('a URL that does not exist is a typed not-found error naming it', async () => {
+    const url = `${session.servers.dataBase}/data/no/such.ome.tif`;
+    const got = await runInPage(session.page.page, (u) => window.bfio.openError(u), url);
+    expect(got).toMatchObject({ bfioError: true, tag: 'not-found' });
+    expect(got!.message).toContain(url);
+  });
+
   it('Bio-Formats in the browser is a typed error saying it is Node-only', async () => {
     const czi = `${session.servers.dataBase}/data/aicsimageio/s_1_t_1_c_1_z_1.czi`;
     const forced = await runInPage(session.page.page, (u) => window.bfio.openError(u, 'bioformats'), czi);
-    expect(forced).toMatchObject({ bfioError: true, name: 'UnsupportedError' });
+    expect(forced).toMatchObject({ bfioError: true, tag: 'unsupported', name: 'UnsupportedError' });
     expect(forced!.message).toMatch(/Node/);
     // Without forcing: no backend of the page reads CZI, and the error is typed, not a crash.
     const unforced = await runInPage(session.page.page, (u) => window.bfio.openError(u), czi);

@@ -7,8 +7,6 @@
  * When the metadata describes a plate (OME-XML Plate with every image a field), the images go to
  * `row/col/field` under an NGFF plate instead (plate-layout.ts), as bioformats2raw writes plates.
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import {
   ClosedError,
   type DType,
@@ -20,6 +18,7 @@ import {
   tempSibling,
 } from '@bfio/core';
 import { buildOmeXml, type OME, parseOmeXml, platesOf } from '@bfio/ome-xml';
+import { dirname, join, mkdir, readFile, rename, rm, writeFile } from '#platform';
 import { exists, writeDocs } from './fs-helpers.js';
 import { bioformats2rawDocuments } from './metadata-docs.js';
 import { fieldPaths, plateDocuments, remapPlate, withoutPlates } from './plate-layout.js';

@@ -7,9 +7,8 @@
  * chain goes through zarrita's `getChunk`.
  */
 
-import { open } from 'node:fs/promises';
-import { endianness } from 'node:os';
 import { fetchBytes, isBfioError, isRemote } from '@bfio/core';
+import { endianness, open } from '#platform';
 import type { DecodedChunk } from './chunk-cache.js';
 import { chunkKeyEncoder } from './chunk-keys.js';
 import { type CodecPool, MISSING } from './codec-pool.js';

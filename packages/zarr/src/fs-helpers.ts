@@ -1,6 +1,5 @@
 /** Small file-system helpers shared by the writers. */
-import { mkdir, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, mkdir, stat, writeFile } from '#platform';
 
 export async function exists(path: string): Promise<boolean> {
   try {

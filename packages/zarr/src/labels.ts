@@ -5,8 +5,6 @@
  * frequent label of each 2×2 block, so no label is invented or lost to averaging); listed by `readLabels`;
  * a label image itself is opened like any image, `BioReader.open(label.path)`.
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import {
   type DownsampleMode,
   dtypeOf,
@@ -15,6 +13,7 @@ import {
   UnsupportedError,
 } from '@bfio/core';
 import { createOme, type PixelType } from '@bfio/ome-xml';
+import { join, readFile, writeFile } from '#platform';
 import { exists, writeDocs } from './fs-helpers.js';
 import { locateRoot, readNode, type ZarrFormat } from './layout.js';
 import { groupDocuments } from './metadata-docs.js';

@@ -4,9 +4,8 @@
  * through zarrita's FetchStore for URLs (range requests for chunks inside shards) and through NodeStore and
  * the codec workers for local stores.
  */
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { asIoError, fetchWithRetry, isRemote, systemErrorCode } from '@bfio/core';
+import { join, readFile, stat } from '#platform';
 
 /** `base` joined with path segments: '/'-separated for URLs (query strings are not supported). */
 export function joinLocation(base: string, ...parts: string[]): string {

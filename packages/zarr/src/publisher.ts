@@ -10,10 +10,8 @@
  *   file is renamed from this task's private spool into the store, so a chunk is either absent or whole,
  *   and a re-run replaces it atomically with the same bytes.
  */
-import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { isObjectStoreUrl, objectStoreFor } from '@bfio/core';
+import { dirname, env, hostname, join, mkdir, mkdtemp, pid, rename, rm, stat, tmpdir } from '#platform';
 import { joinLocation } from './location.js';
 
 export interface Publisher {
@@ -43,7 +41,7 @@ export class ObjectStorePublisher implements Publisher {
   ) {}
 
   static async create(target: string): Promise<ObjectStorePublisher> {
-    const spool = await mkdtemp(join(process.env.BFIO_TMPDIR || tmpdir(), 'bfio-zarr-spool-'));
+    const spool = await mkdtemp(join(env('BFIO_TMPDIR') || tmpdir(), 'bfio-zarr-spool-'));
     return new ObjectStorePublisher(target, spool);
   }
 
@@ -101,7 +99,7 @@ export class LocalPublisher implements Publisher {
     // Inside the store, so renames stay on one file system; hidden, and swept by `bfio finalize`.
     const base = join(target, '.bfio', 'spool');
     await mkdir(base, { recursive: true });
-    const spool = await mkdtemp(join(base, `${hostname()}-${process.pid}-`));
+    const spool = await mkdtemp(join(base, `${hostname()}-${pid()}-`));
     return new LocalPublisher(target, spool);
   }
 

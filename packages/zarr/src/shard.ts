@@ -8,8 +8,7 @@
  * appended: per chunk in C order, offset and length as little-endian uint64 (2^64−1 twice for an empty one),
  * then the CRC32C of those bytes (little-endian uint32).
  */
-import { type FileHandle, mkdir, open } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, type FileHandle, mkdir, open } from '#platform';
 
 type Vec5 = [number, number, number, number, number];
 

@@ -5,8 +5,6 @@
  * The writer, the parts of a conversion split over many tasks (`bfio convert --part`) and `bfio finalize`
  * all derive the store from this one function, so they agree on every byte of it.
  */
-import { endianness } from 'node:os';
-import { basename } from 'node:path';
 import {
   type Compression,
   type DownsampleMode,
@@ -16,6 +14,7 @@ import {
   UnsupportedError,
 } from '@bfio/core';
 import type { Image, OME, Pixels } from '@bfio/ome-xml';
+import { basename, endianness } from '#platform';
 import type { ZarrFormat } from './layout.js';
 import { arrayDocuments, checkCompression, groupDocuments } from './metadata-docs.js';
 import { nativeZstd } from './native-zstd.js';

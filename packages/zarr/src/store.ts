@@ -3,11 +3,23 @@
  * matter for bfio: writes are atomic (temp file + rename, so a crash or a concurrent reader never sees a torn
  * chunk), and a Zarr v2 consolidated `.zmetadata` is served from memory when present.
  */
-import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs/promises';
-import * as path from 'node:path';
 import { CorruptFileError } from '@bfio/core';
 import type { AbsolutePath, AsyncMutable, GetOptions, RangeQuery } from '@zarrita/storage';
+import {
+  access,
+  dirname,
+  type FileHandle,
+  join,
+  mkdir,
+  open,
+  pid,
+  randomHex,
+  readFile,
+  rename,
+  rm,
+  unlink,
+  writeFile,
+} from '#platform';
 
 function isNoEntry(err: unknown): boolean {
   const code = (err as { code?: string } | null)?.code;
@@ -23,7 +35,7 @@ export class NodeStore implements AsyncMutable {
   constructor(readonly root: string) {}
 
   private file(key: string): string {
-    return path.join(this.root, key.startsWith('/') ? key.slice(1) : key);
+    return join(this.root, key.startsWith('/') ? key.slice(1) : key);
   }
 
   /** Serves v2 metadata keys from `.zmetadata` (zarr-python's consolidated format) when it exists. */
@@ -44,7 +56,7 @@ export class NodeStore implements AsyncMutable {
     const hit = this.consolidated?.get(rel);
     if (hit) return hit;
     try {
-      const buf = await fs.readFile(this.file(key), { signal: opts.signal });
+      const buf = await readFile(this.file(key), { signal: opts.signal });
       return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
     } catch (err) {
       if (isNoEntry(err)) return undefined;
@@ -57,9 +69,9 @@ export class NodeStore implements AsyncMutable {
     range: RangeQuery,
     opts: GetOptions = {},
   ): Promise<Uint8Array | undefined> {
-    let handle: fs.FileHandle | undefined;
+    let handle: FileHandle | undefined;
     try {
-      handle = await fs.open(this.file(key), 'r');
+      handle = await open(this.file(key), 'r');
       let offset: number;
       let length: number;
       if ('suffixLength' in range) {
@@ -99,7 +111,7 @@ export class NodeStore implements AsyncMutable {
 
   async has(key: AbsolutePath): Promise<boolean> {
     try {
-      await fs.access(this.file(key));
+      await access(this.file(key));
       return true;
     } catch {
       return false;
@@ -109,20 +121,20 @@ export class NodeStore implements AsyncMutable {
   /** Atomic write: a temp file in the same directory, then rename over the target. */
   async set(key: AbsolutePath, value: Uint8Array): Promise<void> {
     const target = this.file(key);
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    const tmp = `${target}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+    await mkdir(dirname(target), { recursive: true });
+    const tmp = `${target}.${pid()}-${randomHex(4)}.tmp`;
     try {
-      await fs.writeFile(tmp, value);
-      await fs.rename(tmp, target);
+      await writeFile(tmp, value);
+      await rename(tmp, target);
     } catch (err) {
-      await fs.rm(tmp, { force: true });
+      await rm(tmp, { force: true });
       throw err;
     }
   }
 
   async delete(key: AbsolutePath): Promise<boolean> {
     try {
-      await fs.unlink(this.file(key));
+      await unlink(this.file(key));
       return true;
     } catch (err) {
       if (isNoEntry(err)) return false;

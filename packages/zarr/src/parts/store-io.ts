@@ -3,10 +3,22 @@
  * finalize writes, listing what the parts have written, and removing the bookkeeping folder `.bfio/`.
  * Local writes are atomic (temporary + rename); an object PUT is atomic by nature.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
 import { isObjectStoreUrl, objectStoreFor } from '@bfio/core';
+import {
+  type Dirent,
+  dirname,
+  join,
+  mkdir,
+  pid,
+  randomHex,
+  readdir,
+  relative,
+  rename,
+  rm,
+  sep,
+  stat,
+  writeFile,
+} from '#platform';
 import { joinLocation, readBytes } from '../location.js';
 
 /** The folder (prefix) of a store's part bookkeeping: the plan and the tasks' spools. */
@@ -24,7 +36,7 @@ export async function writeStoreFile(target: string, rel: string, bytes: Uint8Ar
   }
   const file = join(target, rel);
   await mkdir(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  const tmp = `${file}.${pid()}-${randomHex(4)}.tmp`;
   try {
     await writeFile(tmp, body);
     await rename(tmp, file);
@@ -46,7 +58,7 @@ export async function listStore(target: string): Promise<Map<string, number>> {
     return out;
   }
   const walk = async (dir: string): Promise<void> => {
-    let entries: import('node:fs').Dirent[];
+    let entries: Dirent[];
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch {

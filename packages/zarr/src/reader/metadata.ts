@@ -2,9 +2,9 @@
  * The OME metadata of an opened store: its full OME-XML when it carries one, else (per series, and for a
  * plate) what NGFF says, so BioReader describes every store alike; and the `details` summary.
  */
-import { basename } from 'node:path';
 import { CorruptFileError } from '@bfio/core';
 import { type OME, plateElement, platesOf } from '@bfio/ome-xml';
+import { basename } from '#platform';
 import { readText } from '../layout.js';
 import { type NgffMultiscale, parseOmeroChannels, quantityFromNgff } from '../ngff.js';
 import { emptyOme, parseOmeXml, synthesizeImage } from '../ome.js';

@@ -3,9 +3,9 @@
  * the layout's series groups (series-layout.ts), the OME-XML (metadata.ts), each series' multiscales and
  * arrays (here), and the NGFF descriptions of what the OME-XML lacks.
  */
-import { basename } from 'node:path';
 import { CorruptFileError, UnsupportedError } from '@bfio/core';
 import type { OME } from '@bfio/ome-xml';
+import { basename } from '#platform';
 import { registerCodecs } from '../codecs.js';
 import { readNode } from '../layout.js';
 import { type NgffMultiscale, ngffRoot, parseMultiscale } from '../ngff.js';

@@ -4,7 +4,6 @@
  * on the codec workers where they can be (direct-chunks.ts), else by zarrita, through a shared cache, and
  * copied into the caller's planar T,C,Z,Y,X buffer, whatever the store's axis order.
  */
-import { availableParallelism } from 'node:os';
 import {
   asIoError,
   ClosedError,
@@ -19,6 +18,7 @@ import {
   type TypedArray,
 } from '@bfio/core';
 import type { OME } from '@bfio/ome-xml';
+import { cores } from '#platform';
 import { ChunkCache, type ChunkEntry, DEFAULT_CHUNK_CACHE_BYTES, type DecodedChunk } from '../chunk-cache.js';
 import { CodecPool, PoolUnavailable } from '../codec-pool.js';
 import { absentChunk, chunkLocation, type DirectChunks, fetchChunk, loadDirect } from '../direct-chunks.js';
@@ -59,7 +59,7 @@ export class ZarrReader implements ReaderBackend {
     this.cache = new ChunkCache(Number.isFinite(cacheBytes) && cacheBytes > 0 ? cacheBytes : 0, (chunk) =>
       this.recycle(chunk),
     );
-    this.lanes = Math.max(2, 2 * (options.maxWorkers ?? availableParallelism()) + 2);
+    this.lanes = Math.max(2, 2 * (options.maxWorkers ?? cores()) + 2);
     this.pool = CodecPool.get(options.maxWorkers);
     this.format = opened.format;
     this.metadata = opened.metadata;

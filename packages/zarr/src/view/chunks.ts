@@ -3,8 +3,8 @@
  * t, c, z), padded to the full chunk shape with the fill value (Zarr chunks are always whole), encoded, and
  * kept in a bytes-bounded LRU cache that also makes concurrent requests for one chunk share one read.
  */
-import { availableParallelism } from 'node:os';
 import { allocate, type BioReader, type DType, Limiter, type Region, type TypedArray } from '@bfio/core';
+import { cores } from '#platform';
 import { ChunkCache, type DecodedChunk } from '../chunk-cache.js';
 import type { Vec5 } from '../store-layout.js';
 import type { Encode } from './encode.js';
@@ -13,7 +13,7 @@ import type { ViewArray } from './layout.js';
 export class ViewChunks {
   readonly cache: ChunkCache;
   /** Bounds source reads in flight (each holds up to one chunk of memory). */
-  private readonly limiter = new Limiter(Math.max(2, availableParallelism()));
+  private readonly limiter = new Limiter(Math.max(2, cores()));
 
   constructor(
     private readonly reader: BioReader,

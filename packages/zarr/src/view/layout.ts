@@ -5,9 +5,9 @@
  * come from the same builders the Zarr writer uses (ngff.ts, metadata-docs.ts, store-layout.ts), so a viewed
  * image and a converted one carry the same metadata.
  */
-import { basename } from 'node:path';
 import type { BioReader, Compression, DType } from '@bfio/core';
 import type { Image, OME } from '@bfio/ome-xml';
+import { basename } from '#platform';
 import type { ZarrFormat } from '../layout.js';
 import { arrayDocuments, bioformats2rawDocuments, groupDocuments } from '../metadata-docs.js';
 import { buildOmeXml } from '../ome.js';

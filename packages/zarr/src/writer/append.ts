@@ -1,6 +1,4 @@
 /** bfio's append mode: the levels of an existing store whose level 0 matches what the writer was given. */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import {
   CorruptFileError,
   type DownsampleMode,
@@ -8,6 +6,7 @@ import {
   InvalidDataError,
   UnsupportedError,
 } from '@bfio/core';
+import { join, readFile } from '#platform';
 import { locateRoot, readNode } from '../layout.js';
 import { ngffRoot, parseMultiscale } from '../ngff.js';
 import { ChunkWriteStore, NodeStore } from '../store.js';

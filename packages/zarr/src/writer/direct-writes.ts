@@ -2,10 +2,9 @@
  * Chunks of a new store written without zarrita: the codec chains bfio encodes itself (bytes → zstd, or raw
  * bytes), so chunks go straight from the encoder to their files (or shards), written behind the caller.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import { implementation, runHereSync } from '@bfio/codecs';
 import { allocate, type DType, type TypedArray, UnsupportedError } from '@bfio/core';
+import { dirname, join, mkdir, writeFile } from '#platform';
 import { type CodecPool, PoolUnavailable } from '../codec-pool.js';
 import type { ZarrFormat } from '../layout.js';
 import type { Publisher } from '../publisher.js';

@@ -2,9 +2,8 @@
  * The arrays of a new store, made before any pixel: each level's metadata documents written and its
  * zarrita arrays opened (sharded levels with their ShardWriter); the group documents wait for close.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
 import type { DType } from '@bfio/core';
+import { join, mkdir, relative, writeFile } from '#platform';
 import { writeDocs } from '../fs-helpers.js';
 import { arrayDocuments, groupDocuments } from '../metadata-docs.js';
 import type { Publisher } from '../publisher.js';

@@ -3,8 +3,6 @@
  * sibling and renamed into place at close; an object-store target or a part is spooled locally and
  * published file by file; a failed or abandoned new store leaves nothing that reads as an image.
  */
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import {
   FileExistsError,
   isObjectStoreUrl,
@@ -13,6 +11,7 @@ import {
   tempSibling,
   UnsupportedError,
 } from '@bfio/core';
+import { dirname, mkdir, rename, rm } from '#platform';
 import { exists } from '../fs-helpers.js';
 import { objectsUnder } from '../parts/store-io.js';
 import { type Publisher, publisherFor } from '../publisher.js';

@@ -17,8 +17,6 @@
  * Creating is its own steps: the target (target.ts), the arrays of a new store (new-store.ts) or the
  * levels of an existing one (append.ts); here the chunk buffering, the pyramid and close.
  */
-import { rm } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import {
   allocate,
   ClosedError,
@@ -33,6 +31,7 @@ import {
 } from '@bfio/core';
 import type { OME } from '@bfio/ome-xml';
 import * as zarr from 'zarrita';
+import { cores, rm } from '#platform';
 import { CodecPool } from '../codec-pool.js';
 import { registerCodecs } from '../codecs.js';
 import { downsample2x } from '../downsample.js';
@@ -87,7 +86,7 @@ export class ZarrWriter implements WriterBackend {
   /** Chunk flushes running in the background (write-behind; new stores only). */
   private readonly inflight = new Set<Promise<void>>();
   /** Bound on `inflight`: writeRegion waits below it, which bounds memory. */
-  private readonly maxInflight = Math.max(4, 4 * availableParallelism());
+  private readonly maxInflight = Math.max(4, 4 * cores());
   /** The first background failure: every later call rethrows it. */
   private failure: { error: unknown } | undefined;
   /**

@@ -1,0 +1,38 @@
+/**
+ * @bfio/zarr in a browser bundle: esbuild (`platform: 'browser'`, the `browser` condition) bundles
+ * src/index.ts with no Node built-in left, through the browser twins of zarr's and core's platform modules
+ * (never the Node ones); zarr's twins export the same names, and the browser one refuses local stores with a
+ * typed error saying they are Node-only.
+ */
+import { isBfioError } from '@bfio/core';
+import { describe, expect, it } from 'vitest';
+import { bundleForBrowser } from '../../../test-support/esbuild-browser.js';
+import * as browserTwin from '../src/platform/browser.js';
+import * as nodeTwin from '../src/platform/node.js';
+
+// Interchangeable for type checking too: a name or signature only one twin has fails `tsc`.
+const _sameShape: typeof nodeTwin = browserTwin;
+
+describe('@bfio/zarr browser bundle', () => {
+  it('bundles with no Node built-in, through the browser platform modules', async () => {
+    const bundle = await bundleForBrowser(new URL('../src/index.ts', import.meta.url).pathname);
+    expect(bundle.errors).toEqual([]);
+    expect(bundle.nodeBuiltins).toEqual([]);
+    for (const pkg of ['core', 'zarr']) {
+      expect(bundle.inputs).toContain(`packages/${pkg}/src/platform/browser.ts`);
+      expect(bundle.inputs).not.toContain(`packages/${pkg}/src/platform/node.ts`);
+    }
+  });
+
+  it('the platform twins export the same names and agree where both work', async () => {
+    expect(Object.keys(browserTwin).sort()).toEqual(Object.keys(nodeTwin).sort());
+    expect(_sameShape).toBe(browserTwin);
+    expect(browserTwin.endianness()).toBe(nodeTwin.endianness());
+    expect(browserTwin.randomHex(4)).toMatch(/^[0-9a-f]{8}$/);
+    const err = await Promise.resolve()
+      .then(() => browserTwin.readFile('/data/image.ome.zarr/zarr.json'))
+      .catch((e: unknown) => e);
+    expect(isBfioError(err, 'unsupported'), String(err)).toBe(true);
+    expect((err as Error).message).toMatch(/readFile\(\) is Node-only/);
+  });
+});

@@ -48,7 +48,7 @@ export type Component =
   | 'java'
   | 'bioformats-jar'
   | 'bioformats-jni'
-  | 'tiff-native-jpeg'
+  | 'native-jpeg'
   /** The cached MinIO binary and the AWS SDK (packages/s3's dependency) to talk to it. */
   | 'minio'
   /** Slurm and munge (Debian's slurm-wlm, munge) and root, for test-support/slurm.ts's one-node cluster. */
@@ -83,10 +83,10 @@ export function missing(component: Component): string | undefined {
       const jar = bioformatsJar();
       return jar ? undefined : 'no Bio-Formats jar in .cache/bioformats (run scripts/setup)';
     }
-    case 'tiff-native-jpeg':
-      return existsSync(join(REPO_ROOT, 'packages/tiff/native-jpeg/build/Release/bfio_jpeg.node'))
+    case 'native-jpeg':
+      return existsSync(join(REPO_ROOT, 'packages/codecs/native-jpeg/build/Release/bfio_jpeg.node'))
         ? undefined
-        : "@bfio/tiff's native JPEG decoder is not built (needs libjpeg62-turbo-dev: run scripts/setup)";
+        : "@bfio/codecs' native JPEG codec is not built (needs libjpeg62-turbo-dev: run scripts/setup)";
     case 'bioformats-jni':
       return existsSync(join(REPO_ROOT, 'packages/bioformats-java/native/build/Release/bfio_jni.node'))
         ? undefined

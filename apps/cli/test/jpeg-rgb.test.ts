@@ -15,7 +15,7 @@ import { available, dataPath } from '../../../test-support/env.js';
 import { runPythonJson } from '../../../test-support/python.js';
 import { main } from '../src/cli.js';
 
-const ok = available('data', 'python', 'tiff-native-jpeg');
+const ok = available('data', 'python', 'native-jpeg');
 const dir = mkdtempSync(join(tmpdir(), 'bfio-jpeg-rgb-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -15,23 +15,23 @@
  *   slower), and the first reader serves every call that the extra ones do not. For the same reason the extra
  *   readers of a file that initialises quickly are opened fresh too.
  */
+
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { copyBlock, swapBytes } from '@bfio/codecs';
 import {
   BfioError,
   bytesPerPixel,
   CorruptFileError,
   type DType,
   type LevelInfo,
-  type ReaderBackend,
-  type Region,
-  type SelectedImage,
   type SeriesInfo,
   type TypedArray,
   UnsupportedError,
   viewAs,
 } from '@bfio/core';
+import type { ReaderBackend, Region, SelectedImage } from '@bfio/core/backend';
 import { type OME, parseOmeXml } from '@bfio/ome-xml';
 import type { BlockTransfer } from './block-transfer.js';
 import { javaMessage } from './errors.js';
@@ -503,13 +503,7 @@ class BioformatsReader implements ReaderBackend {
     // Transfers hand over buffers at offset 0 (node-java's fresh ArrayBuffer, our scratch): the view is aligned.
     const view = viewAs(dtype, bytes.buffer, bytes.byteOffset, count);
     const start = planeOffset + task.y * width + task.x;
-    if (task.w === width) {
-      out.set(view as never, start);
-      return;
-    }
-    for (let row = 0; row < task.h; row++) {
-      out.set(view.subarray(row * task.w, (row + 1) * task.w) as never, start + row * width);
-    }
+    copyBlock(view as never, 0, [task.w, 1], out as never, start, [width, 1], [task.h, task.w]);
   }
 
   async close(): Promise<void> {
@@ -519,12 +513,4 @@ class BioformatsReader implements ReaderBackend {
     for (const transfer of this.transfers.values()) transfer.close();
     this.transfers.clear();
   }
-}
-
-/** Big-endian → host order in place (native Buffer swaps, no per-pixel JS). */
-function swapBytes(bytes: Uint8Array, bpp: number): void {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bpp === 2) buf.swap16();
-  else if (bpp === 4) buf.swap32();
-  else buf.swap64();
 }

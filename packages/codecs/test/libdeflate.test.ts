@@ -1,22 +1,38 @@
 /**
- * The optional native Deflate encoder (native/, libdeflate): built by `pnpm install` wherever libdeflate-dev
+ * The optional native Deflate encoder (packages/codecs/native, libdeflate): built by `pnpm install` wherever libdeflate-dev
  * is installed (scripts/setup installs it), used by the writer's workers, producing zlib streams that
- * Python's zlib decodes to the tile's bytes. The writer tests check the files it produces with tifffile.
+ * Python's zlib decodes to the tile's bytes. The TIFF writer tests check the files it produces with tifffile.
  */
 
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { deflateSync, inflateSync } from 'node:zlib';
-import { WorkerPool } from '@bfio/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { available, IN_CI } from '../../../test-support/env.js';
 import { runPythonJson } from '../../../test-support/python.js';
-import { libdeflatePath } from '../src/writer/libdeflate.js';
-import { makeImage } from './writer-fixtures.js';
+import { libdeflate } from '../src/codecs/native-addons.mjs';
+import { WorkerPool } from '../src/index.js';
 
 const headers = existsSync('/usr/include/libdeflate.h');
-const path = libdeflatePath();
+const addon = libdeflate();
+
+/** A microscopy-like tile: smooth background, a few bright blobs, some noise (deterministic). */
+function tile(seed: number, width: number, height: number, bytes: 1 | 2 | 4): Uint8Array {
+  const out =
+    bytes === 1
+      ? new Uint8Array(width * height)
+      : bytes === 2
+        ? new Uint16Array(width * height)
+        : new Float32Array(width * height);
+  let s = seed;
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      const blob = Math.exp(-((x - width / 3) ** 2 + (y - height / 2) ** 2) / 800);
+      out[y * width + x] = Math.round(((x + y) / 8 + 200 * blob + (s >>> 28)) * (bytes === 1 ? 0.5 : 10));
+    }
+  return new Uint8Array(out.buffer);
+}
 const pool = new WorkerPool({ maxWorkers: 2 });
 afterAll(() => pool.close());
 
@@ -25,32 +41,24 @@ describe('native libdeflate encoder', () => {
     if (!headers && !IN_CI)
       console.warn('\n!!! libdeflate-dev missing: the writer deflates with node:zlib\n');
     // Under CI scripts/setup installed the headers, so the addon must be there.
-    if (headers || IN_CI) expect(path, 'run `pnpm install` to build packages/tiff/native').toBeDefined();
+    if (headers || IN_CI) expect(addon, 'run `pnpm install` to build packages/codecs/native').toBeDefined();
   });
 
-  describe.skipIf(path === undefined || !available('python'))('through the codec workers', () => {
+  describe.skipIf(addon === undefined || !available('python'))('through the codec workers', () => {
     it('gives zlib streams of tiles that Python decodes, made by libdeflate (not zlib)', async () => {
-      const tiles = [
-        makeImage(7, 'uint16', { sizeX: 512, sizeY: 384, sizeZ: 1, sizeC: 1, sizeT: 1 }, 'XYZCT').planes,
-        makeImage(8, 'uint8', { sizeX: 300, sizeY: 200, sizeZ: 1, sizeC: 1, sizeT: 1 }, 'XYZCT').planes,
-        makeImage(9, 'float32', { sizeX: 256, sizeY: 256, sizeZ: 1, sizeC: 1, sizeT: 1 }, 'XYZCT').planes,
-      ].map((t) => new Uint8Array(t.buffer, t.byteOffset, t.byteLength));
-      const addon = createRequire(import.meta.url)(path!) as {
-        zlibCompress(input: Uint8Array, level: number, output: Uint8Array): number;
-      };
+      const tiles = [tile(7, 512, 384, 2), tile(8, 300, 200, 1), tile(9, 256, 256, 4)];
       const streams: string[] = [];
-      for (const tile of tiles) {
-        const out = await pool.run('deflate', tile, {
+      for (const t of tiles) {
+        const out = await pool.run('deflate', t, {
           level: 1,
           memLevel: 9,
-          outputSize: tile.length,
-          native: path,
+          outputSize: t.length,
         });
         // The worker used the addon: its output, not zlib's.
-        const direct = new Uint8Array(tile.length + 4096);
-        const n = addon.zlibCompress(tile, 1, direct);
+        const direct = new Uint8Array(t.length + 4096);
+        const n = addon!.zlibCompress(t, 1, direct);
         expect(Buffer.from(out).equals(Buffer.from(direct.subarray(0, n)))).toBe(true);
-        expect(Buffer.from(out).equals(deflateSync(tile, { level: 1, memLevel: 9 }))).toBe(false);
+        expect(Buffer.from(out).equals(deflateSync(t, { level: 1, memLevel: 9 }))).toBe(false);
         streams.push(Buffer.from(out).toString('base64'));
       }
       const peer = await runPythonJson<{ sha: string[]; header: number[] }>(
@@ -68,7 +76,7 @@ print(json.dumps({"sha": [hashlib.sha256(zlib.decompress(r)).hexdigest() for r i
       // Noise grows under Deflate: the result must still be complete (libdeflate's, or zlib's if it did not fit).
       const noise = new Uint8Array(1 << 20);
       for (let i = 0; i < noise.length; i++) noise[i] = (Math.imul(i, 2654435761) >>> 13) & 0xff;
-      const out = await pool.run('deflate', noise, { level: 1, outputSize: noise.length, native: path });
+      const out = await pool.run('deflate', noise, { level: 1, outputSize: noise.length });
       expect(Buffer.from(inflateSync(out)).equals(Buffer.from(noise))).toBe(true);
     });
   });

@@ -62,4 +62,3 @@ export {
   type TileOptions,
   type TilePadding,
 } from './tile-iterator.js';
-export * from './worker-pool.js';

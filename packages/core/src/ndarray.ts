@@ -9,6 +9,7 @@
  * axes remain; singletons in the middle stay. A 1-channel 2-D plane is (Y, X); a 3-channel plane is
  * (Y, X, 1, 3); a Z-stack of one channel is (Y, X, Z).
  */
+import { copyBlock } from '@bfio/codecs';
 import { allocate, type DType, dtypeOf, type TypedArray } from './dtype.js';
 import { InvalidDataError } from './errors/index.js';
 
@@ -130,49 +131,15 @@ export function planarStrides(y: number, x: number, z: number, c: number): numbe
   return [x, 1, y * x, z * y * x, c * z * y * x];
 }
 
-/** Copies every element of `src` into `dst` laid out with `dstStrides` from `dstOffset`. */
+/**
+ * Copies every element of `src` into `dst` laid out with `dstStrides` from `dstOffset`: @bfio/codecs'
+ * `copyBlock`, the one strided copy (bounds-checked; whole rows with one `set`).
+ */
 export function copyStrided(
   src: NDArray,
   dst: TypedArray,
   dstStrides: readonly number[],
   dstOffset: number,
 ): void {
-  const { data } = src;
-  // Axes of size 1 add nothing to any offset: dropping them lets a Y,X block padded to 5-D with trailing
-  // size-1 Z,C,T axes copy whole rows (one `set` per row) instead of one element per iteration.
-  const keep = src.shape.map((n, d) => (n === 1 ? -1 : d)).filter((d) => d >= 0);
-  if (src.size === 0) return;
-  if (keep.length === 0) {
-    dst[dstOffset] = data[src.offset]!;
-    return;
-  }
-  const shape = keep.map((d) => src.shape[d]!);
-  const strides = keep.map((d) => src.strides[d]!);
-  dstStrides = keep.map((d) => dstStrides[d]!);
-  const nd = shape.length;
-  // Walk all but the last axis with a counter; the innermost axis is a tight loop.
-  const last = nd - 1;
-  const n = shape[last]!;
-  const ss = strides[last]!;
-  const ds = dstStrides[last]!;
-  const counter = new Array<number>(nd).fill(0);
-  const outer = shape.slice(0, last).reduce((a, b) => a * b, 1);
-  for (let k = 0; k < outer; k++) {
-    let si = src.offset;
-    let di = dstOffset;
-    for (let d = 0; d < last; d++) {
-      si += counter[d]! * strides[d]!;
-      di += counter[d]! * dstStrides[d]!;
-    }
-    if (ss === 1 && ds === 1) {
-      dst.set(data.subarray(si, si + n) as never, di);
-    } else {
-      for (let i = 0; i < n; i++) dst[di + i * ds] = data[si + i * ss]!;
-    }
-    for (let d = last - 1; d >= 0; d--) {
-      counter[d]!++;
-      if (counter[d]! < shape[d]!) break;
-      counter[d] = 0;
-    }
-  }
+  copyBlock(src.data as never, src.offset, src.strides, dst as never, dstOffset, dstStrides, src.shape);
 }

@@ -23,7 +23,7 @@ import { available, dataPath, REPO_ROOT } from '../../../test-support/env.js';
 import { runPythonJson } from '../../../test-support/python.js';
 import '../src/index.js';
 
-const ok = available('data', 'python', 'tiff-native-jpeg');
+const ok = available('data', 'python', 'native-jpeg');
 const dir = mkdtempSync(join(tmpdir(), 'bfio-jpeg-rgb-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -219,7 +219,7 @@ print(json.dumps(dict(files=files, reference=reference, fiveD=files['five-d']['e
   });
 });
 
-describe.skipIf(!available('tiff-native-jpeg'))('what JPEG and RGB refuse at create', () => {
+describe.skipIf(!available('native-jpeg'))('what JPEG and RGB refuse at create', () => {
   const create = (options: Record<string, unknown>) =>
     BioWriter.create(join(dir, 'refused.ome.tif'), { X: 64, Y: 64, C: 3, dtype: 'uint8', ...options });
 

@@ -1,7 +1,7 @@
 /**
- * The fast paths of the reader: Deflate decoded on libuv's pool or on @bfio/core's WorkerPool (where the
+ * The fast paths of the reader: Deflate decoded on libuv's pool or on @bfio/codecs' WorkerPool (where the
  * byte swap and the horizontal predictor also run), LZW, zstd and JPEG (libjpeg-turbo) on this thread or on
- * the WorkerPool (this package's codec module), one or several blocks in flight, and the decoded-block
+ * the WorkerPool (the same codec chain), one or several blocks in flight, and the decoded-block
  * cache for overlapping windows. Files are written by tifffile in this run (big and little endian,
  * predictors, chunky and planar samples, ragged edge tiles); every configuration must give tifffile's pixels.
  */
@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { allocate, type DType, sharedWorkerPool, type TypedArray, viewAs } from '@bfio/core';
+import { sharedWorkerPool } from '@bfio/codecs';
+import { allocate, type DType, type TypedArray, viewAs } from '@bfio/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { available } from '../../../test-support/env.js';
 import { runPythonJson } from '../../../test-support/python.js';
@@ -85,7 +86,7 @@ print(json.dumps(out))
 
 const ok = available('python');
 // Without the native JPEG decoder (outside CI only) the JPEG files read through geotiff's, ±1 off tifffile.
-const jpeg = available('tiff-native-jpeg');
+const jpeg = available('native-jpeg');
 const usable = () => written.filter((w) => jpeg || !w.name.includes('jpeg'));
 const dir = mkdtempSync(join(tmpdir(), 'bfio-tiff-parallel-'));
 const written: Written[] = ok ? await runPythonJson<Written[]>(PYTHON, dir) : [];
@@ -139,9 +140,9 @@ describe.skipIf(!ok)('Deflate and LZW decoding paths equal tifffile', () => {
         expect((await readAll(w.path, options, shared)).hash, `${w.name} (${label})`).toBe(w.sha256);
       }
       // LZW and JPEG blocks go to the workers exactly when the reader decodes on them.
-      expect(onPool.has('tiff-lzw-decode')).toBe(options.decodeOn === 'workers');
-      if (jpeg) expect(onPool.has('tiff-jpeg-decode')).toBe(options.decodeOn === 'workers');
-      expect(onPool.has('tiff-zstd-decode')).toBe(options.decodeOn === 'workers');
+      expect(onPool.has('lzw-decode')).toBe(options.decodeOn === 'workers');
+      if (jpeg) expect(onPool.has('jpeg-decode')).toBe(options.decodeOn === 'workers');
+      expect(onPool.has('zstd-decode')).toBe(options.decodeOn === 'workers');
     });
   }
 

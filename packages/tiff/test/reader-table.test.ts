@@ -17,7 +17,7 @@ import { runPythonJson } from '../../../test-support/python.js';
 import { TiffReader } from '../src/index.js';
 
 /**
- * JPEG files: equal to tifffile through our libjpeg-turbo decoder (native-jpeg/, built by the set-up); with
+ * JPEG files: equal to tifffile through our libjpeg-turbo decoder (packages/codecs/native-jpeg, built by the set-up); with
  * geotiff's decoder (where the addon is not built) they differ by ±1 on a few % of pixels, more where chroma
  * is subsampled.
  */
@@ -30,7 +30,7 @@ const JPEG_FILES = [
 
 /** Files tifffile decodes that we do not (yet). The test fails when one of these starts to pass. */
 const KNOWN_UNSUPPORTED: Record<string, string> = {
-  ...(available('tiff-native-jpeg')
+  ...(available('native-jpeg')
     ? {}
     : Object.fromEntries(
         JPEG_FILES.map((f) => [f, "JPEG through geotiff's decoder (±1 from libjpeg-turbo)"]),

@@ -1,7 +1,7 @@
 /**
- * The design promise: installing only @bfio/core + @bfio/tiff (from their published tarballs, with
- * publishConfig applied) gives a working reader and writer, in a plain Node app outside the monorepo.
- * Builds the three packages, packs them, npm-installs the tarballs into a temp app and runs it; tifffile
+ * The design promise: installing only @bfio/core + @bfio/tiff (and what they depend on: @bfio/ome-xml,
+ * @bfio/codecs) from their published tarballs, with publishConfig applied, gives a working reader and
+ * writer, in a plain Node app outside the monorepo. Builds the four packages, packs them, npm-installs the tarballs into a temp app and runs it; tifffile
  * checks the file it wrote.
  */
 import { execFileSync } from 'node:child_process';
@@ -24,11 +24,16 @@ describe.skipIf(!ok)('@bfio/core + @bfio/tiff installed alone', () => {
     const run = (cmd: string, args: string[], cwd: string) =>
       execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 });
     run('pnpm', ['turbo', 'run', 'build', '--filter=@bfio/tiff...'], REPO_ROOT);
-    for (const p of ['ome-xml', 'core', 'tiff'])
+    for (const p of ['ome-xml', 'codecs', 'core', 'tiff'])
       run('pnpm', ['pack', '--pack-destination', tgz], join(REPO_ROOT, 'packages', p));
     const files = readdirSync(tgz);
     const file = (name: string) => `file:${join(tgz, files.find((f) => f.startsWith(`bfio-${name}-`))!)}`;
-    const deps = { '@bfio/core': file('core'), '@bfio/tiff': file('tiff'), '@bfio/ome-xml': file('ome-xml') };
+    const deps = {
+      '@bfio/core': file('core'),
+      '@bfio/tiff': file('tiff'),
+      '@bfio/ome-xml': file('ome-xml'),
+      '@bfio/codecs': file('codecs'),
+    };
     writeFileSync(
       join(app, 'package.json'),
       JSON.stringify({ name: 'app', private: true, type: 'module', dependencies: deps, overrides: deps }),
@@ -47,7 +52,7 @@ await bw.close();
 const br = await BioReader.open(${JSON.stringify(out)});
 const a = (await br.read({}, { squeeze: false })).toContiguous();
 await br.close();
-// LZW goes through the package's codec module on core's worker pool: its files must be in the tarball.
+// LZW goes through @bfio/codecs' worker pool: its worker files must be in the tarball.
 const lzwPath = ${JSON.stringify(out)}.replace('written', 'lzw');
 const big = new Uint16Array(1024 * 1024).map((_, i) => (i * 13) % 4099);
 const lw = await BioWriter.create(lzwPath, { X: 1024, Y: 1024, dtype: 'uint16', tileSize: 512, compression: 'lzw' });

@@ -1,38 +1,33 @@
 /**
- * zstd and chunk reads on @bfio/core's shared WorkerPool, through this package's codec module
- * (worker-codecs.mjs, loaded into the pool's workers): chunk compression and decompression use every core
- * and never block the event loop (the addon's calls are synchronous).
+ * Chunk work on @bfio/codecs' shared WorkerPool: zstd both ways, and whole-chunk tasks where the worker also
+ * reads the chunk file (or a range of a shard) and places the decoded pixels into shared memory, or encodes
+ * a chunk and writes its file — the codec chain of @bfio/codecs (run-task.mjs), so the main thread only
+ * hands bytes over. Chunk compression and decompression use every core and never block the event loop.
  *
- * Used only when the native addon loads here (else zstd is numcodecs' WASM on the main thread) and
- * BFIO_ZARR_WORKERS is not '0'. When the pool cannot run a task (its workers fail to start), the task
+ * BFIO_ZARR_WORKERS=0 turns it off. When the pool cannot run a task (its workers fail to start), the task
  * rejects with PoolUnavailable, the pool is not used again by this package, and callers do the work on
  * the main thread.
  */
-import { availableParallelism } from 'node:os';
-import { CodecError, type CodecParams, Limiter, sharedWorkerPool, type WorkerPool } from '@bfio/core';
-import { nativeZstd } from './native-zstd.js';
-
-/** The codec module, beside this file in the sources and in dist (the build copies it there). */
-const CODEC_MODULE = new URL('./worker-codecs.mjs', import.meta.url).href;
+import {
+  availableLanes,
+  CodecError,
+  type CodecParams,
+  type PlaceParams,
+  sharedWorkerPool,
+  type WorkerPool,
+} from '@bfio/codecs';
+import { Limiter } from '@bfio/core/backend';
 
 const EMPTY = new Uint8Array(0);
 
 /** A chunk file that does not exist (the array's fill value stands for it). */
 export const MISSING = Symbol('missing chunk');
 
-/** Where a worker puts a decoded chunk's pixels: see 'zarr-read-chunk' in worker-codecs.mjs. */
-export interface PlaceParams {
-  /** The output array's bytes: a view of a SharedArrayBuffer. */
-  target: Uint8Array;
-  /** Bytes per element (chunk and output have the same type). */
-  bytes: number;
-  /** Element strides along t, c, z, y, x of the chunk and of the output. */
-  srcStride: number[];
-  dstStride: number[];
-  /** 7 numbers per block: chunk offset, output offset, counts along t, c, z, y, x (elements). */
-  blocks: number[];
-  [key: string]: unknown;
-}
+export type { PlaceParams };
+
+/** The codec-table names of the chunk codecs this pool runs. */
+const DECODER = { zstd: 'zstd-decode', raw: 'raw' } as const;
+const ENCODER = { zstd: 'zstd-encode', raw: 'raw' } as const;
 
 /** The pool could not run the task (no worker): the caller should do it on the main thread. */
 export class PoolUnavailable extends Error {
@@ -45,9 +40,10 @@ export class PoolUnavailable extends Error {
 let broken = false;
 let defaultPool: CodecPool | undefined;
 
-/** Whether this package runs its codecs on the pool: addon present, not switched off, not failed. */
+/** Whether this package runs its codecs on the pool: not switched off, not failed. */
 function enabled(): boolean {
-  return !broken && process.env.BFIO_ZARR_WORKERS !== '0' && nativeZstd() !== undefined;
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return !broken && env?.BFIO_ZARR_WORKERS !== '0';
 }
 
 /**
@@ -65,13 +61,13 @@ export class CodecPool {
   /** The pool for an owner with this `maxWorkers` (default: cores), or undefined when it is not used. */
   static get(maxWorkers?: number): CodecPool | undefined {
     if (!enabled()) return undefined;
-    return new CodecPool(Math.max(1, Math.floor(maxWorkers ?? availableParallelism())));
+    return new CodecPool(Math.max(1, Math.floor(maxWorkers ?? availableLanes())));
   }
 
   /** For owners without options (zarrita's codec registry): the default `maxWorkers`. */
   static shared(): CodecPool | undefined {
     if (!enabled()) return undefined;
-    defaultPool ??= new CodecPool(availableParallelism());
+    defaultPool ??= new CodecPool(availableLanes());
     return defaultPool;
   }
 
@@ -80,7 +76,7 @@ export class CodecPool {
    * from whoever created it first.
    */
   private pool(): WorkerPool {
-    return sharedWorkerPool({ maxWorkers: this.workers, modules: [CODEC_MODULE] });
+    return sharedWorkerPool({ maxWorkers: this.workers });
   }
 
   /**
@@ -101,11 +97,11 @@ export class CodecPool {
       input.byteOffset === 0 &&
       input.byteLength === input.buffer.byteLength &&
       input.buffer instanceof ArrayBuffer;
-    return this.run('zarr-zstd-compress', input, { level, checksum }, whole);
+    return this.run('zstd-encode', input, { level, checksum }, whole);
   }
 
   /**
-   * Encodes a chunk and writes it as the file `path` on a worker ('zarr-write-chunk'): the main thread only
+   * Encodes a chunk and writes it as the file `path` on a worker (the chain's `write` sink): the main thread only
    * hands the bytes over. An `input` spanning its whole ArrayBuffer is moved to the worker (unusable here
    * afterwards) and handed back through `recycle` once the file is written; other inputs are copied.
    */
@@ -121,9 +117,9 @@ export class CodecPool {
       input.byteLength === input.buffer.byteLength &&
       input.buffer instanceof ArrayBuffer;
     await this.run(
-      'zarr-write-chunk',
+      ENCODER[codec],
       input,
-      { path, codec, level },
+      { level, write: { path } },
       whole,
       undefined,
       whole && recycle ? (back: Uint8Array) => recycle(back.buffer as ArrayBuffer) : undefined,
@@ -142,11 +138,11 @@ export class CodecPool {
     signal?: AbortSignal,
   ): Promise<Uint8Array> {
     const whole = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength;
-    return this.run('zarr-decode-chunk', input, { codec, size, place }, whole, signal);
+    return this.run(DECODER[codec], input, { outputSize: size, exact: true, place }, whole, signal);
   }
 
   decompress(input: Uint8Array): Promise<Uint8Array> {
-    return this.run('zarr-zstd-decompress', input, {}, false);
+    return this.run('zstd-decode', input, {}, false);
   }
 
   /**
@@ -163,10 +159,13 @@ export class CodecPool {
   ): Promise<Uint8Array | typeof MISSING> {
     try {
       return await this.run(
-        'zarr-read-chunk',
-        dest ? new Uint8Array(dest) : EMPTY,
-        { path, codec, size, range },
-        !!dest,
+        DECODER[codec],
+        EMPTY,
+        { file: { path, range }, outputSize: size, exact: true },
+        false,
+        undefined,
+        undefined,
+        dest,
       );
     } catch (err) {
       if (err instanceof CodecError && (err.code === 'ENOENT' || err.code === 'ENOTDIR')) return MISSING;
@@ -187,7 +186,13 @@ export class CodecPool {
     range?: [number, number],
   ): Promise<boolean> {
     try {
-      await this.run('zarr-read-chunk', EMPTY, { path, codec, size, place, range }, false, signal);
+      await this.run(
+        DECODER[codec],
+        EMPTY,
+        { file: { path, range }, outputSize: size, exact: true, place },
+        false,
+        signal,
+      );
       return true;
     } catch (err) {
       if (err instanceof CodecError && (err.code === 'ENOENT' || err.code === 'ENOTDIR')) return false;
@@ -202,11 +207,12 @@ export class CodecPool {
     transfer: boolean,
     signal?: AbortSignal,
     returnInput?: (input: Uint8Array) => void,
+    spare?: ArrayBuffer,
   ): Promise<Uint8Array> {
     if (broken) throw new PoolUnavailable(new Error('the codec workers failed to start'));
     try {
       return await this.limiter.run(() =>
-        this.pool().run(codec, input, params, { transfer, signal, returnInput }),
+        this.pool().run(codec, input, params, { transfer, signal, returnInput, spare }),
       );
     } catch (err) {
       if (err instanceof CodecError) throw err;
@@ -216,7 +222,7 @@ export class CodecPool {
       // cannot be redone here (its buffer is gone).
       const reason = err instanceof Error ? err : new Error(String(err));
       if (!/worker pool (is|was) closed/.test(reason.message)) broken = true;
-      if (transfer && input.byteLength === 0 && codec !== 'zarr-read-chunk') throw reason;
+      if (transfer && input.byteLength === 0 && !params.file) throw reason;
       throw new PoolUnavailable(reason);
     }
   }

@@ -3,58 +3,47 @@
  * wants a numeric `shuffle` where Zarr v3 metadata spells it as a string. Registering is idempotent and
  * global to zarrita's registry (it is process-wide, like numcodecs' in Python).
  */
-import { promisify } from 'node:util';
-import * as zlib from 'node:zlib';
+import { runHere } from '@bfio/codecs';
 import * as zarr from 'zarrita';
 import { CodecPool, PoolUnavailable } from './codec-pool.js';
-import { nativeZstd, type ZstdBinding } from './native-zstd.js';
 import { crc32c } from './shard.js';
-
-const gzipAsync = promisify(zlib.gzip);
-const gunzipAsync = promisify(zlib.gunzip);
-const deflateAsync = promisify(zlib.deflate);
-const inflateAsync = promisify(zlib.inflate);
 
 type Bytes = Uint8Array;
 type CodecFactory = Parameters<typeof zarr.registry.set>[1];
 type CodecClass = Awaited<ReturnType<CodecFactory>>;
-
-function asBytes(buf: Buffer): Bytes {
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-}
 
 function levelOf(config: unknown, fallback: number): number {
   const level = (config as { level?: unknown } | undefined)?.level;
   return typeof level === 'number' ? level : fallback;
 }
 
-/** gzip over node:zlib (native, both directions). */
+/** gzip through @bfio/codecs (node:zlib on libuv's threads; DecompressionStream in a browser). */
 class GzipCodec {
   readonly kind = 'bytes_to_bytes' as const;
   constructor(private readonly level: number) {}
   static fromConfig(config: unknown): GzipCodec {
     return new GzipCodec(levelOf(config, 1));
   }
-  async encode(data: Bytes): Promise<Bytes> {
-    return asBytes(await gzipAsync(data, { level: this.level }));
+  encode(data: Bytes): Promise<Bytes> {
+    return runHere('gzip', data, { level: this.level });
   }
-  async decode(data: Bytes): Promise<Bytes> {
-    return asBytes(await gunzipAsync(data));
+  decode(data: Bytes): Promise<Bytes> {
+    return runHere('gunzip', data);
   }
 }
 
-/** zlib (RFC 1950) over node:zlib. */
+/** zlib (RFC 1950) through @bfio/codecs. */
 class ZlibCodec {
   readonly kind = 'bytes_to_bytes' as const;
   constructor(private readonly level: number) {}
   static fromConfig(config: unknown): ZlibCodec {
     return new ZlibCodec(levelOf(config, 1));
   }
-  async encode(data: Bytes): Promise<Bytes> {
-    return asBytes(await deflateAsync(data, { level: this.level }));
+  encode(data: Bytes): Promise<Bytes> {
+    return runHere('deflate', data, { level: this.level, native: false });
   }
-  async decode(data: Bytes): Promise<Bytes> {
-    return asBytes(await inflateAsync(data));
+  decode(data: Bytes): Promise<Bytes> {
+    return runHere('inflate', data);
   }
 }
 
@@ -62,19 +51,19 @@ class ZlibCodec {
 const POOL_MIN_BYTES = 32 * 1024;
 
 /**
- * zstd over the native addon, both directions; `checksum` is Zarr v3's content-checksum flag. Large
- * chunks go to @bfio/core's shared worker pool (parallel, off the event loop), small ones run on the calling thread.
+ * zstd through @bfio/codecs, both directions (native zstd-napi on Node, WASM elsewhere); `checksum` is Zarr
+ * v3's content-checksum flag. Large chunks go to the shared worker pool (parallel, off the event loop), small
+ * ones run on the calling thread.
  */
-class NativeZstdCodec {
+class ZstdCodec {
   readonly kind = 'bytes_to_bytes' as const;
   constructor(
-    private readonly zstd: ZstdBinding,
     private readonly level: number,
     private readonly checksum: boolean,
   ) {}
-  static fromConfig(config: unknown): NativeZstdCodec {
+  static fromConfig(config: unknown): ZstdCodec {
     const checksum = (config as { checksum?: unknown } | undefined)?.checksum === true;
-    return new NativeZstdCodec(nativeZstd() as ZstdBinding, levelOf(config, 1), checksum);
+    return new ZstdCodec(levelOf(config, 1), checksum);
   }
   async encode(data: Bytes): Promise<Bytes> {
     const pool = data.byteLength >= POOL_MIN_BYTES ? CodecPool.shared() : undefined;
@@ -85,7 +74,7 @@ class NativeZstdCodec {
         if (!(err instanceof PoolUnavailable)) throw err;
       }
     }
-    return asBytes(this.zstd.compress(data, { compressionLevel: this.level, checksumFlag: this.checksum }));
+    return runHere('zstd-encode', data, { level: this.level, checksum: this.checksum });
   }
   async decode(data: Bytes): Promise<Bytes> {
     const pool = data.byteLength >= POOL_MIN_BYTES / 4 ? CodecPool.shared() : undefined;
@@ -96,7 +85,7 @@ class NativeZstdCodec {
         if (!(err instanceof PoolUnavailable)) throw err;
       }
     }
-    return asBytes(this.zstd.decompress(data));
+    return runHere('zstd-decode', data);
   }
 }
 
@@ -190,11 +179,9 @@ export function registerCodecs(): void {
   const crc = async () => Crc32cCodec as unknown as CodecClass;
   zarr.registry.set('crc32c', crc);
   zarr.registry.set('numcodecs.crc32c', crc);
-  if (nativeZstd()) {
-    const zstd = async () => NativeZstdCodec as unknown as CodecClass;
-    zarr.registry.set('zstd', zstd);
-    zarr.registry.set('numcodecs.zstd', zstd);
-  }
+  const zstd = async () => ZstdCodec as unknown as CodecClass;
+  zarr.registry.set('zstd', zstd);
+  zarr.registry.set('numcodecs.zstd', zstd);
   // Wrap zarrita's own Blosc (numcodecs WASM) rather than importing numcodecs, which is not our dependency.
   const original = zarr.registry.get('blosc');
   if (!original) return;

@@ -5,19 +5,19 @@
  * The writer, the parts of a conversion split over many tasks (`bfio convert --part`) and `bfio finalize`
  * all derive the store from this one function, so they agree on every byte of it.
  */
+import { implementation } from '@bfio/codecs';
 import {
   type Compression,
   type DownsampleMode,
   type DType,
-  givenLevelSizes,
   InvalidDataError,
   UnsupportedError,
 } from '@bfio/core';
+import { givenLevelSizes } from '@bfio/core/backend';
 import type { Image, OME, Pixels } from '@bfio/ome-xml';
 import { basename, endianness } from '#platform';
 import type { ZarrFormat } from './layout.js';
 import { arrayDocuments, checkCompression, groupDocuments } from './metadata-docs.js';
-import { nativeZstd } from './native-zstd.js';
 import { buildImageAttributes, colorToHex, type MultiscalesSpec, ngffUnit } from './ngff.js';
 import { buildOmeXml } from './ome.js';
 import type { ZarrCreateOptions } from './writer/options.js';
@@ -228,7 +228,8 @@ export function checkZarrOptions(file: string, options: ZarrCreateOptions, dtype
   // Shards are encoded by bfio itself (zarrita writes none): v3, and a codec chain bfio encodes.
   const shards = options.shards ? ([...options.shards] as Vec5) : undefined;
   const directPossible =
-    endianness() === 'LE' && (compression === 'none' || (compression === 'zstd' && nativeZstd()));
+    endianness() === 'LE' &&
+    (compression === 'none' || (compression === 'zstd' && implementation('zstd-encode') === 'native'));
   if (shards) {
     if (format !== 3)
       throw new UnsupportedError(`shards need Zarr v3 (ngffVersion '0.5'); ${file} asked for 0.4`, file);

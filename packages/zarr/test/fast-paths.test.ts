@@ -1,5 +1,5 @@
 /** Native zstd on codec workers, direct chunk reads, the chunk cache and write-behind, vs zarr-python. */
-import { sharedWorkerPool } from '@bfio/core';
+import { sharedWorkerPool } from '@bfio/codecs';
 import { fastPathTests } from './support/fast-paths.js';
 
 // Another backend (TIFF) created the shared pool first, without our codec module, and one of its workers is

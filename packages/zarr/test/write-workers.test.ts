@@ -1,10 +1,11 @@
 /**
  * Chunks big enough for the codec workers are encoded and written by the workers themselves
- * ('zarr-write-chunk'), whole chunks from recycled buffers; the store must read equal in zarr-python.
+ * (the codec chain's `write` sink), whole chunks from recycled buffers; the store must read equal in zarr-python.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Region, regionLength, sharedWorkerPool } from '@bfio/core';
+import { sharedWorkerPool } from '@bfio/codecs';
+import { type Region, regionLength } from '@bfio/core/backend';
 import { createOme } from '@bfio/ome-xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { available } from '../../../test-support/env.js';
@@ -52,7 +53,8 @@ beforeAll(async () => {
   const pool = sharedWorkerPool();
   const run = pool.run.bind(pool);
   pool.run = (codec, ...rest) => {
-    tasks.push(codec);
+    // A chunk write is an encode whose result the worker writes as the chunk file (the chain's `write` sink).
+    tasks.push(rest[1]?.write ? 'write-chunk' : codec);
     return run(codec, ...rest);
   };
   const w = await ZarrWriter.create(
@@ -98,6 +100,6 @@ describe.skipIf(!ok)('chunks encoded and written by the codec workers', () => {
 
   it('went to the workers as chunk writes', () => {
     // 2 × 3 × 5 chunks (the 32 KiB ones; none is smaller: edge chunks are stored padded to 128²).
-    expect(tasks.filter((t) => t === 'zarr-write-chunk').length).toBe(30);
+    expect(tasks.filter((t) => t === 'write-chunk').length).toBe(30);
   });
 });

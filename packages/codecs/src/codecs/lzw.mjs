@@ -1,6 +1,6 @@
 /**
- * TIFF LZW, both ways, in plain JavaScript: the main thread imports it (reader/decode.ts, writer/codecs.ts)
- * and so do the codec workers (worker-codecs.mjs), which run it off the event loop.
+ * TIFF LZW, both ways, in plain JavaScript (the same module on the main thread, in worker_threads and in Web
+ * Workers).
  *
  * Decoding: MSB-first codes, 9–12 bits, "early change" as libtiff writes it; also the old LSB-first
  * variant. Ours rather than geotiff's: output is bounded by the block size (a strip without an end code

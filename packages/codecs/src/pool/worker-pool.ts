@@ -1,19 +1,21 @@
 /**
- * A pool of worker_threads for codec work (decode/encode of tiles and chunks), shared per process, so that
- * big tiles never block the event loop and decoding uses every core.
+ * The pool of codec workers (decode/encode of tiles and chunks), shared per process or page, so that big
+ * blocks never block the event loop and decoding uses every core: worker_threads on Node, module Web Workers
+ * in a browser (platform/*.ts, chosen by the `#platform` import).
  *
- * A task is (codec name, input bytes, params) → output bytes. Input and output ArrayBuffers are transferred
- * (moved, not copied) between threads. Workers run `codec-worker.mjs`, a plain ESM file with codec code only
- * (node:zlib, plus any `modules` given): they never load the Java addon, which crashes in worker_threads.
+ * A task is (codec name, input bytes, params) → output bytes, run by run-task.mjs in the worker: source,
+ * prefilter, codec, size check, unfilter, sink (see there). Input and output ArrayBuffers are transferred
+ * (moved, not copied) between threads. Workers run plain ESM with codec code only (plus any `modules`
+ * given): on Node they never load the Java addon, which crashes in worker_threads.
  *
  * Workers start lazily, up to `maxWorkers`, and are unref'd while idle: an idle pool never keeps the process
  * alive, and a pending task always does.
  */
-import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { availableLanes, spawnWorker } from '#platform';
+import type { PlatformWorker } from '../platform/types.js';
 
 export interface WorkerPoolOptions {
-  /** Number of worker threads (default: `os.availableParallelism()`). */
+  /** Number of workers (default: the cores, `os.availableParallelism()` / `navigator.hardwareConcurrency`). */
   maxWorkers?: number;
   /**
    * URLs (file: URLs or absolute paths) of plain ESM modules loaded in every worker, each exporting
@@ -43,13 +45,30 @@ export interface RunOptions {
   returnInput?: (input: Uint8Array) => void;
 }
 
-/** Built-in codecs of the worker; `params` of each are documented in codec-worker.mjs. */
-export type BuiltinCodec = 'inflate' | 'inflate-raw' | 'gunzip' | 'deflate' | 'deflate-raw' | 'gzip' | 'echo';
+/** The codecs of the table (table.node.mjs, table.browser.mjs); `params` in run-task.mjs and each codec. */
+export type BuiltinCodec =
+  | 'inflate'
+  | 'inflate-raw'
+  | 'gunzip'
+  | 'deflate'
+  | 'deflate-raw'
+  | 'gzip'
+  | 'zstd-decode'
+  | 'zstd-encode'
+  | 'lzw-decode'
+  | 'lzw-encode'
+  | 'jpeg-decode'
+  | 'jpeg-encode'
+  | 'packbits-decode'
+  | 'raw'
+  | 'echo';
 
 /** Params understood by the built-in codecs. */
 export interface CodecParams {
   /** Expected output size: the whole result is written into one buffer of that size. */
   outputSize?: number;
+  /** With `outputSize`: the result must have exactly that many bytes (else the task fails). */
+  exact?: boolean;
   /** Fail instead of growing past this many output bytes (bounds corrupt input). */
   maxOutputLength?: number;
   /** Compression level for the encoders. */
@@ -81,12 +100,34 @@ export interface CodecParams {
    */
   read?: { fd: number; position: number; length: number };
   /**
-   * 'deflate' only: absolute path of a Node-API addon exporting `zlibCompress(input, level, output)` (bytes
-   * written, 0 when output is too small), e.g. @bfio/tiff's libdeflate binding. The worker loads it once and
-   * falls back to zlib when it cannot (the output format is the same).
+   * First: the worker reads the file `path` itself (or `range` = [offset, length] of it). A missing file
+   * fails the task with code 'ENOENT' (or 'ENOTDIR'). Node only.
    */
-  native?: string;
+  file?: { path: string; range?: [number, number] };
+  /** First: the worker fetches an HTTP range itself (browser and Node). */
+  fetch?: { url: string; offset: number; length: number; headers?: Record<string, string> };
+  /** Last: the result becomes the file `path` (its folder must exist); the task returns no bytes. Node only. */
+  write?: { path: string };
+  /** Last: 5-D pieces of the result copied into shared memory (placement.mjs `placeBlocks`); no bytes back. */
+  place?: PlaceParams;
+  /** 'deflate' only: false keeps libdeflate out (node:zlib's output; for comparisons). */
+  native?: boolean;
+  /** Codec-specific params (JPEG tables, quality, ...). */
   [param: string]: unknown;
+}
+
+/** See placement.mjs `placeBlocks`. */
+export interface PlaceParams {
+  /** The output array's bytes: a view of a SharedArrayBuffer. */
+  target: Uint8Array;
+  /** Bytes per element (block and output have the same type). */
+  bytes: number;
+  /** Element strides along t, c, z, y, x of the block and of the output. */
+  srcStride: number[];
+  dstStride: number[];
+  /** 7 numbers per piece: block offset, output offset, counts along t, c, z, y, x (elements). */
+  blocks: number[];
+  [key: string]: unknown;
 }
 
 export interface ScatterParams {
@@ -114,15 +155,13 @@ interface Task {
 }
 
 interface Slot {
-  worker: Worker;
+  worker: PlatformWorker;
   task?: Task;
   /** Tasks this worker finished: a worker that dies before its first one cannot start at all. */
   done: number;
   /** Started before `addModules` added a module: replaced by a fresh worker once its task is done. */
   stale?: boolean;
 }
-
-const WORKER_URL = new URL('./codec-worker.mjs', import.meta.url);
 
 /** An error raised by a codec inside a worker; `codecName` says which codec. */
 export class CodecError extends Error {
@@ -145,7 +184,7 @@ export class WorkerPool {
   private closed = false;
 
   constructor(options: WorkerPoolOptions = {}) {
-    this.maxWorkers = Math.max(1, Math.floor(options.maxWorkers ?? availableParallelism()));
+    this.maxWorkers = Math.max(1, Math.floor(options.maxWorkers ?? availableLanes()));
     this.modules = (options.modules ?? []).map(moduleUrl);
   }
 
@@ -244,7 +283,7 @@ export class WorkerPool {
       const spare =
         task.spare && task.spare !== input.buffer && task.spare.byteLength > 0 ? task.spare : undefined;
       if (spare) transfer.push(spare);
-      slot.worker.postMessage(
+      slot.worker.post(
         {
           id: task.id,
           codec: task.codec,
@@ -259,16 +298,10 @@ export class WorkerPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(WORKER_URL, {
-      workerData: { modules: this.modules },
-      // No TypeScript loader and no inherited flags: the worker is plain ESM with codec code only.
-      execArgv: [],
-      name: 'bfio-codec',
-    });
+    const worker = spawnWorker(this.modules);
     const slot: Slot = { worker, done: 0 };
     worker.unref();
-    worker.on(
-      'message',
+    worker.onMessage(
       (msg: {
         id: number;
         output?: Uint8Array;
@@ -303,8 +336,8 @@ export class WorkerPool {
         this.dispatch();
       }
     };
-    worker.on('error', fail);
-    worker.on('exit', (code) => {
+    worker.onError(fail);
+    worker.onExit((code) => {
       if (this.slots.includes(slot)) fail(new Error(`a codec worker exited with code ${code}`));
     });
     this.slots.push(slot);
@@ -326,7 +359,7 @@ export class WorkerPool {
 }
 
 function moduleUrl(m: string): string {
-  return m.startsWith('file:') || m.startsWith('data:') ? m : new URL(`file://${m}`).href;
+  return /^[a-z][a-z0-9+.-]*:/i.test(m) ? m : new URL(`file://${m}`).href;
 }
 
 function copyOf(bytes: Uint8Array): Uint8Array {
@@ -338,7 +371,7 @@ function copyOf(bytes: Uint8Array): Uint8Array {
 let shared: WorkerPool | undefined;
 
 /**
- * The process-wide pool (created on first use with `os.availableParallelism()` workers unless `options`
+ * The process-wide pool (created on first use with one worker per core unless `options`
  * say otherwise). Backends share it; a reader's own `maxWorkers` limits how many of its tasks are in flight.
  * `options.modules` not loaded yet are added to an existing pool (see `addModules`); its size stays.
  */

@@ -2,9 +2,11 @@
  * Reading a rectangle of one TIFF page: only the blocks (tiles/strips) that intersect it are read and
  * decoded, each once even when several samples of a chunky page are wanted, a bounded number at a time.
  */
-import { CorruptFileError, type Limiter, type ScatterParams, type TypedArray } from '@bfio/core';
+import { copyBlock, type ScatterParams } from '@bfio/codecs';
+import { CorruptFileError, type TypedArray } from '@bfio/core';
+import type { Limiter } from '@bfio/core/backend';
 import type { BlockCache } from './block-cache.js';
-import { type DecodeOptions, decodeBlock, inflateParams } from './decode.js';
+import { blockTask, type DecodeOptions, decodeBlock } from './decode.js';
 import type { TiffFile, TiffPage } from './tiff-file.js';
 
 /** What a reader shares between its reads: decoded-block cache, decode limiter, blocks being decoded. */
@@ -159,7 +161,7 @@ export function planeTasks(
               !(partial && ctx.cache) &&
               !ctx.cache?.get(blockKey(page, index))
             ) {
-              // Shared output: the worker inflates and places the rows itself (no copy or page faults here).
+              // Shared output: the worker decodes and places the rows itself (no copy or page faults here).
               const placed = await scatterBlock(tiff, page, index, offset, count, rows, ctx, {
                 target: new Uint8Array(t.out.buffer, t.out.byteOffset, t.out.byteLength),
                 rows: yb - ya,
@@ -177,19 +179,24 @@ export function planeTasks(
           }
           for (const t of group) {
             const s = page.planar === 2 ? 0 : t.sample;
-            for (let y = ya; y < yb; y++) {
-              const dst = t.offset + (y - rect.y0) * outWidth + (xa - rect.x0);
-              if (!data) {
-                t.out.fill(ctx.fill ?? 0, dst, dst + (xb - xa));
-                continue;
+            const dst = t.offset + (ya - rect.y0) * outWidth + (xa - rect.x0);
+            if (!data) {
+              for (let y = 0; y < yb - ya; y++) {
+                t.out.fill(ctx.fill ?? 0, dst + y * outWidth, dst + y * outWidth + (xb - xa));
               }
-              const src = (y - blockY - firstRow) * bw * spb + (xa - blockX) * spb + s;
-              if (spb === 1) {
-                t.out.set(data.subarray(src, src + (xb - xa)), dst);
-              } else {
-                for (let x = 0, i = src; x < xb - xa; x++, i += spb) t.out[dst + x] = data[i]!;
-              }
+              continue;
             }
+            // One sample of the block's rows into the plane (a chunky block's samples are `spb` apart).
+            const src = (ya - blockY - firstRow) * bw * spb + (xa - blockX) * spb + s;
+            copyBlock(
+              data as never,
+              src,
+              [bw * spb, spb],
+              t.out as never,
+              dst,
+              [outWidth, 1],
+              [yb - ya, xb - xa],
+            );
           }
           if (data && owned) recycle(data, ctx);
         });
@@ -210,7 +217,7 @@ function blockKey(page: TiffPage, index: number): string {
 }
 
 /**
- * Inflate block `index` on a worker that also places it into the shared output. False when this block
+ * Decode block `index` on a worker that also places it into the shared output. False when this block
  * cannot go that way or the worker failed: the ordinary path then decodes it and reports any corruption.
  */
 async function scatterBlock(
@@ -224,24 +231,24 @@ async function scatterBlock(
   scatter: ScatterParams,
 ): Promise<boolean> {
   const pool = ctx.decode.pool!;
-  if (page.compression !== 8 && page.compression !== 32946) return false;
+  if (page.compression === 1) return false;
   const expected = rows * page.blockWidth * (page.bitsPerSample / 8);
-  const { params, complete } = inflateParams(page, expected, tiff.littleEndian);
+  const { codec, params, complete } = blockTask(page, expected, tiff.littleEndian);
   if (!complete || page.dtype === undefined) return false;
   params.scatter = scatter;
   const what = blockName(page, index);
   try {
     if (!tiff.source.local) {
-      // A remote file: its bytes come here by a request, then move to the worker, which inflates and places.
+      // A remote file: its bytes come here by a request, then move to the worker, which decodes and places.
       const raw = await tiff.source.read(offset, count, what);
       const whole = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength;
-      await ctx.limiter.run(() => pool.run('inflate', raw, params, { transfer: whole }));
+      await ctx.limiter.run(() => pool.run(codec, raw, params, { transfer: whole }));
       return true;
     }
     // The worker reads the compressed bytes itself (into a buffer it reuses): nothing to read, allocate or
     // transfer here. A range outside the file throws here; the ordinary path then reports it.
     await ctx.limiter.run(() =>
-      tiff.source.withFd(offset, count, what, (read) => pool.run('inflate', NO_BYTES, { ...params, read })),
+      tiff.source.withFd(offset, count, what, (read) => pool.run(codec, NO_BYTES, { ...params, read })),
     );
     return true;
   } catch {

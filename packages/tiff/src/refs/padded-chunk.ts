@@ -4,8 +4,8 @@
  * decoded, padded with zeros and encoded again with the array's own codecs, to be stored inline in the
  * references. Everything else stays a reference to the file's bytes.
  */
-import { allocate, type DType, type TypedArray, UnsupportedError } from '@bfio/core';
-import { lzwEncode } from '../lzw-codec.mjs';
+import { applyHorizontal, copyBlock, runHere, swapBytes } from '@bfio/codecs';
+import { allocate, type DType, UnsupportedError } from '@bfio/core';
 import type { TiffReader } from '../reader/tiff-reader.js';
 import { encodeTile } from '../writer/codecs.js';
 import type { ChunkCodecs } from './zarr-codec.js';
@@ -44,18 +44,6 @@ function packBitsLiteral(bytes: Uint8Array): Uint8Array {
   return out.subarray(0, o);
 }
 
-/** Horizontal differencing per row, in the samples' own (wrapping) integer type. */
-function predictRows(samples: TypedArray, width: number): void {
-  for (let r = 0; r < samples.length / width; r++) {
-    const start = r * width;
-    for (let i = start + width - 1; i > start; i--) samples[i] = samples[i]! - samples[i - 1]!;
-  }
-}
-
-function swapBytes(bytes: Uint8Array, size: number): void {
-  for (let i = 0; i < bytes.length; i += size) bytes.subarray(i, i + size).reverse();
-}
-
 /** The encoded bytes of one padded chunk, ready to store inline. */
 export async function paddedChunk(q: PaddedChunkRequest): Promise<Uint8Array> {
   const filter = q.codecs.filters?.[0]?.id;
@@ -78,10 +66,9 @@ export async function paddedChunk(q: PaddedChunkRequest): Promise<Uint8Array> {
     region,
   );
   const chunk = allocate(q.dtype, q.rows * q.cols);
-  for (let r = 0; r < q.validRows; r++) {
-    chunk.set(region.subarray(r * q.validCols, (r + 1) * q.validCols) as never, r * q.cols);
-  }
-  if (filter === 'imagecodecs_delta') predictRows(chunk, q.cols);
+  copyBlock(region as never, 0, [q.validCols, 1], chunk as never, 0, [q.cols, 1], [q.validRows, q.validCols]);
+  // imagecodecs' delta: horizontal differencing per row in the samples' own (wrapping) integer type.
+  if (filter === 'imagecodecs_delta') applyHorizontal(chunk, q.cols, 1);
   const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   if (!q.littleEndian && q.itemSize > 1) swapBytes(bytes, q.itemSize);
   switch (q.codecs.compressor?.id) {
@@ -98,7 +85,7 @@ export async function paddedChunk(q: PaddedChunkRequest): Promise<Uint8Array> {
     case 'imagecodecs_zstd':
       return encodeTile(bytes, { codec: 'zstd', level: 3, predictor: 1, dtype: 'uint8', tileWidth: q.cols });
     case 'imagecodecs_lzw':
-      return lzwEncode(bytes);
+      return runHere('lzw-encode', bytes);
     case 'imagecodecs_packbits':
       return packBitsLiteral(bytes);
     default:

@@ -1,18 +1,13 @@
 /**
- * Tile encoders: predictors, then Deflate (libdeflate or node:zlib on @bfio/core's WorkerPool, predictor included, or
- * async node:zlib on libuv's thread pool), LZW (ours, on the WorkerPool too), zstd (numcodecs' WASM build; Node 20's zlib has no
- * zstd), JPEG (libjpeg-turbo through native-jpeg, on the WorkerPool) or nothing.
+ * Tile encoders. Every codec takes the same route through @bfio/codecs: the horizontal predictor and the
+ * compression run together in the codec chain — on a pool worker when the writer has a pool, else on this
+ * thread (node:zlib on libuv's threads for Deflate) — Deflate by libdeflate (node:zlib without its addon),
+ * LZW ours, zstd native (zstd-napi; WASM without it), JPEG libjpeg-turbo. The floating-point predictor
+ * regroups bytes here first (it makes a new buffer).
  */
-import { promisify } from 'node:util';
-import { deflate } from 'node:zlib';
-import type { DType, TypedArray, WorkerPool } from '@bfio/core';
-import { encodeJpeg, jpegEncoder } from '../jpeg-native.mjs';
-import { lzwEncode } from '../lzw-codec.mjs';
+import { applyFloatPredictor, type CodecParams, runHere, type WorkerPool } from '@bfio/codecs';
+import type { DType, TypedArray } from '@bfio/core';
 import { Compression as CompressionCode, Predictor } from '../tiff-tags.js';
-import { zstdNative } from '../zstd-native.mjs';
-import { libdeflatePath } from './libdeflate.js';
-
-const deflateAsync = promisify(deflate);
 
 export type TiffCodec = 'none' | 'deflate' | 'lzw' | 'zstd' | 'jpeg';
 
@@ -36,9 +31,9 @@ export interface EncodeSettings {
   /** JPEG quality 1..100 (codec 'jpeg'; default 90). */
   quality?: number;
   /**
-   * Deflate on this pool (one synchronous zlib call per tile in a worker, output sized to the tile: measured
-   * ~1.5× async node:zlib's 16 KiB chunks on 2 MiB tiles, with nothing left on the main thread). Without it,
-   * libuv's pool.
+   * Encode on this pool (predictor and compression in one worker task, output sized to the tile: measured
+   * ~1.5× async node:zlib's 16 KiB chunks on 2 MiB Deflate tiles, with nothing left on the main thread).
+   * Without it, this thread (Deflate on libuv's pool).
    */
   pool?: WorkerPool;
 }
@@ -54,63 +49,48 @@ export interface TileOwnership {
   outputSpare?: ArrayBuffer;
 }
 
-interface ZstdCodec {
-  encode(data: Uint8Array): Promise<Uint8Array>;
-}
-let zstdCodec: Promise<ZstdCodec> | undefined;
-const zstdByLevel = new Map<number, Promise<ZstdCodec>>();
+/** The codec-table name of each TIFF codec we write. */
+const ENCODER: Record<TiffCodec, string> = {
+  none: 'raw',
+  deflate: 'deflate',
+  lzw: 'lzw-encode',
+  zstd: 'zstd-encode',
+  jpeg: 'jpeg-encode',
+};
 
-function zstd(level: number): Promise<ZstdCodec> {
-  let codec = zstdByLevel.get(level);
-  if (!codec) {
-    // Loaded on first use: the WASM module is ~1 MB and most files are Deflate.
-    zstdCodec ??= import('numcodecs/zstd').then((m) => m.default as unknown as ZstdCodec);
-    codec = zstdCodec.then((Zstd) => new (Zstd as unknown as new (level: number) => ZstdCodec)(level));
-    zstdByLevel.set(level, codec);
-  }
-  return codec;
-}
-
-/**
- * Horizontal differencing (Predictor 2) in place, per row of `width` pixels of `samples` interleaved samples,
- * each sample from the same sample of the pixel to its left, in the sample's own integer type (wrapping), as
- * TIFF decoders undo it.
- */
-function horizontalPredictor(tile: TypedArray, width: number, samples: number): void {
-  const rowLength = width * samples;
-  const rows = tile.length / rowLength;
-  for (let r = 0; r < rows; r++) {
-    const start = r * rowLength;
-    for (let i = start + rowLength - 1; i >= start + samples; i--) tile[i] = tile[i]! - tile[i - samples]!;
-  }
-}
-
-/**
- * Floating-point predictor (Predictor 3, Adobe Technical Note 3): each row's bytes are regrouped by
- * significance (most significant byte of every sample first), then byte-differenced.
- */
-function floatingPointPredictor(tile: TypedArray, width: number): Uint8Array {
-  const bps = tile.BYTES_PER_ELEMENT;
-  const src = new Uint8Array(tile.buffer, tile.byteOffset, tile.byteLength);
-  const out = new Uint8Array(src.length);
-  const rowBytes = width * bps;
-  const rows = tile.length / width;
-  for (let r = 0; r < rows; r++) {
-    const base = r * rowBytes;
-    // Little-endian host: byte b (0 = least significant) of sample i sits at base + i*bps + b.
-    for (let b = 0; b < bps; b++) {
-      const dst = base + b * width;
-      const srcByte = bps - 1 - b;
-      for (let i = 0; i < width; i++) out[dst + i] = src[base + i * bps + srcByte]!;
-    }
-    for (let i = base + rowBytes - 1; i > base; i--) out[i] = (out[i]! - out[i - 1]!) & 0xff;
-  }
-  return out;
-}
-
-/** Whether `encodeTile` compresses on the WorkerPool with these settings (Deflate, no float predictor). */
+/** Whether `encodeTile` compresses on the WorkerPool with these settings (all but uncompressed tiles). */
 export function encodesOnPool(s: EncodeSettings): boolean {
-  return s.codec === 'deflate' && s.pool !== undefined && s.predictor !== Predictor.FloatingPoint;
+  return s.codec !== 'none' && s.pool !== undefined;
+}
+
+/** The codec params of a tile of `bytes` (predictor included unless it is the floating-point one). */
+function encodeParams(s: EncodeSettings, bytes: Uint8Array, sampleSize: number): CodecParams {
+  const samples = s.samples ?? 1;
+  const params: CodecParams = {};
+  if (s.predictor === Predictor.Horizontal && s.codec !== 'jpeg') {
+    params.predict = { size: sampleSize as 1 | 2 | 4, rowLength: s.tileWidth * samples, stride: samples };
+  }
+  switch (s.codec) {
+    case 'deflate':
+      params.level = s.level;
+      // Same output size as memLevel 8, ~7 % less CPU on 1024² uint16 tiles at level 1 (measured, zlib).
+      params.memLevel = 9;
+      params.outputSize = bytes.byteLength;
+      break;
+    case 'zstd':
+      params.level = s.level;
+      break;
+    case 'jpeg':
+      // One complete JPEG stream per tile (Compression 7 without JPEGTables, as tifffile writes), RGB as
+      // YCbCr with 2×2 chroma subsampling (tifffile's default).
+      params.width = s.tileWidth;
+      params.height = bytes.length / (s.tileWidth * samples);
+      params.components = samples;
+      params.quality = s.quality ?? 90;
+      params.subsample = samples === 3;
+      break;
+  }
+  return params;
 }
 
 /** Encode one tile. May modify `tile` in place (predictor), or move it to a worker when it is `owned`. */
@@ -119,90 +99,36 @@ export async function encodeTile(
   s: EncodeSettings,
   ownership: TileOwnership = { owned: false },
 ): Promise<Uint8Array> {
-  if (encodesOnPool(s) && s.pool) {
-    const bytes = new Uint8Array(tile.buffer, tile.byteOffset, tile.byteLength);
-    const whole =
-      ownership.owned &&
-      tile.buffer instanceof ArrayBuffer &&
-      tile.byteOffset === 0 &&
-      tile.byteLength === tile.buffer.byteLength;
-    const size = tile.BYTES_PER_ELEMENT as 1 | 2 | 4;
-    const samples = s.samples ?? 1;
-    const { recycle } = ownership;
-    return s.pool.run(
-      'deflate',
+  let bytes = new Uint8Array(tile.buffer, tile.byteOffset, tile.byteLength);
+  let mine = ownership.owned;
+  if (s.predictor === Predictor.FloatingPoint) {
+    bytes = applyFloatPredictor(
       bytes,
-      {
-        level: s.level,
-        // Same output size as memLevel 8, ~7 % less CPU on 1024² uint16 tiles at level 1 (measured).
-        memLevel: 9,
-        outputSize: bytes.byteLength,
-        // libdeflate when its addon is built (~2.2x zlib's speed); the worker falls back to zlib otherwise.
-        native: libdeflatePath(),
-        predict:
-          s.predictor === Predictor.Horizontal
-            ? { size, rowLength: s.tileWidth * samples, stride: samples }
-            : undefined,
-      },
-      {
-        transfer: whole,
-        returnInput: whole && recycle ? (input) => recycle(input.buffer as ArrayBuffer) : undefined,
-        spare: ownership.outputSpare,
-      },
+      s.tileWidth * (s.samples ?? 1),
+      s.samples ?? 1,
+      tile.BYTES_PER_ELEMENT,
     );
+    mine = true; // a new buffer: this function's to give, but not the caller's to get back
   }
-  let bytes: Uint8Array;
-  if (s.predictor === Predictor.Horizontal) {
-    horizontalPredictor(tile, s.tileWidth, s.samples ?? 1);
-    bytes = new Uint8Array(tile.buffer, tile.byteOffset, tile.byteLength);
-  } else if (s.predictor === Predictor.FloatingPoint) {
-    bytes = floatingPointPredictor(tile, s.tileWidth);
-  } else {
-    bytes = new Uint8Array(tile.buffer, tile.byteOffset, tile.byteLength);
+  if (s.codec === 'none') {
+    // Horizontal differencing without compression is valid TIFF, if rare.
+    if (s.predictor === Predictor.Horizontal)
+      return runHere('raw', bytes, encodeParams(s, bytes, tile.BYTES_PER_ELEMENT));
+    return bytes;
   }
-  switch (s.codec) {
-    case 'none':
-      return bytes;
-    case 'deflate': {
-      const out = await deflateAsync(bytes, { level: s.level, memLevel: 9 });
-      return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-    }
-    case 'lzw': {
-      if (!s.pool) return lzwEncode(bytes);
-      // On a worker (worker-codecs.mjs); the predicted tile is moved there when it is the caller's to give.
-      const whole = ownership.owned && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-      return s.pool.run('tiff-lzw-encode', bytes, {}, { transfer: whole });
-    }
-    case 'zstd': {
-      if (!s.pool || !zstdNative()) return (await zstd(s.level)).encode(bytes);
-      // Native zstd on a worker; the predicted tile is moved there when it is the caller's to give.
-      const whole = ownership.owned && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-      return s.pool.run('tiff-zstd-encode', bytes, { level: s.level }, { transfer: whole });
-    }
-    case 'jpeg':
-      return jpegTile(bytes, s, ownership);
-  }
-}
-
-/**
- * One complete JPEG stream per tile (Compression 7 without JPEGTables, as tifffile writes), RGB as YCbCr
- * with 2×2 chroma subsampling (tifffile's default). On a worker when there is a pool; the options check made
- * sure the encoder loads.
- */
-async function jpegTile(bytes: Uint8Array, s: EncodeSettings, ownership: TileOwnership): Promise<Uint8Array> {
-  const components = s.samples ?? 1;
-  const params = {
-    width: s.tileWidth,
-    height: bytes.length / (s.tileWidth * components),
-    components,
-    quality: s.quality ?? 90,
-    subsample: components === 3,
-  };
-  if (s.pool) {
-    const whole = ownership.owned && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-    return s.pool.run('tiff-jpeg-encode', bytes, params, { transfer: whole });
-  }
-  const addon = jpegEncoder();
-  if (!addon) throw new Error('internal: the JPEG encoder was checked at create but does not load');
-  return encodeJpeg(addon, bytes, params.width, params.height, components, params.quality, params.subsample);
+  const params = encodeParams(s, bytes, tile.BYTES_PER_ELEMENT);
+  const codec = ENCODER[s.codec];
+  if (!s.pool) return runHere(codec, bytes, params);
+  const whole =
+    mine &&
+    bytes.buffer instanceof ArrayBuffer &&
+    bytes.byteOffset === 0 &&
+    bytes.byteLength === bytes.buffer.byteLength;
+  const { recycle } = ownership;
+  const giveBack = whole && recycle && s.predictor !== Predictor.FloatingPoint;
+  return s.pool.run(codec, bytes, params, {
+    transfer: whole,
+    returnInput: giveBack ? (input) => recycle(input.buffer as ArrayBuffer) : undefined,
+    spare: ownership.outputSpare,
+  });
 }

@@ -2,10 +2,10 @@
  * The writer's options, checked and resolved once at `create` (so a bad option fails before any byte is
  * written).
  */
+import { codecAvailable } from '@bfio/codecs';
 import { type CreateOptions, type DType, InvalidDataError, UnsupportedError } from '@bfio/core';
 import type { Pixels } from '@bfio/ome-xml';
 import { cores } from '#platform';
-import { jpegEncoder } from '../jpeg-native.mjs';
 import { Predictor } from '../tiff-tags.js';
 import type { TiffCodec } from './codecs.js';
 import type { DownsampleMode } from './downsample.js';
@@ -122,9 +122,9 @@ function checkJpeg(file: string, codec: TiffCodec, options: TiffCreateOptions): 
     }
     return 0;
   }
-  if (!jpegEncoder()) {
+  if (!codecAvailable('jpeg-encode')) {
     throw new UnsupportedError(
-      `Cannot create ${file}: JPEG compression needs @bfio/tiff's native libjpeg-turbo addon, which is not built (apt-get install libjpeg62-turbo-dev, then reinstall @bfio/tiff so its install script builds native-jpeg); use deflate, lzw or zstd meanwhile`,
+      `Cannot create ${file}: JPEG compression needs @bfio/codecs' native libjpeg-turbo addon, which is not built (apt-get install libjpeg62-turbo-dev, then reinstall @bfio/codecs so its install script builds native-jpeg); use deflate, lzw or zstd meanwhile`,
       file,
     );
   }

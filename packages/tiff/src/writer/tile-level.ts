@@ -3,6 +3,7 @@
  * safe: a tile is encoded exactly once, when every pixel of it that lies inside the image has been written
  * (coverage tracked per pixel, so overlapping or repeated writes never complete a tile early), or at close.
  */
+import { copyBlock } from '@bfio/codecs';
 import { allocate, type DType, type TypedArray, viewAs } from '@bfio/core';
 
 /** Pixels destined for one tile that is ready to encode. */
@@ -139,10 +140,10 @@ export class TileLevel {
           this.state[key] = PARTIAL;
         }
         const rw = ix1 - ix0;
+        const d0 = (iy0 - ty0) * tw + (ix0 - tx0);
+        copyBlock(src as never, srcStart, [stride, 1], tile.data as never, d0, [tw, 1], [iy1 - iy0, rw]);
         for (let y = iy0; y < iy1; y++) {
-          const s = srcStart + (y - iy0) * stride;
           const d = (y - ty0) * tw + (ix0 - tx0);
-          tile.data.set(src.subarray(s, s + rw), d);
           const seg = tile.mask.subarray(d, d + rw);
           if (seg.indexOf(1) === -1) {
             seg.fill(1);
@@ -208,11 +209,8 @@ export class TileLevel {
         // Rows are contiguous in the source too: one copy.
         buffer.set(array.subarray(offset, offset + vh * tw), 0);
       } else {
-        for (let y = 0; y < vh; y++) {
-          const s = offset + y * stride;
-          buffer.set(array.subarray(s, s + vw), y * tw);
-          if (!fresh && vw < tw) buffer.fill(0, y * tw + vw, (y + 1) * tw);
-        }
+        copyBlock(array as never, offset, [stride, 1], buffer as never, 0, [tw, 1], [vh, vw]);
+        if (!fresh && vw < tw) for (let y = 0; y < vh; y++) buffer.fill(0, y * tw + vw, (y + 1) * tw);
       }
       if (!fresh && vh < this.tileHeight) buffer.fill(0, vh * tw);
       tile.source = undefined;

@@ -4,7 +4,7 @@
  * shard must end in an index whose CRC32C matches, with every entry inside the file and every chunk
  * that lies inside the array present.
  */
-import { nativeZstd } from '../native-zstd.js';
+import { implementation, runHereSync } from '@bfio/codecs';
 import { crc32c } from '../shard.js';
 import type { Vec5 } from '../store-layout.js';
 import { bytesPerPixel, type PartPlan } from './plan.js';
@@ -15,10 +15,9 @@ const prod = (v: readonly number[]) => v.reduce((a, b) => a * b, 1);
 function chunkIsWhole(plan: PartPlan, k: number, bytes: Uint8Array): boolean {
   const want = prod(plan.chunks[k] as Vec5) * bytesPerPixel(plan.dtype);
   if (plan.compression === 'none') return bytes.byteLength === want;
-  const zstd = nativeZstd();
-  if (!zstd) return false;
+  if (implementation('zstd-decode') !== 'native') return false;
   try {
-    return zstd.decompress(bytes).byteLength === want;
+    return runHereSync('zstd-decode', bytes).byteLength === want;
   } catch {
     return false;
   }

@@ -5,7 +5,9 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CorruptFileError, type Region, regionLength, sharedWorkerPool } from '@bfio/core';
+import { sharedWorkerPool } from '@bfio/codecs';
+import { CorruptFileError } from '@bfio/core';
+import { type Region, regionLength } from '@bfio/core/backend';
 import { createOme } from '@bfio/ome-xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { available } from '../../../../test-support/env.js';
@@ -108,9 +110,11 @@ export function fastPathTests(label: string): void {
   const pool = sharedWorkerPool();
   const run = pool.run.bind(pool);
   pool.run = (codec, ...rest) => {
-    onPool.add(codec);
-    if (codec === 'zarr-read-chunk' && rest[1]?.place) placedOnWorker++;
-    if (codec === 'zarr-read-chunk' && rest[1]?.range) rangeReads++;
+    // A chunk read is a decode whose worker reads the chunk file itself (the chain's `file` source).
+    const file = rest[1]?.file;
+    onPool.add(file ? 'read-chunk' : rest[1]?.write ? 'write-chunk' : codec);
+    if (file && rest[1]?.place) placedOnWorker++;
+    if (file?.range) rangeReads++;
     return run(codec, ...rest);
   };
 
@@ -230,8 +234,8 @@ export function fastPathTests(label: string): void {
 
     it(`chunks ${label === 'workers' ? 'went' : 'did not go'} to the shared worker pool`, () => {
       // Reads only: our 64² uint16 chunks (8 KiB) are below the size worth a worker round trip to encode.
-      const zarrTasks = [...onPool].filter((c) => c.startsWith('zarr-')).sort();
-      expect(zarrTasks).toEqual(label === 'workers' ? ['zarr-read-chunk'] : []);
+      const zarrTasks = [...onPool].filter((c) => c.endsWith('-chunk')).sort();
+      expect(zarrTasks).toEqual(label === 'workers' ? ['read-chunk'] : []);
     });
 
     it('a shard whose index is damaged is a CorruptFileError naming the store', async () => {

@@ -1,0 +1,7 @@
+export function libdeflate():
+  | { zlibCompress(input: Uint8Array, level: number, output: Uint8Array): number }
+  | undefined;
+export function libjpeg():
+  | { decode: (...args: unknown[]) => unknown; encode?: (...args: unknown[]) => unknown }
+  | undefined;
+export function libzstd(): { api: unknown; binding: unknown } | undefined;

@@ -1,0 +1,78 @@
+/**
+ * Where this package's optional Node-API addons are and whether they load: libdeflate (native/, a zlib-format
+ * Deflate encoder ~2.2× zlib's speed at level 1, as imagecodecs uses) and libjpeg-turbo (native-jpeg/, the
+ * decoder tifffile's pixels come from, and the encoder). Built by this package's `install` script when the
+ * system libraries' headers are present; without them Deflate stays on node:zlib, JPEG reads fall back to
+ * geotiff's JS decoder and JPEG writes are refused at create. Loaded lazily, once per thread (main thread and
+ * each codec worker). `BFIO_LIBDEFLATE=0` / `BFIO_NATIVE_JPEG=0` (or the older `BFIO_TIFF_NATIVE_JPEG=0`)
+ * turn them off, for comparisons.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+
+/** The addon's absolute path: from src/codecs in the sources, from dist in the bundle. */
+function locate(dir, file) {
+  for (const rel of [`../../${dir}/build/Release/${file}`, `../${dir}/build/Release/${file}`]) {
+    const path = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(path)) return path;
+  }
+  return undefined;
+}
+
+function load(dir, file, check) {
+  const path = locate(dir, file);
+  if (!path) return null;
+  try {
+    const addon = require(path);
+    return check(addon) ? { addon, path } : null;
+  } catch {
+    // Built for another Node ABI, or the library is missing at run time.
+    return null;
+  }
+}
+
+let deflate;
+let jpeg;
+
+/** libdeflate's binding `{ zlibCompress(input, level, output) → bytes written (0: output too small) }`. */
+export function libdeflate() {
+  if (deflate === undefined) {
+    deflate =
+      process.env.BFIO_LIBDEFLATE === '0'
+        ? null
+        : load('native', 'bfio_libdeflate.node', (a) => typeof a?.zlibCompress === 'function');
+  }
+  return deflate?.addon;
+}
+
+/** The libjpeg-turbo binding `{ decode, encode? }`, or undefined. */
+export function libjpeg() {
+  if (jpeg === undefined) {
+    const off = process.env.BFIO_NATIVE_JPEG === '0' || process.env.BFIO_TIFF_NATIVE_JPEG === '0';
+    jpeg = off ? null : load('native-jpeg', 'bfio_jpeg.node', (a) => typeof a?.decode === 'function');
+  }
+  return jpeg?.addon;
+}
+
+/** zstd-napi (libzstd compiled from its bundled sources), or undefined when it does not load. */
+let zstd;
+export function libzstd() {
+  if (zstd === undefined) {
+    zstd = null;
+    const env = process.env;
+    // One switch for every backend (the per-backend names of earlier versions still work).
+    if (![env.BFIO_NATIVE_ZSTD, env.BFIO_ZARR_NATIVE_ZSTD, env.BFIO_TIFF_NATIVE_ZSTD].includes('0')) {
+      try {
+        const api = require('zstd-napi');
+        const binding = require('zstd-napi/binding');
+        zstd = { api, binding };
+      } catch {
+        // Not built here: the WASM decoder serves.
+      }
+    }
+  }
+  return zstd ?? undefined;
+}

@@ -1,0 +1,133 @@
+/**
+ * The one strided copy: a block of elements from one typed array into another, each with its own offset and
+ * strides (in elements). Every placement of decoded pixels goes through here — a tile into a plane, a chunk
+ * into a 5-D region, a region into a chunk, a worker's decoded block into shared memory — so there is one
+ * loop to make fast and to bounds-check. Plain ESM: the codec workers import it too.
+ */
+
+/**
+ * Copy `shape` elements from `src` (starting at `srcOffset`, `srcStrides` per axis) to `dst` (`dstOffset`,
+ * `dstStrides`). Axes of size 1 are dropped first, so a Y,X block padded to 5-D copies whole rows; the
+ * innermost axis is one `set` when both sides are contiguous there. Throws a RangeError (before writing
+ * anything) when the block reaches past either array: typed-array writes past the end are silently lost.
+ */
+export function copyBlock(src, srcOffset, srcStrides, dst, dstOffset, dstStrides, shape) {
+  let nd = 0;
+  let lastS = srcOffset;
+  let lastD = dstOffset;
+  const keep = [];
+  for (let d = 0; d < shape.length; d++) {
+    const n = shape[d];
+    if (n <= 0) return;
+    if (n === 1) continue;
+    keep.push(d);
+    lastS += (n - 1) * srcStrides[d];
+    lastD += (n - 1) * dstStrides[d];
+    nd++;
+  }
+  if (srcOffset < 0 || lastS >= src.length)
+    throw new RangeError(`a block reads past its source (element ${lastS} of ${src.length})`);
+  if (dstOffset < 0 || lastD >= dst.length)
+    throw new RangeError(`a block writes past its target (element ${lastD} of ${dst.length})`);
+  if (nd === 0) {
+    dst[dstOffset] = src[srcOffset];
+    return;
+  }
+  const last = keep[nd - 1];
+  const n = shape[last];
+  const ss = srcStrides[last];
+  const ds = dstStrides[last];
+  const contiguous = ss === 1 && ds === 1;
+  if (nd === 1) {
+    copyRow(src, srcOffset, ss, dst, dstOffset, ds, n, contiguous);
+    return;
+  }
+  if (nd === 2) {
+    // The common case (rows of a tile or a plane): no counter array.
+    const outer = keep[0];
+    const rows = shape[outer];
+    const rs = srcStrides[outer];
+    const rd = dstStrides[outer];
+    for (let r = 0; r < rows; r++)
+      copyRow(src, srcOffset + r * rs, ss, dst, dstOffset + r * rd, ds, n, contiguous);
+    return;
+  }
+  const counter = new Array(nd - 1).fill(0);
+  let outer = 1;
+  for (let k = 0; k < nd - 1; k++) outer *= shape[keep[k]];
+  for (let k = 0; k < outer; k++) {
+    let si = srcOffset;
+    let di = dstOffset;
+    for (let d = 0; d < nd - 1; d++) {
+      si += counter[d] * srcStrides[keep[d]];
+      di += counter[d] * dstStrides[keep[d]];
+    }
+    copyRow(src, si, ss, dst, di, ds, n, contiguous);
+    for (let d = nd - 2; d >= 0; d--) {
+      counter[d]++;
+      if (counter[d] < shape[keep[d]]) break;
+      counter[d] = 0;
+    }
+  }
+}
+
+function copyRow(src, si, ss, dst, di, ds, n, contiguous) {
+  if (contiguous) dst.set(src.subarray(si, si + n), di);
+  else for (let i = 0; i < n; i++) dst[di + i * ds] = src[si + i * ss];
+}
+
+/** An element view of `bytes` (sizes 1, 2, 4, 8: unsigned integers, so any type's bits copy unchanged). */
+export function elementView(bytes, size) {
+  const n = Math.floor(bytes.byteLength / size);
+  if (size === 1) return bytes;
+  if (size === 2) return new Uint16Array(bytes.buffer, bytes.byteOffset, n);
+  if (size === 4) return new Uint32Array(bytes.buffer, bytes.byteOffset, n);
+  if (size === 8) return new BigUint64Array(bytes.buffer, bytes.byteOffset, n);
+  throw new RangeError(`cannot place ${size}-byte elements`);
+}
+
+/**
+ * A decoded block placed by a codec worker (`params.place`): `target` (a view of shared memory), `bytes` per
+ * element, 5-D (t, c, z, y, x) element strides `srcStride` of the block and `dstStride` of the target, and
+ * `blocks`, 7 numbers per piece: block element offset, target element offset, counts along t, c, z, y, x.
+ * Returns no bytes (the pixels are in the target).
+ */
+export function placeBlocks(block, place) {
+  const src = elementView(block, place.bytes);
+  const dst = elementView(place.target, place.bytes);
+  const b = place.blocks;
+  for (let i = 0; i + 7 <= b.length; i += 7) {
+    copyBlock(src, b[i], place.srcStride, dst, b[i + 1], place.dstStride, [
+      b[i + 2],
+      b[i + 3],
+      b[i + 4],
+      b[i + 5],
+      b[i + 6],
+    ]);
+  }
+  return new Uint8Array(0);
+}
+
+/**
+ * Rows of a decoded block copied into shared memory (`params.scatter`): row r from `srcOffset + r * srcStride`
+ * of the block to `dstOffset + r * dstStride` of `target`, `rowBytes` each. A block shorter than its rows is
+ * an error with code 'SHORT_OUTPUT' (the caller names the block). Returns no bytes.
+ */
+export function scatterRows(block, s) {
+  const last = s.srcOffset + (s.rows - 1) * s.srcStride + s.rowBytes;
+  if (s.rows > 0 && last > block.length) {
+    const err = new Error(`decoded to ${block.length} bytes, ${last} needed`);
+    err.code = 'SHORT_OUTPUT';
+    throw err;
+  }
+  copyBlock(
+    block,
+    s.srcOffset,
+    [s.srcStride, 1],
+    s.target,
+    s.dstOffset,
+    [s.dstStride, 1],
+    [s.rows, s.rowBytes],
+  );
+  return new Uint8Array(0);
+}

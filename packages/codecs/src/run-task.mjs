@@ -1,0 +1,81 @@
+/**
+ * One codec task, the same on every platform and on every thread: where the input comes from, the codec,
+ * the filters, and where the result goes. A task is `{ codec, input, params, spare? }`; the steps, in order:
+ *
+ * 1. source — `params.read` { fd, position, length }: bytes of an open file descriptor of this process;
+ *    `params.file` { path, range?: [offset, length] }: a file or part of it (a missing file fails with code
+ *    'ENOENT'/'ENOTDIR'); `params.fetch` { url, offset, length }: an HTTP range. Else the task's input.
+ * 2. prefilter (encoders) — `params.predict` { size, rowLength, stride }: horizontal differencing in place.
+ * 3. the codec from the table (`codec`), into `spare` when it can decode in place.
+ * 4. size — `params.outputSize` with `params.exact`: the result must have exactly that many bytes.
+ * 5. unfilter (decoders) — `params.swap` (sample bytes), `params.horizontal` { size, rowLength, stride }.
+ * 6. sink — `params.place` (placement.mjs placeBlocks: 5-D pieces into shared memory), `params.scatter`
+ *    (rows into shared memory), `params.write` { path } (the result becomes that file). Sinks return no bytes.
+ *
+ * `io` holds the platform's sources and sinks (Node: fs; browser: fetch only).
+ */
+
+import { isScratch, scratch } from './codecs/scratch.mjs';
+import { prefilter, unfilter } from './filters.mjs';
+import { placeBlocks, scatterRows } from './placement.mjs';
+
+/** Results at most this large may sit in Node's shared Buffer pool slab: they are copied, never moved. */
+const SMALL = 8192;
+
+/**
+ * The result of a task as bytes the caller may own: in the caller's spare buffer when it fits (it then
+ * reuses the same memory task after task), a copy when it lives in a scratch buffer or a small shared slab,
+ * else the codec's own buffer (moved, not copied, across threads).
+ */
+function owned(output, spare) {
+  if (output.byteLength === 0) return new Uint8Array(0);
+  if (spare && output.buffer === spare) return output;
+  if (spare && spare.byteLength >= output.byteLength) {
+    const view = new Uint8Array(spare, 0, output.byteLength);
+    view.set(output);
+    return view;
+  }
+  if (isScratch(output) || output.buffer.byteLength <= SMALL || !(output.buffer instanceof ArrayBuffer))
+    return new Uint8Array(output);
+  return output instanceof Uint8Array && output.constructor === Uint8Array
+    ? output
+    : new Uint8Array(output.buffer, output.byteOffset, output.byteLength);
+}
+
+/** Runs `task` with `table` and `io`; resolves with the output bytes (owned: see `owned`). */
+export async function runTask(table, io, task) {
+  const { codec } = task;
+  const params = task.params ?? {};
+  const fn = table[codec];
+  if (!fn) throw new Error(`unknown codec "${codec}" (known: ${Object.keys(table).join(', ')})`);
+  const room = params.outputSize > 0 ? params.outputSize : undefined;
+  // Where a decoder may put its result: scratch memory when it is only placed, else the caller's spare, and
+  // for a raw chunk file a buffer of its size (the file is read straight into it).
+  let into;
+  if ((params.place || params.scatter) && room) into = scratch(room, 'decoded').subarray(0, room);
+  else if (task.spare && (!room || task.spare.byteLength >= room))
+    into = new Uint8Array(task.spare, 0, room ?? task.spare.byteLength);
+  else if (params.file && codec === 'raw' && room) into = new Uint8Array(room);
+  let input = task.input;
+  if (params.read) input = io.readFd(params.read);
+  else if (params.file) input = io.readFile(params.file, codec === 'raw' ? into : undefined);
+  else if (params.fetch) input = await io.fetchRange(params.fetch);
+  if (params.predict) prefilter(input, params);
+  let output = fn(input, params, into);
+  // Awaited only when the codec is asynchronous: from here to the return nothing may yield, because on the
+  // main thread (runHere) another task could reuse this thread's scratch buffers in between.
+  if (typeof output?.then === 'function') output = await output;
+  if (!(output instanceof Uint8Array))
+    output = new Uint8Array(output.buffer ?? output, output.byteOffset ?? 0, output.byteLength);
+  if (params.exact && params.outputSize >= 0 && output.length !== params.outputSize)
+    throw new Error(`the block decodes to ${output.length} bytes, expected ${params.outputSize}`);
+  if (params.swap || params.horizontal) unfilter(output, params);
+  if (params.place) return placeBlocks(output, params.place);
+  if (params.scatter) return scatterRows(output, params.scatter);
+  if (params.write) {
+    io.writeFile(params.write.path, output);
+    return new Uint8Array(0);
+  }
+  // An input the codec returned as is (raw, echo) may be the read buffer of this thread: copy it then.
+  return owned(output, task.spare);
+}

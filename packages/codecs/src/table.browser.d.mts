@@ -1,0 +1,1 @@
+export const codecs: Record<string, unknown>;

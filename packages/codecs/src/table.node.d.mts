@@ -1,0 +1,2 @@
+export const codecs: Record<string, unknown>;
+export function implementation(codec: string): string;

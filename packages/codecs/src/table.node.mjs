@@ -1,0 +1,37 @@
+/**
+ * The codec table on Node: the fastest implementation this platform has for each codec — node:zlib and
+ * libdeflate, zstd-napi, libjpeg-turbo — and the common JavaScript ones. Without an addon the codec falls back
+ * to the browser's implementation (numcodecs' WASM zstd, geotiff.js's JPEG decoder); JPEG encoding then fails
+ * (writers check `codecAvailable` at create). Codec workers and the main thread use the same table.
+ */
+import { common } from './codecs/common.mjs';
+import { jpegDecode, jpegEncode } from './codecs/jpeg-node.mjs';
+import { jpegDecodeWeb } from './codecs/jpeg-web.mjs';
+import { libjpeg, libzstd } from './codecs/native-addons.mjs';
+import { deflate, inflate } from './codecs/zlib-node.mjs';
+import { zstdDecode, zstdEncode } from './codecs/zstd-node.mjs';
+import { zstdDecodeWasm, zstdEncodeWasm } from './codecs/zstd-web.mjs';
+
+export const codecs = {
+  ...common,
+  inflate: (input, params) => inflate('inflate', input, params),
+  'inflate-raw': (input, params) => inflate('inflate-raw', input, params),
+  gunzip: (input, params) => inflate('gunzip', input, params),
+  deflate: (input, params) => deflate('deflate', input, params),
+  'deflate-raw': (input, params) => deflate('deflate-raw', input, params),
+  gzip: (input, params) => deflate('gzip', input, params),
+  'zstd-decode': (input, params, into) =>
+    libzstd() ? zstdDecode(input, params, into) : zstdDecodeWasm(input, params),
+  'zstd-encode': (input, params) => (libzstd() ? zstdEncode(input, params) : zstdEncodeWasm(input, params)),
+  'jpeg-decode': (input, params, into) =>
+    libjpeg() ? jpegDecode(input, params, into) : jpegDecodeWeb(input, params),
+  'jpeg-encode': jpegEncode,
+};
+
+/** Which implementation serves a codec here: 'native' (an addon), 'wasm', 'js' or 'platform'. */
+export function implementation(codec) {
+  if (codec.startsWith('zstd')) return libzstd() ? 'native' : 'wasm';
+  if (codec.startsWith('jpeg')) return libjpeg() ? 'native' : codec === 'jpeg-decode' ? 'js' : 'none';
+  if (codec === 'deflate') return 'native-or-zlib';
+  return codec in common ? 'js' : 'platform';
+}

@@ -1,0 +1,2 @@
+import type { TaskIo } from '../run-task.mjs';
+export const nodeIo: TaskIo;

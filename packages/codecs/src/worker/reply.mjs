@@ -1,0 +1,41 @@
+/**
+ * The message loop shared by the Node and the browser worker: run the task, answer with the output (its
+ * buffer moved, never copied) and, when asked, the caller's input buffer back so it can be reused.
+ *
+ * Protocol: { id, codec, input, params, spare?, returnInput? } in; { id, output, input? } or { id, error } out.
+ */
+import { runTask } from '../run-task.mjs';
+
+/** Registers extra codec modules (plain ESM files exporting `codecs`) into `table`. */
+export async function addModules(table, urls) {
+  for (const url of urls ?? []) {
+    const mod = await import(url);
+    Object.assign(table, mod.codecs ?? {});
+  }
+}
+
+/** Runs one message's task; calls `post(message, transferList)` once. */
+export async function reply(table, io, task, post) {
+  const { id, params, returnInput } = task;
+  try {
+    const output = await runTask(table, io, task);
+    const input = task.input;
+    if (
+      returnInput &&
+      !params?.read &&
+      !params?.file &&
+      input?.buffer instanceof ArrayBuffer &&
+      input.buffer.byteLength > 0 &&
+      input.buffer !== output.buffer
+    ) {
+      post({ id, output, input }, [output.buffer, input.buffer]);
+      return;
+    }
+    post({ id, output }, output.buffer.byteLength > 0 ? [output.buffer] : []);
+  } catch (err) {
+    post(
+      { id, error: { name: err?.name ?? 'Error', message: String(err?.message ?? err), code: err?.code } },
+      [],
+    );
+  }
+}

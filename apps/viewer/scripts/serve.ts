@@ -13,9 +13,9 @@ const DATA = resolve(process.env.BFIO_DATA ?? join(APP, '..', '..', '..', 'share
 
 /** Samples worth a look (pyramids, several channels), by MANIFEST path; the first one present opens. */
 const SAMPLES = [
+  'tiledb-bioimaging/CMU-1-Small-Region.ome.zarr',
   'hubmap-portal-containers/ome-tiff-tiler_v2_multi-channel.pyramid-8lvl-tile512.ome.tif',
   'openslide-python/boxes.tiff',
-  'tiledb-bioimaging/CMU-1-Small-Region.ome.zarr',
   'exampletiffs/ometiff_testdata/singles/4D-series.ome.tif',
 ];
 

@@ -72,8 +72,8 @@ export function dataRange(data: ArrayLike<number>): [number, number] {
 }
 
 /**
- * The first contrast window: the data's range (from the coarsest level: cheap, and close to the whole
- * image's), widened to one step when the plane is flat so the window is never empty.
+ * The first contrast window: the data's range (on `statsLevel`: cheap, and close to the whole image's),
+ * widened to one step when the plane is flat so the window is never empty.
  */
 export function initialWindow(dataMin: number, dataMax: number): [number, number] {
   return dataMax > dataMin ? [dataMin, dataMax] : [dataMin, dataMin + 1];
@@ -81,7 +81,7 @@ export function initialWindow(dataMin: number, dataMax: number): [number, number
 
 /**
  * Every channel's first look: visible, its default colour, the window its data spans in `planes` (one
- * plane per channel, e.g. the coarsest level's).
+ * plane per channel, of `statsLevel`).
  */
 export function initialChannels(
   count: number,
@@ -93,4 +93,27 @@ export function initialChannels(
     const [min, max] = initialWindow(...dataRange(planes[c] ?? []));
     return { visible: true, min, max, color };
   });
+}
+
+/**
+ * The level the first contrast window is measured on: the finest with at most `maxPixels` pixels (a
+ * quarter megapixel: representative, and a read of a few tiles), else the coarsest. A pyramid's last levels can be
+ * a few pixels of background (3×1 for a 439-pixel-wide image), which would give a meaningless window.
+ */
+export function statsLevel(
+  levels: readonly { sizeX: number; sizeY: number }[],
+  maxPixels = 512 * 512,
+): number {
+  let best = -1;
+  let bestPixels = -1;
+  let coarsest = 0;
+  levels.forEach((l, i) => {
+    const pixels = l.sizeX * l.sizeY;
+    if (pixels <= maxPixels && pixels > bestPixels) {
+      best = i;
+      bestPixels = pixels;
+    }
+    if (pixels < levels[coarsest]!.sizeX * levels[coarsest]!.sizeY) coarsest = i;
+  });
+  return best >= 0 ? best : coarsest;
 }

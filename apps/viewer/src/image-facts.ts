@@ -75,10 +75,7 @@ const quantity = (q: Quantity | undefined) => (q ? `${+q.value.toPrecision(6)} $
 export function factRows(facts: ImageFacts): Array<[string, string]> {
   const rows: Array<[string, string]> = [
     ['Format', facts.format],
-    [
-      'Series',
-      `${facts.series + 1} of ${facts.seriesCount}${facts.seriesName ? ` — ${facts.seriesName}` : ''}`,
-    ],
+    ['Series', `#${facts.series} of ${facts.seriesCount}${facts.seriesName ? ` — ${facts.seriesName}` : ''}`],
     ['Size (X × Y)', `${facts.sizeX} × ${facts.sizeY}`],
     ['Z, C, T', `${facts.sizeZ}, ${facts.sizeC}, ${facts.sizeT}`],
     ['Pixel type', facts.dtype],

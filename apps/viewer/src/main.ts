@@ -1,11 +1,11 @@
 /**
  * The page: opens an image (a URL from the form or `?url=`, a picked or dropped file), gives it its first
- * look (colours, contrast from the coarsest level), and connects the panel to the tile view.
+ * look (colours, contrast measured on a small level), and connects the panel to the tile view.
  */
 import { BioReader } from '@bfio/core';
 import '@bfio/tiff';
 import '@bfio/zarr';
-import { dataRange, initialChannels, sliderRange } from './channel-defaults.js';
+import { dataRange, initialChannels, sliderRange, statsLevel } from './channel-defaults.js';
 import { Panel } from './dom/panel.js';
 import { TileView, type ViewStatus } from './dom/tile-view.js';
 import { type ImageFacts, imageFacts, seriesNames } from './image-facts.js';
@@ -47,9 +47,9 @@ const panel = new Panel({
 async function showSeries(index: number, mine: number): Promise<void> {
   const r = reader!;
   const f = imageFacts(r, index);
-  const coarsest = f.levels.length - 1;
-  const base = f.levels[coarsest]!;
-  const plane = { series: index, level: coarsest, z: Math.floor(f.sizeZ / 2), t: 0 };
+  const level = statsLevel(f.levels);
+  const base = f.levels[level]!;
+  const plane = { series: index, level, z: Math.floor(f.sizeZ / 2), t: 0 };
   const channels = Array.from({ length: f.sizeC }, (_, c) => c);
   const planes = await readTile(r, plane, centreCell(base.sizeX, base.sizeY), channels);
   if (mine !== generation) return;
@@ -82,11 +82,16 @@ async function open(source: string | File): Promise<void> {
   await previous?.close();
 }
 
+/** The open under way or done last (tests wait on it through the hook). */
+let opening: Promise<void> = Promise.resolve();
+
+/** Opens and shows errors on the page; resolves either way. */
 function openReporting(source: string | File): Promise<void> {
-  return open(source).catch((e) => {
+  opening = open(source).catch((e) => {
     showError(String(e?.message ?? e));
     byId('status').textContent = 'Open an image.';
   });
+  return opening;
 }
 
 byId<HTMLFormElement>('open-url').addEventListener('submit', (e) => {
@@ -117,14 +122,15 @@ byId('zoom-actual').addEventListener('click', () => view.actualSize());
 
 /** For tests and the console: what is shown, and a way to wait until it is all drawn. */
 const hook = {
-  /** The open started by `?url=` or the last `open`. */
-  opened: Promise.resolve(),
-  open: (source: string | File) => {
-    hook.opened = open(source);
-    return hook.opened;
+  /** The last open (form, file, drop or `?url=`): resolves once its first frame is set up. */
+  get opened() {
+    return opening;
   },
+  open: openReporting,
   idle: () => view.idle(),
   snapshot: () => ({
+    /** What `BioReader` calls the image: its URL, or a File's name. */
+    source: reader?.path,
     camera: view.camera,
     level: view.level,
     canvas: view.size,
@@ -139,6 +145,5 @@ const initial = new URLSearchParams(location.search).get('url');
 if (initial) {
   const url = new URL(initial, location.href).href;
   byId<HTMLInputElement>('url').value = url;
-  hook.opened = open(url);
-  hook.opened.catch((e) => showError(String(e?.message ?? e)));
+  void openReporting(url);
 }

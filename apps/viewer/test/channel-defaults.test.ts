@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { dataRange, defaultColors, initialWindow, omeColor, sliderRange } from '../src/channel-defaults.js';
+import {
+  dataRange,
+  defaultColors,
+  initialWindow,
+  omeColor,
+  sliderRange,
+  statsLevel,
+} from '../src/channel-defaults.js';
 
 describe('channel defaults', () => {
   it('reads OME colours (signed RGBA integers, red in the high byte)', () => {
@@ -50,5 +57,25 @@ describe('channel defaults', () => {
     expect(dataRange(new Float32Array([Number.NaN]))).toEqual([0, 0]);
     expect(initialWindow(7, 7)).toEqual([7, 8]);
     expect(initialWindow(0, 4095)).toEqual([0, 4095]);
+  });
+});
+
+describe('the level contrast is measured on', () => {
+  it('is the finest level of at most a quarter megapixel, not a pyramid tail of a few pixels', () => {
+    const hubmap = [439, 219, 109, 54, 27, 13, 6, 3].map((x, i) => ({
+      sizeX: x,
+      sizeY: Math.max(1, 167 >> i),
+    }));
+    expect(statsLevel(hubmap)).toBe(0);
+    const slide = [40000, 20000, 10000, 5000, 2500, 1250, 625, 312].map((x) => ({ sizeX: x, sizeY: x }));
+    expect(statsLevel(slide)).toBe(7); // 625² is 0.39 MP; 312² fits
+    expect(statsLevel(slide, 1024 * 1024)).toBe(6);
+    expect(statsLevel([{ sizeX: 5000, sizeY: 5000 }])).toBe(0); // no small level: the coarsest (read centre only)
+    expect(
+      statsLevel([
+        { sizeX: 4000, sizeY: 4000 },
+        { sizeX: 2000, sizeY: 2000 },
+      ]),
+    ).toBe(1);
   });
 });

@@ -77,6 +77,7 @@ interface Peer {
 }
 
 interface Snapshot {
+  source: string;
   camera: { x0: number; y0: number; scale: number };
   level: number;
   canvas: { width: number; height: number };
@@ -142,8 +143,8 @@ function settled(page: Page): Promise<Snapshot> {
       ).bfioViewer;
       await v.opened;
       await v.idle();
-      const { camera, level, canvas } = v.snapshot();
-      return { camera, level, canvas };
+      const { source, camera, level, canvas } = v.snapshot();
+      return { source, camera, level, canvas };
     },
     undefined,
   );
@@ -200,6 +201,18 @@ function tilesInView(snap: Snapshot, tileSize: number, level: PeerLevel): Set<st
   return cells;
 }
 
+/** Sets every channel's window and colour through the panel (number boxes and colour inputs). */
+async function setLooks(page: Page): Promise<void> {
+  for (const [c, look] of LOOKS.entries()) {
+    const row = page.locator(`.channel[data-channel="${c}"]`);
+    for (const role of ['min', 'max'] as const) {
+      await row.locator(`input[data-role="${role}"]`).fill(String(look[role]));
+      await row.locator(`input[data-role="${role}"]`).dispatchEvent('change');
+    }
+    await row.locator('input[data-role="color"]').fill(look.hex);
+  }
+}
+
 describe.skipIf(!available('chromium', 'python'))('the viewer in Chromium', () => {
   let tmp: string;
   let browser: Browser;
@@ -208,12 +221,13 @@ describe.skipIf(!available('chromium', 'python'))('the viewer in Chromium', () =
   let peer: Peer;
   const problems: string[] = [];
   let opened: Snapshot;
+  let sample: string;
   let openLog: number;
 
   beforeAll(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'bfio-viewer-test-'));
     const pageDir = join(tmp, 'page');
-    const sample = join(tmp, 'files', 'pyramid.ome.tif');
+    sample = join(tmp, 'files', 'pyramid.ome.tif');
     await mkdir(dirname(sample), { recursive: true });
     [peer] = await Promise.all([
       runPythonJson<Peer>(WRITE, sample),
@@ -260,20 +274,14 @@ describe.skipIf(!available('chromium', 'python'))('the viewer in Chromium', () =
     // Fitted: 1024 px wide in 320 canvas px, 0.3125 per pixel: level 1 (a pixel 0.625 canvas px).
     expect(opened.camera.scale).toBeCloseTo(320 / 1024, 9);
     expect(opened.level).toBe(1);
+    expect(opened.source).toMatch(/^http:.*\/files\/pyramid\.ome\.tif$/);
     const read = tilesRead(servers, peer, openLog);
     expect(read.some((t) => t.startsWith('1/'))).toBe(true);
     expect(read.filter((t) => t.startsWith('0/'))).toEqual([]);
   });
 
   it('composites the channels with the contrast and colours set in the panel, zoomed in, pixel for pixel', async () => {
-    for (const [c, look] of LOOKS.entries()) {
-      const row = page.locator(`.channel[data-channel="${c}"]`);
-      await row.locator('input[data-role="min"]').fill(String(look.min));
-      await row.locator('input[data-role="min"]').dispatchEvent('change');
-      await row.locator('input[data-role="max"]').fill(String(look.max));
-      await row.locator('input[data-role="max"]').dispatchEvent('change');
-      await row.locator('input[data-role="color"]').fill(look.hex);
-    }
+    await setLooks(page);
     const before = servers.log.length;
     await page.click('#zoom-actual');
     const actual = await settled(page);
@@ -323,5 +331,22 @@ describe.skipIf(!available('chromium', 'python'))('the viewer in Chromium', () =
     const want = expectedCanvas(peer.levels[2]!, 4, snap);
     expect(differences(await canvasPixels(page), want, snap.canvas.width)).toEqual({ count: 0, first: [] });
     await saveScreenshot(page, ARTIFACTS, 'viewer-level-2');
+  });
+
+  it('a file picked from disk (a File, read by Blob.slice) shows the same pixels as its URL', async () => {
+    const before = servers.log.length;
+    await page.setInputFiles('#file', sample);
+    expect((await settled(page)).source).toBe('pyramid.ome.tif');
+    expect(await page.locator('#url').inputValue()).toContain('/files/pyramid.ome.tif'); // the form keeps the URL
+    await setLooks(page);
+    await page.click('#zoom-actual');
+    await page.click('#zoom-in');
+    const snap = await settled(page);
+    await saveScreenshot(page, ARTIFACTS, 'viewer-file');
+    expect(snap.camera.scale).toBe(2);
+    const want = expectedCanvas(peer.levels[0]!, 1, snap);
+    expect(differences(await canvasPixels(page), want, snap.canvas.width)).toEqual({ count: 0, first: [] });
+    expect(servers.log.length).toBe(before); // nothing fetched: the pixels came from the file
+    expect(problems).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Parallel-codec benchmark (issue: CLI, tile iterator and parallel codecs, acceptance 6): full read of the
  * TIFF bench image (bench/tiff.ts makes it) with maxWorkers 1 and 2, Deflate decoded either on libuv's
- * thread pool (async node:zlib) or on @bfio/core's WorkerPool; plus the inflate-only ceiling of the same
+ * thread pool (async node:zlib) or on @bfio/codecs' WorkerPool; plus the inflate-only ceiling of the same
  * tiles on both engines, and tifffile (maxworkers=2) for reference and for the pixel checksum.
  * Every task runs in its own process, the set is repeated BENCH_REPEAT times (default 2), interleaved.
  *

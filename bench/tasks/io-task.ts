@@ -6,7 +6,8 @@
 import { open, readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { deflate, inflate } from 'node:zlib';
-import { BioReader, BioWriter, WorkerPool } from '@bfio/core';
+import { WorkerPool } from '@bfio/codecs';
+import { BioReader, BioWriter } from '@bfio/core';
 import '@bfio/tiff';
 import '@bfio/zarr';
 import { now, report } from '../lib/report.js';
@@ -82,7 +83,7 @@ async function writeFull(raw: string, sizeText: string, out: string, optionsJson
 /**
  * The ceiling: zlib alone on the same 1024² tiles (deflate level 1, then inflate of the result), 2 lanes,
  * output sizes known, on both engines a Node program can use: libuv's pool (async node:zlib) and worker
- * threads (@bfio/core's WorkerPool). The faster engine is the ceiling.
+ * threads (@bfio/codecs' WorkerPool). The faster engine is the ceiling.
  */
 async function zlibCeiling(raw: string, sizeText: string) {
   const size = Number(sizeText);

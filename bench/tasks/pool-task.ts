@@ -3,12 +3,13 @@
  *   read FILE MAX_WORKERS DECODE_ON [shared]   full read through BioReader with `maxWorkers` and `decodeOn`
  *                                               (into a SharedArrayBuffer-backed `out` if `shared`)
  *   ceiling FILE LANES ENGINE           inflate of the file's tiles alone, LANES at a time, on ENGINE
- * ENGINE / DECODE_ON: `libuv` (async node:zlib on libuv's thread pool) or `workers` (@bfio/core's WorkerPool).
+ * ENGINE / DECODE_ON: `libuv` (async node:zlib on libuv's thread pool) or `workers` (@bfio/codecs' WorkerPool).
  */
 import { open } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { inflate } from 'node:zlib';
-import { BioReader, WorkerPool } from '@bfio/core';
+import { WorkerPool } from '@bfio/codecs';
+import { BioReader } from '@bfio/core';
 import '@bfio/tiff';
 // The tile table is the reader's own parse (the bench is in-repo; the package exports only the backend).
 import { TiffFile } from '../../packages/tiff/src/reader/tiff-file.js';

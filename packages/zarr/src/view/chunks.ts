@@ -3,7 +3,9 @@
  * t, c, z), padded to the full chunk shape with the fill value (Zarr chunks are always whole), encoded, and
  * kept in a bytes-bounded LRU cache that also makes concurrent requests for one chunk share one read.
  */
-import { allocate, type BioReader, type DType, Limiter, type Region, type TypedArray } from '@bfio/core';
+import { copyBlock } from '@bfio/codecs';
+import { allocate, type BioReader, type DType, type TypedArray } from '@bfio/core';
+import { Limiter, type Region } from '@bfio/core/backend';
 import { cores } from '#platform';
 import { ChunkCache, type DecodedChunk } from '../chunk-cache.js';
 import type { Vec5 } from '../store-layout.js';
@@ -55,7 +57,7 @@ export class ViewChunks {
     } else {
       const part = allocate(array.dtype, ny * nx);
       await this.read(array, region, part);
-      for (let row = 0; row < ny; row++) chunk.set(part.subarray(row * nx, (row + 1) * nx), row * cw);
+      copyBlock(part as never, 0, [nx, 1], chunk as never, 0, [cw, 1], [ny, nx]);
     }
     return this.encoderFor(array.dtype)(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
   }

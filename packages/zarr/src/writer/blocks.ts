@@ -1,4 +1,5 @@
 /** 5-D (t,c,z,y,x) block arithmetic of the writer: dense strides, block copies into chunks, append masks. */
+import { copyBlock as copyStrided } from '@bfio/codecs';
 import type { TypedArray } from '@bfio/core';
 import type { Vec5 } from '../store-layout.js';
 
@@ -46,17 +47,6 @@ export function copyBlock(
   dstStride: Vec5,
   part: Vec5,
 ): void {
-  const [nt, nc, nz, ny, nx] = part;
   const dStart = dstPos.reduce((acc, p, i) => acc + p * (dstStride[i] as number), 0);
-  for (let t = 0; t < nt; t++) {
-    for (let c = 0; c < nc; c++) {
-      for (let z = 0; z < nz; z++) {
-        for (let y = 0; y < ny; y++) {
-          const s = srcStart + t * srcStride[0] + c * srcStride[1] + z * srcStride[2] + y * srcStride[3];
-          const d = dStart + t * dstStride[0] + c * dstStride[1] + z * dstStride[2] + y * dstStride[3];
-          dst.set(src.subarray(s, s + nx), d);
-        }
-      }
-    }
-  }
+  copyStrided(src as never, srcStart, srcStride, dst as never, dStart, dstStride, part);
 }

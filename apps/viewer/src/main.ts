@@ -28,7 +28,9 @@ function showStatus(s: ViewStatus): void {
   if (!facts) return;
   const level = facts.levels[s.level]!;
   const zoom = s.scale >= 0.1 ? `${Math.round(s.scale * 100)}%` : `${+(s.scale * 100).toPrecision(2)}%`;
-  const tiles = s.wanted ? ` · tiles ${s.ready}/${s.wanted}${s.failed ? ` (${s.failed} failed)` : ''}` : '';
+  const tiles = s.wanted
+    ? ` · tiles ${s.ready}/${s.wanted}${s.failed ? ` (${s.failed} failed)` : ''}${s.capped ? ' nearest the centre: zoom in or pick a coarser level' : ''}`
+    : '';
   byId('status').textContent = `level ${s.level} (${level.sizeX}×${level.sizeY}) · zoom ${zoom}${tiles}`;
   const bar = byId('progress');
   const done = s.wanted === 0 || s.ready + s.failed === s.wanted;

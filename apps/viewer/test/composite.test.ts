@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compositeRGBA, windowed } from '../src/composite.js';
+import { compositeRGBA, windowed, windowTable } from '../src/composite.js';
 
 const pixel = (rgba: Uint8ClampedArray, i: number) => Array.from(rgba.subarray(4 * i, 4 * i + 4));
 
@@ -59,5 +59,60 @@ describe('compositing', () => {
     expect(() => compositeRGBA(2, 2, [{ data: [1, 2], min: 0, max: 1, color: [1, 1, 1] }])).toThrow(
       RangeError,
     );
+  });
+
+  it('gives the same bytes through the lookup table (large 8/16-bit planes) as computed per pixel', () => {
+    const n = 300 * 300; // more pixels than a 16-bit table has entries
+    const u16 = Uint16Array.from({ length: n }, (_, i) => (i * 7919) % 65536);
+    const i16 = Int16Array.from({ length: n }, (_, i) => ((i * 104729) % 65536) - 32768);
+    const i8 = Int8Array.from({ length: n }, (_, i) => ((i * 31) % 256) - 128);
+    const looks = [
+      { min: 1000, max: 50000, color: [255, 0, 200] as const },
+      { min: -3000, max: 12000, color: [0, 255, 13] as const },
+      { min: -100, max: 90, color: [77, 77, 255] as const },
+    ];
+    const typed = compositeRGBA(
+      300,
+      300,
+      [u16, i16, i8].map((data, c) => ({ data, ...looks[c]! })),
+    );
+    const plain = compositeRGBA(
+      300,
+      300,
+      [u16, i16, i8].map((data, c) => ({ data: Array.from(data), ...looks[c]! })),
+    );
+    expect(Buffer.from(typed).equals(Buffer.from(plain))).toBe(true);
+    // And one pixel by hand: u16 7919·1 = 7919, i16 104729 % 65536 − 32768 = 6425, i8 31 − 128 = −97.
+    const v = [(7919 - 1000) / 49000, (6425 + 3000) / 15000, (-97 + 100) / 190];
+    expect(pixel(typed, 1)).toEqual([
+      Math.floor(v[0]! * 255 + v[2]! * 77 + 0.5),
+      Math.floor(v[1]! * 255 + v[2]! * 77 + 0.5),
+      Math.min(255, Math.floor(v[0]! * 200 + v[1]! * 13 + v[2]! * 255 + 0.5)),
+      255,
+    ]);
+  });
+
+  it('composites in row bands, with a kept table, to the same bytes as at once', () => {
+    const width = 70;
+    const height = 50;
+    const data = Uint16Array.from({ length: width * height }, (_, i) => (i * 977) % 65536);
+    const layer = { data, min: 200, max: 60000, color: [10, 200, 255] as const };
+    const whole = compositeRGBA(width, height, [layer]);
+    const banded = new Uint8ClampedArray(width * height * 4);
+    const table = windowTable(data, layer.min, layer.max);
+    expect(table).toHaveLength(65536);
+    for (let y = 0; y < height; y += 7)
+      compositeRGBA(width, height, [{ ...layer, table }], banded, [y, y + 7]);
+    expect(Buffer.from(banded).equals(Buffer.from(whole))).toBe(true);
+    // A band writes only its rows.
+    const one = compositeRGBA(width, height, [layer], new Uint8ClampedArray(width * height * 4), [3, 4]);
+    expect(one.subarray(0, 3 * width * 4).every((v) => v === 0)).toBe(true);
+    expect(
+      Buffer.from(one.subarray(3 * width * 4, 4 * width * 4)).equals(
+        Buffer.from(whole.subarray(3 * width * 4, 4 * width * 4)),
+      ),
+    ).toBe(true);
+    expect(one.subarray(4 * width * 4).every((v) => v === 0)).toBe(true);
+    expect(windowTable(new Float32Array(4), 0, 1)).toBeUndefined();
   });
 });

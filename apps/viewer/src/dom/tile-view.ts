@@ -5,7 +5,7 @@
  */
 import type { BioReader, TypedArray } from '@bfio/core';
 import { type Camera, fitCamera, panBy, type Size, snapToPixels, visibleRect, zoomAt } from '../camera.js';
-import { type ChannelLayer, compositeRGBA } from '../composite.js';
+import { type ChannelLayer, compositeRGBA, windowTable } from '../composite.js';
 import type { ImageFacts } from '../image-facts.js';
 import { chooseLevel, levelFactors } from '../level-choice.js';
 import { TileCache } from '../tile-cache.js';
@@ -18,10 +18,32 @@ import { type TileGrid, type TileRef, tileGrid, tileRect0, visibleTiles } from '
 const PIXEL_CACHE_BYTES = 256 * 2 ** 20;
 /** Composited tiles (RGBA) kept for redraws: 128 MiB. */
 const IMAGE_CACHE_BYTES = 128 * 2 ** 20;
+/**
+ * Compositing per frame stops after this long; the rest waits for the next frames (showing the tile's
+ * previous look meanwhile), so dragging a contrast slider over a full screen never freezes the page.
+ */
+const FRAME_BUDGET_MS = 12;
+/** At most this many tiles in view are read (nearest the centre): a fixed fine level over a whole slide. */
+export const MAX_TILES_IN_VIEW = 256;
 
 export interface ViewStatus extends LoaderProgress {
   level: number;
   scale: number;
+  /** More tiles are in view than `MAX_TILES_IN_VIEW`: only the nearest are shown. */
+  capped: boolean;
+}
+
+/** Pixels composited per step: a band of rows of about this many pixels (a few ms). */
+const BAND_PIXELS = 65536;
+
+/**
+ * A composited tile: the looks version its canvas shows (-1 before the first is complete), and the one
+ * being composited band by band into `rgba`, from row `row` on.
+ */
+interface TileImage {
+  image: OffscreenCanvas;
+  look: number;
+  next?: { look: number; row: number; rgba: Uint8ClampedArray<ArrayBuffer> };
 }
 
 export class TileView {
@@ -33,9 +55,15 @@ export class TileView {
   #camera: Camera = { x0: 0, y0: 0, scale: 1 };
   #level = 0;
   #pixels = new TileCache<TypedArray>(PIXEL_CACHE_BYTES);
-  #images = new TileCache<OffscreenCanvas>(IMAGE_CACHE_BYTES);
+  #images = new TileCache<TileImage>(IMAGE_CACHE_BYTES);
   /** Bumped when the colours or contrast change: composited tiles of older versions are stale. */
   #look = 0;
+  /** When the frame being drawn must stop compositing, and whether it did (another frame follows). */
+  #deadline = 0;
+  #behind = false;
+  #capped = false;
+  /** Each channel's `windowTable` for the current looks (by channel and pixel type). */
+  #tables = new Map<string, Float64Array | undefined>();
   #loader: TileLoader<TileJob, TypedArray[]>;
   #frame = 0;
   #onStatus: (status: ViewStatus) => void;
@@ -64,7 +92,8 @@ export class TileView {
         this.#onError(
           `tile ${job.tile.tx},${job.tile.ty} of level ${job.level}: ${(error as Error).message ?? error}`,
         ),
-      onProgress: (p) => this.#onStatus({ ...p, level: this.#level, scale: this.#camera.scale }),
+      onProgress: (p) =>
+        this.#onStatus({ ...p, level: this.#level, scale: this.#camera.scale, capped: this.#capped }),
     });
     this.#listen();
     new ResizeObserver(() => this.#resize()).observe(canvas);
@@ -103,7 +132,7 @@ export class TileView {
     this.#state = state;
     if (looksChanged) {
       this.#look++;
-      this.#images.clear();
+      this.#tables.clear();
     }
     this.redraw();
   }
@@ -181,6 +210,8 @@ export class TileView {
         ? chooseLevel(facts.levels, this.#camera.scale)
         : Math.min(state.level, facts.levels.length - 1);
     this.#level = target;
+    this.#deadline = performance.now() + FRAME_BUDGET_MS;
+    this.#behind = false;
     const view = visibleRect(this.#camera, this.size);
     // Placeholders: whatever coarser tiles are cached, coarsest first, so the finer ones paint over them.
     for (let level = facts.levels.length - 1; level > target; level--) {
@@ -189,12 +220,15 @@ export class TileView {
     const grid = this.#grid(target);
     const channels = this.#visibleChannels();
     const jobs: TileJob[] = [];
-    for (const tile of visibleTiles(grid, view)) {
+    const tiles = visibleTiles(grid, view);
+    this.#capped = tiles.length > MAX_TILES_IN_VIEW;
+    for (const tile of tiles.slice(0, MAX_TILES_IN_VIEW)) {
       const selection = this.#selection(target);
       jobs.push({ ...selection, key: tileKey(selection, tile), tile, channels });
       this.#drawTile(target, tile, true);
     }
     this.#loader.want(jobs);
+    if (this.#behind) this.redraw();
   }
 
   /** Draws one cell if its pixels are cached; `touch` refreshes its age in the caches (the target level). */
@@ -215,12 +249,48 @@ export class TileView {
     this.#ctx.drawImage(image, sx0, sy0, sx1 - sx0, sy1 - sy0);
   }
 
-  /** The cell as RGBA in the current looks, composited on first use; undefined until its pixels load. */
+  /**
+   * The cell as RGBA in the current looks, composited on first use, a band of rows at a time while the
+   * frame's budget lasts (a tile's previous look stands in until its new one is complete; a new tile
+   * shows once whole). Undefined until its pixels load.
+   */
   #composited(level: number, tile: TileRef, touch: boolean): OffscreenCanvas | undefined {
     const key = tileKey(this.#selection(level), tile);
-    const imageKey = `${key}|${this.#look}`;
-    const cached = touch ? this.#images.get(imageKey) : this.#images.peek(imageKey);
-    if (cached) return cached;
+    const cached = touch ? this.#images.get(key) : this.#images.peek(key);
+    const shown = cached && cached.look >= 0 ? cached.image : undefined;
+    if (cached?.look === this.#look) return shown;
+    const layers = this.#layers(key, touch);
+    if (!layers) return shown;
+    const w = tile.x[1] - tile.x[0];
+    const h = tile.y[1] - tile.y[0];
+    const entry = cached ?? { image: new OffscreenCanvas(w, h), look: -1 };
+    if (!cached) this.#images.set(key, entry, w * h * 4);
+    if (entry.next?.look !== this.#look)
+      entry.next = { look: this.#look, row: 0, rgba: new Uint8ClampedArray(w * h * 4) };
+    const next = entry.next;
+    const first = next.row;
+    const band = Math.max(1, Math.floor(BAND_PIXELS / w));
+    while (next.row < h && performance.now() <= this.#deadline) {
+      compositeRGBA(w, h, layers, next.rgba, [next.row, next.row + band]);
+      next.row = Math.min(h, next.row + band);
+    }
+    if (next.row < h) this.#behind = true;
+    if (next.row > first && (entry.look >= 0 || next.row === h)) {
+      // Only the rows composited now (the canvas already holds the others, or nothing shows it yet).
+      const from = entry.look >= 0 ? first : 0;
+      entry.image
+        .getContext('2d')!
+        .putImageData(new ImageData(next.rgba, w, h), 0, 0, 0, from, w, next.row - from);
+    }
+    if (next.row === h) {
+      entry.look = next.look;
+      entry.next = undefined;
+    }
+    return entry.look >= 0 ? entry.image : undefined;
+  }
+
+  /** The visible channels' planes of a cell with their looks; undefined while one is not loaded. */
+  #layers(key: string, touch: boolean): ChannelLayer[] | undefined {
     const settings = this.#state!.channels;
     const layers: ChannelLayer[] = [];
     for (const c of this.#visibleChannels()) {
@@ -228,15 +298,11 @@ export class TileView {
       const data = touch ? this.#pixels.get(k) : this.#pixels.peek(k);
       if (!data) return undefined;
       const { min, max, color } = settings[c]!;
-      layers.push({ data, min, max, color });
+      const tableKey = `${c}/${data.constructor.name}`;
+      if (!this.#tables.has(tableKey)) this.#tables.set(tableKey, windowTable(data, min, max));
+      layers.push({ data, min, max, color, table: this.#tables.get(tableKey) });
     }
-    const w = tile.x[1] - tile.x[0];
-    const h = tile.y[1] - tile.y[0];
-    const rgba = compositeRGBA(w, h, layers);
-    const image = new OffscreenCanvas(w, h);
-    image.getContext('2d')!.putImageData(new ImageData(rgba, w, h), 0, 0);
-    this.#images.set(imageKey, image, w * h * 4);
-    return image;
+    return layers;
   }
 
   // ---- input -------------------------------------------------------------------------------------

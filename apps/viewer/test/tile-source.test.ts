@@ -9,7 +9,7 @@ import { available, dataPath } from '../../../test-support/env.js';
 import { runPythonJson } from '../../../test-support/python.js';
 import { factRows, type ImageFacts, imageFacts } from '../src/image-facts.js';
 import { levelFactors } from '../src/level-choice.js';
-import { readTile } from '../src/tile-source.js';
+import { centreCell, readTile } from '../src/tile-source.js';
 import { tileGrid, visibleTiles } from '../src/visible-tiles.js';
 
 /** Pyramids: an RGB TIFF of 64² tiles (samples as channels), and an OME-TIFF of 3 named channels. */
@@ -94,6 +94,20 @@ describe.skipIf(!available('data', 'python'))('tiles and metadata, against tifff
         const rows = new Map(factRows(facts));
         expect(rows.get('Size (X × Y)')).toBe(`${x} × ${y}`);
         expect(rows.get('Levels')!.split(', ')).toHaveLength(p.levels.length);
+      });
+
+      it('a cancelled tile read stops with an AbortError (the loader cancels tiles that left the view)', async () => {
+        const controller = new AbortController();
+        const base = facts.levels[0]!;
+        const read = readTile(
+          reader,
+          { series: 0, level: 0, z: 0, t: 0 },
+          centreCell(base.sizeX, base.sizeY),
+          [0],
+          controller.signal,
+        );
+        controller.abort();
+        await expect(read).rejects.toMatchObject({ name: 'AbortError' });
       });
 
       it('every visible tile of every level reads as tifffile, channels in the order asked', async () => {

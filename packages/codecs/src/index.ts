@@ -5,6 +5,8 @@
  * and encode through it; users only size the pool.
  */
 export { availableLanes, platformName } from '#platform';
+export { crc32c } from './checksums.mjs';
+export { bloscFrameLength } from './codecs/numcodecs-wasm.mjs';
 export {
   applyFloatPredictor,
   applyHorizontal,

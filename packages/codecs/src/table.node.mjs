@@ -32,6 +32,7 @@ export const codecs = {
 export function implementation(codec) {
   if (codec.startsWith('zstd')) return libzstd() ? 'native' : 'wasm';
   if (codec.startsWith('jpeg')) return libjpeg() ? 'native' : codec === 'jpeg-decode' ? 'js' : 'none';
+  if (codec.startsWith('blosc') || codec.startsWith('lz4')) return 'wasm';
   if (codec === 'deflate') return 'native-or-zlib';
   return codec in common ? 'js' : 'platform';
 }

@@ -62,6 +62,8 @@ print(json.dumps({
     'lzw-decode': e(ic.lzw_encode(raw)),
     'packbits-decode': e(ic.packbits_encode(raw)),
     'zstd-decode': e(ic.zstd_encode(raw, level=3)),
+    'blosc-decode': e(ic.blosc_encode(raw, level=5, compressor='lz4', typesize=2, shuffle=1)),
+    'lz4-decode': e(ic.lz4_encode(raw, header=True)),
   },
   'jpeg': {'gray': e(jg), 'grayDecoded': e(ic.jpeg8_decode(jg).tobytes()),
            'rgb': e(jr), 'rgbDecoded': e(ic.jpeg8_decode(jr).tobytes())},
@@ -85,6 +87,8 @@ for name, s in p.items():
     elif name == 'gzip': r = ic.gzip_decode(b)
     elif name == 'lzw-encode': r = ic.lzw_decode(b)
     elif name == 'zstd-encode': r = ic.zstd_decode(b)
+    elif name == 'blosc-encode': r = ic.blosc_decode(b)
+    elif name == 'lz4-encode': r = ic.lz4_decode(b, header=True)
     elif name == 'deflate+predict': r = ic.delta_decode(__import__('numpy').frombuffer(ic.zlib_decode(b), '<u2').reshape(325, 475), axis=-1).tobytes()
     out[name] = hashlib.sha256(bytes(r)).hexdigest()
 print(json.dumps(out))
@@ -96,17 +100,23 @@ describe.skipIf(!ok)('the codec table against imagecodecs', async () => {
     : undefined;
   const plane = peer ? bytes(peer.plane) : new Uint8Array(0);
 
-  it.each(['inflate', 'inflate-raw', 'gunzip', 'lzw-decode', 'packbits-decode', 'zstd-decode'])(
-    '%s decodes imagecodecs’ stream to the plane, here and on a worker',
-    async (codec) => {
-      const input = bytes(peer!.encoded[codec]!);
-      const params = { outputSize: plane.length };
-      const here = await runHere(codec, input.slice(), params);
-      const worker = await pool.run(codec, input.slice(), params);
-      expect(hex(here)).toBe(hex(plane));
-      expect(hex(worker)).toBe(hex(plane));
-    },
-  );
+  it.each([
+    'inflate',
+    'inflate-raw',
+    'gunzip',
+    'lzw-decode',
+    'packbits-decode',
+    'zstd-decode',
+    'blosc-decode',
+    'lz4-decode',
+  ])('%s decodes imagecodecs’ stream to the plane, here and on a worker', async (codec) => {
+    const input = bytes(peer!.encoded[codec]!);
+    const params = { outputSize: plane.length };
+    const here = await runHere(codec, input.slice(), params);
+    const worker = await pool.run(codec, input.slice(), params);
+    expect(hex(here)).toBe(hex(plane));
+    expect(hex(worker)).toBe(hex(plane));
+  });
 
   it('undoes byte swap and the horizontal predictor in the chain (big-endian delta-coded plane)', async () => {
     // imagecodecs' delta of the plane, stored big-endian, then zlib: what a TIFF with Predictor 2 holds.
@@ -136,9 +146,17 @@ describe.skipIf(!ok)('the codec table against imagecodecs', async () => {
     }
   });
 
-  it('encodes streams imagecodecs decodes to the input (Deflate, raw Deflate, gzip, LZW, zstd, predictor)', async () => {
+  it('encodes streams imagecodecs decodes to the input (Deflate, raw Deflate, gzip, LZW, zstd, Blosc, LZ4, predictor)', async () => {
     const streams: Record<string, string> = {};
-    for (const codec of ['deflate', 'deflate-raw', 'gzip', 'lzw-encode', 'zstd-encode']) {
+    for (const codec of [
+      'deflate',
+      'deflate-raw',
+      'gzip',
+      'lzw-encode',
+      'zstd-encode',
+      'blosc-encode',
+      'lz4-encode',
+    ]) {
       streams[codec] = b64(await pool.run(codec, plane.slice(), { level: 1, outputSize: plane.length }));
     }
     streams['deflate+predict'] = b64(

@@ -141,6 +141,11 @@ export class CodecPool {
     return this.run(DECODER[codec], input, { outputSize: size, exact: true, place }, whole, signal);
   }
 
+  /** Any codec of the table on this owner's share of the pool (the input is copied to the worker). */
+  task(codec: string, input: Uint8Array, params: CodecParams): Promise<Uint8Array> {
+    return this.run(codec, input, params, false);
+  }
+
   decompress(input: Uint8Array): Promise<Uint8Array> {
     return this.run('zstd-decode', input, {}, false);
   }

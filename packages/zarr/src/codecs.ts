@@ -1,12 +1,13 @@
 /**
- * Codec registrations zarrita lacks. zarrita decodes gzip/zlib but cannot encode them, and numcodecs' Blosc
- * wants a numeric `shuffle` where Zarr v3 metadata spells it as a string. Registering is idempotent and
- * global to zarrita's registry (it is process-wide, like numcodecs' in Python).
+ * zarrita's codec registry pointed at @bfio/codecs: every bytes-to-bytes codec bfio reads and writes (gzip,
+ * zlib, zstd, blosc, lz4, crc32c) runs through our codec table — on the shared worker pool for big chunks —
+ * instead of zarrita's own (which cannot encode gzip/zlib, drops crc32c checksums unchecked and runs every
+ * codec on the calling thread). Only the glue to zarrita's codec interface is here. Registering is
+ * idempotent and global to zarrita's registry (process-wide, like numcodecs' in Python).
  */
-import { runHere } from '@bfio/codecs';
+import { crc32c, runHere } from '@bfio/codecs';
 import * as zarr from 'zarrita';
 import { CodecPool, PoolUnavailable } from './codec-pool.js';
-import { crc32c } from './shard.js';
 
 type Bytes = Uint8Array;
 type CodecFactory = Parameters<typeof zarr.registry.set>[1];
@@ -102,11 +103,6 @@ export function bloscConfig(config: Record<string, unknown>): Record<string, unk
   return config;
 }
 
-/**
- * Blosc's 16-byte header gives the frame's compressed length (bytes 12–15) and what it decodes to (4–7).
- * numcodecs' Blosc decodes some garbage to nothing without an error, which zarrita would then read as the
- * fill value: a frame that disagrees with its own header is refused instead (silently wrong pixels never).
- */
 /** The decoded size of one chunk from zarrita's chunk metadata (shape, data type), when it says. */
 function chunkBytes(meta: unknown): number | undefined {
   const { shape, dataType } = (meta ?? {}) as { shape?: unknown; dataType?: unknown };
@@ -117,14 +113,60 @@ function chunkBytes(meta: unknown): number | undefined {
   return (shape as number[]).reduce((a, b) => a * b, 1) * Math.max(1, bits / 8);
 }
 
-export function bloscFrameLength(data: Uint8Array): number {
-  if (data.byteLength < 16)
-    throw new Error(`blosc frame of ${data.byteLength} bytes is shorter than its 16-byte header`);
-  const view = new DataView(data.buffer, data.byteOffset, 16);
-  const cbytes = view.getUint32(12, true);
-  if (cbytes !== data.byteLength)
-    throw new Error(`blosc header says ${cbytes} compressed bytes, but the chunk has ${data.byteLength}`);
-  return view.getUint32(4, true);
+/**
+ * A codec of @bfio/codecs' table: on the shared worker pool for chunks big enough to be worth the round
+ * trip, else on this thread; `params` for both directions come from the array's metadata.
+ */
+async function tableCodec(codec: string, data: Bytes, params: Record<string, unknown>): Promise<Bytes> {
+  const pool = data.byteLength >= POOL_MIN_BYTES / 4 ? CodecPool.shared() : undefined;
+  if (pool) {
+    try {
+      return await pool.task(codec, data, params);
+    } catch (err) {
+      if (!(err instanceof PoolUnavailable)) throw err;
+    }
+  }
+  return runHere(codec, data, params);
+}
+
+/**
+ * Blosc (numcodecs' WASM build, through @bfio/codecs, which checks each frame's header against the frame and
+ * the chunk before the decoder allocates). Zarr v3 spells `shuffle` as a string; numcodecs wants a number.
+ */
+class BloscCodec {
+  readonly kind = 'bytes_to_bytes' as const;
+  constructor(
+    private readonly config: Record<string, unknown>,
+    private readonly chunkSize: number | undefined,
+  ) {}
+  static fromConfig(config: unknown, meta: unknown): BloscCodec {
+    return new BloscCodec(bloscConfig((config ?? {}) as Record<string, unknown>), chunkBytes(meta));
+  }
+  encode(data: Bytes): Promise<Bytes> {
+    return tableCodec('blosc-encode', data, this.config);
+  }
+  decode(data: Bytes): Promise<Bytes> {
+    return tableCodec('blosc-decode', data, { outputSize: this.chunkSize });
+  }
+}
+
+/** LZ4 (numcodecs' WASM build, through @bfio/codecs). */
+class Lz4Codec {
+  readonly kind = 'bytes_to_bytes' as const;
+  constructor(
+    private readonly acceleration: number,
+    private readonly chunkSize: number | undefined,
+  ) {}
+  static fromConfig(config: unknown, meta: unknown): Lz4Codec {
+    const acceleration = (config as { acceleration?: unknown } | undefined)?.acceleration;
+    return new Lz4Codec(typeof acceleration === 'number' ? acceleration : 1, chunkBytes(meta));
+  }
+  encode(data: Bytes): Promise<Bytes> {
+    return tableCodec('lz4-encode', data, { acceleration: this.acceleration });
+  }
+  decode(data: Bytes): Promise<Bytes> {
+    return tableCodec('lz4-decode', data, { outputSize: this.chunkSize });
+  }
 }
 
 /**
@@ -159,11 +201,6 @@ class Crc32cCodec {
   }
 }
 
-interface BytesCodec {
-  encode(data: Bytes): Promise<Bytes>;
-  decode(data: Bytes): Promise<Bytes>;
-}
-
 let registered = false;
 
 /** Registers bfio's codecs in zarrita's registry (once per process). */
@@ -182,36 +219,10 @@ export function registerCodecs(): void {
   const zstd = async () => ZstdCodec as unknown as CodecClass;
   zarr.registry.set('zstd', zstd);
   zarr.registry.set('numcodecs.zstd', zstd);
-  // Wrap zarrita's own Blosc (numcodecs WASM) rather than importing numcodecs, which is not our dependency.
-  const original = zarr.registry.get('blosc');
-  if (!original) return;
-  const blosc = async () => {
-    const Blosc = await original();
-    return {
-      kind: Blosc.kind ?? 'bytes_to_bytes',
-      fromConfig: (config: unknown, meta: unknown) => {
-        const inner = Blosc.fromConfig(
-          bloscConfig((config ?? {}) as Record<string, unknown>),
-          meta as never,
-        ) as unknown as BytesCodec;
-        return {
-          kind: Blosc.kind ?? 'bytes_to_bytes',
-          encode: (data: Bytes) => inner.encode(data),
-          async decode(data: Bytes): Promise<Bytes> {
-            const want = bloscFrameLength(data);
-            // A damaged header can claim up to 4 GiB, which the WASM decoder allocates before it fails.
-            const most = chunkBytes(meta);
-            if (most !== undefined && want > most)
-              throw new Error(`blosc header says ${want} decoded bytes, more than a chunk holds (${most})`);
-            const out = await inner.decode(data);
-            if (out.byteLength !== want)
-              throw new Error(`blosc frame decoded to ${out.byteLength} bytes, its header says ${want}`);
-            return out;
-          },
-        };
-      },
-    } as unknown as CodecClass;
-  };
+  const blosc = async () => BloscCodec as unknown as CodecClass;
   zarr.registry.set('blosc', blosc);
   zarr.registry.set('numcodecs.blosc', blosc);
+  const lz4 = async () => Lz4Codec as unknown as CodecClass;
+  zarr.registry.set('lz4', lz4);
+  zarr.registry.set('numcodecs.lz4', lz4);
 }

@@ -8,29 +8,12 @@
  * appended: per chunk in C order, offset and length as little-endian uint64 (2^64−1 twice for an empty one),
  * then the CRC32C of those bytes (little-endian uint32).
  */
+import { crc32c } from '@bfio/codecs';
 import { dirname, type FileHandle, mkdir, open } from '#platform';
 
 type Vec5 = [number, number, number, number, number];
 
 const EMPTY = 0xffffffffffffffffn;
-
-/** CRC-32C (Castagnoli, reflected polynomial 0x82F63B78): the `crc32c` codec of the index. */
-const CRC32C_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-export function crc32c(bytes: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++)
-    crc = CRC32C_TABLE[(crc ^ (bytes[i] as number)) & 0xff]! ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
 
 /** The index bytes of a shard: `entries` (offset, length pairs) little-endian, then their CRC32C. */
 export function encodeIndex(entries: BigUint64Array): Uint8Array {
@@ -172,3 +155,6 @@ export class ShardWriter {
     await handle.truncate(end + index.byteLength);
   }
 }
+
+/** Zarr v3's `crc32c` (from @bfio/codecs), re-exported for the readers and checks of this package. */
+export { crc32c };

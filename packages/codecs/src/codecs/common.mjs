@@ -1,15 +1,20 @@
 /**
- * Codecs written once for every platform (plain JavaScript): LZW, PackBits, the identity ('raw') and the
- * pool's diagnostics codec ('echo'). Each codec is `(input, params, into?) => Uint8Array | Promise`, where
+ * Codecs written once for every platform: LZW and PackBits (plain JavaScript), Blosc and LZ4 (numcodecs'
+ * WASM), the identity ('raw') and the pool's diagnostics codec ('echo'). Each codec is `(input, params, into?) => Uint8Array | Promise`, where
  * `into` is memory the caller would like the result in (used when the codec can decode in place).
  */
 import { lzwDecode, lzwEncode } from './lzw.mjs';
+import { bloscDecode, bloscEncode, lz4Decode, lz4Encode } from './numcodecs-wasm.mjs';
 import { packbitsDecode } from './packbits.mjs';
 
 export const common = {
   'lzw-decode': (input, params) => lzwDecode(input, params.outputSize),
   'lzw-encode': (input) => lzwEncode(input),
   'packbits-decode': packbitsDecode,
+  'blosc-decode': bloscDecode,
+  'blosc-encode': bloscEncode,
+  'lz4-decode': lz4Decode,
+  'lz4-encode': lz4Encode,
   /** No compression: the bytes as they are (the runner checks `outputSize` with `exact`). */
   raw: (input) => input,
   /** Tests and diagnostics: returns the input after `params.ms` of busy work (or fails with `params.fail`). */

@@ -46,7 +46,7 @@ export function spawnWorker(modules: string[]): PlatformWorker {
 export const table: CodecTable = codecs as CodecTable;
 
 export function implementation(codec: string): string {
-  if (codec.startsWith('zstd')) return 'wasm';
+  if (codec.startsWith('zstd') || codec.startsWith('blosc') || codec.startsWith('lz4')) return 'wasm';
   if (codec === 'jpeg-encode') return 'none';
   return codec.startsWith('jpeg') || codec.startsWith('lzw') || codec.startsWith('packbits')
     ? 'js'

@@ -60,6 +60,10 @@ export type BuiltinCodec =
   | 'jpeg-decode'
   | 'jpeg-encode'
   | 'packbits-decode'
+  | 'blosc-decode'
+  | 'blosc-encode'
+  | 'lz4-decode'
+  | 'lz4-encode'
   | 'raw'
   | 'echo';
 

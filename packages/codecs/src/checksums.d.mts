@@ -1,0 +1,2 @@
+/** CRC-32C (Castagnoli): Zarr v3's `crc32c` codec. */
+export function crc32c(bytes: Uint8Array): number;

@@ -1,0 +1,1 @@
+export function bloscFrameLength(data: Uint8Array): number;

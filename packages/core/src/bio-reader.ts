@@ -31,7 +31,8 @@ export interface ReadOptions {
    * Allocate the result on a SharedArrayBuffer, so decode workers place pixels in it themselves (about 1.7×
    * faster full reads on 2 cores). Default: true for results of 4 MiB or more. Such arrays behave like any
    * typed array, but are shared (not copied) when posted to another thread, and TextDecoder/WebCrypto refuse
-   * them: pass `shared: false` where that matters.
+   * them: pass `shared: false` where that matters. Without SharedArrayBuffer (a web page that is not
+   * cross-origin isolated) results are plain arrays.
    */
   shared?: boolean;
   /**
@@ -324,7 +325,9 @@ export class BioReader {
           this.path,
         );
       if (bytes > budget) throw tooBig();
-      const shared = options.shared ?? bytes >= SHARED_MIN_BYTES;
+      // A page that is not cross-origin isolated has no SharedArrayBuffer at all (not even the global):
+      // the result is then a plain array, and workers' results are placed here instead.
+      const shared = (options.shared ?? bytes >= SHARED_MIN_BYTES) && typeof SharedArrayBuffer === 'function';
       try {
         out = shared
           ? viewAs(this.dtype, new SharedArrayBuffer(bytes), 0, length)

@@ -33,6 +33,8 @@ export {
 } from './object-store.js';
 export { nodeOnly, nodeOnlyError } from './platform/node-only.js';
 export * as urlPath from './platform/url-path.js';
+export { memoryFiles } from './platform/memory-fs.js';
+export * as memoryFs from './platform/memory-fs.js';
 export { type PlateField, type PlateLayout, type PlateWellLayout, plateLayout } from './plate.js';
 export {
   type Extent,

@@ -7,7 +7,7 @@
  * so the next writer of the same target can remove it safely: only temporaries of this host whose process
  * is gone are swept (a writer on another host sharing the folder, or a live one here, is never touched).
  */
-import { basename, dirname, hostname, join, opendir, pid, processAlive, randomBytes, rm } from '#platform';
+import { basename, dirname, hostname, join, opendir, pid, processAlive, randomHex, rm } from '#platform';
 
 /** 'tmp': being written; 'old': a replaced target kept until its successor is in place. */
 export type TempKind = 'tmp' | 'old';
@@ -19,10 +19,7 @@ function hostTag(): string {
 
 /** A fresh hidden sibling path for `target` (nothing is created). */
 export function tempSibling(target: string, kind: TempKind = 'tmp'): string {
-  return join(
-    dirname(target),
-    `.${basename(target)}.bfio-${kind}-${hostTag()}-${pid()}-${randomBytes(4).toString('hex')}`,
-  );
+  return join(dirname(target), `.${basename(target)}.bfio-${kind}-${hostTag()}-${pid()}-${randomHex(4)}`);
 }
 
 const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -45,6 +45,8 @@ it('exports a stable set of names', async () => {
       "isRemote",
       "loadInstalledBackends",
       "maximumBatchSize",
+      "memoryFiles",
+      "memoryFs",
       "nodeOnly",
       "nodeOnlyError",
       "numpyTypestr",

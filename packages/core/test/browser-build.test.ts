@@ -2,8 +2,8 @@
  * @bfio/core in a browser bundle: esbuild (`platform: 'browser'`, the `browser` condition) bundles
  * src/index.ts with no Node built-in left, through platform/browser.ts (never platform/node.ts); the two
  * platform twins export the same names; the browser twin's path functions agree with node:path's POSIX
- * ones and with URL resolution; and the bundle itself, run here, refuses Node-only work (Bio-Formats, the
- * file system) with typed errors instead of trying it.
+ * ones and with URL resolution; and the bundle itself, run here, refuses Node-only work (Bio-Formats, file:
+ * URLs) with typed errors instead of trying it, and looks local paths up in its in-memory file system.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -44,7 +44,7 @@ describe('@bfio/core browser bundle', () => {
     expect(_sameShape).toBe(browserTwin);
   });
 
-  it('run as a module, the bundle refuses Bio-Formats and local files with typed Node-only errors', async () => {
+  it('run as a module, the bundle refuses Bio-Formats and file: URLs as Node-only; paths are in memory', async () => {
     const file = join(dir, 'core.mjs');
     await writeFile(file, bundle.code);
     const core = (await import(pathToFileURL(file).href)) as typeof import('../src/index.js');
@@ -60,9 +60,14 @@ describe('@bfio/core browser bundle', () => {
     expect((unknown as Error).message).toContain('dropped.ome.tif');
     expect((unknown as Error).message).toContain('Importing @bfio/tiff');
     expect((unknown as Error).message).not.toContain('bioformats');
+    // A local path names the page's in-memory file system: nothing there yet.
     const local = await core.BioReader.open('/data/image.ome.tif').catch((e: unknown) => e);
-    expect(core.isBfioError(local, 'unsupported'), String(local)).toBe(true);
-    expect((local as Error).message).toMatch(/Node-only/);
+    expect(core.isBfioError(local, 'not-found'), String(local)).toBe(true);
+    expect((local as Error).message).toMatch(/in-memory file system/);
+    // file: URLs are Node's.
+    const fileUrl = await core.BioReader.open(new URL('file:///data/image.ome.tif')).catch((e: unknown) => e);
+    expect(core.isBfioError(fileUrl, 'unsupported'), String(fileUrl)).toBe(true);
+    expect((fileUrl as Error).message).toMatch(/Node-only/);
   });
 });
 

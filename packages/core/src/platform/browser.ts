@@ -1,22 +1,32 @@
 /**
- * The browser's side of @bfio/core's platform seam (see node.ts): no Node built-ins. Paths are URLs or
- * names (url-path.ts), the environment is empty, and what needs a file system or a process throws an
- * UnsupportedError saying it is Node-only.
+ * The browser's side of @bfio/core's platform seam (see node.ts): no Node built-ins. Paths are URLs, or
+ * names in the page's in-memory file system (memory-fs.ts: what writers write in a browser), the environment
+ * is empty, and what needs a process or a real disk throws an UnsupportedError saying it is Node-only.
  */
-import type * as Crypto from 'node:crypto';
 import type * as Fs from 'node:fs';
 import type * as FsPromises from 'node:fs/promises';
-import type * as Os from 'node:os';
 import type * as Url from 'node:url';
+import * as memory from './memory-fs.js';
 import { nodeOnly } from './node-only.js';
 
 export { basename, dirname, join, resolve } from './url-path.js';
 
-export const { randomBytes } = nodeOnly<typeof Crypto>('node:crypto');
-export const { existsSync } = nodeOnly<typeof Fs>('node:fs');
-export const { open, opendir, rm, stat } = nodeOnly<typeof FsPromises>('node:fs/promises');
-export const { hostname } = nodeOnly<typeof Os>('node:os');
+export const existsSync = memory.existsSync as typeof Fs.existsSync;
+export const open = memory.open as unknown as typeof FsPromises.open;
+export const opendir = memory.opendir as unknown as typeof FsPromises.opendir;
+export const rm = memory.rm as typeof FsPromises.rm;
+export const stat = memory.stat as unknown as typeof FsPromises.stat;
 export const { fileURLToPath } = nodeOnly<typeof Url>('node:url');
+
+export function hostname(): string {
+  return 'browser';
+}
+
+export function randomHex(n: number): string {
+  return [...globalThis.crypto.getRandomValues(new Uint8Array(n))]
+    .map((b) => b.toString(16).padStart(2, '0'))
+    .join('');
+}
 
 export const PLATFORM: 'node' | 'browser' = 'browser';
 
@@ -32,7 +42,7 @@ export function env(_name: string): string | undefined {
 }
 
 export function cwd(): string {
-  return '/';
+  return "/ (this page's in-memory file system)";
 }
 
 export function pid(): number {

@@ -3,16 +3,21 @@
  * else: package.json's "imports" map `#platform` to this file for Node (and tsc, vitest, tsx), and to
  * `browser.ts` for bundlers building for the browser (esbuild `--platform=browser`, Vite).
  */
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-export { randomBytes } from 'node:crypto';
 export { existsSync } from 'node:fs';
 export { open, opendir, rm, stat } from 'node:fs/promises';
 export { hostname, totalmem } from 'node:os';
 export { basename, dirname, join, resolve } from 'node:path';
 export { fileURLToPath } from 'node:url';
+
+/** `n` random bytes as hex (temporary names). */
+export function randomHex(n: number): string {
+  return randomBytes(n).toString('hex');
+}
 
 /** Which twin of this module is in use. */
 export const PLATFORM: 'node' | 'browser' = 'node';

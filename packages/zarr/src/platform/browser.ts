@@ -1,19 +1,33 @@
 /**
- * The browser's side of @bfio/zarr's platform seam (see node.ts): stores are read at http(s) URLs, paths are
- * URLs (core's `urlPath`), and what needs a file system (local stores, writing to a folder) throws an
- * UnsupportedError saying it is Node-only.
+ * The browser's side of @bfio/zarr's platform seam (see node.ts): stores are read at http(s) URLs, and a
+ * local path names a folder in the page's in-memory file system (core's `memoryFs`), where the writer writes
+ * a store and the reader reads it back. Paths are URLs or such names (core's `urlPath`).
  */
 import type * as FsPromises from 'node:fs/promises';
 import type * as Os from 'node:os';
-import { nodeOnly, urlPath } from '@bfio/core/backend';
+import { memoryFs, nodeOnly, urlPath } from '@bfio/core/backend';
 
 export type { Dirent } from 'node:fs';
 export type { FileHandle } from 'node:fs/promises';
 
 export const { basename, dirname, join, relative, resolve, sep } = urlPath;
-export const { access, mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat, unlink, writeFile } =
-  nodeOnly<typeof FsPromises>('node:fs/promises');
+// The memory file system has node:fs/promises' behaviour for what bfio calls, not every overload's types.
+type Fsp = typeof FsPromises;
+export const access = memoryFs.access as Fsp['access'];
+export const mkdir = memoryFs.mkdir as Fsp['mkdir'];
+export const mkdtemp = memoryFs.mkdtemp as unknown as Fsp['mkdtemp'];
+export const open = memoryFs.open as unknown as Fsp['open'];
+export const readdir = memoryFs.readdir as unknown as Fsp['readdir'];
+export const readFile = memoryFs.readFile as unknown as Fsp['readFile'];
+export const rename = memoryFs.rename as Fsp['rename'];
+export const rm = memoryFs.rm as Fsp['rm'];
+export const stat = memoryFs.stat as unknown as Fsp['stat'];
+export const unlink = memoryFs.unlink as Fsp['unlink'];
+export const writeFile = memoryFs.writeFile as unknown as Fsp['writeFile'];
 export const { tmpdir } = nodeOnly<typeof Os>('node:os');
+
+/** Codec workers cannot reach a page's in-memory files: chunks are read and written on this thread. */
+export const WORKERS_SHARE_FILES: boolean = false;
 
 /** This machine's byte order, as node:os names it. */
 export function endianness(): 'BE' | 'LE' {

@@ -24,6 +24,9 @@ export {
 export { endianness, hostname, tmpdir } from 'node:os';
 export { basename, dirname, join, relative, resolve, sep } from 'node:path';
 
+/** Codec workers read and write chunk files themselves (direct-chunks.ts, writer/direct-writes.ts). */
+export const WORKERS_SHARE_FILES: boolean = true;
+
 /** Chunks decoded at once by default: the cores this process may use. */
 export function cores(): number {
   return availableParallelism();

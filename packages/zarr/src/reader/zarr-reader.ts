@@ -18,7 +18,7 @@ import {
   type TypedArray,
 } from '@bfio/core';
 import type { OME } from '@bfio/ome-xml';
-import { cores } from '#platform';
+import { cores, WORKERS_SHARE_FILES } from '#platform';
 import { ChunkCache, type ChunkEntry, DEFAULT_CHUNK_CACHE_BYTES, type DecodedChunk } from '../chunk-cache.js';
 import { CodecPool, PoolUnavailable } from '../codec-pool.js';
 import { absentChunk, chunkLocation, type DirectChunks, fetchChunk, loadDirect } from '../direct-chunks.js';
@@ -60,7 +60,9 @@ export class ZarrReader implements ReaderBackend {
       this.recycle(chunk),
     );
     this.lanes = Math.max(2, 2 * (options.maxWorkers ?? cores()) + 2);
-    this.pool = CodecPool.get(options.maxWorkers);
+    // Workers read a local store's files themselves, but not a page's in-memory files (a browser's local
+    // stores): those chunks are read and decoded on this thread.
+    this.pool = opened.identity && !WORKERS_SHARE_FILES ? undefined : CodecPool.get(options.maxWorkers);
     this.format = opened.format;
     this.metadata = opened.metadata;
     this.all = opened.series;

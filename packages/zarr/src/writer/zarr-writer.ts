@@ -31,7 +31,7 @@ import {
 } from '@bfio/core';
 import type { OME } from '@bfio/ome-xml';
 import * as zarr from 'zarrita';
-import { cores, rm } from '#platform';
+import { cores, rm, WORKERS_SHARE_FILES } from '#platform';
 import { CodecPool } from '../codec-pool.js';
 import { registerCodecs } from '../codecs.js';
 import { downsample2x } from '../downsample.js';
@@ -454,6 +454,7 @@ function directEncoding(layout: StoreLayout, options: ZarrCreateOptions): Direct
     format: layout.format,
     compression: layout.compression as 'zstd' | 'none',
     level: layout.level,
-    pool: CodecPool.get(options.maxWorkers),
+    // A page's in-memory files belong to this thread: its chunks are encoded and written here.
+    pool: WORKERS_SHARE_FILES ? CodecPool.get(options.maxWorkers) : undefined,
   };
 }

@@ -84,3 +84,20 @@ export async function bundleForBrowser(entry: string): Promise<BrowserBundle> {
     return { errors, inputs: [], nodeBuiltins, code: '', bytes: 0, esbuildVersion: esbuild.version };
   }
 }
+
+/**
+ * Bundles `entry` for the browser and checks it: everything resolves, no Node built-in is left, and each of
+ * `packages` is there through its browser platform twin (`packages/<name>/src/platform/browser.ts`), never
+ * its Node one. Returns the bundle for further checks.
+ */
+export async function expectBrowserBundle(entry: string, packages: string[]): Promise<BrowserBundle> {
+  const { expect } = await import('vitest');
+  const bundle = await bundleForBrowser(entry);
+  expect(bundle.errors).toEqual([]);
+  expect(bundle.nodeBuiltins).toEqual([]);
+  for (const pkg of packages) {
+    expect(bundle.inputs).toContain(`packages/${pkg}/src/platform/browser.ts`);
+    expect(bundle.inputs).not.toContain(`packages/${pkg}/src/platform/node.ts`);
+  }
+  return bundle;
+}

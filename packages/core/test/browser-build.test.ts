@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BrowserBundle, bundleForBrowser } from '../../../test-support/esbuild-browser.js';
+import { type BrowserBundle, expectBrowserBundle } from '../../../test-support/esbuild-browser.js';
 import * as browserTwin from '../src/platform/browser.js';
 import * as nodeTwin from '../src/platform/node.js';
 import * as urlPath from '../src/platform/url-path.js';
@@ -25,14 +25,10 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 describe('@bfio/core browser bundle', () => {
   let bundle: BrowserBundle;
   beforeAll(async () => {
-    bundle = await bundleForBrowser(entry);
+    bundle = await expectBrowserBundle(entry, ['core']);
   });
 
   it('bundles with no Node built-in, through the browser platform module', () => {
-    expect(bundle.errors).toEqual([]);
-    expect(bundle.nodeBuiltins).toEqual([]);
-    expect(bundle.inputs).toContain('packages/core/src/platform/browser.ts');
-    expect(bundle.inputs).not.toContain('packages/core/src/platform/node.ts');
     // The registry knows Bio-Formats by name only: its package is never part of the bundle.
     expect(bundle.inputs.filter((p) => p.includes('bioformats'))).toEqual([]);
   });

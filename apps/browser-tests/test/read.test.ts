@@ -166,7 +166,10 @@ describe.skipIf(!available('chromium', 'python', 'data'))('bfio reads in Chromiu
 
   beforeAll(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'bfio-browser-read-'));
-    const written = [...WRITTEN, ...JPEGS].map(([, spec]) => ({ ...spec, path: join(tmp, spec.name) }));
+    const written: Spec[] = [...WRITTEN, ...JPEGS].map(([, spec]) => ({
+      ...spec,
+      path: join(tmp, spec.name),
+    }));
     const hash = [
       ...SAMPLES.map(([, path]) => ({ kind: 'tiff-series', path: dataPath(path), key: path })),
       ...written.map((w) => ({

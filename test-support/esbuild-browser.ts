@@ -49,9 +49,14 @@ export interface BrowserBundle {
  * built-in a package maps away in its package.json `browser` field (geotiff's `fs`) resolves, as it would in
  * an app's bundler.
  */
-export async function bundleForBrowser(entry: string): Promise<BrowserBundle> {
+export async function bundleForBrowser(
+  entry: string | { contents: string; resolveDir: string },
+): Promise<BrowserBundle> {
   const options = {
-    entryPoints: [entry],
+    // A path, or module text whose imports resolve from `resolveDir` (as an app's would).
+    ...(typeof entry === 'string'
+      ? { entryPoints: [entry] }
+      : { stdin: { contents: entry.contents, resolveDir: entry.resolveDir, loader: 'ts' } }),
     bundle: true,
     write: false,
     format: 'esm',

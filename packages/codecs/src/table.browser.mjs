@@ -1,10 +1,10 @@
 /**
  * The codec table in a browser: the platform's DecompressionStream/CompressionStream for the Deflate family,
- * numcodecs' WASM libzstd, geotiff.js's JPEG decoder, and the common JavaScript codecs. Used by the Web
- * Workers of the pool and by the page's thread when it decodes without one.
+ * numcodecs' WASM libzstd, libjpeg-turbo's JPEG decoder compiled to WASM, and the common JavaScript codecs.
+ * Used by the Web Workers of the pool and by the page's thread when it decodes without one.
  */
 import { common } from './codecs/common.mjs';
-import { jpegDecodeWeb } from './codecs/jpeg-web.mjs';
+import { jpegDecodeWasm } from './codecs/jpeg-wasm.mjs';
 import { deflateWeb, inflateWeb } from './codecs/zlib-web.mjs';
 import { zstdDecodeWasm, zstdEncodeWasm } from './codecs/zstd-web.mjs';
 
@@ -22,6 +22,6 @@ export const codecs = {
   gzip: deflateWeb('gzip'),
   'zstd-decode': zstdDecodeWasm,
   'zstd-encode': zstdEncodeWasm,
-  'jpeg-decode': jpegDecodeWeb,
+  'jpeg-decode': jpegDecodeWasm,
   'jpeg-encode': unavailable('JPEG encoding'),
 };

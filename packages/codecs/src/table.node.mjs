@@ -1,12 +1,13 @@
 /**
  * The codec table on Node: the fastest implementation this platform has for each codec — node:zlib and
  * libdeflate, zstd-napi, libjpeg-turbo — and the common JavaScript ones. Without an addon the codec falls back
- * to the browser's implementation (numcodecs' WASM zstd, geotiff.js's JPEG decoder); JPEG encoding then fails
- * (writers check `codecAvailable` at create). Codec workers and the main thread use the same table.
+ * to the browser's implementation (numcodecs' WASM zstd, libjpeg-turbo's JPEG decoder as WASM, equal to the
+ * addon's samples); JPEG encoding then fails (writers check `codecAvailable` at create). Codec workers and the
+ * main thread use the same table.
  */
 import { common } from './codecs/common.mjs';
 import { jpegDecode, jpegEncode } from './codecs/jpeg-node.mjs';
-import { jpegDecodeWeb } from './codecs/jpeg-web.mjs';
+import { jpegDecodeWasm } from './codecs/jpeg-wasm.mjs';
 import { libjpeg, libzstd } from './codecs/native-addons.mjs';
 import { deflate, inflate } from './codecs/zlib-node.mjs';
 import { zstdDecode, zstdEncode } from './codecs/zstd-node.mjs';
@@ -24,14 +25,14 @@ export const codecs = {
     libzstd() ? zstdDecode(input, params, into) : zstdDecodeWasm(input, params),
   'zstd-encode': (input, params) => (libzstd() ? zstdEncode(input, params) : zstdEncodeWasm(input, params)),
   'jpeg-decode': (input, params, into) =>
-    libjpeg() ? jpegDecode(input, params, into) : jpegDecodeWeb(input, params),
+    libjpeg() ? jpegDecode(input, params, into) : jpegDecodeWasm(input, params, into),
   'jpeg-encode': jpegEncode,
 };
 
 /** Which implementation serves a codec here: 'native' (an addon), 'wasm', 'js' or 'platform'. */
 export function implementation(codec) {
   if (codec.startsWith('zstd')) return libzstd() ? 'native' : 'wasm';
-  if (codec.startsWith('jpeg')) return libjpeg() ? 'native' : codec === 'jpeg-decode' ? 'js' : 'none';
+  if (codec.startsWith('jpeg')) return libjpeg() ? 'native' : codec === 'jpeg-decode' ? 'wasm' : 'none';
   if (codec.startsWith('blosc') || codec.startsWith('lz4')) return 'wasm';
   if (codec === 'deflate') return 'native-or-zlib';
   return codec in common ? 'js' : 'platform';

@@ -3,9 +3,9 @@
  * Deflate encoder ~2.2× zlib's speed at level 1, as imagecodecs uses) and libjpeg-turbo (native-jpeg/, the
  * decoder tifffile's pixels come from, and the encoder). Built by this package's `install` script when the
  * system libraries' headers are present; without them Deflate stays on node:zlib, JPEG reads fall back to
- * geotiff's JS decoder and JPEG writes are refused at create. Loaded lazily, once per thread (main thread and
- * each codec worker). `BFIO_LIBDEFLATE=0` / `BFIO_NATIVE_JPEG=0` (or the older `BFIO_TIFF_NATIVE_JPEG=0`)
- * turn them off, for comparisons.
+ * libjpeg-turbo compiled to WASM and JPEG writes are refused at create. Loaded lazily, once per thread (main
+ * thread and each codec worker). `BFIO_LIBDEFLATE=0` / `BFIO_NATIVE_JPEG=0` (or the older
+ * `BFIO_TIFF_NATIVE_JPEG=0`) turn them off, for comparisons.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';

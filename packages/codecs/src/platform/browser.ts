@@ -48,9 +48,8 @@ export const table: CodecTable = codecs as CodecTable;
 export function implementation(codec: string): string {
   if (codec.startsWith('zstd') || codec.startsWith('blosc') || codec.startsWith('lz4')) return 'wasm';
   if (codec === 'jpeg-encode') return 'none';
-  return codec.startsWith('jpeg') || codec.startsWith('lzw') || codec.startsWith('packbits')
-    ? 'js'
-    : 'platform';
+  if (codec === 'jpeg-decode') return 'wasm';
+  return codec.startsWith('lzw') || codec.startsWith('packbits') ? 'js' : 'platform';
 }
 
 /** Sources and sinks of tasks run on this thread (see run-task.mjs). */

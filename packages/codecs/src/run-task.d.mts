@@ -4,9 +4,10 @@ export interface TaskIo {
   writeFile(path: string, bytes: Uint8Array): void;
   fetchRange(f: {
     url: string;
-    offset: number;
-    length: number;
+    offset?: number;
+    length?: number;
     headers?: Record<string, string>;
+    timeoutMs?: number;
   }): Promise<Uint8Array>;
 }
 export function runTask(

@@ -4,7 +4,8 @@
  *
  * 1. source — `params.read` { fd, position, length }: bytes of an open file descriptor of this process;
  *    `params.file` { path, range?: [offset, length] }: a file or part of it (a missing file fails with code
- *    'ENOENT'/'ENOTDIR'); `params.fetch` { url, offset, length }: an HTTP range. Else the task's input.
+ *    'ENOENT'/'ENOTDIR'); `params.fetch` { url, offset?, length?, timeoutMs? }: an HTTP range, or the whole
+ *    object without `length` (worker/fetch-range.mjs). Else the task's input.
  * 2. prefilter (encoders) — `params.predict` { size, rowLength, stride }: horizontal differencing in place.
  * 3. the codec from the table (`codec`), into `spare` when it can decode in place.
  * 4. size — `params.outputSize` with `params.exact`: the result must have exactly that many bytes.

@@ -146,6 +146,27 @@ export class CodecPool {
     return this.run(codec, input, params, false);
   }
 
+  /**
+   * Has a worker fetch a remote chunk itself (`request`: its URL, and for a chunk in a shard its byte range)
+   * and decode it: `size` decoded bytes, or, with `place`, placed into shared memory (no bytes back). A
+   * missing object (HTTP 404) rejects with a CodecError of code 'ENOENT'.
+   */
+  fetchChunk(
+    request: NonNullable<CodecParams['fetch']>,
+    codec: 'zstd' | 'raw',
+    size: number,
+    place?: PlaceParams,
+    signal?: AbortSignal,
+  ): Promise<Uint8Array> {
+    return this.run(
+      DECODER[codec],
+      EMPTY,
+      { fetch: request, outputSize: size, exact: true, place },
+      false,
+      signal,
+    );
+  }
+
   decompress(input: Uint8Array): Promise<Uint8Array> {
     return this.run('zstd-decode', input, {}, false);
   }

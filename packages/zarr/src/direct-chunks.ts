@@ -312,6 +312,26 @@ export async function fetchChunk(where: {
   }
 }
 
+/**
+ * How long a worker's own request may take in all. A failed or timed-out worker fetch is not an error: the
+ * chunk is then fetched on the main thread (fetchWithRetry: retries, silence timeout, typed errors), so this
+ * only bounds how long a stalled server can hold a worker.
+ */
+const WORKER_FETCH_TIMEOUT_MS = 30_000;
+
+/**
+ * The request a codec worker sends itself for a remote chunk (run-task's `params.fetch`): the whole object,
+ * or its byte range in a shard. Undefined for an object-store URL (its requests are signed on this thread).
+ */
+export function workerRequest(where: {
+  path: string;
+  range?: [number, number];
+}): { url: string; offset?: number; length?: number; timeoutMs: number } | undefined {
+  if (!/^https?:\/\//i.test(where.path)) return undefined;
+  const [offset, length] = where.range ?? [];
+  return { url: where.path, offset, length, timeoutMs: WORKER_FETCH_TIMEOUT_MS };
+}
+
 /** Reads and decodes one chunk on a worker of `pool`. */
 export async function loadDirect(
   pool: CodecPool,

@@ -108,8 +108,17 @@ export interface CodecParams {
    * fails the task with code 'ENOENT' (or 'ENOTDIR'). Node only.
    */
   file?: { path: string; range?: [number, number] };
-  /** First: the worker fetches an HTTP range itself (browser and Node). */
-  fetch?: { url: string; offset: number; length: number; headers?: Record<string, string> };
+  /**
+   * First: the worker fetches an HTTP range itself (browser and Node), or the whole object without
+   * `length`; the request may take `timeoutMs` in all (worker/fetch-range.mjs).
+   */
+  fetch?: {
+    url: string;
+    offset?: number;
+    length?: number;
+    headers?: Record<string, string>;
+    timeoutMs?: number;
+  };
   /** Last: the result becomes the file `path` (its folder must exist); the task returns no bytes. Node only. */
   write?: { path: string };
   /** Last: 5-D pieces of the result copied into shared memory (placement.mjs `placeBlocks`); no bytes back. */

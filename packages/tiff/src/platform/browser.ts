@@ -19,6 +19,12 @@ export function randomUUID(): `${string}-${string}-${string}-${string}-${string}
   return globalThis.crypto.randomUUID();
 }
 
+/**
+ * Codec workers fetch a remote file's blocks themselves (run-task's `params.fetch`): the page's main thread
+ * only dispatches, instead of receiving every byte and moving it to a worker (see plane-reader.ts).
+ */
+export const WORKERS_FETCH: boolean = true;
+
 export function cores(): number {
   const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
   return typeof n === 'number' && n > 0 ? n : 4;

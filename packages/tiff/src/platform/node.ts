@@ -11,6 +11,12 @@ export { access, type FileHandle, link, mkdtemp, open, readFile, rename, rm, unl
 export { tmpdir } from 'node:os';
 export { basename, dirname, join, relative, resolve, sep } from 'node:path';
 
+/**
+ * Remote blocks are fetched on the main thread and moved to the workers: on Node that costs little, and the
+ * requests keep fetchWithRetry's retries and silence timeouts (browser.ts: the workers fetch).
+ */
+export const WORKERS_FETCH: boolean = false;
+
 /** Blocks decoded at once by default: the cores this process may use. */
 export function cores(): number {
   return availableParallelism();

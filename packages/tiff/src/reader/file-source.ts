@@ -285,6 +285,21 @@ async function hiddenSize(url: string): Promise<number> {
   );
 }
 
+/** What a codec worker needs to fetch a range itself (see `HttpSource.workerFetch`). */
+export interface WorkerFetch {
+  url: string;
+  offset: number;
+  length: number;
+  timeoutMs: number;
+}
+
+/**
+ * How long a worker's request may take in all. A failed or timed-out worker fetch is not an error: the
+ * block is then read here (fetchWithRetry: retries, silence timeout, typed errors), so this only bounds how
+ * long a stalled server can hold a worker.
+ */
+const WORKER_FETCH_TIMEOUT_MS = 30_000;
+
 /** A TIFF at an http(s) URL: its size from the server, byte ranges by range requests. */
 export class HttpSource extends RemoteSource {
   static async open(url: string): Promise<ByteSource> {
@@ -313,6 +328,16 @@ export class HttpSource extends RemoteSource {
     }
     // No range support: the whole file, once (it is small enough).
     return new MemorySource(url, new Uint8Array(await response.arrayBuffer()));
+  }
+
+  /**
+   * The request a codec worker sends itself for `length` bytes at `offset` (run-task's `params.fetch`), after
+   * the same range check as `read`. Only for http(s) URLs (an object-store URL's requests are signed here).
+   */
+  workerFetch(offset: number, length: number, what: string): WorkerFetch | undefined {
+    this.checkRange(offset, length, what);
+    if (!/^https?:\/\//i.test(this.path)) return undefined;
+    return { url: this.path, offset, length, timeoutMs: WORKER_FETCH_TIMEOUT_MS };
   }
 
   /** The response's own buffer (no copy into a second one). */

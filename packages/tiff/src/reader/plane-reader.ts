@@ -5,8 +5,10 @@
 import { copyBlock, type ScatterParams } from '@bfio/codecs';
 import { CorruptFileError, type TypedArray } from '@bfio/core';
 import type { Limiter } from '@bfio/core/backend';
+import { WORKERS_FETCH } from '#platform';
 import type { BlockCache } from './block-cache.js';
 import { blockTask, type DecodeOptions, decodeBlock } from './decode.js';
+import { HttpSource } from './file-source.js';
 import type { TiffFile, TiffPage } from './tiff-file.js';
 
 /** What a reader shares between its reads: decoded-block cache, decode limiter, blocks being decoded. */
@@ -239,6 +241,17 @@ async function scatterBlock(
   const what = blockName(page, index);
   try {
     if (!tiff.source.local) {
+      // In a browser the worker fetches the block itself, so the page's main thread only dispatches (receiving
+      // every byte there costs it more than decoding saves). A failed worker fetch lands in the catch below:
+      // the ordinary path then reads the block here, with fetchWithRetry's retries and typed errors.
+      const request =
+        WORKERS_FETCH && tiff.source instanceof HttpSource
+          ? tiff.source.workerFetch(offset, count, what)
+          : undefined;
+      if (request) {
+        await ctx.limiter.run(() => pool.run(codec, NO_BYTES, { ...params, fetch: request }));
+        return true;
+      }
       // A remote file: its bytes come here by a request, then move to the worker, which decodes and places.
       const raw = await tiff.source.read(offset, count, what);
       const whole = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength;

@@ -26,6 +26,12 @@ export const unlink = memoryFs.unlink as Fsp['unlink'];
 export const writeFile = memoryFs.writeFile as unknown as Fsp['writeFile'];
 export const { tmpdir } = nodeOnly<typeof Os>('node:os');
 
+/**
+ * Codec workers fetch a remote store's chunks themselves (run-task's `params.fetch`): the page's main thread
+ * only dispatches, instead of receiving every byte and moving it to a worker (reader/zarr-reader.ts).
+ */
+export const WORKERS_FETCH: boolean = true;
+
 /** Codec workers cannot reach a page's in-memory files: chunks are read and written on this thread. */
 export const WORKERS_SHARE_FILES: boolean = false;
 

@@ -24,6 +24,12 @@ export {
 export { endianness, hostname, tmpdir } from 'node:os';
 export { basename, dirname, join, relative, resolve, sep } from 'node:path';
 
+/**
+ * Remote chunks are fetched on the main thread and moved to the workers: on Node that costs little, and the
+ * requests keep fetchWithRetry's retries and silence timeouts (browser.ts: the workers fetch).
+ */
+export const WORKERS_FETCH: boolean = false;
+
 /** Codec workers read and write chunk files themselves (direct-chunks.ts, writer/direct-writes.ts). */
 export const WORKERS_SHARE_FILES: boolean = true;
 

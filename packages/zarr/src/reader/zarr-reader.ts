@@ -4,6 +4,7 @@
  * on the codec workers where they can be (direct-chunks.ts), else by zarrita, through a shared cache, and
  * copied into the caller's planar T,C,Z,Y,X buffer, whatever the store's axis order.
  */
+import { CodecError } from '@bfio/codecs';
 import {
   asIoError,
   ClosedError,
@@ -18,10 +19,17 @@ import {
   type TypedArray,
 } from '@bfio/core';
 import type { OME } from '@bfio/ome-xml';
-import { cores, WORKERS_SHARE_FILES } from '#platform';
+import { cores, WORKERS_FETCH, WORKERS_SHARE_FILES } from '#platform';
 import { ChunkCache, type ChunkEntry, DEFAULT_CHUNK_CACHE_BYTES, type DecodedChunk } from '../chunk-cache.js';
 import { CodecPool, PoolUnavailable } from '../codec-pool.js';
-import { absentChunk, chunkLocation, type DirectChunks, fetchChunk, loadDirect } from '../direct-chunks.js';
+import {
+  absentChunk,
+  chunkLocation,
+  type DirectChunks,
+  fetchChunk,
+  loadDirect,
+  workerRequest,
+} from '../direct-chunks.js';
 import { copyStrided } from './copy-strided.js';
 import { folderIdentity } from './identity.js';
 import { type OpenedZarr, openZarr } from './open.js';
@@ -243,6 +251,22 @@ async function placeOnWorker(
   try {
     const where = await chunkLocation(plan, coords);
     if (plan.remote) {
+      // In a browser the worker fetches the chunk itself, so the page's main thread only dispatches. A
+      // missing object is the fill value; any other failure (a request, a chunk that does not decode) is
+      // left to the main-thread fetch below, which retries and names the chunk in its error.
+      const request = WORKERS_FETCH && where ? workerRequest(where) : undefined;
+      if (request) {
+        try {
+          await pool.fetchChunk(request, plan.codec, plan.elements * bytes, placement, signal);
+          return true;
+        } catch (err) {
+          if (err instanceof CodecError && err.code === 'ENOENT') {
+            place(coords, absentChunk(plan, coords));
+            return true;
+          }
+          if (err instanceof PoolUnavailable || signal?.aborted) throw err;
+        }
+      }
       const raw = where && (await fetchChunk(where));
       if (raw) await pool.decodeChunk(raw, plan.codec, plan.elements * bytes, placement, signal);
       else place(coords, absentChunk(plan, coords));

@@ -20,9 +20,7 @@ import { ARTIFACTS, PEERS, type Planes } from './peer-types.js';
  * Parts of the browser build that have not landed yet (issue 11), each with what is missing: their tests
  * are skipped, loudly, until the item leaves this list. Empty once the browser build is complete.
  */
-const PENDING: Record<string, string> = {
-  jpeg: "@bfio/codecs' browser JPEG decoder (geotiff.js, JS) differs from libjpeg-turbo by up to ±1 (grey, 7% of samples) and ±10 (RGB 4:2:0: chroma upsampling, 59%)",
-};
+const PENDING: Record<string, string> = {};
 
 /** True (and a loud warning) when `item` has not landed: its tests skip. */
 function pending(item: keyof typeof PENDING): boolean {

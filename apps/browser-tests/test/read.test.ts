@@ -16,19 +16,6 @@ import { runPythonJson } from '../../../test-support/python.js';
 import type { ImageHashes } from '../src/bfio-page.js';
 import { ARTIFACTS, PEERS, type Planes } from './peer-types.js';
 
-/**
- * Parts of the browser build that have not landed yet (issue 11), each with what is missing: their tests
- * are skipped, loudly, until the item leaves this list. Empty once the browser build is complete.
- */
-const PENDING: Record<string, string> = {};
-
-/** True (and a loud warning) when `item` has not landed: its tests skip. */
-function pending(item: keyof typeof PENDING): boolean {
-  const why = PENDING[item];
-  if (why) console.warn(`\n!!! SKIPPING browser tests of '${item}', not landed yet: ${why}\n`);
-  return why !== undefined;
-}
-
 /** Samples of the shared data set, by what each covers. */
 const SAMPLES: Array<[what: string, path: string]> = [
   ['tiled Deflate, 101 Z planes', 'polus-image-tools/bunny.ome.tif'],
@@ -220,23 +207,20 @@ describe.skipIf(!available('chromium', 'python', 'data'))('bfio reads in Chromiu
     expect(comparable(got.series)).toEqual(comparable(expected.get(spec.name)!));
   }
 
-  it.skipIf(pending('jpeg')).each(JPEGS)(
-    '%s: every sample as libjpeg-turbo (tifffile) decodes it',
-    async (_what, spec) => {
-      const url = `${session.servers.dataBase}/tmp/${spec.name}`;
-      const got = await runInPage(session.page.page, (u) => window.bfio.valuesFromUrl(u), url);
-      const want = expected.get(spec.name)![0]![0]!.values!;
-      expect(got.length).toBe(want.length);
-      let maxDiff = 0;
-      let differing = 0;
-      for (let i = 0; i < want.length; i++) {
-        const d = Math.abs(got[i]! - want[i]!);
-        if (d) differing++;
-        if (d > maxDiff) maxDiff = d;
-      }
-      expect({ maxDiff, differing }, `of ${want.length} samples`).toEqual({ maxDiff: 0, differing: 0 });
-    },
-  );
+  it.each(JPEGS)('%s: every sample as libjpeg-turbo (tifffile) decodes it', async (_what, spec) => {
+    const url = `${session.servers.dataBase}/tmp/${spec.name}`;
+    const got = await runInPage(session.page.page, (u) => window.bfio.valuesFromUrl(u), url);
+    const want = expected.get(spec.name)![0]![0]!.values!;
+    expect(got.length).toBe(want.length);
+    let maxDiff = 0;
+    let differing = 0;
+    for (let i = 0; i < want.length; i++) {
+      const d = Math.abs(got[i]! - want[i]!);
+      if (d) differing++;
+      if (d > maxDiff) maxDiff = d;
+    }
+    expect({ maxDiff, differing }, `of ${want.length} samples`).toEqual({ maxDiff: 0, differing: 0 });
+  });
 
   it('a File made from the fetched bytes reads as its URL does, and as tifffile does', async () => {
     for (const path of [

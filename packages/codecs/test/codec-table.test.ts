@@ -13,7 +13,6 @@ import { runPythonJson } from '../../../test-support/python.js';
 import {
   applyFloatPredictor,
   applyHorizontal,
-  implementation,
   runHere,
   swapBytes,
   undoFloatPredictor,
@@ -138,12 +137,9 @@ describe.skipIf(!ok)('the codec table against imagecodecs', async () => {
     const g = await pool.run('jpeg-decode', bytes(gray), { outputSize: size, photometric: 1 });
     // A JFIF stream holds YCbCr: TIFF says so with photometric 6, and the decoder returns RGB.
     const c = await pool.run('jpeg-decode', bytes(rgb), { outputSize: size * 3, photometric: 6 });
-    if (implementation('jpeg-decode') === 'native') {
-      expect(hex(g)).toBe(hex(bytes(grayDecoded)));
-      expect(hex(c)).toBe(hex(bytes(rgbDecoded)));
-    } else {
-      expect(g.length).toBe(size);
-    }
+    // Native libjpeg-turbo, or its WASM build where the addon does not load: the same bytes either way.
+    expect(hex(g)).toBe(hex(bytes(grayDecoded)));
+    expect(hex(c)).toBe(hex(bytes(rgbDecoded)));
   });
 
   it('encodes streams imagecodecs decodes to the input (Deflate, raw Deflate, gzip, LZW, zstd, Blosc, LZ4, predictor)', async () => {

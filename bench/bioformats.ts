@@ -16,7 +16,8 @@ import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { allocate, type ReaderBackend, type Region, type TypedArray } from '@bfio/core';
+import { allocate, type TypedArray } from '@bfio/core';
+import type { ReaderBackend, Region } from '@bfio/core/backend';
 import { createOme } from '@bfio/ome-xml';
 import {
   bioformatsBackend,

@@ -3,7 +3,8 @@
  * Zarr backends win for their formats) and writes OME-TIFF through Bio-Formats' own OMETiffWriter.
  */
 import { stat } from 'node:fs/promises';
-import { type Backend, BfioError, type ProbeInput, SPECIFICATION_VERSION } from '@bfio/core';
+import { BfioError } from '@bfio/core';
+import { type Backend, type ProbeInput, SPECIFICATION_VERSION } from '@bfio/core/backend';
 import { BIOFORMATS_EXTENSIONS } from './extensions.js';
 import { bridge } from './jvm.js';
 import { openBioformats } from './reader.js';

@@ -26,12 +26,11 @@ import {
   CorruptFileError,
   type DType,
   type LevelInfo,
-  type SeriesInfo,
   type TypedArray,
   UnsupportedError,
   viewAs,
 } from '@bfio/core';
-import type { ReaderBackend, Region, SelectedImage } from '@bfio/core/backend';
+import type { ReaderBackend, Region, SelectedImage, SeriesInfo } from '@bfio/core/backend';
 import { type OME, parseOmeXml } from '@bfio/ome-xml';
 import type { BlockTransfer } from './block-transfer.js';
 import { javaMessage } from './errors.js';

@@ -24,13 +24,10 @@ import {
   type CreateOptions,
   type DType,
   FileExistsError,
-  type Region,
-  sweepStaleTemps,
   type TypedArray,
-  tempSibling,
   UnsupportedError,
-  type WriterBackend,
 } from '@bfio/core';
+import { type Region, sweepStaleTemps, tempSibling, type WriterBackend } from '@bfio/core/backend';
 import { buildOmeXml, type OME, planeIndex } from '@bfio/ome-xml';
 import { javaMessage } from './errors.js';
 import { bridge, type JavaBridge, type JavaObject } from './jvm.js';

@@ -5,7 +5,8 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { allocate, isBfioError, type ReaderBackend, type Region } from '@bfio/core';
+import { allocate, isBfioError } from '@bfio/core';
+import type { ReaderBackend, Region } from '@bfio/core/backend';
 import { createOme } from '@bfio/ome-xml';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { available, dataPath } from '../../../test-support/env.js';

@@ -6,7 +6,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { allocate, isBfioError, type ReaderBackend } from '@bfio/core';
+import { allocate, isBfioError } from '@bfio/core';
+import type { ReaderBackend } from '@bfio/core/backend';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { available, bioformatsJar, dataPath } from '../../../test-support/env.js';
 import { runPythonJson } from '../../../test-support/python.js';

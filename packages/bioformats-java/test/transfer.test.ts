@@ -8,7 +8,8 @@
  * shows up in /dev/shm, and a bad `transfer` is a typed error.
  */
 import { readdirSync } from 'node:fs';
-import { allocate, isBfioError, type ReaderBackend, type Region, type TypedArray } from '@bfio/core';
+import { allocate, isBfioError, type TypedArray } from '@bfio/core';
+import type { ReaderBackend, Region } from '@bfio/core/backend';
 import { describe, expect, test } from 'vitest';
 import { available, dataPath } from '../../../test-support/env.js';
 import { wholeLevel } from '../../../test-support/regions.js';

@@ -10,32 +10,35 @@
  * await using br = await BioReader.open('image.ome.tif');
  * const tile = await br.read({ X: [0, 1024], Y: [0, 1024], C: [0] });
  * ```
+ *
+ * Backend authors: the contract and the helpers backends share are in `@bfio/core/backend`.
  */
 
-export * from './backend.js';
+export type { Compression, CreateOptions, DownsampleMode, LevelInfo, OpenOptions } from './backend.js';
 export { BioReader, type BioReaderOptions, type ReadOptions } from './bio-reader.js';
 export { BioWriter, type BioWriterOptions, type WriteArgs, type WriteData } from './bio-writer.js';
-export { reduceBlock } from './block-reduce.js';
 export { type CopyImageOptions, type CopyProgress, copyImage } from './copy-image.js';
 export * from './dtype.js';
-export * from './errors/index.js';
-export { givenLevelSizes } from './level-sizes.js';
-export { Limiter } from './limiter.js';
-export { AXES, cOrderStrides, copyStrided, NDArray, planarStrides } from './ndarray.js';
 export {
-  isObjectStoreUrl,
-  KNOWN_OBJECT_STORES,
-  type ObjectEntry,
-  type ObjectStoreProvider,
-  objectStoreFor,
-  objectStoreScheme,
-  registerObjectStore,
-} from './object-store.js';
-export { nodeOnly, nodeOnlyError } from './platform/node-only.js';
-export * as urlPath from './platform/url-path.js';
-export { memoryFiles } from './platform/memory-fs.js';
-export * as memoryFs from './platform/memory-fs.js';
+  BfioError,
+  type BfioErrorOptions,
+  type BfioErrorTag,
+  ClosedError,
+  CorruptFileError,
+  FileExistsError,
+  FileNotFoundError,
+  InvalidDataError,
+  IoError,
+  isBfioError,
+  MissingBackendError,
+  OutOfRangeError,
+  ReadOnlyError,
+  UnknownFormatError,
+  UnsupportedError,
+} from './errors/index.js';
+export { AXES, NDArray } from './ndarray.js';
 export { type PlateField, type PlateLayout, type PlateWellLayout, plateLayout } from './plate.js';
+export { memoryFiles } from './platform/memory-fs.js';
 export {
   type Extent,
   type ListArg,
@@ -45,18 +48,7 @@ export {
   regionFromSlices,
   type SliceArg,
 } from './region.js';
-export {
-  KNOWN_BACKENDS,
-  loadInstalledBackends,
-  registerBackend,
-  registeredBackends,
-  registerKnownBackend,
-  selectReadBackend,
-  selectWriteBackend,
-  unregisterBackend,
-} from './registry.js';
-export { type ByteRange, fetchBytes, fetchWithRetry, type RetryOptions } from './remote.js';
-export { sweepStaleTemps, type TempKind, tempSibling } from './temp-sibling.js';
+export { loadInstalledBackends, registerBackend, registeredBackends, unregisterBackend } from './registry.js';
 export {
   maximumBatchSize,
   type TileBatch,

@@ -4,14 +4,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Backend,
+  registerKnownBackend,
+  SPECIFICATION_VERSION,
+  selectReadBackend,
+} from '../src/backend-api.js';
+import {
   BioReader,
   BioWriter,
   isBfioError,
   NDArray,
   registerBackend,
-  registerKnownBackend,
-  SPECIFICATION_VERSION,
-  selectReadBackend,
   unregisterBackend,
 } from '../src/index.js';
 import { memoryBackend, planarIndex } from './memory-backend.js';

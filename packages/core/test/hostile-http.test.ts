@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Fault, type FaultyServer, serveWithFaults } from '../../../test-support/faulty-http-server.js';
-import { fetchBytes, isBfioError } from '../src/index.js';
+import { fetchBytes } from '../src/backend-api.js';
+import { isBfioError } from '../src/index.js';
 
 describe('a misbehaving HTTP server', () => {
   let dir: string;

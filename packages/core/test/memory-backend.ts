@@ -5,15 +5,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { OME } from '@bfio/ome-xml';
-import {
-  allocate,
-  type Backend,
-  type DType,
-  dtypeFromPixelType,
-  type Region,
-  SPECIFICATION_VERSION,
-  type TypedArray,
-} from '../src/index.js';
+import { type Backend, type Region, SPECIFICATION_VERSION } from '../src/backend-api.js';
+import { allocate, type DType, dtypeFromPixelType, type TypedArray } from '../src/index.js';
 
 interface Stored {
   metadata: OME;

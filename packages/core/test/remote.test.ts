@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Flaky, type RequestLog, serveLikeObjectStore } from '../../../test-support/http-server.js';
-import { fetchBytes, fetchWithRetry, isBfioError } from '../src/index.js';
+import { fetchBytes, fetchWithRetry } from '../src/backend-api.js';
+import { isBfioError } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bfio-retry-'));
 writeFileSync(join(dir, 'file.bin'), Buffer.from('0123456789'));

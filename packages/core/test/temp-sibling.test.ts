@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { hostname, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { sweepStaleTemps, tempSibling } from '../src/index.js';
+import { sweepStaleTemps, tempSibling } from '../src/backend-api.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bfio-temps-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

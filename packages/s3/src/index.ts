@@ -10,7 +10,7 @@
  * await using br = await BioReader.open('s3://bucket/image.ome.zarr');
  * ```
  */
-import { registerObjectStore } from '@bfio/core';
+import { registerObjectStore } from '@bfio/core/backend';
 import { s3Provider } from './provider.js';
 
 registerObjectStore(s3Provider);

@@ -15,7 +15,7 @@ import {
   PutObjectCommand,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import type { ObjectEntry, ObjectStoreProvider } from '@bfio/core';
+import type { ObjectEntry, ObjectStoreProvider } from '@bfio/core/backend';
 import { parseS3Url, s3Client, s3Url } from './client.js';
 import { isNoSuchKey, isThrottle, s3Error, sdkCode, sdkStatus } from './errors.js';
 

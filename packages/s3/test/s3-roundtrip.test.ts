@@ -64,7 +64,7 @@ function cli(args: string[], env: Record<string, string>): ChildProcess {
 }
 
 async function objectsUnder(prefix: string): Promise<string[]> {
-  const { objectStoreFor } = await import('@bfio/core');
+  const { objectStoreFor } = await import('@bfio/core/backend');
   const store = await objectStoreFor(prefix);
   const urls: string[] = [];
   for await (const o of store.list(prefix)) urls.push(o.url);

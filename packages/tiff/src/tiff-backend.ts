@@ -1,17 +1,14 @@
 /**
  * The `tiff` backend object: how @bfio/core finds, probes, opens and creates TIFF/OME-TIFF files.
  */
+import { type CreateOptions, type DType, isBfioError, type OpenOptions } from '@bfio/core';
 import {
   type Backend,
-  type CreateOptions,
-  type DType,
-  isBfioError,
-  type OpenOptions,
   type ProbeInput,
   type ReaderBackend,
   SPECIFICATION_VERSION,
   type WriterBackend,
-} from '@bfio/core';
+} from '@bfio/core/backend';
 import type { OME } from '@bfio/ome-xml';
 import { open as openFile } from '#platform';
 import { TiffFile, tiffMagic } from './reader/tiff-file.js';

@@ -2,7 +2,8 @@
  * The package's public surface: what it exports (snapshot, so API changes show in review), the backend
  * object's fields, magic-byte sniffing of the four TIFF headers, and registration on import.
  */
-import { registeredBackends, SPECIFICATION_VERSION } from '@bfio/core';
+import { registeredBackends } from '@bfio/core';
+import { SPECIFICATION_VERSION } from '@bfio/core/backend';
 import { describe, expect, it } from 'vitest';
 import { available, dataPath } from '../../../test-support/env.js';
 import * as api from '../src/index.js';

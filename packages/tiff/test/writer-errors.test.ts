@@ -7,7 +7,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isBfioError, type Region } from '@bfio/core';
+import { isBfioError } from '@bfio/core';
+import type { Region } from '@bfio/core/backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTiffWriter } from '../src/writer/index.js';
 import { makeImage, omeFor } from './writer-fixtures.js';

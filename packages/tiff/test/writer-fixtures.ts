@@ -4,7 +4,8 @@
  * random order, several at once.
  */
 import { createHash } from 'node:crypto';
-import { allocate, type DType, type Region, type TypedArray, type WriterBackend } from '@bfio/core';
+import { allocate, type DType, type TypedArray } from '@bfio/core';
+import type { Region, WriterBackend } from '@bfio/core/backend';
 import type { DimensionOrder, OME, Quantity } from '@bfio/ome-xml';
 
 /** A small deterministic PRNG (mulberry32). */

@@ -2,7 +2,8 @@
  * The `zarr` backend object: what @bfio/core's registry sees. Zarr stores are directories, so there is no
  * magic-byte sniff; `canOpen` looks for Zarr metadata files.
  */
-import { type Backend, isRemote, type OpenOptions, SPECIFICATION_VERSION } from '@bfio/core';
+import type { OpenOptions } from '@bfio/core';
+import { type Backend, isRemote, SPECIFICATION_VERSION } from '@bfio/core/backend';
 import { MARKERS, markersIn } from './layout.js';
 import { joinLocation as join } from './location.js';
 import { ZarrReader } from './reader/index.js';

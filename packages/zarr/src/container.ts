@@ -14,9 +14,8 @@ import {
   InvalidDataError,
   type PlateLayout,
   plateLayout,
-  sweepStaleTemps,
-  tempSibling,
 } from '@bfio/core';
+import { sweepStaleTemps, tempSibling } from '@bfio/core/backend';
 import { buildOmeXml, type OME, parseOmeXml, platesOf } from '@bfio/ome-xml';
 import { dirname, join, mkdir, readFile, rename, rm, writeFile } from '#platform';
 import { exists, writeDocs } from './fs-helpers.js';

@@ -7,7 +7,8 @@
  * chain goes through zarrita's `getChunk`.
  */
 
-import { fetchBytes, isBfioError, isRemote } from '@bfio/core';
+import { isBfioError } from '@bfio/core';
+import { fetchBytes, isRemote } from '@bfio/core/backend';
 import { endianness, open } from '#platform';
 import type { DecodedChunk } from './chunk-cache.js';
 import { chunkKeyEncoder } from './chunk-keys.js';

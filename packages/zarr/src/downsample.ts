@@ -4,7 +4,8 @@
  * labels; 'mode' (most frequent value, ties → the smallest) and 'max' for labels and masks. Works on one
  * contiguous block (t,c,z,y,x) whose Y/X origin is even.
  */
-import { allocate, type DownsampleMode, type DType, reduceBlock, type TypedArray } from '@bfio/core';
+import { allocate, type DownsampleMode, type DType, type TypedArray } from '@bfio/core';
+import { reduceBlock } from '@bfio/core/backend';
 
 const INTEGER = new Set<DType>(['uint8', 'uint16', 'uint32', 'int8', 'int16', 'int32']);
 

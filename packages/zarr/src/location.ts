@@ -4,7 +4,7 @@
  * through zarrita's FetchStore for URLs (range requests for chunks inside shards) and through NodeStore and
  * the codec workers for local stores.
  */
-import { asIoError, fetchWithRetry, isRemote, systemErrorCode } from '@bfio/core';
+import { asIoError, fetchWithRetry, isRemote, systemErrorCode } from '@bfio/core/backend';
 import { join, readFile, stat } from '#platform';
 
 /** `base` joined with path segments: '/'-separated for URLs (query strings are not supported). */

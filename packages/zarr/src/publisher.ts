@@ -10,7 +10,7 @@
  *   file is renamed from this task's private spool into the store, so a chunk is either absent or whole,
  *   and a re-run replaces it atomically with the same bytes.
  */
-import { isObjectStoreUrl, objectStoreFor } from '@bfio/core';
+import { isObjectStoreUrl, objectStoreFor } from '@bfio/core/backend';
 import { dirname, env, hostname, join, mkdir, mkdtemp, pid, rename, rm, stat, tmpdir } from '#platform';
 import { joinLocation } from './location.js';
 

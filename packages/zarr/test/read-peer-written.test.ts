@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { allocate, BioReader, type Region, regionLength } from '@bfio/core';
+import { allocate, BioReader } from '@bfio/core';
+import { type Region, regionLength } from '@bfio/core/backend';
 import '../src/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { available } from '../../../test-support/env.js';

@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { allocate, isBfioError, type Region, regionLength } from '@bfio/core';
+import { allocate, isBfioError } from '@bfio/core';
+import { type Region, regionLength } from '@bfio/core/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { available, dataPath } from '../../../test-support/env.js';
 import { runPythonJson } from '../../../test-support/python.js';

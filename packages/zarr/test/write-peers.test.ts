@@ -5,7 +5,8 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { allocate, type DType, type Region, regionLength, type TypedArray } from '@bfio/core';
+import { allocate, type DType, type TypedArray } from '@bfio/core';
+import { type Region, regionLength } from '@bfio/core/backend';
 import { createOme } from '@bfio/ome-xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { available, dataPath } from '../../../test-support/env.js';

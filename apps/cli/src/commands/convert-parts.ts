@@ -10,9 +10,9 @@ import {
   type DownsampleMode,
   type DType,
   isBfioError,
-  type Region,
   type TypedArray,
 } from '@bfio/core';
+import type { Region } from '@bfio/core/backend';
 import type { OME } from '@bfio/ome-xml';
 import { OutputError } from '../output-error.js';
 import { Progress } from '../progress.js';

@@ -5,17 +5,8 @@
  * serves the sequence like any file, so `copyImage` converts it tile by tile: a read touches only the files
  * under its region, and at most OPEN_READERS member files stay open, so memory never holds the mosaic.
  */
-import {
-  type Backend,
-  BioReader,
-  type DType,
-  InvalidDataError,
-  type ReaderBackend,
-  type Region,
-  registerBackend,
-  SPECIFICATION_VERSION,
-  type TypedArray,
-} from '@bfio/core';
+import { BioReader, type DType, InvalidDataError, registerBackend, type TypedArray } from '@bfio/core';
+import { type Backend, type ReaderBackend, type Region, SPECIFICATION_VERSION } from '@bfio/core/backend';
 import { createOme, type OME } from '@bfio/ome-xml';
 import {
   type FilePattern,

@@ -5,7 +5,7 @@
 import type * as Fs from 'node:fs';
 import type * as FsPromises from 'node:fs/promises';
 import type * as Os from 'node:os';
-import { nodeOnly, urlPath } from '@bfio/core';
+import { nodeOnly, urlPath } from '@bfio/core/backend';
 
 export type { FileHandle } from 'node:fs/promises';
 

@@ -5,15 +5,8 @@
  * file handle (whose descriptor codec workers may read from themselves, see `withFd`); a file at an http(s)
  * URL with range requests (HttpSource); a File/Blob (a dropped file in a browser) with `Blob.slice`.
  */
-import {
-  asIoError,
-  BfioError,
-  CorruptFileError,
-  fetchBytes,
-  fetchWithRetry,
-  isBfioError,
-  isRemote,
-} from '@bfio/core';
+import { BfioError, CorruptFileError, isBfioError } from '@bfio/core';
+import { asIoError, fetchBytes, fetchWithRetry, isRemote } from '@bfio/core/backend';
 import { allocBytes, type FileHandle, open } from '#platform';
 
 const BLOCK = 64 * 1024;

@@ -2,7 +2,8 @@
  * Files next to a TIFF (multi-file OME-TIFF sets, companion files), whether the TIFF is local or at an
  * http(s) URL.
  */
-import { BfioError, fetchWithRetry, isRemote, UnsupportedError } from '@bfio/core';
+import { BfioError, UnsupportedError } from '@bfio/core';
+import { fetchWithRetry, isRemote } from '@bfio/core/backend';
 import { readFile, resolve } from '#platform';
 
 /** `name` (a FileName from OME-XML, relative to `dir`) as a path or URL like `dir`. */

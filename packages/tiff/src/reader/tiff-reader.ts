@@ -9,17 +9,19 @@ import {
   type DType,
   InvalidDataError,
   isBfioError,
-  isRemote,
-  Limiter,
   pixelTypeFromDType,
-  type ReaderBackend,
-  type Region,
-  type SelectedImage,
-  type SeriesInfo,
   sharedWorkerPool,
   type TypedArray,
   UnsupportedError,
 } from '@bfio/core';
+import {
+  isRemote,
+  Limiter,
+  type ReaderBackend,
+  type Region,
+  type SelectedImage,
+  type SeriesInfo,
+} from '@bfio/core/backend';
 import type { Image, OME, Quantity } from '@bfio/ome-xml';
 import { createOme, parseOmeXml } from '@bfio/ome-xml';
 import { basename, cores, dirname, resolve } from '#platform';

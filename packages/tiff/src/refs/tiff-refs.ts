@@ -4,7 +4,8 @@
  * as the arrays' codecs, so zarr-python over fsspec reads the file in place. Layouts Zarr cannot describe
  * are refused with an UnsupportedError naming the file and the reason.
  */
-import { bytesPerPixel, isRemote, OutOfRangeError, UnsupportedError } from '@bfio/core';
+import { bytesPerPixel, OutOfRangeError, UnsupportedError } from '@bfio/core';
+import { isRemote } from '@bfio/core/backend';
 import type { Quantity } from '@bfio/ome-xml';
 import { dirname, relative, sep, base64 as toBase64 } from '#platform';
 import { decompress } from '../reader/decode.js';

@@ -8,7 +8,8 @@
  * - 'nearest' (label images): the top-left pixel of each block, so no new label values appear.
  * - 'mode' (label images): the most frequent value of the block, ties → the smallest; 'max' (masks): the largest.
  */
-import { allocate, type DownsampleMode, type DType, reduceBlock, type TypedArray } from '@bfio/core';
+import { allocate, type DownsampleMode, type DType, type TypedArray } from '@bfio/core';
+import { reduceBlock } from '@bfio/core/backend';
 
 export type { DownsampleMode };
 

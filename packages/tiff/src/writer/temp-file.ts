@@ -8,14 +8,14 @@
  * folder: TIFF's header and IFDs are patched in place, which objects cannot be) and uploaded by `commit()`
  * (multipart for large files): the object appears whole when the upload completes, or not at all.
  */
+import { FileExistsError } from '@bfio/core';
 import {
-  FileExistsError,
   fetchWithRetry,
   isObjectStoreUrl,
   objectStoreFor,
   sweepStaleTemps,
   tempSibling,
-} from '@bfio/core';
+} from '@bfio/core/backend';
 import {
   access,
   basename,

@@ -12,16 +12,13 @@ import {
   type DType,
   dtypeOf,
   FileExistsError,
-  givenLevelSizes,
   InvalidDataError,
   OutOfRangeError,
-  type Region,
-  regionLength,
   sharedWorkerPool,
   type TypedArray,
   UnsupportedError,
-  type WriterBackend,
 } from '@bfio/core';
+import { givenLevelSizes, type Region, regionLength, type WriterBackend } from '@bfio/core/backend';
 import { buildOmeXml, type OME, type Pixels, planeIndex } from '@bfio/ome-xml';
 import { TIFF_CODECS } from '../codec-module.js';
 import {

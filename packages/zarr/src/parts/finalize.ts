@@ -4,7 +4,8 @@
  * could own (from the last complete level, read back from the store), and only then writes the metadata:
  * arrays, OME-XML, and the group last. Before that the store has no metadata and reads as no image.
  */
-import { BfioError, fetchBytes, isRemote, type TypedArray } from '@bfio/core';
+import { BfioError, type TypedArray } from '@bfio/core';
+import { fetchBytes, isRemote } from '@bfio/core/backend';
 import * as zarr from 'zarrita';
 import { registerCodecs } from '../codecs.js';
 import { joinLocation } from '../location.js';

@@ -4,7 +4,8 @@
  * different plan is refused, so two conversions never mix in one store). With `resume`, a block whose
  * objects are all present and whole is skipped without reading the source.
  */
-import { BfioError, type DType, pixelTypeFromDType, type Region, type TypedArray } from '@bfio/core';
+import { BfioError, type DType, pixelTypeFromDType, type TypedArray } from '@bfio/core';
+import type { Region } from '@bfio/core/backend';
 import { createOme, type OME } from '@bfio/ome-xml';
 import type { Vec5 } from '../store-layout.js';
 import { ZarrWriter } from '../writer/index.js';

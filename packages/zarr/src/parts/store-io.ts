@@ -3,7 +3,7 @@
  * finalize writes, listing what the parts have written, and removing the bookkeeping folder `.bfio/`.
  * Local writes are atomic (temporary + rename); an object PUT is atomic by nature.
  */
-import { isObjectStoreUrl, objectStoreFor } from '@bfio/core';
+import { isObjectStoreUrl, objectStoreFor } from '@bfio/core/backend';
 import {
   type Dirent,
   dirname,

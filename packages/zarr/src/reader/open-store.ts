@@ -2,7 +2,8 @@
  * The first step of opening: find the Zarr root, choose the store (zarrita's FetchStore for http(s), our
  * NodeStore for a folder), read consolidated metadata and the root node.
  */
-import { CorruptFileError, fetchWithRetry, isBfioError, isRemote } from '@bfio/core';
+import { CorruptFileError, isBfioError } from '@bfio/core';
+import { fetchWithRetry, isRemote } from '@bfio/core/backend';
 import * as zarr from 'zarrita';
 import { strictStore } from '../chunk-keys.js';
 import { locateRoot, type NodeInfo, readConsolidated, readNode } from '../layout.js';

@@ -3,7 +3,7 @@
  * cut at chunk boundaries, combined into 5-D (t,c,z,y,x) blocks with source and output offsets. Pure index
  * arithmetic, shared by the main-thread copy and the plans handed to the codec workers.
  */
-import type { Region } from '@bfio/core';
+import type { Region } from '@bfio/core/backend';
 import type { AnyArray } from './series.js';
 
 export type Vec5 = [number, number, number, number, number];

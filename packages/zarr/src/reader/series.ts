@@ -2,7 +2,8 @@
  * A series as the reader holds it: its levels (each a zarrita array and where our axes are in it) and the
  * SeriesInfo core sees, with the checks that turn an array that is not an image into a typed error.
  */
-import { type DType, type LevelInfo, type SeriesInfo, UnsupportedError } from '@bfio/core';
+import { type DType, type LevelInfo, UnsupportedError } from '@bfio/core';
+import type { SeriesInfo } from '@bfio/core/backend';
 import type * as zarr from 'zarrita';
 import type { DirectChunks } from '../direct-chunks.js';
 

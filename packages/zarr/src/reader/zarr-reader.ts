@@ -5,19 +5,15 @@
  * copied into the caller's planar T,C,Z,Y,X buffer, whatever the store's axis order.
  */
 import { CodecError } from '@bfio/codecs';
+import { ClosedError, CorruptFileError, IoError, isBfioError, type TypedArray } from '@bfio/core';
 import {
   asIoError,
-  ClosedError,
-  CorruptFileError,
-  IoError,
-  isBfioError,
   type ReaderBackend,
   type Region,
   type SelectedImage,
   type SeriesInfo,
   systemErrorCode,
-  type TypedArray,
-} from '@bfio/core';
+} from '@bfio/core/backend';
 import type { OME } from '@bfio/ome-xml';
 import { cores, WORKERS_FETCH, WORKERS_SHARE_FILES } from '#platform';
 import { ChunkCache, type ChunkEntry, DEFAULT_CHUNK_CACHE_BYTES, type DecodedChunk } from '../chunk-cache.js';

@@ -3,14 +3,8 @@
  * sibling and renamed into place at close; an object-store target or a part is spooled locally and
  * published file by file; a failed or abandoned new store leaves nothing that reads as an image.
  */
-import {
-  FileExistsError,
-  isObjectStoreUrl,
-  objectStoreFor,
-  sweepStaleTemps,
-  tempSibling,
-  UnsupportedError,
-} from '@bfio/core';
+import { FileExistsError, UnsupportedError } from '@bfio/core';
+import { isObjectStoreUrl, objectStoreFor, sweepStaleTemps, tempSibling } from '@bfio/core/backend';
 import { dirname, mkdir, rename, rm } from '#platform';
 import { exists } from '../fs-helpers.js';
 import { objectsUnder } from '../parts/store-io.js';

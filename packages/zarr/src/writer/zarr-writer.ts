@@ -24,11 +24,9 @@ import {
   type DType,
   dtypeOf,
   InvalidDataError,
-  type Region,
-  regionLength,
   type TypedArray,
-  type WriterBackend,
 } from '@bfio/core';
+import { type Region, regionLength, type WriterBackend } from '@bfio/core/backend';
 import type { OME } from '@bfio/ome-xml';
 import * as zarr from 'zarrita';
 import { cores, rm, WORKERS_SHARE_FILES } from '#platform';

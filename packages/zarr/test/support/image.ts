@@ -1,5 +1,5 @@
 /** The deterministic test image shared by the concurrent-writer test and its worker processes. */
-import type { Region } from '@bfio/core';
+import type { Region } from '@bfio/core/backend';
 import { createOme, type OME } from '@bfio/ome-xml';
 
 export const SHAPE = { T: 1, C: 2, Z: 1, Y: 256, X: 200 } as const;

@@ -2,9 +2,11 @@
  * The package's public surface: what it exports (snapshot, so API changes show in review), the backend
  * object's fields, magic-byte sniffing of the four TIFF headers, and registration on import.
  */
+import { resolve } from 'node:path';
 import { registeredBackends } from '@bfio/core';
 import { SPECIFICATION_VERSION } from '@bfio/core/backend';
 import { describe, expect, it } from 'vitest';
+import { apiSurface } from '../../../test-support/api-surface.js';
 import { available, dataPath } from '../../../test-support/env.js';
 import * as api from '../src/index.js';
 import { probe, tiffBackend } from '../src/index.js';
@@ -75,4 +77,22 @@ describe('@bfio/tiff API', () => {
       expect(await tiffBackend.canOpen!(await probe(dataPath(rel))), rel).toBe(true);
     }
   });
+});
+
+// Types too: interfaces and type aliases are API, and Object.keys never sees them.
+it('exports these names and kinds, types included', () => {
+  const entry = resolve(import.meta.dirname, '../src/index.ts');
+  expect(apiSurface([entry])[entry]).toMatchInlineSnapshot(`
+    [
+      "Reference: type",
+      "ReferenceFileSystem: interface",
+      "TiffReader: class",
+      "TiffReaderOptions: interface",
+      "TiffRefsOptions: interface",
+      "imageSize: function",
+      "probe: function",
+      "tiffBackend: const",
+      "tiffReferences: function",
+    ]
+  `);
 });

@@ -33,6 +33,25 @@ export function copyBlock(src, srcOffset, srcStrides, dst, dstOffset, dstStrides
     dst[dstOffset] = src[srcOffset];
     return;
   }
+  // Axes contiguous with the next one on both sides merge (a whole chunk read as its own region, rows as
+  // wide as the target's): fewer, longer rows, down to one `set` for a block contiguous on both sides.
+  if (nd > 1) {
+    const sizes = keep.map((d) => shape[d]);
+    const ss = keep.map((d) => srcStrides[d]);
+    const ds = keep.map((d) => dstStrides[d]);
+    let k = nd - 1;
+    while (k > 0 && ss[k - 1] === ss[k] * sizes[k] && ds[k - 1] === ds[k] * sizes[k]) {
+      sizes[k - 1] *= sizes[k];
+      ss[k - 1] = ss[k];
+      ds[k - 1] = ds[k];
+      k--;
+    }
+    if (k < nd - 1) {
+      const merged = sizes.slice(0, k + 1);
+      copyBlock(src, srcOffset, ss.slice(0, k + 1), dst, dstOffset, ds.slice(0, k + 1), merged);
+      return;
+    }
+  }
   const last = keep[nd - 1];
   const n = shape[last];
   const ss = srcStrides[last];

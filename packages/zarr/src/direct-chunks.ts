@@ -287,6 +287,61 @@ export async function chunkLocation(
   return { path, range: [Number(offset), Number(length)] };
 }
 
+/** Chunks stored back to back in one shard, in the order of their bytes: one read and one decode. */
+export interface ShardRun {
+  path: string;
+  /** Byte offset and length of the whole run in the shard. */
+  range: [number, number];
+  chunks: number[][];
+}
+
+/**
+ * Groups `chunks` of a sharded array into runs of chunks whose bytes follow each other in their shard (as
+ * zarr-python and bfio write them), each at most `maxBytes` decoded: one worker task then reads the run with one
+ * read and decodes its frames one after another, instead of a task, a file open and a message per chunk (a
+ * 256³ shard of 64³ chunks is 64 of them). Chunks in no run of two or more (absent, out of order) are `rest`.
+ */
+export async function shardRuns(
+  plan: DirectChunks,
+  chunks: readonly number[][],
+  maxBytes: number,
+): Promise<{ runs: ShardRun[]; rest: number[][] }> {
+  const chunkBytes = plan.elements * plan.Ctor.BYTES_PER_ELEMENT;
+  const perRun = Math.max(1, Math.floor(maxBytes / chunkBytes));
+  const byShard = new Map<string, Array<{ coords: number[]; at: number; length: number }>>();
+  const rest: number[][] = [];
+  const where = await Promise.all(chunks.map((coords) => chunkLocation(plan, coords)));
+  chunks.forEach((coords, i) => {
+    const w = where[i];
+    if (!w?.range) {
+      rest.push(coords);
+      return;
+    }
+    const list = byShard.get(w.path) ?? [];
+    list.push({ coords, at: w.range[0], length: w.range[1] });
+    byShard.set(w.path, list);
+  });
+  const runs: ShardRun[] = [];
+  for (const [path, list] of byShard) {
+    list.sort((a, b) => a.at - b.at);
+    let i = 0;
+    while (i < list.length) {
+      let j = i + 1;
+      let end = list[i]!.at + list[i]!.length;
+      while (j < list.length && j - i < perRun && list[j]!.at === end) end += list[j++]!.length;
+      if (j - i < 2) rest.push(list[i]!.coords);
+      else
+        runs.push({
+          path,
+          range: [list[i]!.at, end - list[i]!.at],
+          chunks: list.slice(i, j).map((e) => e.coords),
+        });
+      i = j;
+    }
+  }
+  return { runs, rest };
+}
+
 /** Chunk `coords`, which the store lacks: the fill value, unless reading is strict (then it throws). */
 export function absentChunk(plan: DirectChunks, coords: readonly number[]): DecodedChunk {
   plan.absent?.(coords);

@@ -28,7 +28,10 @@ export function zstdDecode(input, params, into) {
   let out;
   if (typeof content === 'number' && (!(size > 0) || content <= size)) {
     dctx ??= new z.binding.DCtx();
-    const dst = into && into.length >= content ? into.subarray(0, content) : new Uint8Array(content);
+    // Frames back to back (a run of chunks from one Zarr shard) decode one after another into one output
+    // of the caller's exact size; the header gives only the first frame's size.
+    const want = params.exact && size > content ? size : content;
+    const dst = into && into.length >= want ? into.subarray(0, want) : new Uint8Array(want);
     const n = dctx.decompress(dst, input);
     out = dst.subarray(0, n);
   } else {

@@ -4,7 +4,7 @@
  * on the codec workers where they can be (direct-chunks.ts), else by zarrita, through a shared cache, and
  * copied into the caller's planar T,C,Z,Y,X buffer, whatever the store's axis order.
  */
-import { CodecError } from '@bfio/codecs';
+import { CodecError, implementation } from '@bfio/codecs';
 import { ClosedError, CorruptFileError, IoError, isBfioError, type TypedArray } from '@bfio/core';
 import {
   asIoError,
@@ -24,6 +24,8 @@ import {
   type DirectChunks,
   fetchChunk,
   loadDirect,
+  type ShardRun,
+  shardRuns,
   workerRequest,
 } from '../direct-chunks.js';
 import { copyStrided } from './copy-strided.js';
@@ -35,6 +37,9 @@ import type { Level, Series } from './series.js';
 
 /** Spare chunk buffers kept per size for reuse. */
 const MAX_SPARE = 8;
+
+/** The most decoded bytes one worker task reads from a shard (a run of its chunks, see `shardRuns`). */
+const RUN_BYTES = 32 * 2 ** 20;
 
 export class ZarrReader implements ReaderBackend {
   readonly format: string;
@@ -70,6 +75,9 @@ export class ZarrReader implements ReaderBackend {
     this.format = opened.format;
     this.metadata = opened.metadata;
     this.all = opened.series;
+    // Workers take a while to start (each loads the codec module and its addons): start them now, while the
+    // caller looks at the metadata, when the store's chunks are ones they read.
+    if (opened.series.some((s) => s.levels.some((l) => l.direct))) this.pool?.warm();
     this.series = opened.series.map((s) => s.info);
     this.details = opened.details;
     this.identity = opened.identity;
@@ -137,25 +145,37 @@ export class ZarrReader implements ReaderBackend {
       return this.cache.maxBytes === 0 || blocks.coversChunk(coords);
     };
     const worker = target && direct && this.pool && { target, plan: direct, pool: this.pool, blocks, signal };
-    // Decode a bounded number of chunks at a time; each is placed as soon as it arrives.
+    const one = async (coords: number[]) => {
+      signal?.throwIfAborted();
+      if (worker && placedByWorker(coords)) {
+        const done = await placeOnWorker(worker, coords, place).catch(onError(coords));
+        if (done) return;
+      }
+      const entry = await fetch(coords);
+      try {
+        place(coords, entry.chunk as DecodedChunk);
+      } finally {
+        this.cache.release(entry);
+      }
+    };
+    const work = worker ? await shardWork(worker, chunkIds, placedByWorker) : chunkIds;
+    // Decode a bounded number of chunks (or runs of a shard's chunks) at a time; each is placed on arrival.
     let next = 0;
     const lane = async () => {
-      while (next < chunkIds.length) {
-        const coords = chunkIds[next++] as number[];
-        signal?.throwIfAborted();
-        if (worker && placedByWorker(coords)) {
-          const done = await placeOnWorker(worker, coords, place).catch(onError(coords));
-          if (done) continue;
-        }
-        const entry = await fetch(coords);
-        try {
-          place(coords, entry.chunk as DecodedChunk);
-        } finally {
-          this.cache.release(entry);
+      while (next < work.length) {
+        const item = work[next++] as number[] | ShardRun;
+        if (Array.isArray(item)) {
+          await one(item);
+          continue;
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.lanes, chunkIds.length) }, lane));
+    await Promise.all(Array.from({ length: Math.min(this.lanes, work.length) }, lane));
+        signal?.throwIfAborted();
+        // A run that fails (a damaged chunk in it, a worker gone) is read again chunk by chunk, so the error
+        // names the chunk, as without runs.
+        if (await placeRunOnWorker(worker!, item).catch(() => false)) continue;
+        for (const coords of item.chunks) await one(coords);
     await this.checkUnchanged();
   }
 
@@ -282,5 +302,43 @@ async function placeOnWorker(
 function isShared(out: TypedArray): boolean {
   return typeof SharedArrayBuffer !== 'undefined' && out.buffer instanceof SharedArrayBuffer;
 }
+/**
+ * A local sharded array's chunks that workers place, in runs stored back to back (one task each), then the
+ * other chunks; any other read: its chunks as they are.
+ */
+async function shardWork(
+  { plan }: WorkerPlacement,
+  chunkIds: number[][],
+  placedByWorker: (coords: number[]) => boolean,
+): Promise<Array<number[] | ShardRun>> {
+  // Runs decode as one zstd call over several frames: libzstd's (the WASM decoder takes one frame).
+  if (!plan.shard || plan.remote || (plan.codec === 'zstd' && implementation('zstd-decode') !== 'native'))
+    return chunkIds;
+  // An index that cannot be read is left to the chunk-by-chunk path, which names the chunk in its error.
+  const grouped = await shardRuns(plan, chunkIds.filter(placedByWorker), RUN_BYTES).catch(() => undefined);
+  if (!grouped || grouped.runs.length === 0) return chunkIds;
+  const inRun = new Set(grouped.runs.flatMap((r) => r.chunks));
+  return [...grouped.runs, ...chunkIds.filter((c) => !inRun.has(c))];
+}
+
+/** Has a worker read a run of a shard's chunks with one read, decode them and place each; false if it cannot. */
+async function placeRunOnWorker(
+  { target, plan, pool, blocks, signal }: WorkerPlacement,
+  run: ShardRun,
+): Promise<boolean> {
+  const list: number[] = [];
+  let srcStride: Vec5 = [0, 0, 0, 0, 0];
+  run.chunks.forEach((coords, k) => {
+    blocks.blocksOf(coords, plan.stride, (src, dst, counts, stride) => {
+      list.push(src + k * plan.elements, dst, ...counts);
+      srcStride = stride;
+    });
+  });
+  const bytes = plan.Ctor.BYTES_PER_ELEMENT;
+  const placement = { target, bytes, srcStride, dstStride: blocks.outStride, blocks: list };
+  const size = run.chunks.length * plan.elements * bytes;
+  return pool.placeChunk(run.path, plan.codec, size, placement, signal, run.range);
+}
+
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));

@@ -19,6 +19,7 @@
  */
 import {
   allocate,
+  bytesPerPixel,
   ClosedError,
   type DownsampleMode,
   type DType,
@@ -68,6 +69,9 @@ interface WriterInit {
   given?: boolean;
 }
 
+/** The most chunk bytes written behind at once (see `maxInflight`). */
+const INFLIGHT_BYTES = 128 * 2 ** 20;
+
 export class ZarrWriter implements WriterBackend {
   private closed = false;
   private readonly file: string;
@@ -83,8 +87,11 @@ export class ZarrWriter implements WriterBackend {
   private readonly given: boolean;
   /** Chunk flushes running in the background (write-behind; new stores only). */
   private readonly inflight = new Set<Promise<void>>();
-  /** Bound on `inflight`: writeRegion waits below it, which bounds memory. */
-  private readonly maxInflight = Math.max(4, 4 * cores());
+  /**
+   * Bound on `inflight`: writeRegion waits below it, which bounds memory — 4 chunks per core, and no more
+   * than `INFLIGHT_BYTES` of them (a 256³ uint16 chunk is 32 MiB), though at least 2.
+   */
+  private readonly maxInflight: number;
   /** The first background failure: every later call rethrows it. */
   private failure: { error: unknown } | undefined;
   /**
@@ -107,6 +114,12 @@ export class ZarrWriter implements WriterBackend {
     this.publisher = init.publisher;
     this.docOrder = init.docOrder ?? [];
     this.given = init.given ?? false;
+    const first = init.levels[0];
+    const chunkBytes = first ? first.chunks.reduce((a, b) => a * b, 1) * bytesPerPixel(init.dtype) : 0;
+    this.maxInflight = Math.max(
+      2,
+      Math.min(Math.max(4, 4 * cores()), Math.floor(INFLIGHT_BYTES / Math.max(1, chunkBytes))),
+    );
     this.direct =
       init.encoding &&
       new DirectChunkWriter(init.dir, init.dtype, init.encoding, init.publisher, this.recycle);

@@ -1,0 +1,237 @@
+/**
+ * 3-D Zarr benchmark (issue 14), in the spirit of LDeakin/zarr_benchmarks: a SIZE³ uint16 microscopy-like
+ * volume (blurred blobs over a dark background plus noise, deterministic) as three Zarr v3 stores written by
+ * zarr-python — (a) uncompressed 256³ chunks, (b) zstd level 1 256³ chunks, (c) zstd level 1 256³ shards of
+ * 64³ inner chunks — read whole, read chunk by chunk (8 in flight), read inner chunk by inner chunk (64³,
+ * 8 in flight) and read-then-rewritten into a new store of the same layout; ours (BioReader/BioWriter,
+ * maxWorkers 2) against zarr-python 3, zarrs-python and tensorstore, each with 2 threads, each task in its own
+ * process, each run REPEAT times (interleaved); ceilings (page cache, memcpy, libzstd) in the same run.
+ *
+ *   pnpm bench:zarr3d      (BENCH_3D_SIZE=512 for development; BENCH_3D_REPEAT, default 2)
+ */
+import { execSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import type { TaskResult } from './lib/report.js';
+import { mbps, ROOT, runTask, writeResults } from './lib/run.js';
+
+const SIZE = Number(process.env.BENCH_3D_SIZE ?? 1024);
+const REPEAT = Number(process.env.BENCH_3D_REPEAT ?? 2);
+const dir = join(ROOT, 'bench', 'out', `3d-${SIZE}`);
+mkdirSync(dir, { recursive: true });
+const PEERS3D = join(ROOT, 'bench', 'lib', 'zarr3d.py');
+const OURS = join(ROOT, 'bench', 'tasks', 'zarr3d-task.ts');
+const CEILING = join(ROOT, 'bench', 'tasks', 'zarr3d-ceiling.ts');
+if (!existsSync(join(dir, 'info.json'))) {
+  console.error(`generating the ${SIZE}³ stores ...`);
+  runTask('python', PEERS3D, ['gen', String(SIZE), dir]);
+}
+const info = JSON.parse(readFileSync(join(dir, 'info.json'), 'utf8')) as {
+  total: number;
+  sample: number;
+  bytes: number;
+  stored: Record<string, number>;
+};
+const store = (name: string) => join(dir, `${name}.zarr`);
+const LIBS = ['ours', 'zarr', 'zarrs', 'tensorstore'] as const;
+type Lib = (typeof LIBS)[number];
+const LABEL: Record<Lib, string> = {
+  ours: 'ours',
+  zarr: 'zarr-python 3',
+  zarrs: 'zarrs-python',
+  tensorstore: 'tensorstore',
+};
+const LAYOUT: Record<string, { chunk: number; inner?: number; zstd: boolean }> = {
+  raw: { chunk: 256, zstd: false },
+  zstd: { chunk: 256, zstd: true },
+  sharded: { chunk: 256, inner: 64, zstd: true },
+};
+
+interface Row {
+  key: string;
+  label: string;
+  store: string;
+  /** Arguments after the library: ours and the peers take the same. */
+  args: (lib: Lib) => { task: string; rest: string[]; env?: Record<string, string> };
+  after?: (lib: Lib) => void;
+}
+
+const rows: Row[] = [];
+for (const s of ['raw', 'zstd', 'sharded']) {
+  rows.push({
+    key: `read-${s}`,
+    label: `read all, ${s}`,
+    store: s,
+    args: () => ({ task: 'read', rest: [store(s)] }),
+  });
+}
+for (const s of ['raw', 'zstd', 'sharded']) {
+  rows.push({
+    key: `chunks-${s}`,
+    label: `256³ ${s === 'sharded' ? 'shards' : 'chunks'} one by one (8 in flight), ${s}`,
+    store: s,
+    args: () => ({ task: 'blocks', rest: [store(s), '256', '8'] }),
+  });
+}
+rows.push({
+  key: 'inner-sharded',
+  label: '64³ inner chunks one by one (8 in flight), sharded',
+  store: 'sharded',
+  args: () => ({ task: 'blocks', rest: [store('sharded'), '64', '8'] }),
+});
+const verified: string[] = [];
+for (const s of ['raw', 'zstd', 'sharded']) {
+  const out = (lib: Lib) => join(dir, `roundtrip-${s}-${lib}.zarr`);
+  rows.push({
+    key: `roundtrip-${s}`,
+    label: `read + rewrite (same layout), ${s}`,
+    store: s,
+    args: (lib) => ({
+      task: 'roundtrip',
+      rest: [store(s), out(lib)],
+      env: { ZARR3D_LAYOUT: JSON.stringify(LAYOUT[s]) },
+    }),
+    // The written store must read back (in zarr-python) as the source, then it is removed.
+    after: (lib) => {
+      const v = runTask('python', PEERS3D, ['verify', out(lib)]) as unknown as {
+        sample: number;
+        total: number;
+      };
+      if (v.sample !== info.sample || v.total !== info.total)
+        throw new Error(`roundtrip-${s} by ${lib}: the written store does not read back equal`);
+      verified.push(`${s}/${lib}`);
+      rmSync(out(lib), { recursive: true, force: true });
+    },
+  });
+}
+
+const load = () => execSync('cat /proc/loadavg', { encoding: 'utf8' }).split(' ').slice(0, 3).join(' ');
+// Every result is saved as it comes (a long run cut short still renders what it has: BENCH_3D_RENDER=1).
+const saved = join(dir, 'results.json');
+const state = (
+  process.env.BENCH_3D_RENDER && existsSync(saved)
+    ? JSON.parse(readFileSync(saved, 'utf8'))
+    : { loads: [], results: {}, ceilings: [], verified: [] }
+) as {
+  loads: string[];
+  results: Record<string, TaskResult[]>;
+  ceilings: Array<Record<string, number>>;
+  verified: string[];
+};
+const { loads, results, ceilings } = state;
+verified.push(...state.verified);
+state.verified = verified;
+const save = () => writeFileSync(saved, JSON.stringify(state));
+const only = process.env.BENCH_3D_ONLY?.split(',');
+for (let r = 0; r < (process.env.BENCH_3D_RENDER ? 0 : REPEAT); r++) {
+  loads.push(load());
+  console.error(`pass ${r + 1}/${REPEAT}, load ${loads.at(-1)}`);
+  ceilings.push(runTask('node', CEILING, [store('raw'), store('zstd')]) as unknown as Record<string, number>);
+  save();
+  for (const row of rows) {
+    if (only && !only.some((o) => row.key.startsWith(o))) continue;
+    for (const lib of LIBS) {
+      const { task, rest, env } = row.args(lib);
+      Object.assign(process.env, env ?? {});
+      const res =
+        lib === 'ours'
+          ? runTask('node', OURS, [task, ...rest])
+          : runTask('python', PEERS3D, [task, lib, ...rest]);
+      if (res.sample !== info.sample)
+        throw new Error(`${row.key} by ${lib}: sample checksum ${res.sample}, expected ${info.sample}`);
+      if (res.total !== undefined && res.total !== info.total)
+        throw new Error(`${row.key} by ${lib}: total checksum ${res.total}, expected ${info.total}`);
+      const list = results[`${row.key}/${lib}`] ?? [];
+      list.push(res);
+      results[`${row.key}/${lib}`] = list;
+      save();
+      console.error(
+        `  ${row.key} ${lib}: ${mbps(res).toFixed(0)} MiB/s, ${res.seconds.toFixed(2)} s, ${res.peakRssMiB.toFixed(0)} MiB`,
+      );
+      row.after?.(lib);
+    }
+  }
+}
+if (!process.env.BENCH_3D_RENDER) loads.push(load());
+save();
+
+/** The best of the runs (least time) and every run's MiB/s. */
+const best = (key: string) => {
+  const list = results[key] ?? [];
+  const b = list.reduce((a, x) => (x.seconds < a.seconds ? x : a), list[0]!);
+  return { best: b, all: list.map((x) => mbps(x)) };
+};
+const ceiling = (k: string) => Math.max(...ceilings.map((c) => c[k] as number));
+const C = {
+  read: ceiling('readMiBps'),
+  write: ceiling('writeMiBps'),
+  memcpy: ceiling('memcpyMiBps'),
+  decode: ceiling('zstdDecodeMiBps'),
+  encode: ceiling('zstdEncodeMiBps'),
+};
+// What each row cannot beat: page-cache reads for the raw store, libzstd decoding for the zstd stores, and for
+// a round trip both directions one after another on the same 2 lanes (harmonic sum).
+const harmonic = (a: number, b: number) => 1 / (1 / a + 1 / b);
+const ceilingOf = (row: Row): [number, string] => {
+  const rt = row.key.startsWith('roundtrip');
+  if (row.store === 'raw')
+    return rt ? [harmonic(C.read, C.write), 'page-cache read + write'] : [C.read, 'page-cache read'];
+  return rt ? [harmonic(C.decode, C.encode), 'zstd decode + encode'] : [C.decode, 'zstd decode'];
+};
+
+const f1 = (x: number) => x.toFixed(0);
+const lines: string[] = [];
+for (const row of rows) {
+  if (!LIBS.every((lib) => results[`${row.key}/${lib}`])) continue;
+  const ours = best(`${row.key}/ours`);
+  const [cap, capName] = ceilingOf(row);
+  for (const lib of LIBS) {
+    const b = best(`${row.key}/${lib}`);
+    const ratio =
+      lib === 'ours'
+        ? `${(mbps(ours.best) / cap).toFixed(2)} of ${capName}`
+        : (mbps(ours.best) / mbps(b.best)).toFixed(2);
+    lines.push(
+      `| ${lib === 'ours' ? row.label : ''} | ${LABEL[lib]} | ${f1(mbps(b.best))} | ${b.all.map(f1).join(' / ')} | ${b.best.seconds.toFixed(2)} | ${b.best.peakRssMiB.toFixed(0)} | ${ratio} |`,
+    );
+  }
+}
+const mib = (b: number) => (b / 2 ** 20).toFixed(0);
+const md = `## 3-D Zarr (${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores, ${cpus()[0]?.model ?? ''})
+
+Command: \`pnpm bench:zarr3d\` (BENCH_3D_SIZE=${SIZE}, ${REPEAT} passes${Math.min(...Object.values(results).map((l) => l.length)) < REPEAT ? '; some rows have fewer: see the passes column' : ''}). A ${SIZE}³ uint16 volume (${mib(info.bytes)} MiB; blurred
+blobs over a dark background plus noise, deterministic), three bare Zarr v3 arrays (dims z, y, x) written by zarr-python:
+raw = uncompressed 256³ chunks (${mib(info.stored.raw!)} MiB stored), zstd = zstd level 1 256³ chunks (${mib(info.stored.zstd!)} MiB,
+ratio ${(info.bytes / info.stored.zstd!).toFixed(2)}), sharded = zstd level 1 256³ shards of 64³ chunks (${mib(info.stored.sharded!)} MiB). Every task is its own
+process; times include opening the store. Ours: BioReader/BioWriter with \`maxWorkers: 2\`; zarr-python 3.1.6 with
+\`threading.max_workers\` 2; zarrs-python 0.2.3 (\`codec_pipeline.path = zarrs.ZarrsCodecPipeline\`, the same
+\`threading.max_workers\` 2 sizes its thread pool); tensorstore 0.1.86 with \`data_copy_concurrency\` and
+\`file_io_concurrency\` limits 2, no cache pool. "One by one, 8 in flight": 8 reads of one block each outstanding
+(peers: a thread pool of 8 / 8 tensorstore futures), each result consumed as it arrives. Round trip: each 256³
+chunk (shard) read and written into a new store with the source's chunks, shards and codec (4 blocks in flight, so
+that memory stays bounded); ours
+writes an OME-Zarr 0.5 image (5-D, same chunking), the peers a bare array; every written store is read back by
+zarr-python and must equal the source. MiB/s of voxels, best of the passes (all passes listed); peak RSS of the
+best pass. Load average (1, 5, 15 min) at each pass and at the end: ${loads.join('; ')} (a 2-core machine shared
+with other jobs).
+
+| task | reader | MiB/s | passes | seconds | peak RSS MiB | ours / this (ours: of ceiling) |
+|---|---|---:|---:|---:|---:|---:|
+${lines.join('\n')}
+
+Ceilings (2 lanes = 2 worker threads, best of the passes: ${ceilings.map((c) => `${f1(c.readMiBps!)}/${f1(c.writeMiBps!)}/${f1(c.memcpyMiBps!)}/${f1(c.zstdDecodeMiBps!)}/${f1(c.zstdEncodeMiBps!)}`).join(', ')}):
+
+| ceiling | MiB/s |
+|---|---:|
+| page-cache read: the raw store's chunk files read into a reused buffer | ${f1(C.read)} |
+| page-cache write: the same bytes written as new files | ${f1(C.write)} |
+| memcpy: a 32 MiB buffer copied into another | ${f1(C.memcpy)} |
+| libzstd decode (zstd-napi) of the zstd store's chunks into a reused buffer | ${f1(C.decode)} |
+| libzstd encode, level 1, of the same chunks | ${f1(C.encode)} |
+
+Pixels checked: every task's sample checksum (voxels at multiples of (13, 11, 7)) equals the generator's, read-all
+also the sum of all voxels; round-trip stores verified (${verified.length} of them).
+`;
+if (!only) writeResults('zarr3d', md);
+console.log(md);

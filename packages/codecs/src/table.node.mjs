@@ -15,10 +15,10 @@ import { zstdDecodeWasm, zstdEncodeWasm } from './codecs/zstd-web.mjs';
 
 export const codecs = {
   ...common,
-  inflate: (input, params) => inflate('inflate', input, params),
+  inflate: (input, params, into) => inflate('inflate', input, params, into),
   'inflate-raw': (input, params) => inflate('inflate-raw', input, params),
   gunzip: (input, params) => inflate('gunzip', input, params),
-  deflate: (input, params) => deflate('deflate', input, params),
+  deflate: (input, params, into) => deflate('deflate', input, params, into),
   'deflate-raw': (input, params) => deflate('deflate-raw', input, params),
   gzip: (input, params) => deflate('gzip', input, params),
   'zstd-decode': (input, params, into) =>

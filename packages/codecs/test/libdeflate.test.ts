@@ -1,5 +1,5 @@
 /**
- * The optional native Deflate encoder (packages/codecs/native, libdeflate): built by `pnpm install` wherever libdeflate-dev
+ * The optional native Deflate encoder and decoder (packages/codecs/native, libdeflate): built by `pnpm install` wherever libdeflate-dev
  * is installed (scripts/setup installs it), used by the writer's workers, producing zlib streams that
  * Python's zlib decodes to the tile's bytes. The TIFF writer tests check the files it produces with tifffile.
  */
@@ -70,6 +70,38 @@ print(json.dumps({"sha": [hashlib.sha256(zlib.decompress(r)).hexdigest() for r i
       );
       expect(peer.sha).toEqual(tiles.map((t) => createHash('sha256').update(t).digest('hex')));
       expect(peer.header).toEqual([0x78, 0x78, 0x78]);
+    });
+
+    it('decodes with libdeflate the zlib streams Python made, and leaves damaged or oversized ones to node:zlib', async () => {
+      const tiles = [tile(11, 512, 384, 2), tile(12, 300, 200, 1)];
+      const peer = await runPythonJson<string[]>(
+        `import json, sys, zlib, base64
+p = json.load(sys.stdin)
+print(json.dumps([base64.b64encode(zlib.compress(base64.b64decode(s), 6)).decode() for s in p]))`,
+        tiles.map((t) => Buffer.from(t).toString('base64')),
+      );
+      const streams = peer.map((s) => new Uint8Array(Buffer.from(s, 'base64')));
+      for (const [i, z] of streams.entries()) {
+        const out = new Uint8Array(tiles[i]!.length);
+        // The addon alone decodes the stream whole…
+        expect(addon!.zlibDecompress!(z, out)).toBe(out.length);
+        expect(Buffer.from(out).equals(Buffer.from(tiles[i]!))).toBe(true);
+        // …and the workers' 'inflate' (which uses it), into a spare buffer too.
+        const params = { outputSize: out.length, exact: true };
+        const decoded = await pool.run('inflate', z, params, { spare: new ArrayBuffer(out.length) });
+        expect(Buffer.from(decoded).equals(Buffer.from(tiles[i]!))).toBe(true);
+      }
+      // Too small a room: -1 from libdeflate, then node:zlib finds the whole (larger) result.
+      const z = streams[0]!;
+      expect(addon!.zlibDecompress!(z, new Uint8Array(100))).toBe(-1);
+      const whole = await pool.run('inflate', z, { outputSize: 100 });
+      expect(whole.length).toBe(tiles[0]!.length);
+      // A damaged stream still fails with zlib's own error.
+      const cut = z.slice(0, z.length >> 1);
+      expect(addon!.zlibDecompress!(cut, new Uint8Array(tiles[0]!.length))).toBe(-1);
+      await expect(pool.run('inflate', cut, { outputSize: tiles[0]!.length })).rejects.toThrow(
+        /unexpected end of file/,
+      );
     });
 
     it('round-trips incompressible data (output larger than the input)', async () => {

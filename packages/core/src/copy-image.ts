@@ -5,6 +5,7 @@
  */
 import type { BioReader } from './bio-reader.js';
 import type { BioWriter } from './bio-writer.js';
+import { bytesPerPixel, viewAs } from './dtype.js';
 import { InvalidDataError } from './errors/index.js';
 
 export interface CopyProgress {
@@ -75,19 +76,23 @@ export async function copyImage(
 
   const progress: CopyProgress = { tilesDone: 0, tilesTotal: jobs.length, bytesDone: 0 };
   let next = 0;
+  const tileBytes = tile * tile * bytesPerPixel(reader.dtype);
   const worker = async () => {
+    // One buffer per lane, read into tile after tile (the writer has copied a tile out when its write
+    // resolves): no fresh pages per tile, no garbage. Shared memory where there is any, so the decode
+    // workers place the pixels themselves, as a large read's result would be (1024² uint16 tiles are
+    // below BioReader's 4 MiB threshold for shared results): the main thread then never touches them.
+    const buffer =
+      typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(tileBytes) : new ArrayBuffer(tileBytes);
     while (next < jobs.length) {
       options.signal?.throwIfAborted();
       const job = jobs[next++]!;
+      const X: [number, number] = [job.x, Math.min(job.x + tile, x1)];
+      const Y: [number, number] = [job.y, Math.min(job.y + tile, y1)];
+      const out = viewAs(reader.dtype, buffer, 0, (X[1] - X[0]) * (Y[1] - Y[0]));
       const data = await reader.read(
-        {
-          X: [job.x, Math.min(job.x + tile, x1)],
-          Y: [job.y, Math.min(job.y + tile, y1)],
-          Z: job.z,
-          C: [cs[job.c]!],
-          T: [ts[job.t]!],
-        },
-        { squeeze: false },
+        { X, Y, Z: job.z, C: [cs[job.c]!], T: [ts[job.t]!] },
+        { squeeze: false, out },
       );
       await writer.write(data, { X: job.x - x0, Y: job.y - y0, Z: job.z - z0, C: [job.c], T: [job.t] });
       progress.tilesDone++;

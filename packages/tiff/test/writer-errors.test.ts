@@ -146,12 +146,17 @@ describe('TIFF writer misuse', () => {
     writeFileSync(
       script,
       `
+import { readdirSync, statSync } from 'node:fs';
 import { createTiffWriter } from ${JSON.stringify(writerUrl)};
 import { makeImage, omeFor, extract } from ${JSON.stringify(fixturesUrl)};
 const img = makeImage(9, 'uint16', { sizeX: 600, sizeY: 400, sizeZ: 1, sizeC: 1, sizeT: 1 }, 'XYZCT');
 const w = await createTiffWriter(${JSON.stringify(target)}, omeFor(img), 'uint16', { tileSize: 64 });
 const half = { x: [0, 600], y: [0, 200], z: [0, 1], c: [0], t: [0] };
 await w.writeRegion(half, extract(img, half));
+// writeRegion resolves once its tiles are queued for encoding: wait for some to be in the file.
+const dir = ${JSON.stringify(dir)};
+const written = () => readdirSync(dir).some((f) => f.startsWith('.killed.ome.tif.bfio-tmp-') && statSync(dir + '/' + f).size > 16);
+while (!written()) await new Promise((r) => setTimeout(r, 5));
 console.log('half written');
 process.kill(process.pid, 'SIGKILL');
 `,

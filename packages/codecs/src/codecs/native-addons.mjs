@@ -37,7 +37,11 @@ function load(dir, file, check) {
 let deflate;
 let jpeg;
 
-/** libdeflate's binding `{ zlibCompress(input, level, output) → bytes written (0: output too small) }`. */
+/**
+ * libdeflate's binding `{ zlibCompress(input, level, output) → bytes written (0: output too small),
+ * zlibDecompress(input, output) → bytes decoded (-1: damaged or too large) }` (an addon built before
+ * zlibDecompress existed lacks it: callers check).
+ */
 export function libdeflate() {
   if (deflate === undefined) {
     deflate =

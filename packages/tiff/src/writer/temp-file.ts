@@ -46,9 +46,19 @@ export async function exists(path: string): Promise<boolean> {
   }
 }
 
+/**
+ * Appended bytes after which a flush to disk starts in the background. The durable close (`commit`'s fsync)
+ * then finds most of the file already on disk instead of writing it all while the caller waits: 250 MiB of
+ * tiles took ~0.25 s to fsync here, a fifth of a 512 MiB Deflate-1 write (bench/tiff-write-probe.ts).
+ */
+const FLUSH_EVERY = 64 * 1024 * 1024;
+
 export class TempFile {
   /** End of the data appended so far: the next append goes here. */
   private end: number;
+  /** Bytes appended since the last background flush started, and that flush while it runs. */
+  private unflushed = 0;
+  private flushing?: Promise<void>;
 
   private constructor(
     readonly target: string,
@@ -91,6 +101,17 @@ export class TempFile {
     const offset = Math.ceil(this.end / alignment) * alignment;
     this.end = offset + bytes.length;
     await this.writeAt(bytes, offset);
+    this.unflushed += bytes.length;
+    if (this.unflushed >= FLUSH_EVERY && !this.flushing) {
+      this.unflushed = 0;
+      // Errors are left to commit's own fsync, which reports them.
+      this.flushing = this.handle
+        .datasync()
+        .catch(() => {})
+        .finally(() => {
+          this.flushing = undefined;
+        });
+    }
     return offset;
   }
 
@@ -104,6 +125,7 @@ export class TempFile {
 
   /** fsync, close, and move into place. Without `overwrite`, an existing target is never replaced. */
   async commit(overwrite: boolean): Promise<void> {
+    await this.flushing;
     await this.handle.sync();
     await this.handle.close();
     if (this.spool) {
@@ -155,6 +177,7 @@ export class TempFile {
   }
 
   async discard(): Promise<void> {
+    await this.flushing;
     await this.handle.close().catch(() => {});
     await unlink(this.tempPath).catch(() => {});
     if (this.spool) await rm(this.spool, { recursive: true, force: true });

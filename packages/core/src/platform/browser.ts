@@ -60,3 +60,8 @@ export function processAlive(_id: number): boolean {
 export async function importPackage(_packageName: string): Promise<boolean> {
   return false;
 }
+
+/** No garbage collection to ask for in a page (see the Node twin). */
+export function collectGarbage(): boolean {
+  return false;
+}

@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 export { existsSync } from 'node:fs';
 export { open, opendir, rm, stat } from 'node:fs/promises';
@@ -65,4 +67,28 @@ export async function importPackage(packageName: string): Promise<boolean> {
       return false;
     }
   }
+}
+
+let gcFunction: (() => void) | null | undefined;
+
+/**
+ * A full garbage collection now; false where there is none to ask for. V8 does not count SharedArrayBuffers
+ * as memory it must collect for, so large read results nobody holds any more were freed only when some other
+ * reason made it collect: `gc`, exposed for a context made here (the flag only adds that global to new
+ * contexts), or the one `--expose-gc` gave.
+ */
+export function collectGarbage(): boolean {
+  if (gcFunction === undefined) {
+    gcFunction = (globalThis as { gc?: () => void }).gc ?? null;
+    if (!gcFunction) {
+      try {
+        setFlagsFromString('--expose-gc');
+        gcFunction = runInNewContext('gc') as () => void;
+      } catch {
+        gcFunction = null;
+      }
+    }
+  }
+  gcFunction?.();
+  return gcFunction !== null;
 }

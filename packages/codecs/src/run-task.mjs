@@ -43,8 +43,29 @@ function owned(output, spare) {
     : new Uint8Array(output.buffer, output.byteOffset, output.byteLength);
 }
 
-/** Runs `task` with `table` and `io`; resolves with the output bytes (owned: see `owned`). */
+/** The fetching tasks' turns on this thread (see `runTask`). */
+let turns = Promise.resolve();
+
+/**
+ * Runs `task` with `table` and `io`; resolves with the output bytes (owned: see `owned`). A task that
+ * fetches its input (`params.fetch`) may run beside others of its kind on one worker (the pool's
+ * `fetchesPerWorker`): their requests overlap, then each takes its turn for the rest of the chain, which uses
+ * this thread's scratch buffers and may yield (asynchronous codecs), so two must never interleave there.
+ */
 export async function runTask(table, io, task) {
+  const params = task.params ?? {};
+  if (!params.fetch) return runChain(table, io, task, undefined);
+  const fetched = await io.fetchRange(params.fetch);
+  const turn = turns.then(() => runChain(table, io, task, fetched));
+  turns = turn.then(
+    () => {},
+    () => {},
+  );
+  return turn;
+}
+
+/** The chain after the fetch, if any (`fetched`: the bytes it got). */
+async function runChain(table, io, task, fetched) {
   const { codec } = task;
   const params = task.params ?? {};
   const fn = table[codec];
@@ -60,7 +81,7 @@ export async function runTask(table, io, task) {
   let input = task.input;
   if (params.read) input = io.readFd(params.read);
   else if (params.file) input = io.readFile(params.file, codec === 'raw' ? into : undefined);
-  else if (params.fetch) input = await io.fetchRange(params.fetch);
+  else if (fetched) input = fetched;
   if (params.predict) prefilter(input, params);
   let output = fn(input, params, into);
   // Awaited only when the codec is asynchronous: from here to the return nothing may yield, because on the

@@ -158,12 +158,17 @@ export class CodecPool {
     place?: PlaceParams,
     signal?: AbortSignal,
   ): Promise<Uint8Array> {
+    // Not through this owner's limiter: fetching tasks wait on the network first and several share a worker
+    // (the pool's `fetchesPerWorker`); the reader's lanes bound how many are in flight.
     return this.run(
       DECODER[codec],
       EMPTY,
       { fetch: request, outputSize: size, exact: true, place },
       false,
       signal,
+      undefined,
+      undefined,
+      false,
     );
   }
 
@@ -234,12 +239,12 @@ export class CodecPool {
     signal?: AbortSignal,
     returnInput?: (input: Uint8Array) => void,
     spare?: ArrayBuffer,
+    limited = true,
   ): Promise<Uint8Array> {
     if (broken) throw new PoolUnavailable(new Error('the codec workers failed to start'));
     try {
-      return await this.limiter.run(() =>
-        this.pool().run(codec, input, params, { transfer, signal, returnInput, spare }),
-      );
+      const task = () => this.pool().run(codec, input, params, { transfer, signal, returnInput, spare });
+      return await (limited ? this.limiter.run(task) : task());
     } catch (err) {
       if (err instanceof CodecError) throw err;
       if (signal?.aborted) throw err;

@@ -22,6 +22,12 @@ export interface WorkerPoolOptions {
    * `codecs: Record<string, (input: Uint8Array, params: object) => Uint8Array | Promise<Uint8Array>>`.
    */
   modules?: string[];
+  /**
+   * Tasks that fetch their input (`params.fetch`) one worker may have at once (default 8): their requests
+   * overlap while the worker decodes one at a time, so a pool of a few workers keeps enough requests in
+   * flight to hide the network's latency. Other tasks get a worker of their own.
+   */
+  fetchesPerWorker?: number;
 }
 
 export interface RunOptions {
@@ -169,7 +175,11 @@ interface Task {
 
 interface Slot {
   worker: PlatformWorker;
-  task?: Task;
+  /**
+   * Its tasks by id: one, or up to `fetchesPerWorker` fetching tasks (the worker decodes those one at a
+   * time, run-task.mjs); never a fetching task beside another kind.
+   */
+  tasks: Map<number, Task>;
   /** Tasks this worker finished: a worker that dies before its first one cannot start at all. */
   done: number;
   /** Started before `addModules` added a module: replaced by a fresh worker once its task is done. */
@@ -191,6 +201,7 @@ export class CodecError extends Error {
 export class WorkerPool {
   readonly maxWorkers: number;
   private readonly modules: string[];
+  private readonly fetchesPerWorker: number;
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
   private nextId = 1;
@@ -199,6 +210,7 @@ export class WorkerPool {
   constructor(options: WorkerPoolOptions = {}) {
     this.maxWorkers = Math.max(1, Math.floor(options.maxWorkers ?? availableLanes()));
     this.modules = (options.modules ?? []).map(moduleUrl);
+    this.fetchesPerWorker = Math.max(1, Math.floor(options.fetchesPerWorker ?? 8));
   }
 
   /**
@@ -211,7 +223,7 @@ export class WorkerPool {
     if (added.length === 0 || this.closed) return;
     this.modules.push(...added);
     for (const slot of [...this.slots]) {
-      if (slot.task) slot.stale = true;
+      if (slot.tasks.size > 0) slot.stale = true;
       else this.retire(slot);
     }
   }
@@ -223,7 +235,7 @@ export class WorkerPool {
 
   /** Tasks waiting for a worker plus tasks running. */
   get pending(): number {
-    return this.queue.length + this.slots.filter((s) => s.task).length;
+    return this.queue.length + this.slots.reduce((n, s) => n + s.tasks.size, 0);
   }
 
   /** Run one codec task on a worker; resolves with the output bytes (a fresh ArrayBuffer, owned by the caller). */
@@ -275,18 +287,27 @@ export class WorkerPool {
     for (const task of this.queue.splice(0)) this.finish(task, new Error('the worker pool was closed'));
     const slots = this.slots.splice(0);
     for (const slot of slots) {
-      if (slot.task) this.finish(slot.task, new Error('the worker pool was closed'));
+      for (const task of slot.tasks.values()) this.finish(task, new Error('the worker pool was closed'));
     }
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 
   private dispatch(): void {
     while (this.queue.length > 0) {
-      let slot = this.slots.find((s) => !s.task);
+      const fetching = isFetch(this.queue[0]!);
+      let slot = this.slots.find((s) => s.tasks.size === 0);
       if (!slot && this.slots.length < this.maxWorkers) slot = this.spawn();
+      // A fetching task may join a worker whose tasks all fetch too (the least busy one).
+      if (!slot && fetching) {
+        for (const s of this.slots) {
+          if (s.tasks.size >= this.fetchesPerWorker || s.stale) continue;
+          if (![...s.tasks.values()].every(isFetch)) continue;
+          if (!slot || s.tasks.size < slot.tasks.size) slot = s;
+        }
+      }
       if (!slot) return;
       const task = this.queue.shift()!;
-      slot.task = task;
+      slot.tasks.set(task.id, task);
       slot.worker.ref(); // a pending task keeps the process alive
       // A copy when the caller keeps its bytes (the copy's buffer is then moved, never cloned twice). Not
       // `slice()`: a Buffer's slice is a view of the same memory, often Node's shared pool.
@@ -312,7 +333,7 @@ export class WorkerPool {
 
   private spawn(): Slot {
     const worker = spawnWorker(this.modules);
-    const slot: Slot = { worker, done: 0 };
+    const slot: Slot = { worker, tasks: new Map(), done: 0 };
     worker.unref();
     worker.onMessage(
       (msg: {
@@ -321,12 +342,14 @@ export class WorkerPool {
         input?: Uint8Array;
         error?: { message: string; code?: string };
       }) => {
-        const task = slot.task;
-        if (!task || task.id !== msg.id) return;
-        slot.task = undefined;
+        const task = slot.tasks.get(msg.id);
+        if (!task) return;
+        slot.tasks.delete(msg.id);
         slot.done++;
-        worker.unref();
-        if (slot.stale) this.retire(slot);
+        if (slot.tasks.size === 0) {
+          worker.unref();
+          if (slot.stale) this.retire(slot);
+        }
         if (msg.error) this.finish(task, new CodecError(msg.error.message, task.codec, msg.error.code));
         else {
           if (msg.input && task.returnInput) task.returnInput(msg.input);
@@ -339,9 +362,9 @@ export class WorkerPool {
       // A worker that died (crash, failed module import) is replaced by a fresh one on the next dispatch.
       const i = this.slots.indexOf(slot);
       if (i >= 0) this.slots.splice(i, 1);
-      const task = slot.task;
-      slot.task = undefined;
-      if (task) this.finish(task, err);
+      const tasks = [...slot.tasks.values()];
+      slot.tasks.clear();
+      for (const task of tasks) this.finish(task, err);
       if (slot.done === 0) {
         // It could not even start (e.g. a codec module failed to import): retrying would loop forever.
         for (const t of this.queue.splice(0)) this.finish(t, err);
@@ -369,6 +392,11 @@ export class WorkerPool {
     if (err) task.reject(err);
     else task.resolve(output!);
   }
+}
+
+/** A task that fetches its own input: it waits on the network first, so several may share a worker. */
+function isFetch(task: Task): boolean {
+  return task.params.fetch !== undefined;
 }
 
 function moduleUrl(m: string): string {

@@ -249,7 +249,9 @@ async function scatterBlock(
           ? tiff.source.workerFetch(offset, count, what)
           : undefined;
       if (request) {
-        await ctx.limiter.run(() => pool.run(codec, NO_BYTES, { ...params, fetch: request }));
+        // Not through the decode limiter: these tasks wait on the network first, and the pool lets several
+        // share a worker (`fetchesPerWorker`); the read's own task limit (ctx.tasks) bounds how many.
+        await pool.run(codec, NO_BYTES, { ...params, fetch: request });
         return true;
       }
       // A remote file: its bytes come here by a request, then move to the worker, which decodes and places.

@@ -68,7 +68,11 @@ export class ZarrReader implements ReaderBackend {
     this.cache = new ChunkCache(Number.isFinite(cacheBytes) && cacheBytes > 0 ? cacheBytes : 0, (chunk) =>
       this.recycle(chunk),
     );
-    this.lanes = Math.max(2, 2 * (options.maxWorkers ?? cores()) + 2);
+    const workers = options.maxWorkers ?? cores();
+    // Where the workers fetch remote chunks themselves, a chunk waits on the network first: keep more in
+    // flight, so the next requests are queued while the workers decode (as TIFF's remote reads do).
+    const fetching = WORKERS_FETCH && /^https?:\/\//i.test(file);
+    this.lanes = fetching ? Math.max(16, 4 * workers) : Math.max(2, 2 * workers + 2);
     // Workers read a local store's files themselves, but not a page's in-memory files (a browser's local
     // stores): those chunks are read and decoded on this thread.
     this.pool = opened.identity && !WORKERS_SHARE_FILES ? undefined : CodecPool.get(options.maxWorkers);

@@ -181,6 +181,7 @@ const ceilingOf = (row: Row): [number, string] => {
 };
 
 const f1 = (x: number) => x.toFixed(0);
+const cpuOf = (r: TaskResult) => (typeof r.cpuSeconds === 'number' ? r.cpuSeconds.toFixed(2) : '');
 const lines: string[] = [];
 for (const row of rows) {
   if (!LIBS.every((lib) => results[`${row.key}/${lib}`])) continue;
@@ -193,7 +194,7 @@ for (const row of rows) {
         ? `${(mbps(ours.best) / cap).toFixed(2)} of ${capName}`
         : (mbps(ours.best) / mbps(b.best)).toFixed(2);
     lines.push(
-      `| ${lib === 'ours' ? row.label : ''} | ${LABEL[lib]} | ${f1(mbps(b.best))} | ${b.all.map(f1).join(' / ')} | ${b.best.seconds.toFixed(2)} | ${b.best.peakRssMiB.toFixed(0)} | ${ratio} |`,
+      `| ${lib === 'ours' ? row.label : ''} | ${LABEL[lib]} | ${f1(mbps(b.best))} | ${b.all.map(f1).join(' / ')} | ${b.best.seconds.toFixed(2)} | ${cpuOf(b.best)} | ${b.best.peakRssMiB.toFixed(0)} | ${ratio} |`,
     );
   }
 }
@@ -212,12 +213,13 @@ process; times include opening the store. Ours: BioReader/BioWriter with \`maxWo
 chunk (shard) read and written into a new store with the source's chunks, shards and codec (4 blocks in flight, so
 that memory stays bounded); ours
 writes an OME-Zarr 0.5 image (5-D, same chunking), the peers a bare array; every written store is read back by
-zarr-python and must equal the source. MiB/s of voxels, best of the passes (all passes listed); peak RSS of the
+zarr-python and must equal the source. MiB/s of voxels, best of the passes (all passes listed); CPU seconds (every
+thread of the process, over the timed part: less sensitive to other jobs than the wall time) and peak RSS of the
 best pass. Load average (1, 5, 15 min) at each pass and at the end: ${loads.join('; ')} (a 2-core machine shared
 with other jobs).
 
-| task | reader | MiB/s | passes | seconds | peak RSS MiB | ours / this (ours: of ceiling) |
-|---|---|---:|---:|---:|---:|---:|
+| task | reader | MiB/s | passes | seconds | CPU s | peak RSS MiB | ours / this (ours: of ceiling) |
+|---|---|---:|---:|---:|---:|---:|---:|
 ${lines.join('\n')}
 
 Ceilings (2 lanes = 2 worker threads, best of the passes: ${ceilings.map((c) => `${f1(c.readMiBps!)}/${f1(c.writeMiBps!)}/${f1(c.memcpyMiBps!)}/${f1(c.zstdDecodeMiBps!)}/${f1(c.zstdEncodeMiBps!)}`).join(', ')}):

@@ -4,7 +4,7 @@
  * sample files through it.
  */
 import { createReadStream, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 
@@ -38,12 +38,18 @@ export function serveLikeObjectStore(
   /**
    * `ranges: false`: ignore Range headers and always send the whole file (as `python -m http.server`).
    * `cors`: answer cross-origin requests (preflights too) as a bucket with a CORS rule for GET/HEAD does, so
-   * a page from another origin can read byte ranges. `headers`: sent with every answer.
+   * a page from another origin can read byte ranges. `headers`: sent with every answer. `delayMs`: every
+   * request waits this long before it is answered, as over a network to an object store (its first-byte
+   * latency) — loopback alone has none, and hides what a client's request count costs.
    */
-  options: { ranges?: boolean; cors?: boolean; headers?: Record<string, string> } = {},
+  options: { ranges?: boolean; cors?: boolean; headers?: Record<string, string>; delayMs?: number } = {},
 ): Promise<{ server: Server; base: string }> {
   const failures = new Map<string, number>();
   const server = createServer((req, res) => {
+    if (options.delayMs) setTimeout(() => answer(req, res), options.delayMs);
+    else answer(req, res);
+  });
+  const answer = (req: IncomingMessage, res: ServerResponse) => {
     for (const [name, value] of Object.entries(options.headers ?? {})) res.setHeader(name, value);
     if (options.cors) {
       res.setHeader('access-control-allow-origin', '*');
@@ -103,7 +109,7 @@ export function serveLikeObjectStore(
     else res.writeHead(200, headers);
     if (req.method === 'HEAD') res.end();
     else createReadStream(file, { start, end }).pipe(res);
-  });
+  };
   return new Promise((done) =>
     server.listen(0, '127.0.0.1', () =>
       done({ server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),

@@ -4,11 +4,14 @@
  * and through its companion .ome file), a SubIFD pyramid and a JPEG tiled TIFF. Each must read exactly as
  * the same file read from disk (series, levels, shapes, every pixel); a missing URL is a typed error.
  */
+import { createHash } from 'node:crypto';
 import type { Server } from 'node:http';
 import { allocate, BioReader, isBfioError } from '@bfio/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { available, dataPath } from '../../../test-support/env.js';
+import { type Fault, serveWithFaults } from '../../../test-support/faulty-http-server.js';
 import { type RequestLog, serveLikeObjectStore } from '../../../test-support/http-server.js';
+import { runPythonJson } from '../../../test-support/python.js';
 import { readerSummary } from '../../../test-support/regions.js';
 import '../src/index.js';
 import { TiffReader } from '../src/index.js';
@@ -103,5 +106,92 @@ describe.skipIf(!ok)('TIFF over HTTP', () => {
     const err = await BioReader.open(missing).catch((e: unknown) => e);
     expect(isBfioError(err, 'not-found'), String(err)).toBe(true);
     expect((err as Error).message).toContain(missing);
+  });
+});
+
+/** A strip-per-row OME-TIFF (15 pages × 167 one-row strips) and a 512²-tiled pyramid, as tifffile reads them. */
+const MERGED = {
+  strips: 'exampletiffs/ometiff_testdata/singles/multi-channel-z-series.ome.tif',
+  tiles: 'hubmap-portal-containers/ome-tiff-tiler_v2_multi-channel.pyramid-8lvl-tile512.ome.tif',
+};
+
+describe.skipIf(!ok || !available('python'))('TIFF over HTTP: neighbouring blocks in one request', () => {
+  let server: Server;
+  let base: string;
+  const log: RequestLog = [];
+  /** tifffile's pixels of series 0, level 0 (sha256 of its C,Z,Y,X array) and its number of blocks. */
+  let peer: Record<string, { sha256: string; blocks: number }>;
+  beforeAll(async () => {
+    ({ server, base } = await serveLikeObjectStore({ data: dataPath('') }, log));
+    peer = await runPythonJson(
+      `
+import hashlib, json, sys, tifffile
+out = {}
+for name, path in json.load(sys.stdin).items():
+    with tifffile.TiffFile(path) as t:
+        s = t.series[0]
+        a = s.asarray()
+        out[name] = {'sha256': hashlib.sha256(a.tobytes()).hexdigest(),
+                     'blocks': sum(len(p.dataoffsets) for p in s.pages)}
+print(json.dumps(out))
+`,
+      Object.fromEntries(Object.entries(MERGED).map(([k, rel]) => [k, dataPath(rel)])),
+    );
+  });
+  afterAll(() => new Promise<void>((done) => server.close(() => done())));
+
+  const sha = (a: { data: ArrayBufferView }) =>
+    createHash('sha256')
+      .update(new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength))
+      .digest('hex');
+
+  it.each(Object.keys(MERGED))('%s: pixels as tifffile, far fewer requests than blocks', async (name) => {
+    const rel = MERGED[name as keyof typeof MERGED];
+    await using br = await BioReader.open(`${base}/data/${rel}`);
+    log.length = 0;
+    // shared: false too, the path where blocks are decoded in workers and placed here.
+    for (const shared of [true, false]) {
+      log.length = 0;
+      const a = await br.read({}, { shared, squeeze: false });
+      expect(sha(a)).toBe(peer[name]!.sha256);
+      const gets = log.filter((r) => r.method === 'GET').length;
+      // The 2,505 strips of 439 bytes were 2,505 requests (15 now: a page's strips are one request); the
+      // pyramid's 3 tiles of level 0 (one per channel) were 3 (1 now).
+      expect(gets, `${gets} requests for ${peer[name]!.blocks} blocks`).toBeLessThanOrEqual(
+        Math.ceil(peer[name]!.blocks / 8),
+      );
+    }
+  });
+
+  it('a server answering merged requests wrongly: the same pixels or a typed error, never others', async () => {
+    const faulty = await serveWithFaults();
+    const faults: Fault[] = [
+      'wrong-content-range',
+      'short-body',
+      'truncated-body',
+      'ignore-range',
+      'status-500',
+    ];
+    process.env.BFIO_HTTP_BACKOFF_MS = '1';
+    try {
+      const outcomes = new Set<string>();
+      for (let salt = 1; salt <= 8; salt++) {
+        const prefix = faulty.register(`s${salt}`, { root: dataPath(''), faults, percent: 40, salt });
+        try {
+          await using br = await BioReader.open(`${prefix}/${MERGED.strips}`);
+          expect(sha(await br.read({}, { squeeze: false }))).toBe(peer.strips!.sha256);
+          outcomes.add('pixels');
+        } catch (err) {
+          expect(isBfioError(err), String(err)).toBe(true);
+          outcomes.add((err as { code?: string }).code ?? 'typed');
+        } finally {
+          faulty.release(`s${salt}`);
+        }
+      }
+      expect(outcomes.size).toBeGreaterThan(0);
+    } finally {
+      delete process.env.BFIO_HTTP_BACKOFF_MS;
+      await faulty.close();
+    }
   });
 });

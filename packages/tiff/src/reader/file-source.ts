@@ -8,6 +8,7 @@
 import { BfioError, CorruptFileError, isBfioError } from '@bfio/core';
 import { asIoError, fetchBytes, fetchWithRetry, isRemote } from '@bfio/core/backend';
 import { allocBytes, type FileHandle, open } from '#platform';
+import { RangePlans } from './range-plan.js';
 
 const BLOCK = 64 * 1024;
 const MAX_CACHED_BLOCKS = 64;
@@ -295,6 +296,12 @@ const WORKER_FETCH_TIMEOUT_MS = 30_000;
 
 /** A TIFF at an http(s) URL: its size from the server, byte ranges by range requests. */
 export class HttpSource extends RemoteSource {
+  /** Neighbouring blocks of a read fetched with one request (range-plan.ts). */
+  readonly plans = new RangePlans(
+    (offset, length) => this.fetchRange(offset, length, 'blocks'),
+    (err) => isBfioError(err, 'network'),
+  );
+
   static async open(url: string): Promise<ByteSource> {
     const response = await fetchWithRetry(url, { headers: { Range: 'bytes=0-0' } });
     if (response.status === 404 || response.status === 403) {
@@ -333,10 +340,14 @@ export class HttpSource extends RemoteSource {
     return { url: this.path, offset, length, timeoutMs: WORKER_FETCH_TIMEOUT_MS };
   }
 
-  /** The response's own buffer (no copy into a second one). */
+  /** The response's own buffer (no copy into a second one), or a copy of it from a merged request. */
   override async read(offset: number, length: number, what = 'data'): Promise<Uint8Array> {
     this.checkRange(offset, length, what);
     if (length === 0) return new Uint8Array(0);
+    return (await this.plans.take(offset, length)) ?? this.fetchRange(offset, length, what);
+  }
+
+  private async fetchRange(offset: number, length: number, what: string): Promise<Uint8Array> {
     let bytes: Uint8Array | undefined;
     try {
       bytes = await fetchBytes(this.path, { offset, length });

@@ -75,13 +75,17 @@ export async function runLimited(
   await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
 }
 
-/** Build the tasks that fill `targets` with rectangle `rect` of `page`. */
+/**
+ * Build the tasks that fill `targets` with rectangle `rect` of `page`. `planned` gets the byte range each
+ * task will fetch, in task order (for a remote file's merged requests, range-plan.ts).
+ */
 export function planeTasks(
   tiff: TiffFile,
   page: TiffPage,
   rect: Rect,
   targets: SampleTarget[],
   ctx: BlockContext,
+  planned?: Array<{ offset: number; length: number }>,
 ): Array<() => Promise<void>> {
   const { blockWidth: bw, blockHeight: bh, blocksAcross, blocksDown } = page;
   const outWidth = rect.x1 - rect.x0;
@@ -112,22 +116,35 @@ export function planeTasks(
   for (const [plane, group] of groups) {
     for (let by = byFirst; by <= byLast; by++) {
       for (let bx = bxFirst; bx <= bxLast; bx++) {
+        const index = plane * blocksAcross * blocksDown + by * blocksAcross + bx;
+        const blockY = by * bh;
+        const blockX = bx * bw;
+        // Strips end at the image; tiles are always full size (padded).
+        const rows = page.tiled ? bh : Math.min(bh, page.height - blockY);
+        const ya = Math.max(rect.y0, blockY);
+        const yb = Math.min(rect.y1, blockY + rows);
+        const xa = Math.max(rect.x0, blockX);
+        const xb = Math.min(rect.x1, blockX + bw, page.width);
+        const offset = Number(page.offsets[index] ?? 0);
+        const count = Number(page.byteCounts[index] ?? 0);
+        const sparse = offset === 0 || (count === 0 && page.compression !== 1);
+        // Uncompressed: only the rows needed are read.
+        const rowBytes = bw * spb * sampleBytes;
+        // In a browser a compressed block of some size is fetched by the worker that decodes it (see
+        // scatterBlock): merging it into a request here would bring its bytes back through the page's thread.
+        const workerFetched = WORKERS_FETCH && page.compression !== 1 && count >= WORKER_FETCH_MIN_BYTES;
+        if (planned && !sparse && !workerFetched) {
+          planned.push(
+            uncompressedWhole
+              ? { offset: offset + (ya - blockY) * rowBytes, length: (yb - ya) * rowBytes }
+              : { offset, length: count },
+          );
+        }
         tasks.push(async () => {
-          const index = plane * blocksAcross * blocksDown + by * blocksAcross + bx;
-          const blockY = by * bh;
-          const blockX = bx * bw;
-          // Strips end at the image; tiles are always full size (padded).
-          const rows = page.tiled ? bh : Math.min(bh, page.height - blockY);
-          const ya = Math.max(rect.y0, blockY);
-          const yb = Math.min(rect.y1, blockY + rows);
-          const xa = Math.max(rect.x0, blockX);
-          const xb = Math.min(rect.x1, blockX + bw, page.width);
-          const offset = Number(page.offsets[index] ?? 0);
-          const count = Number(page.byteCounts[index] ?? 0);
           let data: TypedArray | undefined;
           let owned = false; // data is this task's alone: its buffer can be recycled after placement
           let firstRow = 0; // block row that data[0] is
-          if (offset === 0 || (count === 0 && page.compression !== 1)) {
+          if (sparse) {
             if (ctx.strict) {
               throw new CorruptFileError(
                 tiff.path,
@@ -137,8 +154,6 @@ export function planeTasks(
             }
             data = undefined; // sparse block: zeros, as libtiff and tifffile
           } else if (uncompressedWhole) {
-            // Uncompressed: read only the rows needed.
-            const rowBytes = bw * spb * sampleBytes;
             firstRow = ya - blockY;
             const n = yb - ya;
             const raw = await tiff.source.read(
@@ -210,6 +225,12 @@ export function planeTasks(
 
 const NO_BYTES = new Uint8Array(0);
 
+/**
+ * Compressed blocks at least this large are fetched by their worker alone in a browser (a request each, many
+ * in flight); smaller ones (strips of a few KiB) are worth merging into fewer requests (range-plan.ts).
+ */
+const WORKER_FETCH_MIN_BYTES = 64 * 1024;
+
 function isShared(out: TypedArray): boolean {
   return typeof SharedArrayBuffer !== 'undefined' && out.buffer instanceof SharedArrayBuffer;
 }
@@ -244,8 +265,9 @@ async function scatterBlock(
       // In a browser the worker fetches the block itself, so the page's main thread only dispatches (receiving
       // every byte there costs it more than decoding saves). A failed worker fetch lands in the catch below:
       // the ordinary path then reads the block here, with fetchWithRetry's retries and typed errors.
+      // A block that is part of a merged request comes with it (one request for its neighbours too).
       const request =
-        WORKERS_FETCH && tiff.source instanceof HttpSource
+        WORKERS_FETCH && tiff.source instanceof HttpSource && !tiff.source.plans.merged(offset, count)
           ? tiff.source.workerFetch(offset, count, what)
           : undefined;
       if (request) {

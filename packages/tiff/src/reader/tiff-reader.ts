@@ -29,6 +29,7 @@ import { TIFF_CODECS } from '../codec-module.js';
 import { BlockCache, DEFAULT_CACHE_BYTES } from './block-cache.js';
 import { compressionName } from './decode.js';
 import { FileSet } from './file-set.js';
+import { HttpSource } from './file-source.js';
 import type { PageRef, SeriesLayout } from './layout.js';
 import { readText, setFromBlob, siblingOf } from './location.js';
 import { omeLayout } from './ome-layout.js';
@@ -377,6 +378,7 @@ export class TiffReader implements ReaderBackend {
       }
     }
     const tasks: Array<() => Promise<void>> = [];
+    const planned = new Map<HttpSource, Array<{ offset: number; length: number }>>();
     await Promise.all(
       [...groups.values()].map(async ({ ref, targets }) => {
         const { file, page } = await this.files.page(ref);
@@ -395,10 +397,16 @@ export class TiffReader implements ReaderBackend {
             page.offset,
           );
         }
-        tasks.push(...planeTasks(file, page, rect, targets, this.ctx));
+        tasks.push(...planeTasks(file, page, rect, targets, this.ctx, rangesFor(planned, file.source)));
       }),
     );
-    await runLimited(tasks, this.ctx.tasks, signal);
+    // A remote file's blocks are announced before they are read, so neighbours share one request.
+    const forget = [...planned].map(([source, ranges]) => source.plans.expect(ranges));
+    try {
+      await runLimited(tasks, this.ctx.tasks, signal);
+    } finally {
+      for (const f of forget) f();
+    }
   }
 
   /**
@@ -426,6 +434,17 @@ export class TiffReader implements ReaderBackend {
     this.ctx.cache?.clear();
     await this.files.close();
   }
+}
+
+/** Where the byte ranges a read will fetch from `source` are collected, if it is a URL's. */
+function rangesFor(
+  planned: Map<HttpSource, Array<{ offset: number; length: number }>>,
+  source: unknown,
+): Array<{ offset: number; length: number }> | undefined {
+  if (!(source instanceof HttpSource)) return undefined;
+  const ranges = planned.get(source) ?? [];
+  planned.set(source, ranges);
+  return ranges;
 }
 
 /** Make the OME sizes agree with the layout where the file's IFDs decided (interleaved RGB with SizeC=1). */

@@ -5,6 +5,7 @@
  * long tasks and event-loop gaps recorded while it runs, and the pixels reduced to checksums outside the
  * timed part.
  */
+import { setSharedWorkerPool, WorkerPool } from '@bfio/codecs';
 import { BioReader } from '@bfio/core';
 import '@bfio/tiff';
 import '@bfio/zarr';
@@ -111,14 +112,31 @@ async function bandedSha256(data: Uint16Array, width: number, bandRows = 1024): 
     .join('');
 }
 
+/**
+ * zarrita's codec registry as zarrita ships it. @bfio/zarr points the registry (module-global, and the page
+ * bundles one zarrita for both) at its own codecs when it first opens a store — zstd then runs on our worker
+ * pool — so the peer's reads put the defaults back, and ours put ours back. Taken at load, before any open.
+ */
+const zarritaDefaults = new Map(zarr.registry);
+let oursRegistry: Map<string, unknown> | undefined;
+
+function useRegistry(entries: Map<string, unknown> | undefined): void {
+  if (!entries) return;
+  for (const [name, factory] of entries) zarr.registry.set(name, factory as never);
+}
+
 let geotiffPool: Pool | undefined;
+/** Our readers' worker count (profile.ts's --workers); undefined: the defaults (one per core). */
+let ourWorkers: number | undefined;
 
 /** One full read by `reader` of `url`: open, read everything, close; the pixels as uint16 and their width. */
 async function fullRead(reader: ReaderName, url: string, opened: () => void) {
   switch (reader) {
     case 'ours-tiff':
     case 'ours-zarr': {
-      const r = await BioReader.open(url);
+      useRegistry(oursRegistry);
+      const r = await BioReader.open(url, ourWorkers ? { maxWorkers: ourWorkers } : {});
+      if (reader === 'ours-zarr') oursRegistry ??= new Map(zarr.registry);
       opened();
       try {
         const { data } = await r.read();
@@ -138,6 +156,7 @@ async function fullRead(reader: ReaderName, url: string, opened: () => void) {
       return { data: rasters[0] as Uint16Array, width: image.getWidth() };
     }
     case 'zarrita': {
+      useRegistry(zarritaDefaults);
       const array = await zarr.open(new zarr.FetchStore(url), { kind: 'array' });
       opened();
       const chunk = await zarr.get(array);
@@ -153,6 +172,12 @@ const bench = {
     cores: navigator.hardwareConcurrency,
     agent: navigator.userAgent,
   }),
+
+  /** For looking into the figures (profile.ts): our codec pool and readers with `n` workers. */
+  async useWorkers(n: number) {
+    ourWorkers = n;
+    await setSharedWorkerPool(new WorkerPool({ maxWorkers: n }));
+  },
 
   /** One timed full read; `hash`: also the full-array checksum (after the timing). */
   async read(reader: ReaderName, url: string, hash: boolean): Promise<ReadResult> {

@@ -24,7 +24,7 @@ import { runPythonJson } from '../../test-support/python.js';
 import { PEERS, ROOT, runTask, writeResults } from '../lib/run.js';
 import { type BundleFile, measureBundle } from './bundle-size.js';
 import type { ReaderName, ReadResult } from './page.js';
-import { OUT, openBenchPage, SIZE, TIFF_NAME, ZARR_NAME } from './session.js';
+import { cpuSeconds, OUT, openBenchPage, SIZE, TIFF_NAME, ZARR_NAME } from './session.js';
 
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const RUNS = Number(process.env.BENCH_RUNS ?? 2);
@@ -81,7 +81,7 @@ async function expectedPixels(): Promise<Expected> {
 interface Setting {
   isolated: boolean;
   facts: { crossOriginIsolated: boolean; sharedArrayBuffer: boolean; cores: number; agent: string };
-  results: ReadResult[];
+  results: Array<ReadResult & { cpu: number }>;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -94,10 +94,11 @@ async function measure(pageDir: string, isolated: boolean, expected: Expected): 
     const facts = await runInPage(page, () => window.bench.facts(), undefined);
     const want = (r: ReaderName) =>
       r === 'ours-tiff' || r === 'geotiff' ? expected.tifffile : expected['zarr-python'];
-    const results: ReadResult[] = [];
+    const results: Setting['results'] = [];
     for (let round = 0; round <= REPS; round++) {
       for (const reader of READERS) {
         const hash = round === 0;
+        const cpu0 = cpuSeconds();
         const r = await runInPage(page, ([n, u, h]) => window.bench.read(n, u, h), [
           reader,
           url(reader),
@@ -110,7 +111,7 @@ async function measure(pageDir: string, isolated: boolean, expected: Expected): 
         console.error(
           `  ${isolated ? 'isolated' : 'not isolated'} ${round === 0 ? 'warm-up' : `rep ${round}`} ${reader}: ${(r.bytes / 2 ** 20 / (r.ms / 1000)).toFixed(1)} MiB/s, longest task ${r.longTasks.maxMs.toFixed(0)} ms, gaps ${r.gapMs.timeout.toFixed(0)}/${r.gapMs.frame.toFixed(0)} ms`,
         );
-        if (round > 0) results.push(r);
+        if (round > 0) results.push({ ...r, cpu: cpuSeconds() - cpu0 });
       }
     }
     return { isolated, facts, results };
@@ -136,6 +137,7 @@ function summary(setting: Setting) {
           gapTimeout: Math.max(...rs.map((r) => r.gapMs.timeout)),
           gapFrame: Math.max(...rs.map((r) => r.gapMs.frame)),
           shared: rs.every((r) => r.sharedOutput),
+          cpu: median(rs.map((r) => r.cpu)),
         },
       ];
     }),
@@ -151,6 +153,7 @@ function summary(setting: Setting) {
       gapTimeout: number;
       gapFrame: number;
       shared: boolean;
+      cpu: number;
     }
   >;
 }
@@ -166,11 +169,11 @@ function settingTable(s: Setting): string {
   const sum = summary(s);
   const rows = READERS.map((r) => {
     const x = sum[r];
-    return `| ${LABEL[r]} | ${x.mibs.toFixed(1)} | ${x.seconds.toFixed(2)} (${x.range.map((v) => v.toFixed(2)).join('–')}) | ${x.openMs.toFixed(0)} | ${x.longest.toFixed(0)} (${x.longCount}) | ${x.gapTimeout.toFixed(0)} / ${x.gapFrame.toFixed(0)} | ${x.shared ? 'yes' : 'no'} |`;
+    return `| ${LABEL[r]} | ${x.mibs.toFixed(1)} | ${x.seconds.toFixed(2)} (${x.range.map((v) => v.toFixed(2)).join('–')}) | ${x.openMs.toFixed(0)} | ${x.longest.toFixed(0)} (${x.longCount}) | ${x.gapTimeout.toFixed(0)} / ${x.gapFrame.toFixed(0)} | ${x.cpu.toFixed(1)} | ${x.shared ? 'yes' : 'no'} |`;
   });
   const ratio = (a: ReaderName, b: ReaderName) => (sum[a].mibs / sum[b].mibs).toFixed(2);
-  return `| reader | MiB/s (median) | seconds (min–max) | open ms | longest long task ms (count) | longest gap ms: setTimeout / rAF | output on SharedArrayBuffer |
-|---|---:|---:|---:|---:|---:|---|
+  return `| reader | MiB/s (median) | seconds (min–max) | open ms | longest long task ms (count) | longest gap ms: setTimeout / rAF | CPU s | output on SharedArrayBuffer |
+|---|---:|---:|---:|---:|---:|---:|---|
 ${rows.join('\n')}
 
 | ratio | value | target |
@@ -242,6 +245,10 @@ ours with \`BioReader.open(url)\` + \`read()\` (its codec workers: one per core)
 alternating, ${REPS} timed repetitions each (median; min–max in brackets) after one untimed round. Long tasks:
 PerformanceObserver \`longtask\` entries starting during the read (the browser reports only tasks over 50 ms);
 gaps: the longest wait between \`setTimeout(0)\` turns and between animation frames while the read runs.
+CPU s: CPU time of Chromium's processes and the loopback servers during the read (median), what the read cost
+the machine whatever else ran on it. zarrita's registry: @bfio/zarr points zarrita's (module-global) codec
+registry at its own codecs when it opens a store, and the page bundles one zarrita for both, so the page puts
+zarrita's defaults back for the peer's reads (numcodecs' zstd on the main thread, as zarrita ships).
 
 Pixels checked: the untimed round's full array (SHA-256 of 1024-row band SHA-256s) of every reader equals
 tifffile's (TIFF) and zarr-python's (Zarr) of the same file; every timed read's sampled sum \`a[::97, ::89]\` too.

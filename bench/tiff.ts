@@ -6,8 +6,8 @@
  *
  *   pnpm bench:tiff            (SIZE=16384 by default; BENCH_SIZE=4096 for a quick run)
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { mbps, PEERS, ROOT, recorder, runTask, writeResults, writeWindows } from './lib/run.js';
 
@@ -49,27 +49,58 @@ run('bfio-write', 'python', PEERS, ['write', 'bfio', raw, String(SIZE), join(out
 const verified = runTask('python', PEERS, ['verify', oursOut, raw, String(SIZE)]) as unknown as {
   equal: boolean;
 };
+const pixelBytes = SIZE * SIZE * 2;
+// Compression ratio of each written file (pixels / file bytes): a faster write that compresses less is no win.
+const ratios: Record<string, number> = { 'ours-write': pixelBytes / statSync(oursOut).size };
+// The same write with the horizontal predictor (TIFF Predictor 2), ours and tifffile's.
+const oursPredicted = join(out, 'ours-write-predictor.ome.tif');
+run('ours-write-predictor', 'node', ours, ['write', raw, String(SIZE), oursPredicted, '{"predictor":true}']);
+run('tifffile-write-predictor', 'python', PEERS, [
+  'write',
+  'tifffile-predictor',
+  raw,
+  String(SIZE),
+  join(out, 'tifffile-write-predictor.ome.tif'),
+]);
+ratios['ours-write-predictor'] = pixelBytes / statSync(oursPredicted).size;
+const predictedOk = runTask('python', PEERS, ['verify', oursPredicted, raw, String(SIZE)]) as unknown as {
+  equal: boolean;
+};
+for (const k of ['tifffile-write', 'tifffile-write-predictor', 'bfio-write'])
+  ratios[k] = pixelBytes / (results[k]!.fileBytes as number);
 
 for (const k of ['read', 'windows']) {
   if (results[`ours-${k}`]!.checksum !== results[`tifffile-${k}`]!.checksum)
     throw new Error(`${k}: our pixels differ from tifffile's`);
 }
-if (!verified.equal) throw new Error('our written file does not read back equal in tifffile');
+if (!verified.equal || !predictedOk.equal)
+  throw new Error('our written file does not read back equal in tifffile');
 
 const z = results.zlib!;
 const inflateMiBs = z.bytes / 2 ** 20 / (z.inflateSeconds as number);
 const deflateMiBs = z.bytes / 2 ** 20 / (z.deflateSeconds as number);
 const engine = (key: string) => (z.bytes / 2 ** 20 / (z[key] as number)).toFixed(0);
+const cpuRatio = (a: string, b: string) =>
+  ((results[b]!.cpuSeconds as number) / (results[a]!.cpuSeconds as number)).toFixed(2);
 const r = (a: string, b: string) => (mbps(results[a]!) / mbps(results[b]!)).toFixed(2);
 const row = (name: string, label: string) =>
-  `| ${label} | ${mbps(results[name]!).toFixed(1)} | ${results[name]!.seconds.toFixed(2)} | ${results[name]!.peakRssMiB.toFixed(0)} |`;
+  `| ${label} | ${mbps(results[name]!).toFixed(1)} | ${results[name]!.seconds.toFixed(2)} | ${results[name]!.peakRssMiB.toFixed(0)} |${ratios[name] ? ` ${ratios[name].toFixed(3)}` : ''} |${cpuRate(name)} |`;
+/** MiB of pixels per CPU-second of the task's process (all its threads), for the writes. */
+const cpuRate = (name: string) => {
+  const cpu = results[name]!.cpuSeconds as number | undefined;
+  return cpu ? ` ${(results[name]!.bytes / 2 ** 20 / cpu).toFixed(0)}` : '';
+};
+const load = loadavg()
+  .map((l) => l.toFixed(1))
+  .join(' / ');
 const md = `## TIFF (${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores, ${cpus()[0]?.model ?? ''})
 
 Command: \`pnpm bench:tiff\` (BENCH_SIZE=${SIZE}). Image ${SIZE}×${SIZE} uint16 (${((SIZE * SIZE * 2) / 2 ** 20).toFixed(0)} MiB of pixels),
 microscopy-like, Deflate level 1 compresses it ${(z.ratio as number).toFixed(2)}×, 1024×1024 tiles. MiB/s are of pixels.
+Load average at the end (1 / 5 / 15 min): ${load} (a shared machine: other jobs take cores during the runs).
 
-| task | MiB/s | seconds | peak RSS MiB |
-|---|---:|---:|---:|
+| task | MiB/s | seconds | peak RSS MiB | compression ratio | MiB per CPU-s |
+|---|---:|---:|---:|---:|---:|
 ${row('ours-read', '(a) full read: ours')}
 ${row('tifffile-read', '(a) full read: tifffile (maxworkers=2)')}
 ${row('bfio-read', '(a) full read: bfio 2.5 python backend')}
@@ -79,8 +110,10 @@ ${row('bfio-windows', '(b) windows: bfio 2.5')}
 ${row('ours-write', '(c) tile-by-tile write: ours')}
 ${row('tifffile-write', '(c) write: tifffile (maxworkers=2)')}
 ${row('bfio-write', '(c) write: bfio 2.5')}
-| zlib ceiling: inflate, 2 lanes (libuv ${engine('inflateLibuv')} / workers ${engine('inflateWorkers')}) | ${inflateMiBs.toFixed(1)} | ${(z.inflateSeconds as number).toFixed(2)} | |
-| zlib ceiling: deflate level 1, 2 lanes (libuv ${engine('deflateLibuv')} / workers ${engine('deflateWorkers')}) | ${deflateMiBs.toFixed(1)} | ${(z.deflateSeconds as number).toFixed(2)} | |
+${row('ours-write-predictor', '(c) write with horizontal predictor: ours')}
+${row('tifffile-write-predictor', '(c) write with horizontal predictor: tifffile (maxworkers=2)')}
+| inflate ceiling: 2 lanes (libuv's node:zlib ${engine('inflateLibuv')} / workers' libdeflate ${engine('inflateWorkers')}) | ${inflateMiBs.toFixed(1)} | ${(z.inflateSeconds as number).toFixed(2)} | | |
+| deflate ceiling: level 1, 2 lanes (libuv's node:zlib ${engine('deflateLibuv')} / workers' libdeflate ${engine('deflateWorkers')}) | ${deflateMiBs.toFixed(1)} | ${(z.deflateSeconds as number).toFixed(2)} | | |
 
 | ratio | value | target |
 |---|---:|---:|
@@ -89,13 +122,17 @@ ${row('bfio-write', '(c) write: bfio 2.5')}
 | windows: ours / bfio | ${r('ours-windows', 'bfio-windows')} | |
 | windows: ours / tifffile | ${r('ours-windows', 'tifffile-windows')} | |
 | write: ours / bfio | ${r('ours-write', 'bfio-write')} | ≥ 1.5 |
-| write: ours / tifffile | ${r('ours-write', 'tifffile-write')} | |
+| write: ours / tifffile (same codec, level, ratio) | ${r('ours-write', 'tifffile-write')} | ≥ 1.2 |
+| write with predictor: ours / tifffile with predictor | ${r('ours-write-predictor', 'tifffile-write-predictor')} | |
+| write with predictor (ratio ${ratios['ours-write-predictor']!.toFixed(2)}): ours / tifffile without (ratio ${ratios['tifffile-write']!.toFixed(2)}) | ${r('ours-write-predictor', 'tifffile-write')} | ≥ 1.2 |
+| write, MiB per CPU-second: ours / tifffile | ${cpuRatio('ours-write', 'tifffile-write')} | |
 | read: ours / zlib inflate ceiling | ${(mbps(results['ours-read']!) / inflateMiBs).toFixed(2)} | ≥ 0.70 |
 | write: ours / zlib deflate ceiling | ${(mbps(results['ours-write']!) / deflateMiBs).toFixed(2)} | ≥ 0.70 |
 | write peak RSS (MiB) | ${results['ours-write']!.peakRssMiB.toFixed(0)} | ≤ 512 |
 
-Pixels checked: our full read and windows match tifffile's checksums; our written file reads back equal in tifffile.
+Pixels checked: our full read and windows match tifffile's checksums; our written files (with and without
+predictor) read back equal in tifffile.
 `;
 writeResults('tiff', md);
 console.log(md);
-if (process.env.BENCH_KEEP !== '1') rmSync(oursOut, { force: true });
+if (process.env.BENCH_KEEP !== '1') for (const f of [oursOut, oursPredicted]) rmSync(f, { force: true });

@@ -3,6 +3,8 @@
  * reading only the tiles/strips they touch. File handles and parsed IFDs are cached, and decoded blocks that
  * a read used only in part (the ones overlapping windows read again) in a bounded LRU.
  */
+
+import { sharedWorkerPool } from '@bfio/codecs';
 import {
   BfioError,
   CorruptFileError,
@@ -10,7 +12,6 @@ import {
   InvalidDataError,
   isBfioError,
   pixelTypeFromDType,
-  sharedWorkerPool,
   type TypedArray,
   UnsupportedError,
 } from '@bfio/core';
@@ -25,7 +26,6 @@ import {
 import type { Image, OME, Quantity } from '@bfio/ome-xml';
 import { createOme, parseOmeXml } from '@bfio/ome-xml';
 import { basename, cores, dirname, resolve } from '#platform';
-import { TIFF_CODECS } from '../codec-module.js';
 import { BlockCache, DEFAULT_CACHE_BYTES } from './block-cache.js';
 import { compressionName } from './decode.js';
 import { FileSet } from './file-set.js';
@@ -47,7 +47,7 @@ export interface TiffReaderOptions {
    */
   cacheBytes?: number;
   /**
-   * Where Deflate blocks are decoded: on @bfio/core's shared WorkerPool (default: inflate, byte swap and
+   * Where blocks are decoded: on @bfio/codecs' shared WorkerPool (default: decompression, byte swap and
    * predictor in a worker; with a SharedArrayBuffer-backed output the worker also places the rows), or with
    * async node:zlib on libuv's thread pool (byte swap, predictor and placement on the main thread).
    * Both use node:zlib; see bench/RESULTS.md ("Parallel codecs") for the measured difference.
@@ -83,7 +83,7 @@ function readContext(path: string, options: TiffReaderOptions, remote = false): 
       path,
     );
   }
-  const pool = decodeOn === 'workers' ? sharedWorkerPool({ modules: [TIFF_CODECS] }) : undefined;
+  const pool = decodeOn === 'workers' ? sharedWorkerPool() : undefined;
   // A reader entitled to every worker of the pool may queue one block more than it has workers: the pool
   // then hands a worker its next block the moment it posts a result, with no round trip through this
   // reader's promises in between (the pool's own size still bounds how many decode at once).

@@ -6,6 +6,8 @@
  * SubIFDs), then the header's first-IFD offset. Because the IFDs come last, classic TIFF vs BigTIFF is decided
  * at close from the real size. Memory holds only partial tiles and the tiles being encoded.
  */
+
+import { sharedWorkerPool } from '@bfio/codecs';
 import {
   bytesPerPixel,
   ClosedError,
@@ -14,13 +16,11 @@ import {
   FileExistsError,
   InvalidDataError,
   OutOfRangeError,
-  sharedWorkerPool,
   type TypedArray,
   UnsupportedError,
 } from '@bfio/core';
 import { givenLevelSizes, type Region, regionLength, type WriterBackend } from '@bfio/core/backend';
 import { buildOmeXml, type OME, type Pixels, planeIndex } from '@bfio/ome-xml';
-import { TIFF_CODECS } from '../codec-module.js';
 import {
   BIGTIFF_MAGIC,
   CLASSIC_MAGIC,
@@ -166,7 +166,7 @@ class TiffWriter implements WriterBackend {
       tileWidth: options.tileWidth,
       samples: options.samples,
       quality: options.quality,
-      pool: options.encodeOn === 'workers' ? sharedWorkerPool({ modules: [TIFF_CODECS] }) : undefined,
+      pool: options.encodeOn === 'workers' ? sharedWorkerPool() : undefined,
     };
     this.tileBytes = options.tileWidth * options.tileHeight * bytesPerPixel(dtype);
     // Room for any Deflate output of a tile (zlib's deflateBound is a little over the input size).

@@ -76,12 +76,12 @@ export class ZarrReader implements ReaderBackend {
     // Workers read a local store's files themselves, but not a page's in-memory files (a browser's local
     // stores): those chunks are read and decoded on this thread.
     this.pool = opened.identity && !WORKERS_SHARE_FILES ? undefined : CodecPool.get(options.maxWorkers);
-    this.format = opened.format;
-    this.metadata = opened.metadata;
-    this.all = opened.series;
     // Workers take a while to start (each loads the codec module and its addons): start them now, while the
     // caller looks at the metadata, when the store's chunks are ones they read.
     if (opened.series.some((s) => s.levels.some((l) => l.direct))) this.pool?.warm();
+    this.format = opened.format;
+    this.metadata = opened.metadata;
+    this.all = opened.series;
     this.series = opened.series.map((s) => s.info);
     this.details = opened.details;
     this.identity = opened.identity;
@@ -172,14 +172,14 @@ export class ZarrReader implements ReaderBackend {
           await one(item);
           continue;
         }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.lanes, work.length) }, lane));
         signal?.throwIfAborted();
         // A run that fails (a damaged chunk in it, a worker gone) is read again chunk by chunk, so the error
         // names the chunk, as without runs.
         if (await placeRunOnWorker(worker!, item).catch(() => false)) continue;
         for (const coords of item.chunks) await one(coords);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.lanes, work.length) }, lane));
     await this.checkUnchanged();
   }
 
@@ -303,9 +303,6 @@ async function placeOnWorker(
   return true;
 }
 
-function isShared(out: TypedArray): boolean {
-  return typeof SharedArrayBuffer !== 'undefined' && out.buffer instanceof SharedArrayBuffer;
-}
 /**
  * A local sharded array's chunks that workers place, in runs stored back to back (one task each), then the
  * other chunks; any other read: its chunks as they are.
@@ -344,5 +341,8 @@ async function placeRunOnWorker(
   return pool.placeChunk(run.path, plan.codec, size, placement, signal, run.range);
 }
 
+function isShared(out: TypedArray): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && out.buffer instanceof SharedArrayBuffer;
+}
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));

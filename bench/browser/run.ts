@@ -24,7 +24,7 @@ import { runPythonJson } from '../../test-support/python.js';
 import { PEERS, ROOT, runTask, writeResults } from '../lib/run.js';
 import { type BundleFile, measureBundle } from './bundle-size.js';
 import type { ReaderName, ReadResult } from './page.js';
-import { cpuSeconds, OUT, openBenchPage, SIZE, TIFF_NAME, ZARR_NAME } from './session.js';
+import { cpuByThread, OUT, openBenchPage, SIZE, TIFF_NAME, ZARR_NAME } from './session.js';
 
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const RUNS = Number(process.env.BENCH_RUNS ?? 2);
@@ -32,6 +32,8 @@ const RAW = join(OUT, `src-${SIZE}.u16`);
 const TIFF = join(OUT, TIFF_NAME);
 const ZARR = join(OUT, ZARR_NAME);
 const READERS: ReaderName[] = ['ours-tiff', 'geotiff', 'ours-zarr', 'zarrita'];
+/** The page's main thread in session.ts's cpuByThread (the renderer's thread named after the binary). */
+const MAIN_THREAD = 'renderer / chromium';
 
 /** The bench's inputs, made as bench/tiff.ts and bench/zarr.ts make them when missing. */
 function ensureInputs(): void {
@@ -81,7 +83,8 @@ async function expectedPixels(): Promise<Expected> {
 interface Setting {
   isolated: boolean;
   facts: { crossOriginIsolated: boolean; sharedArrayBuffer: boolean; cores: number; agent: string };
-  results: Array<ReadResult & { cpu: number }>;
+  /** `cpu`: CPU s of Chromium and the servers during the read; `mainCpu`: of the page's main thread. */
+  results: Array<ReadResult & { cpu: number; mainCpu: number }>;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -98,7 +101,7 @@ async function measure(pageDir: string, isolated: boolean, expected: Expected): 
     for (let round = 0; round <= REPS; round++) {
       for (const reader of READERS) {
         const hash = round === 0;
-        const cpu0 = cpuSeconds();
+        const cpu0 = cpuByThread();
         const r = await runInPage(page, ([n, u, h]) => window.bench.read(n, u, h), [
           reader,
           url(reader),
@@ -111,7 +114,10 @@ async function measure(pageDir: string, isolated: boolean, expected: Expected): 
         console.error(
           `  ${isolated ? 'isolated' : 'not isolated'} ${round === 0 ? 'warm-up' : `rep ${round}`} ${reader}: ${(r.bytes / 2 ** 20 / (r.ms / 1000)).toFixed(1)} MiB/s, longest task ${r.longTasks.maxMs.toFixed(0)} ms, gaps ${r.gapMs.timeout.toFixed(0)}/${r.gapMs.frame.toFixed(0)} ms`,
         );
-        if (round > 0) results.push({ ...r, cpu: cpuSeconds() - cpu0 });
+        const cpu1 = cpuByThread();
+        const spent = (key?: string) =>
+          [...cpu1].reduce((a, [k, v]) => (key && k !== key ? a : a + v - (cpu0.get(k) ?? 0)), 0);
+        if (round > 0) results.push({ ...r, cpu: spent(), mainCpu: spent(MAIN_THREAD) });
       }
     }
     return { isolated, facts, results };
@@ -138,6 +144,7 @@ function summary(setting: Setting) {
           gapFrame: Math.max(...rs.map((r) => r.gapMs.frame)),
           shared: rs.every((r) => r.sharedOutput),
           cpu: median(rs.map((r) => r.cpu)),
+          mainCpu: median(rs.map((r) => r.mainCpu)),
         },
       ];
     }),
@@ -154,6 +161,7 @@ function summary(setting: Setting) {
       gapFrame: number;
       shared: boolean;
       cpu: number;
+      mainCpu: number;
     }
   >;
 }
@@ -169,11 +177,11 @@ function settingTable(s: Setting): string {
   const sum = summary(s);
   const rows = READERS.map((r) => {
     const x = sum[r];
-    return `| ${LABEL[r]} | ${x.mibs.toFixed(1)} | ${x.seconds.toFixed(2)} (${x.range.map((v) => v.toFixed(2)).join('–')}) | ${x.openMs.toFixed(0)} | ${x.longest.toFixed(0)} (${x.longCount}) | ${x.gapTimeout.toFixed(0)} / ${x.gapFrame.toFixed(0)} | ${x.cpu.toFixed(1)} | ${x.shared ? 'yes' : 'no'} |`;
+    return `| ${LABEL[r]} | ${x.mibs.toFixed(1)} | ${x.seconds.toFixed(2)} (${x.range.map((v) => v.toFixed(2)).join('–')}) | ${x.openMs.toFixed(0)} | ${x.longest.toFixed(0)} (${x.longCount}) | ${x.gapTimeout.toFixed(0)} / ${x.gapFrame.toFixed(0)} | ${x.cpu.toFixed(1)} | ${x.mainCpu.toFixed(2)} | ${x.shared ? 'yes' : 'no'} |`;
   });
   const ratio = (a: ReaderName, b: ReaderName) => (sum[a].mibs / sum[b].mibs).toFixed(2);
-  return `| reader | MiB/s (median) | seconds (min–max) | open ms | longest long task ms (count) | longest gap ms: setTimeout / rAF | CPU s | output on SharedArrayBuffer |
-|---|---:|---:|---:|---:|---:|---:|---|
+  return `| reader | MiB/s (median) | seconds (min–max) | open ms | longest long task ms (count) | longest gap ms: setTimeout / rAF | CPU s | main thread CPU s | output on SharedArrayBuffer |
+|---|---:|---:|---:|---:|---:|---:|---:|---|
 ${rows.join('\n')}
 
 | ratio | value | target |
@@ -246,7 +254,8 @@ alternating, ${REPS} timed repetitions each (median; min–max in brackets) afte
 PerformanceObserver \`longtask\` entries starting during the read (the browser reports only tasks over 50 ms);
 gaps: the longest wait between \`setTimeout(0)\` turns and between animation frames while the read runs.
 CPU s: CPU time of Chromium's processes and the loopback servers during the read (median), what the read cost
-the machine whatever else ran on it. zarrita's registry: @bfio/zarr points zarrita's (module-global) codec
+the machine whatever else ran on it; main thread CPU s: of that, the page's main thread (from /proc: time it ran,
+not time it waited for a core — on a loaded machine a long task can be mostly waiting). zarrita's registry: @bfio/zarr points zarrita's (module-global) codec
 registry at its own codecs when it opens a store, and the page bundles one zarrita for both, so the page puts
 zarrita's defaults back for the peer's reads (numcodecs' zstd on the main thread, as zarrita ships).
 

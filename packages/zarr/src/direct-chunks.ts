@@ -7,12 +7,13 @@
  * chain goes through zarrita's `getChunk`.
  */
 
+import { CodecError } from '@bfio/codecs';
 import { isBfioError } from '@bfio/core';
 import { fetchBytes, isRemote } from '@bfio/core/backend';
-import { endianness, open } from '#platform';
+import { endianness, open, WORKERS_FETCH } from '#platform';
 import type { DecodedChunk } from './chunk-cache.js';
 import { chunkKeyEncoder } from './chunk-keys.js';
-import { type CodecPool, MISSING } from './codec-pool.js';
+import { type CodecPool, MISSING, PoolUnavailable } from './codec-pool.js';
 import { joinLocation } from './location.js';
 import { crc32c } from './shard.js';
 
@@ -399,6 +400,23 @@ export async function loadDirect(
   const where = await chunkLocation(plan, coords);
   if (!where) return absentChunk(plan, coords);
   if (plan.remote) {
+    // In a browser the worker fetches the chunk itself, so the page's thread only places the decoded pixels
+    // (a page without shared memory; with it, zarr-reader's placeOnWorker has the worker place them too). A
+    // missing object is the fill value; any other failure is fetched again below, with the retries.
+    const request = WORKERS_FETCH ? workerRequest(where) : undefined;
+    if (request) {
+      try {
+        const out = await pool.fetchChunk(request, plan.codec, bytes);
+        return {
+          data: new plan.Ctor(out.buffer as ArrayBuffer, out.byteOffset, plan.elements),
+          shape: plan.shape,
+          stride: plan.stride,
+        };
+      } catch (err) {
+        if (err instanceof CodecError && err.code === 'ENOENT') return absentChunk(plan, coords);
+        if (err instanceof PoolUnavailable) throw err;
+      }
+    }
     const raw = await fetchChunk(where);
     if (!raw) return absentChunk(plan, coords);
     const out = await pool.decodeChunk(raw, plan.codec, bytes);

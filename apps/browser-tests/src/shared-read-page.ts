@@ -33,7 +33,7 @@ const sharedRead = {
       return {
         shape: [t, c, z, y, x],
         planes: await planeHashes(data, y * x),
-        shared: data.buffer instanceof SharedArrayBuffer,
+        shared: typeof SharedArrayBuffer !== 'undefined' && data.buffer instanceof SharedArrayBuffer,
         pageRequests,
       };
     } finally {

@@ -9,7 +9,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runInPage } from '../../../test-support/browser/page.js';
+import { openTestPage, runInPage } from '../../../test-support/browser/page.js';
+import { startBrowserTestServers } from '../../../test-support/browser/servers.js';
 import { type BrowserSession, startBrowserSession } from '../../../test-support/browser/session.js';
 import { available } from '../../../test-support/env.js';
 import { type RequestLog, serveLikeObjectStore } from '../../../test-support/http-server.js';
@@ -135,4 +136,25 @@ describe.skipIf(!available('chromium', 'python'))('codec workers fetch their own
       expect(flaky.log.length - before).toBeGreaterThanOrEqual(2 * (blocks - 1));
     },
   );
+
+  it('without cross-origin isolation (no shared memory) the workers still fetch and decode the TIFF tiles', async () => {
+    // The result is a plain array the page places into; the bytes never pass through the page's thread.
+    const plain = await startBrowserTestServers(session.bundle.dir, { tmp }, { isolated: false });
+    const page = await openTestPage(session.browser, plain.pageUrl);
+    try {
+      expect(await runInPage(page.page, () => crossOriginIsolated, undefined)).toBe(false);
+      const before = plain.log.length;
+      const got: SharedRead = await runInPage(
+        page.page,
+        (u) => window.sharedRead.read(u),
+        `${plain.dataBase}/tmp/deflate-2048.ome.tif`,
+      );
+      expect(got.shared).toBe(false);
+      expect(got.planes).toEqual(expected.get('deflate-2048.ome.tif')!.planes);
+      expect(plain.log.length - before - got.pageRequests).toBeGreaterThanOrEqual(64);
+    } finally {
+      await page.close();
+      await plain.close();
+    }
+  });
 });

@@ -55,7 +55,14 @@ let turns = Promise.resolve();
 export async function runTask(table, io, task) {
   const params = task.params ?? {};
   if (!params.fetch) return runChain(table, io, task, undefined);
-  const fetched = await io.fetchRange(params.fetch);
+  let fetched;
+  try {
+    fetched = await io.fetchRange(params.fetch);
+  } catch (err) {
+    // Marked as the source's failure, not the codec's: the caller then fetches the bytes its own way.
+    if (err && typeof err === 'object') err.stage = 'fetch';
+    throw err;
+  }
   const turn = turns.then(() => runChain(table, io, task, fetched));
   turns = turn.then(
     () => {},

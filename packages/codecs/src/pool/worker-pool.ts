@@ -186,12 +186,16 @@ interface Slot {
   stale?: boolean;
 }
 
-/** An error raised by a codec inside a worker; `codecName` says which codec. */
+/**
+ * An error raised by a task inside a worker; `codecName` says which codec, `stage` 'fetch' when the task's
+ * own request (`params.fetch`) failed rather than the codec.
+ */
 export class CodecError extends Error {
   constructor(
     message: string,
     readonly codecName: string,
     readonly code?: string,
+    readonly stage?: string,
   ) {
     super(message);
     this.name = 'CodecError';
@@ -340,7 +344,7 @@ export class WorkerPool {
         id: number;
         output?: Uint8Array;
         input?: Uint8Array;
-        error?: { message: string; code?: string };
+        error?: { message: string; code?: string; stage?: string };
       }) => {
         const task = slot.tasks.get(msg.id);
         if (!task) return;
@@ -350,7 +354,8 @@ export class WorkerPool {
           worker.unref();
           if (slot.stale) this.retire(slot);
         }
-        if (msg.error) this.finish(task, new CodecError(msg.error.message, task.codec, msg.error.code));
+        if (msg.error)
+          this.finish(task, new CodecError(msg.error.message, task.codec, msg.error.code, msg.error.stage));
         else {
           if (msg.input && task.returnInput) task.returnInput(msg.input);
           this.finish(task, undefined, msg.output!);

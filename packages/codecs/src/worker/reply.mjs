@@ -34,7 +34,15 @@ export async function reply(table, io, task, post) {
     post({ id, output }, output.buffer.byteLength > 0 ? [output.buffer] : []);
   } catch (err) {
     post(
-      { id, error: { name: err?.name ?? 'Error', message: String(err?.message ?? err), code: err?.code } },
+      {
+        id,
+        error: {
+          name: err?.name ?? 'Error',
+          message: String(err?.message ?? err),
+          code: err?.code,
+          stage: err?.stage,
+        },
+      },
       [],
     );
   }

@@ -7,6 +7,7 @@
  */
 
 import {
+  CodecError,
   type CodecParams,
   float16ToFloat32,
   reverseBits,
@@ -27,6 +28,12 @@ export interface DecodeOptions {
   block?: string;
   /** A buffer the worker may write the result into (moved to it; see WorkerPool's `spare`). */
   spare?: ArrayBuffer;
+  /**
+   * With a pool: the worker fetches the block itself (run-task's `params.fetch`; `raw` is then ignored). A
+   * failed request rejects with the worker's CodecError (`stage` 'fetch'), not a CorruptFileError: the
+   * caller then reads the block its own way.
+   */
+  fetch?: CodecParams['fetch'];
 }
 
 /** The result of decompression, and which of the following steps were already done (on a worker). */
@@ -35,6 +42,8 @@ interface Decompressed {
   swapped?: boolean;
   unpredicted?: boolean;
 }
+
+const NO_BYTES = new Uint8Array(0);
 
 /** Corrupt Deflate data may not make zlib allocate more than this multiple of the block (plus slack). */
 const INFLATE_LIMIT = (expected: number) => expected * 4 + (1 << 20);
@@ -141,7 +150,14 @@ export async function decompress(
   const { codec, params, swapped, unpredicted } = blockTask(page, expected, littleEndian);
   try {
     let bytes: Uint8Array;
-    if (options.pool) {
+    if (options.pool && options.fetch) {
+      bytes = await options.pool.run(
+        codec,
+        NO_BYTES,
+        { ...params, fetch: options.fetch },
+        { spare: options.spare },
+      );
+    } else if (options.pool) {
       // `raw` is a fresh read of this block only: move it to the worker rather than copy it.
       const whole = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength;
       bytes = await options.pool.run(codec, raw, params, { transfer: whole, spare: options.spare });
@@ -151,6 +167,7 @@ export async function decompress(
     return { bytes, swapped, unpredicted };
   } catch (err) {
     if (err instanceof UnsupportedError) throw err;
+    if (err instanceof CodecError && err.stage === 'fetch') throw err;
     throw new CorruptFileError(
       file,
       `${options.block ?? `a ${page.tiled ? 'tile' : 'strip'}`} (${compressionName(page.compression)}) could not be decoded (${String((err as Error)?.message ?? err)}); the file is damaged: restore it from a good copy`,

@@ -2,7 +2,7 @@
  * Reading a rectangle of one TIFF page: only the blocks (tiles/strips) that intersect it are read and
  * decoded, each once even when several samples of a chunky page are wanted, a bounded number at a time.
  */
-import { copyBlock, type ScatterParams } from '@bfio/codecs';
+import { CodecError, copyBlock, type ScatterParams } from '@bfio/codecs';
 import { CorruptFileError, type TypedArray } from '@bfio/core';
 import type { Limiter } from '@bfio/core/backend';
 import { WORKERS_FETCH } from '#platform';
@@ -170,6 +170,9 @@ export function planeTasks(
             const partial =
               ya > blockY || yb < blockY + valid || xa > blockX || xb < Math.min(blockX + bw, page.width);
             const t = group[0]!;
+            // A block whose worker already failed (its request or its decoding) is read here next, not again by
+            // a worker: the page's own request has the retries and the typed errors.
+            let workerTried = false;
             if (
               group.length === 1 &&
               spb === 1 &&
@@ -189,8 +192,20 @@ export function planeTasks(
                 dstStride: outWidth * sampleBytes,
               });
               if (placed) return;
+              workerTried = true;
             }
-            const block = await compressedBlock(tiff, page, index, offset, count, rows, valid, partial, ctx);
+            const block = await compressedBlock(
+              tiff,
+              page,
+              index,
+              offset,
+              count,
+              rows,
+              valid,
+              partial,
+              ctx,
+              !workerTried,
+            );
             data = block.data;
             owned = block.owned;
           }
@@ -307,6 +322,7 @@ async function compressedBlock(
   valid: number,
   keep: boolean,
   ctx: BlockContext,
+  workerMayFetch = true,
 ): Promise<{ data: TypedArray; owned: boolean }> {
   const key = blockKey(page, index);
   const cached = ctx.cache?.get(key);
@@ -319,6 +335,10 @@ async function compressedBlock(
     mine = true;
     const promise = (async () => {
       try {
+        const fetched = workerMayFetch
+          ? await workerFetchedBlock(tiff, page, index, offset, count, rows, valid, ctx)
+          : undefined;
+        if (fetched) return fetched;
         const raw = await tiff.source.read(offset, count, blockName(page, index));
         return await ctx.limiter.run(() => {
           const spare = ctx.decode.pool ? ctx.spares.pop() : undefined;
@@ -341,6 +361,43 @@ async function compressedBlock(
     return { data, owned: false };
   }
   return { data, owned: mine && !entry.joined };
+}
+
+/**
+ * In a browser, a remote block decoded by a codec worker that also fetched it (the page's main thread only
+ * dispatches: receiving every byte there cost it 2 CPU-s and 150–365 ms long tasks per 512 MiB read without
+ * shared memory, bench/browser). Undefined when this block does not go that way (Node, small or merged
+ * blocks, uncompressed pages) or the worker's request failed: the caller then reads it here, with
+ * fetchWithRetry's retries and typed errors.
+ */
+async function workerFetchedBlock(
+  tiff: TiffFile,
+  page: TiffPage,
+  index: number,
+  offset: number,
+  count: number,
+  rows: number,
+  valid: number,
+  ctx: BlockContext,
+): Promise<TypedArray | undefined> {
+  const pool = ctx.decode.pool;
+  if (!WORKERS_FETCH || !pool || page.compression === 1 || count < WORKER_FETCH_MIN_BYTES) return undefined;
+  if (!(tiff.source instanceof HttpSource) || tiff.source.plans.merged(offset, count)) return undefined;
+  const what = blockName(page, index);
+  const request = tiff.source.workerFetch(offset, count, what);
+  if (!request) return undefined;
+  try {
+    // Not through the decode limiter: the task waits on the network first (see scatterBlock).
+    return await decodeBlock(tiff.path, page, NO_BYTES, offset, rows, tiff.littleEndian, valid, {
+      ...ctx.decode,
+      block: what,
+      spare: ctx.spares.pop(),
+      fetch: request,
+    });
+  } catch (err) {
+    if (err instanceof CodecError && err.stage === 'fetch') return undefined;
+    throw err;
+  }
 }
 
 /** Give a decoded block's buffer back for the next decode (bounded: a few blocks per reader). */

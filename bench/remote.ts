@@ -140,8 +140,8 @@ Command: \`pnpm bench:remote\` (load average at the end: ${load}; the machine is
 strips), ${withZarr ? "and the Zarr bench's stores (1024² chunks, zstd-1; unsharded, and in 4096² shards), " : ''}read whole over HTTP from a
 loopback server in its own process that answers like an object store (GET with Range, HEAD, 404), each
 request answered after the latency shown. Ours: \`BioReader.open(url)\` (neighbouring blocks merged into
-requests of up to 8 MiB, 4 of them in flight); tifffile (maxworkers=2) on an fsspec file (4 MiB blocks, read
-one after another)${withZarr ? '; zarr-python 3 through fsspec/aiohttp' : ''}. Requests: GETs the server answered.
+requests of up to 8 MiB, 4 of them in flight); tifffile (maxworkers=2) on an fsspec file (4 MiB blocks; tifffile
+reads a page's contiguous segments as one read, so fsspec sends a few large requests)${withZarr ? '; zarr-python 3 through fsspec/aiohttp' : ''}. Requests: GETs the server answered.
 
 | task | MiB/s | seconds | peak RSS MiB | requests |
 |---|---:|---:|---:|---:|

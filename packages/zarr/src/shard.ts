@@ -7,6 +7,12 @@
  * close, for a shard some chunks of which never came: those stay "empty", i.e. the fill value), the index is
  * appended: per chunk in C order, offset and length as little-endian uint64 (2^64−1 twice for an empty one),
  * then the CRC32C of those bytes (little-endian uint32).
+ *
+ * A shard's chunks should lie in the file in index order (the same image then always gives the same bytes).
+ * Encodings finish out of order only by the workers' concurrency, so a chunk that comes early waits in a
+ * small reorder window (`REORDER_BYTES` over all shards) until its predecessors are written; only when the
+ * window is full, or the caller never writes some chunk, is a chunk appended out of order, and the shard
+ * rewritten in index order when it is finished (a second pass over its bytes, which the window avoids).
  */
 import { crc32c } from '@bfio/codecs';
 import { dirname, type FileHandle, mkdir, open } from '#platform';
@@ -14,6 +20,9 @@ import { dirname, type FileHandle, mkdir, open } from '#platform';
 type Vec5 = [number, number, number, number, number];
 
 const EMPTY = 0xffffffffffffffffn;
+
+/** Encoded chunks held back, over all shards of a writer, to append them in index order. */
+const REORDER_BYTES = 64 * 2 ** 20;
 
 /** The index bytes of a shard: `entries` (offset, length pairs) little-endian, then their CRC32C. */
 export function encodeIndex(entries: BigUint64Array): Uint8Array {
@@ -32,6 +41,12 @@ interface OpenShard {
   entries: BigUint64Array;
   written: number;
   expected: number;
+  /** The next slot to append in index order (the slots outside the array skipped). */
+  next: number;
+  /** Chunks that came before `next`'s, by slot. */
+  early: Map<number, Uint8Array>;
+  /** A chunk was appended out of index order: the shard is rewritten when finished. */
+  disordered: boolean;
 }
 
 /** Whether the chunks of a shard lie in the file in index order (offsets increasing with the slot). */
@@ -61,6 +76,8 @@ export class ShardWriter {
     private readonly pathOf: (index: number[]) => string,
     /** Called with the file of each finished shard (e.g. to upload it). */
     private readonly onFinished?: (path: string) => Promise<void>,
+    /** The reorder window's size in bytes (see the header). */
+    private readonly reorderBytes = REORDER_BYTES,
   ) {
     this.per = shards.map((s, i) => s / (chunks[i] as number)) as Vec5;
   }
@@ -84,7 +101,11 @@ export class ShardWriter {
         entries: new BigUint64Array(2 * this.per.reduce((a, b) => a * b, 1)).fill(EMPTY),
         written: 0,
         expected,
+        next: 0,
+        early: new Map(),
+        disordered: false,
       };
+      shard.next = this.insideFrom(index, 0);
       this.open.set(key, shard);
     }
     // The chunk's place in the shard's index: C order over the chunks of the shard.
@@ -93,7 +114,71 @@ export class ShardWriter {
       const within = ((origin[i] as number) % (this.shards[i] as number)) / (this.chunks[i] as number);
       slot = slot * (this.per[i] as number) + within;
     }
-    if (shard.entries[2 * slot] !== EMPTY) throw new Error(`chunk at ${origin} written twice into its shard`);
+    if (shard.entries[2 * slot] !== EMPTY || shard.early.has(slot))
+      throw new Error(`chunk at ${origin} written twice into its shard`);
+    if (
+      slot !== shard.next &&
+      !shard.disordered &&
+      this.earlyBytes + encoded.byteLength <= this.reorderBytes
+    ) {
+      shard.early.set(slot, encoded);
+      this.earlyBytes += encoded.byteLength;
+      return;
+    }
+    if (slot !== shard.next && !shard.disordered) {
+      // The window is full: this shard goes out of order (rewritten at the end), its early chunks now.
+      shard.disordered = true;
+      const early = [...shard.early];
+      this.release(shard);
+      await Promise.all([
+        this.append(key, shard, slot, encoded),
+        ...early.map(([s, e]) => this.append(key, shard, s, e)),
+      ]);
+      return;
+    }
+    // In order: this chunk, then every early one it was holding back.
+    const runs: Array<Promise<void>> = [this.append(key, shard, slot, encoded)];
+    if (!shard.disordered) {
+      shard.next = this.insideFrom(index, slot + 1);
+      for (let e = shard.early.get(shard.next); e; e = shard.early.get(shard.next)) {
+        shard.early.delete(shard.next);
+        this.earlyBytes -= e.byteLength;
+        runs.push(this.append(key, shard, shard.next, e));
+        shard.next = this.insideFrom(index, shard.next + 1);
+      }
+    }
+    await Promise.all(runs);
+  }
+
+  /** Encoded bytes held back in every shard's window. */
+  private earlyBytes = 0;
+
+  /** Forgets a shard's early chunks (appended or dropped by the caller). */
+  private release(shard: OpenShard): void {
+    for (const e of shard.early.values()) this.earlyBytes -= e.byteLength;
+    shard.early.clear();
+  }
+
+  /** The first slot ≥ `slot` of the shard at grid `index` whose chunk lies inside the array (or the end). */
+  private insideFrom(index: number[], slot: number): number {
+    const total = this.per.reduce((a, b) => a * b, 1);
+    for (let s = slot; s < total; s++) {
+      let rest = s;
+      let inside = true;
+      for (let i = 4; i >= 0; i--) {
+        const per = this.per[i] as number;
+        const start =
+          (index[i] as number) * (this.shards[i] as number) + (rest % per) * (this.chunks[i] as number);
+        rest = Math.floor(rest / per);
+        if (start >= (this.shape[i] as number)) inside = false;
+      }
+      if (inside) return s;
+    }
+    return total;
+  }
+
+  /** Appends one chunk at the end of its shard's file, finishing the shard with its last chunk. */
+  private async append(key: string, shard: OpenShard, slot: number, encoded: Uint8Array): Promise<void> {
     const offset = shard.end;
     shard.end += encoded.byteLength;
     shard.entries[2 * slot] = BigInt(offset);
@@ -106,12 +191,19 @@ export class ShardWriter {
 
   /** Writes the index of every shard still open (chunks that never came stay empty). */
   async finishAll(): Promise<void> {
-    for (const [key, shard] of [...this.open]) await this.finish(key, shard);
+    for (const [key, shard] of [...this.open]) {
+      // Chunks still waiting for one the caller never wrote: appended now (the shard is reordered at the end).
+      const early = [...shard.early];
+      this.release(shard);
+      for (const [slot, encoded] of early) await this.append(key, shard, slot, encoded);
+      if (this.open.has(key)) await this.finish(key, shard);
+    }
   }
 
   /** Closes the files of unfinished shards without indexes (the store is being thrown away). */
   async discard(): Promise<void> {
     const shards = [...this.open.values()];
+    for (const shard of shards) this.release(shard);
     this.open.clear();
     await Promise.allSettled(shards.map(async (s) => (await s.file).close()));
   }

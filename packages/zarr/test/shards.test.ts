@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { available } from '../../../test-support/env.js';
 import { runPythonJson } from '../../../test-support/python.js';
 import { ZarrReader } from '../src/reader/index.js';
-import { crc32c } from '../src/shard.js';
+import { crc32c, ShardWriter } from '../src/shard.js';
 import { ZarrWriter } from '../src/writer/index.js';
 
 const ok = available('python');
@@ -142,5 +142,73 @@ print(json.dumps({"equal": equal, "ours": ours, "theirs": theirs}))`,
     await a.abort();
     expect(existsSync(gone)).toBe(false);
     expect(readdirSync(TMP).filter((n) => n.includes('aborted'))).toEqual([]);
+  });
+});
+
+describe('ShardWriter: chunks arriving out of order', () => {
+  const dir = join('/tmp', `bfio-zarr-reorder-${process.pid}`);
+  beforeAll(() => mkdirSync(dir, { recursive: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /**
+   * One shard of 8 × 4 chunks at the array's edge (5 × 3 of them inside it; the others are never written),
+   * chunks of distinct lengths handed over in a scrambled order; with a window large enough to hold them
+   * back and with none, the file must be the same: chunks in index order from offset 0, then the index.
+   */
+  async function shardFile(window: number, order: number[]): Promise<Uint8Array> {
+    const path = join(dir, `w${window}.bin`);
+    const w = new ShardWriter(
+      [1, 1, 1, 5, 3],
+      [1, 1, 1, 1, 1],
+      [1, 1, 1, 8, 4],
+      () => path,
+      undefined,
+      window,
+    );
+    for (const k of order) {
+      const y = Math.floor(k / 3);
+      const x = k % 3;
+      await w.write([0, 0, 0, y, x], new Uint8Array(k + 1).fill(k + 1));
+    }
+    await w.finishAll();
+    return new Uint8Array(readFileSync(path));
+  }
+
+  it('holds early chunks back and writes the shard in index order; without a window it is rewritten the same', async () => {
+    const order = [2, 0, 1, 5, 4, 3, 14, 6, 7, 8, 13, 12, 9, 10, 11];
+    const held = await shardFile(1 << 20, order);
+    const rewritten = await shardFile(0, order);
+    expect(held).toEqual(rewritten);
+    // Body: chunk k (k + 1 bytes of value k + 1) in index order; the index (32 slots × 16 bytes + CRC) after it.
+    const body = order
+      .slice()
+      .sort((a, b) => a - b)
+      .flatMap((k) => new Array(k + 1).fill(k + 1));
+    expect([...held.subarray(0, body.length)]).toEqual(body);
+    const view = new DataView(held.buffer, held.byteOffset + body.length);
+    expect(held.byteLength).toBe(body.length + 32 * 16 + 4);
+    let offset = 0;
+    for (let slot = 0; slot < 32; slot++) {
+      const y = Math.floor(slot / 4);
+      const x = slot % 4;
+      if (y >= 5 || x >= 3) {
+        expect(view.getBigUint64(slot * 16, true)).toBe(0xffffffffffffffffn);
+        continue;
+      }
+      const k = y * 3 + x;
+      expect(Number(view.getBigUint64(slot * 16, true))).toBe(offset);
+      expect(Number(view.getBigUint64(slot * 16 + 8, true))).toBe(k + 1);
+      offset += k + 1;
+    }
+    expect(view.getUint32(32 * 16, true)).toBe(crc32c(held.subarray(body.length, body.length + 32 * 16)));
+  });
+
+  it('a chunk never written leaves the rest appended at close, in index order', async () => {
+    const order = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]; // chunk 0 never comes
+    const held = await shardFile(1 << 20, order);
+    const view = new DataView(held.buffer, held.byteOffset + held.byteLength - 32 * 16 - 4);
+    expect(view.getBigUint64(0, true)).toBe(0xffffffffffffffffn);
+    expect(Number(view.getBigUint64(16, true))).toBe(0); // chunk 1 first in the file
+    expect([...held.subarray(0, 2)]).toEqual([2, 2]);
   });
 });

@@ -8,6 +8,7 @@
 import { common } from './codecs/common.mjs';
 import { jpegDecode, jpegEncode } from './codecs/jpeg-node.mjs';
 import { jpegDecodeWasm } from './codecs/jpeg-wasm.mjs';
+import { lzwDecodeNode } from './codecs/lzw-node.mjs';
 import { libjpeg, libzstd } from './codecs/native-addons.mjs';
 import { deflate, inflate } from './codecs/zlib-node.mjs';
 import { zstdDecode, zstdEncode } from './codecs/zstd-node.mjs';
@@ -27,6 +28,7 @@ export const codecs = {
   'jpeg-decode': (input, params, into) =>
     libjpeg() ? jpegDecode(input, params, into) : jpegDecodeWasm(input, params, into),
   'jpeg-encode': jpegEncode,
+  'lzw-decode': lzwDecodeNode,
 };
 
 /** Which implementation serves a codec here: 'native' (an addon), 'wasm', 'js' or 'platform'. */

@@ -9,3 +9,4 @@ export function libjpeg():
   | { decode: (...args: unknown[]) => unknown; encode?: (...args: unknown[]) => unknown }
   | undefined;
 export function libzstd(): { api: unknown; binding: unknown } | undefined;
+export function liblzw(): { lzwDecode(input: Uint8Array, output: Uint8Array): number } | undefined;

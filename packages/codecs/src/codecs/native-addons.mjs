@@ -80,3 +80,20 @@ export function libzstd() {
   }
   return zstd ?? undefined;
 }
+
+let lzw;
+
+/**
+ * The LZW decoder `{ lzwDecode(input, output) → bytes decoded (-1: invalid code, -2: an old-style LSB-first
+ * stream) }` (native/lzw.c, no library: built wherever a compiler is), or undefined. `BFIO_NATIVE_LZW=0`
+ * turns it off.
+ */
+export function liblzw() {
+  if (lzw === undefined) {
+    lzw =
+      process.env.BFIO_NATIVE_LZW === '0'
+        ? null
+        : load('native', 'bfio_lzw.node', (a) => typeof a?.lzwDecode === 'function');
+  }
+  return lzw?.addon;
+}

@@ -3,10 +3,23 @@ export function libdeflate():
       zlibCompress(input: Uint8Array, level: number, output: Uint8Array): number;
       /** Absent from an addon built before it existed. */
       zlibDecompress?(input: Uint8Array, output: Uint8Array): number;
+      /** TIFF predictor 2 in place (an addon built before it existed lacks it). */
+      horizontalPredict?(bytes: Uint8Array, size: 1 | 2 | 4, rowLength: number, stride: number): void;
     }
   | undefined;
 export function libjpeg():
   | { decode: (...args: unknown[]) => unknown; encode?: (...args: unknown[]) => unknown }
   | undefined;
 export function libzstd(): { api: unknown; binding: unknown } | undefined;
+export function nativeCopy():
+  | {
+      placeBlocks(
+        src: ArrayBufferView,
+        dst: ArrayBufferView,
+        bytes: number,
+        strides: Float64Array,
+        blocks: Float64Array,
+      ): void;
+    }
+  | undefined;
 export function liblzw(): { lzwDecode(input: Uint8Array, output: Uint8Array): number } | undefined;

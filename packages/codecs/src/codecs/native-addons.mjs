@@ -10,6 +10,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { useNativeCopy } from '../placement.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -60,6 +61,26 @@ export function libjpeg() {
   }
   return jpeg?.addon;
 }
+
+let copy;
+
+/**
+ * The strided-copy binding `{ placeBlocks(src, dst, bytes, strides, blocks) }` (native-copy/: memcpy per row,
+ * no library), or undefined. `BFIO_NATIVE_COPY=0` turns it off.
+ */
+export function nativeCopy() {
+  if (copy === undefined) {
+    copy =
+      process.env.BFIO_NATIVE_COPY === '0'
+        ? null
+        : load('native-copy', 'bfio_copy.node', (a) => typeof a?.placeBlocks === 'function');
+  }
+  return copy?.addon;
+}
+// Every strided copy on a thread that loads the Node codecs (each worker's placement, the main thread's
+// copies) goes through the addon when it is built.
+const copier = nativeCopy();
+if (copier) useNativeCopy(copier.placeBlocks);
 
 /** zstd-napi (libzstd compiled from its bundled sources), or undefined when it does not load. */
 let zstd;

@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "bfio_copy",
+      "sources": ["copy.c"],
+      "cflags": ["-O2", "-Wall"]
+    }
+  ]
+}

@@ -7,12 +7,13 @@
  *
  * Steps: codec (libdeflate on this thread), pool (the codec workers alone, tiles moved in and out), writer
  * (BioWriter tile by tile from tiles already in memory), bands (BioWriter, one write per 1024-row band),
- * loop (the bench's own loop: read a band of the raw file, cut it into tiles, write them).
+ * loop (the bench's own loop: read a band of the raw file, cut it into tiles, write them), convert.
+ * PROBE_PREDICTOR=1: with the horizontal predictor; PROBE_THREADS=1: CPU seconds of each thread.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sharedWorkerPool } from '@bfio/codecs';
+import { applyHorizontal, sharedWorkerPool } from '@bfio/codecs';
 import { BioWriter } from '@bfio/core';
 import '@bfio/tiff';
 import { libdeflate } from '../packages/codecs/src/codecs/native-addons.mjs';
@@ -24,6 +25,8 @@ const out = join(ROOT, 'bench', 'out');
 const raw = join(out, `src-${SIZE}.u16`);
 const target = join(out, 'probe-write.ome.tif');
 const MiB = (SIZE * SIZE * 2) / 2 ** 20;
+/** PROBE_PREDICTOR=1: every step with the horizontal predictor (TIFF Predictor 2) before Deflate. */
+const PREDICT = process.env.PROBE_PREDICTOR === '1';
 
 /** CPU seconds of this process's threads: the main thread, all others together, and by thread id. */
 function threadCpu(): { main: number; other: number; byName: Map<string, number> } {
@@ -41,7 +44,11 @@ function threadCpu(): { main: number; other: number; byName: Map<string, number>
     const s = (Number(f[11]) + Number(f[12])) / 100; // utime + stime, clock ticks
     if (Number(tid) === process.pid) main += s;
     else other += s;
-    byName.set(tid, s);
+    let comm = tid;
+    try {
+      comm = `${readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim()}#${tid}`;
+    } catch {}
+    byName.set(comm, s);
   }
   return { main, other, byName };
 }
@@ -58,7 +65,7 @@ async function measure(name: string, fn: () => Promise<number | undefined>, mib 
     .map(([n, v]) => [n, v - (c0.byName.get(n) ?? 0)] as const)
     .filter(([, v]) => v >= 0.05)
     .sort((a, b) => b[1] - a[1])
-    .map(([n, v]) => `${Number(n) === process.pid ? 'main' : n} ${v.toFixed(2)}`);
+    .map(([n, v]) => `${n.endsWith(`#${process.pid}`) ? 'main' : n} ${v.toFixed(2)}`);
   const ratio = stored ? ` ratio ${((mib * 2 ** 20) / stored).toFixed(4)}` : '';
   console.log(
     `${name.padEnd(34)} ${(mib / wall).toFixed(0).padStart(5)} MiB/s wall ${wall.toFixed(2)} s | CPU main ${main.toFixed(2)} s + other ${other.toFixed(2)} s = ${(mib / (main + other)).toFixed(0)} MiB per CPU-s${ratio}`,
@@ -86,6 +93,7 @@ const options = {
   dtype: 'uint16' as const,
   tileSize: TILE,
   compression: 'deflate' as const,
+  predictor: PREDICT,
 };
 
 async function writeTiles(tiles: Uint16Array[], level: number) {
@@ -110,7 +118,7 @@ async function writeTiles(tiles: Uint16Array[], level: number) {
 
 const steps = process.argv.slice(2);
 const want = (s: string) => steps.length === 0 || steps.includes(s);
-const tiles = steps.length === 1 && steps[0] === 'convert' ? [] : cutTiles();
+const tiles = steps.every((s) => s === 'convert' || s === 'loop') && steps.length ? [] : cutTiles();
 
 if (want('codec')) {
   const addon = libdeflate()!;
@@ -118,7 +126,13 @@ if (want('codec')) {
   for (const level of [1, 2]) {
     await measure(`libdeflate L${level}, this thread`, async () => {
       let n = 0;
-      for (const t of tiles) n += addon.zlibCompress(new Uint8Array(t.buffer), level, dst);
+      for (const t of tiles) {
+        if (PREDICT) {
+          const d = t.slice(); // the predictor works in place: keep the source for the next steps
+          applyHorizontal(d, TILE, 1);
+          n += addon.zlibCompress(new Uint8Array(d.buffer), level, dst);
+        } else n += addon.zlibCompress(new Uint8Array(t.buffer), level, dst);
+      }
       return n;
     });
   }
@@ -138,7 +152,7 @@ if (want('pool')) {
           const r = await pool.run(
             'deflate',
             new Uint8Array(t.buffer),
-            { level: 1 },
+            PREDICT ? { level: 1, predict: { size: 2, rowLength: TILE, stride: 1 } } : { level: 1 },
             {
               transfer: true,
               spare: spares.pop() ?? new ArrayBuffer(TILE * TILE * 2 + 4096),
@@ -170,6 +184,29 @@ if (want('bands')) {
   });
 }
 
+if (want('loop')) {
+  await measure('bench loop: bands cut into tiles, L1', async () => {
+    const bw = await BioWriter.create(target, { ...options, compressionLevel: 1, overwrite: true });
+    const src = await open(raw, 'r');
+    for (let y = 0; y < SIZE; y += TILE) {
+      const buf = new Uint16Array(TILE * SIZE);
+      await src.read(new Uint8Array(buf.buffer), 0, buf.byteLength, y * SIZE * 2);
+      const writes: Promise<void>[] = [];
+      for (let x = 0; x < SIZE; x += TILE) {
+        const tile = new Uint16Array(TILE * TILE);
+        for (let r = 0; r < TILE; r++) tile.set(buf.subarray(r * SIZE + x, r * SIZE + x + TILE), r * TILE);
+        writes.push(bw.write({ data: tile, shape: [TILE, TILE] }, { X: x, Y: y }));
+      }
+      await Promise.all(writes);
+    }
+    await bw.close();
+    await src.close();
+    const size = statSync(target).size;
+    await rm(target);
+    return size;
+  });
+}
+
 if (want('convert')) {
   // `bfio convert` TIFF → TIFF of the convert bench's source (BENCH_CONVERT_SIZE, default 8192), in process.
   const size = Number(process.env.BENCH_CONVERT_SIZE ?? 8192);
@@ -189,4 +226,6 @@ if (want('convert')) {
   );
 }
 
+// The pool ends its workers first: a worker writes its --cpu-prof profile only when it exits.
+await sharedWorkerPool().close();
 process.exit(0);

@@ -89,7 +89,8 @@ async function runChain(table, io, task, fetched) {
   if (params.read) input = io.readFd(params.read);
   else if (params.file) input = io.readFile(params.file, codec === 'raw' ? into : undefined);
   else if (fetched) input = fetched;
-  if (params.predict) prefilter(input, params);
+  // A codec marked `predicts` differences the input itself (Node's encoders: in C, filters.mjs's loop costs ~8×).
+  if (params.predict && !fn.predicts) prefilter(input, params);
   let output = fn(input, params, into);
   // Awaited only when the codec is asynchronous: from here to the return nothing may yield, because on the
   // main thread (runHere) another task could reuse this thread's scratch buffers in between.

@@ -10,6 +10,7 @@ import { jpegDecode, jpegEncode } from './codecs/jpeg-node.mjs';
 import { jpegDecodeWasm } from './codecs/jpeg-wasm.mjs';
 import { lzwDecodeNode } from './codecs/lzw-node.mjs';
 import { libjpeg, libzstd } from './codecs/native-addons.mjs';
+import { predicting } from './codecs/predict-node.mjs';
 import { deflate, inflate } from './codecs/zlib-node.mjs';
 import { zstdDecode, zstdEncode } from './codecs/zstd-node.mjs';
 import { zstdDecodeWasm, zstdEncodeWasm } from './codecs/zstd-web.mjs';
@@ -30,6 +31,9 @@ export const codecs = {
   'jpeg-encode': jpegEncode,
   'lzw-decode': lzwDecodeNode,
 };
+
+// The encoders difference their input in C (predict-node.mjs), not in run-task.mjs's JavaScript prefilter.
+for (const name of ['deflate', 'zstd-encode', 'lzw-encode', 'raw']) codecs[name] = predicting(codecs[name]);
 
 /** Which implementation serves a codec here: 'native' (an addon), 'wasm', 'js' or 'platform'. */
 export function implementation(codec) {

@@ -104,6 +104,46 @@ print(json.dumps([base64.b64encode(zlib.compress(base64.b64decode(s), 6)).decode
       );
     });
 
+    it('differences samples in C (TIFF predictor 2) as imagecodecs does, alone and before the workers’ Deflate', async () => {
+      // 1-, 2- and 4-byte samples, 1 and 3 samples per pixel, rows whose length is no multiple of a vector.
+      const cases = [
+        { size: 1, stride: 1, width: 301, height: 7 },
+        { size: 2, stride: 1, width: 1024, height: 9 },
+        { size: 2, stride: 3, width: 117, height: 5 },
+        { size: 4, stride: 1, width: 250, height: 6 },
+        { size: 4, stride: 3, width: 33, height: 4 },
+      ] as const;
+      const inputs = cases.map((c, i) =>
+        tile(20 + i, c.width * c.stride, c.height, 4).subarray(0, c.width * c.stride * c.height * c.size),
+      );
+      const predicted: string[] = [];
+      const streams: string[] = [];
+      for (const [i, c] of cases.entries()) {
+        const row = c.width * c.stride;
+        const alone = inputs[i]!.slice();
+        addon!.horizontalPredict!(alone, c.size, row, c.stride);
+        predicted.push(Buffer.from(alone).toString('base64'));
+        const params = { level: 1, predict: { size: c.size, rowLength: row, stride: c.stride } };
+        streams.push(Buffer.from(await pool.run('deflate', inputs[i]!.slice(), params)).toString('base64'));
+      }
+      const peer = await runPythonJson<{ delta: string[]; decoded: string[] }>(
+        `import json, sys, zlib, base64, numpy as np, imagecodecs as ic
+p = json.load(sys.stdin)
+t = {1: '<u1', 2: '<u2', 4: '<u4'}
+delta, decoded = [], []
+for c, raw, z in zip(p['cases'], p['inputs'], p['streams']):
+    shape = (c['height'], c['width'], c['stride'])
+    a = np.frombuffer(base64.b64decode(raw), t[c['size']]).reshape(shape)
+    delta.append(base64.b64encode(ic.delta_encode(a, axis=1).tobytes()).decode())
+    d = np.frombuffer(zlib.decompress(base64.b64decode(z)), t[c['size']]).reshape(shape)
+    decoded.append(base64.b64encode(ic.delta_decode(d, axis=1).tobytes()).decode())
+print(json.dumps({'delta': delta, 'decoded': decoded}))`,
+        { cases, inputs: inputs.map((b) => Buffer.from(b).toString('base64')), streams },
+      );
+      expect(predicted).toEqual(peer.delta);
+      expect(peer.decoded).toEqual(inputs.map((b) => Buffer.from(b).toString('base64')));
+    });
+
     it('round-trips incompressible data (output larger than the input)', async () => {
       // Noise grows under Deflate: the result must still be complete (libdeflate's, or zlib's if it did not fit).
       const noise = new Uint8Array(1 << 20);

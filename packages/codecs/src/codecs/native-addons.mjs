@@ -40,8 +40,9 @@ let jpeg;
 
 /**
  * libdeflate's binding `{ zlibCompress(input, level, output) → bytes written (0: output too small),
- * zlibDecompress(input, output) → bytes decoded (-1: damaged or too large) }` (an addon built before
- * zlibDecompress existed lacks it: callers check).
+ * zlibDecompress(input, output) → bytes decoded (-1: damaged or too large), horizontalPredict(bytes, size,
+ * rowLength, stride) (TIFF predictor 2 in place, every encoder's: predict-node.mjs) }` (an addon built before
+ * zlibDecompress or horizontalPredict existed lacks it: callers check).
  */
 export function libdeflate() {
   if (deflate === undefined) {

@@ -188,12 +188,17 @@ if (want('loop')) {
   await measure('bench loop: bands cut into tiles, L1', async () => {
     const bw = await BioWriter.create(target, { ...options, compressionLevel: 1, overwrite: true });
     const src = await open(raw, 'r');
+    // PROBE_REUSE=1: one band buffer and one array per tile column, reused (a write resolves once the writer
+    // has its own copy), instead of fresh arrays every band.
+    const reuse = process.env.PROBE_REUSE === '1';
+    const band = new Uint16Array(TILE * SIZE);
+    const cut = Array.from({ length: SIZE / TILE }, () => new Uint16Array(TILE * TILE));
     for (let y = 0; y < SIZE; y += TILE) {
-      const buf = new Uint16Array(TILE * SIZE);
+      const buf = reuse ? band : new Uint16Array(TILE * SIZE);
       await src.read(new Uint8Array(buf.buffer), 0, buf.byteLength, y * SIZE * 2);
       const writes: Promise<void>[] = [];
       for (let x = 0; x < SIZE; x += TILE) {
-        const tile = new Uint16Array(TILE * TILE);
+        const tile = reuse ? cut[x / TILE]! : new Uint16Array(TILE * TILE);
         for (let r = 0; r < TILE; r++) tile.set(buf.subarray(r * SIZE + x, r * SIZE + x + TILE), r * TILE);
         writes.push(bw.write({ data: tile, shape: [TILE, TILE] }, { X: x, Y: y }));
       }

@@ -54,8 +54,8 @@ async function bounded<T>(items: T[], inflight: number, fn: (item: T) => Promise
   await Promise.all(Array.from({ length: Math.min(inflight, items.length) }, lane));
 }
 
-const readBlock = (br: BioReader, [z, y, x]: number[], edge: number): Promise<NDArray> =>
-  br.read({ Z: [z!, z! + edge], Y: [y!, y! + edge], X: [x!, x! + edge], C: 0, T: 0 });
+const readBlock = (br: BioReader, [z, y, x]: number[], edge: number, out?: Uint16Array): Promise<NDArray> =>
+  br.read({ Z: [z!, z! + edge], Y: [y!, y! + edge], X: [x!, x! + edge], C: 0, T: 0 }, out ? { out } : {});
 
 async function readAll(path: string) {
   const t = start();
@@ -114,10 +114,17 @@ async function roundTrip(src: string, dst: string) {
     overwrite: true,
   } as Parameters<typeof BioWriter.create>[1]);
   let sum = 0;
+  // Each block is read into one of INFLIGHT_ROUNDTRIP shared buffers, reused once the writer has taken its
+  // pixels (a loop like this one has no use for a new result per block; a dropped shared result is freed
+  // only by a garbage collection).
+  const free: Uint16Array[] = [];
+  const elements = layout.chunk ** 3;
   await bounded(origins([br.Z, br.Y, br.X], layout.chunk), INFLIGHT_ROUNDTRIP, async (o) => {
-    const a = await readBlock(br, o, layout.chunk);
+    const out = free.pop() ?? new Uint16Array(new SharedArrayBuffer(elements * 2));
+    const a = await readBlock(br, o, layout.chunk, out);
     sum += sample(a.data as Uint16Array, [layout.chunk, layout.chunk, layout.chunk], o);
     await bw.write(a, { Z: o[0], Y: o[1], X: o[2] });
+    free.push(out);
   });
   await bw.close();
   report('ours-roundtrip', now() - t, br.X * br.Y * br.Z * 2, { sample: sum });

@@ -43,6 +43,28 @@ function owned(output, spare) {
     : new Uint8Array(output.buffer, output.byteOffset, output.byteLength);
 }
 
+/**
+ * The target's bytes where a placed block goes when that block is the whole decoded result laid out the same
+ * way there (a read of exactly one chunk, as a 3-D reader's block-by-block loop does): the codec then decodes,
+ * or a raw chunk file is read, straight into the target, with no scratch buffer and no copy.
+ */
+function wholeInTarget(place, room) {
+  const b = place.blocks;
+  if (b.length !== 7 || b[0] !== 0) return undefined;
+  // Contiguous on both sides, in the same order: each axis's stride is the count of all faster axes.
+  let n = 1;
+  for (let d = 4; d >= 0; d--) {
+    const count = b[2 + d];
+    if (count <= 0) return undefined;
+    if (count === 1) continue;
+    if (place.srcStride[d] !== n || place.dstStride[d] !== n) return undefined;
+    n *= count;
+  }
+  const at = b[1] * place.bytes;
+  if (n * place.bytes !== room || at < 0 || at + room > place.target.byteLength) return undefined;
+  return new Uint8Array(place.target.buffer, place.target.byteOffset + at, room);
+}
+
 /** The fetching tasks' turns on this thread (see `runTask`). */
 let turns = Promise.resolve();
 
@@ -81,7 +103,9 @@ async function runChain(table, io, task, fetched) {
   // Where a decoder may put its result: scratch memory when it is only placed, else the caller's spare, and
   // for a raw chunk file a buffer of its size (the file is read straight into it).
   let into;
-  if ((params.place || params.scatter) && room) into = scratch(room, 'decoded').subarray(0, room);
+  const inPlace = room && params.place ? wholeInTarget(params.place, room) : undefined;
+  if (inPlace) into = inPlace;
+  else if ((params.place || params.scatter) && room) into = scratch(room, 'decoded').subarray(0, room);
   else if (task.spare && (!room || task.spare.byteLength >= room))
     into = new Uint8Array(task.spare, 0, room ?? task.spare.byteLength);
   else if (params.file && codec === 'raw' && room) into = new Uint8Array(room);
@@ -100,7 +124,12 @@ async function runChain(table, io, task, fetched) {
   if (params.exact && params.outputSize >= 0 && output.length !== params.outputSize)
     throw new Error(`the block decodes to ${output.length} bytes, expected ${params.outputSize}`);
   if (params.swap || params.horizontal) unfilter(output, params);
-  if (params.place) return placeBlocks(output, params.place);
+  if (params.place) {
+    // Decoded (or read) straight into its place: nothing left to copy.
+    if (inPlace && output.buffer === inPlace.buffer && output.byteOffset === inPlace.byteOffset)
+      return new Uint8Array(0);
+    return placeBlocks(output, params.place);
+  }
   if (params.scatter) return scatterRows(output, params.scatter);
   if (params.write) {
     io.writeFile(params.write.path, output);

@@ -1,6 +1,7 @@
 /**
  * TIFF benchmark (issue: @bfio/tiff): a SIZE×SIZE uint16 microscopy-like image, Deflate level 1, 1024 tiles.
- * (a) full read, (b) 500 random 1024² windows, (c) full tile-by-tile write; ours vs Python bfio 2.5 (python
+ * (a) full read, (b) 500 random 1024² windows, (c) full tile-by-tile write, (d) full reads of zstd and LZW
+ * files (with and without predictor) that tifffile wrote; ours vs Python bfio 2.5 (python
  * backend) and tifffile (maxworkers=2), plus node:zlib alone on the same tiles as the ceiling.
  * Every task runs in its own process; peak RSS is that process's.
  *
@@ -28,6 +29,7 @@ const windowsFile = join(out, 'windows.json');
 writeWindows(windowsFile, SIZE);
 
 const { results, run } = recorder();
+const pixelBytes = SIZE * SIZE * 2;
 
 run('zlib', 'node', ours, ['zlib', raw, String(SIZE)]);
 run('ours-read', 'node', ours, ['read', input]);
@@ -36,6 +38,26 @@ run('bfio-read', 'python', PEERS, ['read', 'bfio', input]);
 run('ours-windows', 'node', ours, ['windows', input, windowsFile]);
 run('tifffile-windows', 'python', PEERS, ['windows', 'tifffile', input, windowsFile]);
 run('bfio-windows', 'python', PEERS, ['windows', 'bfio', input, windowsFile]);
+// zstd and LZW reads (with and without the horizontal predictor) of files tifffile writes (imagecodecs'
+// encoders at their default levels, 1024² tiles), beside imagecodecs' decoder alone on their tiles (2 threads).
+const CODEC_FILES = ['zstd', 'zstd-pred', 'lzw', 'lzw-pred'] as const;
+const codecRatios: Record<string, number> = {};
+for (const c of CODEC_FILES) {
+  const file = join(out, `src-${SIZE}-${c}.ome.tif`);
+  if (!existsSync(file))
+    runTask('python', PEERS, [
+      'write-codec',
+      raw,
+      String(SIZE),
+      file,
+      c.split('-')[0]!,
+      c.endsWith('-pred') ? '1' : '0',
+    ]);
+  codecRatios[c] = pixelBytes / statSync(file).size;
+  run(`ours-read-${c}`, 'node', ours, ['read', file]);
+  run(`tifffile-read-${c}`, 'python', PEERS, ['read', 'tifffile', file]);
+  if (!c.endsWith('-pred')) run(`ceiling-${c}`, 'python', PEERS, ['codec-ceiling', file]);
+}
 const oursOut = join(out, 'ours-write.ome.tif');
 run('ours-write', 'node', ours, ['write', raw, String(SIZE), oursOut]);
 run('tifffile-write', 'python', PEERS, [
@@ -49,7 +71,6 @@ run('bfio-write', 'python', PEERS, ['write', 'bfio', raw, String(SIZE), join(out
 const verified = runTask('python', PEERS, ['verify', oursOut, raw, String(SIZE)]) as unknown as {
   equal: boolean;
 };
-const pixelBytes = SIZE * SIZE * 2;
 // Compression ratio of each written file (pixels / file bytes): a faster write that compresses less is no win.
 const ratios: Record<string, number> = { 'ours-write': pixelBytes / statSync(oursOut).size };
 // The same write with the horizontal predictor (TIFF Predictor 2), ours and tifffile's.
@@ -69,7 +90,7 @@ const predictedOk = runTask('python', PEERS, ['verify', oursPredicted, raw, Stri
 for (const k of ['tifffile-write', 'tifffile-write-predictor', 'bfio-write'])
   ratios[k] = pixelBytes / (results[k]!.fileBytes as number);
 
-for (const k of ['read', 'windows']) {
+for (const k of ['read', 'windows', ...CODEC_FILES.map((c) => `read-${c}`)]) {
   if (results[`ours-${k}`]!.checksum !== results[`tifffile-${k}`]!.checksum)
     throw new Error(`${k}: our pixels differ from tifffile's`);
 }
@@ -107,6 +128,15 @@ ${row('bfio-read', '(a) full read: bfio 2.5 python backend')}
 ${row('ours-windows', '(b) 500 random 1024² windows: ours')}
 ${row('tifffile-windows', '(b) windows: tifffile (aszarr)')}
 ${row('bfio-windows', '(b) windows: bfio 2.5')}
+${CODEC_FILES.map((c) => {
+  const lines = [
+    row(`ours-read-${c}`, `(d) full read, ${c} (ratio ${codecRatios[c]!.toFixed(2)}): ours`),
+    row(`tifffile-read-${c}`, `(d) full read, ${c}: tifffile (maxworkers=2)`),
+  ];
+  if (results[`ceiling-${c}`])
+    lines.push(row(`ceiling-${c}`, `(d) ${c} ceiling: imagecodecs' decoder alone, 2 threads`));
+  return lines.join('\n');
+}).join('\n')}
 ${row('ours-write', '(c) tile-by-tile write: ours')}
 ${row('tifffile-write', '(c) write: tifffile (maxworkers=2)')}
 ${row('bfio-write', '(c) write: bfio 2.5')}
@@ -121,6 +151,13 @@ ${row('tifffile-write-predictor', '(c) write with horizontal predictor: tifffile
 | read: ours / tifffile | ${r('ours-read', 'tifffile-read')} | ≥ 1.0 |
 | windows: ours / bfio | ${r('ours-windows', 'bfio-windows')} | |
 | windows: ours / tifffile | ${r('ours-windows', 'tifffile-windows')} | |
+${CODEC_FILES.map((c) => `| read ${c}: ours / tifffile | ${r(`ours-read-${c}`, `tifffile-read-${c}`)} | ≥ 1.0 |`).join('\n')}
+${CODEC_FILES.filter((c) => results[`ceiling-${c}`])
+  .map(
+    (c) =>
+      `| read ${c}: ours / imagecodecs decode ceiling | ${r(`ours-read-${c}`, `ceiling-${c}`)} | ≥ 0.9 |`,
+  )
+  .join('\n')}
 | write: ours / bfio | ${r('ours-write', 'bfio-write')} | ≥ 1.5 |
 | write: ours / tifffile (same codec, level, ratio) | ${r('ours-write', 'tifffile-write')} | ≥ 1.2 |
 | write with predictor: ours / tifffile with predictor | ${r('ours-write-predictor', 'tifffile-write-predictor')} | |
@@ -130,7 +167,7 @@ ${row('tifffile-write-predictor', '(c) write with horizontal predictor: tifffile
 | write: ours / zlib deflate ceiling | ${(mbps(results['ours-write']!) / deflateMiBs).toFixed(2)} | ≥ 0.70 |
 | write peak RSS (MiB) | ${results['ours-write']!.peakRssMiB.toFixed(0)} | ≤ 512 |
 
-Pixels checked: our full read and windows match tifffile's checksums; our written files (with and without
+Pixels checked: our full reads (Deflate, zstd, LZW) and windows match tifffile's checksums; our written files (with and without
 predictor) read back equal in tifffile.
 `;
 writeResults('tiff', md);

@@ -57,6 +57,7 @@ def windows_list(path):
 
 def read_full(lib, path):
     t = time.perf_counter()
+    cpu = time.process_time()  # every thread of the process
     if lib == "tifffile" and path.startswith("http"):
         import fsspec
         import tifffile
@@ -73,7 +74,8 @@ def read_full(lib, path):
 
         with BioReader(path, backend="python") as br:
             a = br[:]
-    report(f"{lib}-read", time.perf_counter() - t, a.nbytes, checksum=int(a[::97, ::89].astype(np.int64).sum()))
+    report(f"{lib}-read", time.perf_counter() - t, a.nbytes, checksum=int(a[::97, ::89].astype(np.int64).sum()),
+           cpuSeconds=time.process_time() - cpu)
 
 
 def read_windows(lib, path, wins):
@@ -123,6 +125,50 @@ def write_full(lib, raw, size, out):
                     bw[y:y + 1024, x:x + 1024, 0, 0, 0] = band[:, x:x + 1024]
     report(f"{lib}-write", time.perf_counter() - t, size * size * 2, fileBytes=os.path.getsize(out),
            cpuSeconds=time.process_time() - cpu)
+
+
+def write_codec(raw, size, out, compression, predictor):
+    """The zstd / LZW inputs of the read rows, written by tifffile (imagecodecs' encoders, their default
+    levels), 1024² tiles: the file is the peer's own, so our reader reads what tifffile writes."""
+    import tifffile
+
+    src = np.memmap(raw, dtype=np.uint16, mode="r", shape=(size, size))
+    tifffile.imwrite(out, src, tile=(1024, 1024), compression=compression, predictor=2 if predictor else None,
+                     ome=True, metadata={"axes": "YX"}, maxworkers=2)
+    print(json.dumps({"task": "write-codec", "ratio": src.nbytes / os.path.getsize(out)}))
+
+
+def codec_ceiling(path):
+    """The ceiling of a read: imagecodecs' decoder (libzstd / its C LZW) alone on the file's tiles, 2 threads,
+    predictor undone as tifffile does. Tiles are read into memory first; only the decoding is timed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import imagecodecs
+    import tifffile
+
+    with tifffile.TiffFile(path) as tf:
+        page = tf.pages[0]
+        fh = tf.filehandle
+        tiles = []
+        for o, n in zip(page.dataoffsets, page.databytecounts):
+            fh.seek(o)
+            tiles.append(fh.read(n))
+        compression, predictor = page.compression, page.predictor
+    decode = imagecodecs.zstd_decode if compression == 50000 else imagecodecs.lzw_decode
+    shape = (1024, 1024)
+
+    def one(b):
+        a = np.frombuffer(decode(b, out=shape[0] * shape[1] * 2), dtype=np.uint16).reshape(shape)
+        if predictor == 2:
+            a = imagecodecs.delta_decode(a, axis=-1)
+        return a.nbytes
+
+    with ThreadPoolExecutor(2) as ex:
+        list(ex.map(one, tiles[:8]))  # warm up
+        t = time.perf_counter()
+        total = sum(ex.map(one, tiles))
+        seconds = time.perf_counter() - t
+    report("codec-ceiling", seconds, total)
 
 
 def verify(path, raw, size):
@@ -262,6 +308,10 @@ if __name__ == "__main__":
         write_full(rest[0], rest[1], int(rest[2]), rest[3])
     elif cmd == "verify":
         verify(rest[0], rest[1], int(rest[2]))
+    elif cmd == "write-codec":
+        write_codec(rest[0], int(rest[1]), rest[2], rest[3], rest[4] == "1")
+    elif cmd == "codec-ceiling":
+        codec_ceiling(rest[0])
     elif cmd == "verify-tiles":
         verify_tiles(rest[0], rest[1])
     elif cmd in ZARR_TASKS:

@@ -16,12 +16,17 @@ const [task, ...args] = process.argv.slice(2);
 
 async function readFull(path: string) {
   const t = now();
+  const cpu = process.cpuUsage();
   await using br = await BioReader.open(path);
   const a = await br.read();
   const seconds = now() - t;
+  const used = process.cpuUsage(cpu); // every thread of the process, codec workers included
   let checksum = 0;
   for (let y = 0; y < br.Y; y += 97) for (let x = 0; x < br.X; x += 89) checksum += a.get(y, x);
-  report(`ours-read`, seconds, a.data.byteLength, { checksum });
+  report(`ours-read`, seconds, a.data.byteLength, {
+    checksum,
+    cpuSeconds: (used.user + used.system) / 1e6,
+  });
 }
 
 async function readWindows(path: string, windowsFile: string) {

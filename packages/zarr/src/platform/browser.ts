@@ -22,6 +22,10 @@ export const readFile = memoryFs.readFile as unknown as Fsp['readFile'];
 export const rename = memoryFs.rename as Fsp['rename'];
 export const rm = memoryFs.rm as Fsp['rm'];
 export const stat = memoryFs.stat as unknown as Fsp['stat'];
+/** No synchronous stat of the page's files here (node.ts): callers await `stat`. */
+export function statNow(_path: string): { dev: number; ino: number } | undefined {
+  return undefined;
+}
 export const unlink = memoryFs.unlink as Fsp['unlink'];
 export const writeFile = memoryFs.writeFile as unknown as Fsp['writeFile'];
 export const { tmpdir } = nodeOnly<typeof Os>('node:os');

@@ -103,7 +103,7 @@ for (const [a, b] of same) {
 
 const r = (a: string, b: string) => (mbps(results[a]!) / mbps(results[b]!)).toFixed(2);
 const row = (name: string, label: string) =>
-  `| ${label} | ${mbps(results[name]!).toFixed(1)} | ${results[name]!.seconds.toFixed(2)} | ${results[name]!.peakRssMiB.toFixed(0)} | ${requests[name] ?? '—'} |`;
+  `| ${label} | ${mbps(results[name]!).toFixed(1)} | ${results[name]!.seconds.toFixed(2)} | ${(results[name]!.cpuSeconds as number | undefined)?.toFixed(2) ?? '—'} | ${results[name]!.peakRssMiB.toFixed(0)} | ${requests[name] ?? '—'} |`;
 const rows: string[] = [];
 const ratios: string[] = [];
 for (const d of delays) {
@@ -139,12 +139,14 @@ Command: \`pnpm bench:remote\` (load average at the end: ${load}; the machine is
 16384² uint16 OME-TIFF (1024² Deflate-1 tiles), the same pixels as a TIFF of 16-row Deflate-1 strips (1024
 strips), ${withZarr ? "and the Zarr bench's stores (1024² chunks, zstd-1; unsharded, and in 4096² shards), " : ''}read whole over HTTP from a
 loopback server in its own process that answers like an object store (GET with Range, HEAD, 404), each
-request answered after the latency shown. Ours: \`BioReader.open(url)\` (neighbouring blocks merged into
-requests of up to 8 MiB, 4 of them in flight); tifffile (maxworkers=2) on an fsspec file (4 MiB blocks; tifffile
+request answered after the latency shown (a wait before the first byte; the body then streams at loopback
+speed). Ours: \`BioReader.open(url)\` (one request for the size and the first 64 KiB; neighbouring blocks merged
+into requests of up to 8 MiB, 4 of them in flight, each streamed into its blocks' buffers and a block decoded as
+soon as its bytes are in); tifffile (maxworkers=2) on an fsspec file (4 MiB blocks; tifffile
 reads a page's contiguous segments as one read, so fsspec sends a few large requests)${withZarr ? '; zarr-python 3 through fsspec/aiohttp' : ''}. Requests: GETs the server answered.
 
-| task | MiB/s | seconds | peak RSS MiB | requests |
-|---|---:|---:|---:|---:|
+| task | MiB/s | seconds | CPU-s (all threads; less moved by load) | peak RSS MiB | requests |
+|---|---:|---:|---:|---:|---:|
 ${rows.join('\n')}
 
 | ratio | value |

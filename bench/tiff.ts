@@ -151,7 +151,7 @@ ${row('tifffile-write-predictor', '(c) write with horizontal predictor: tifffile
 | read: ours / tifffile | ${r('ours-read', 'tifffile-read')} | ≥ 1.0 |
 | windows: ours / bfio | ${r('ours-windows', 'bfio-windows')} | |
 | windows: ours / tifffile | ${r('ours-windows', 'tifffile-windows')} | |
-${CODEC_FILES.map((c) => `| read ${c}: ours / tifffile | ${r(`ours-read-${c}`, `tifffile-read-${c}`)} | ≥ 1.0 |`).join('\n')}
+${CODEC_FILES.map((c) => `| read ${c}: ours / tifffile | ${r(`ours-read-${c}`, `tifffile-read-${c}`)} | ≥ 1.0 |\n| read ${c}, MiB per CPU-second: ours / tifffile | ${cpuRatio(`ours-read-${c}`, `tifffile-read-${c}`)} | |`).join('\n')}
 ${CODEC_FILES.filter((c) => results[`ceiling-${c}`])
   .map(
     (c) =>

@@ -9,7 +9,7 @@ import { common } from './codecs/common.mjs';
 import { jpegDecode, jpegEncode } from './codecs/jpeg-node.mjs';
 import { jpegDecodeWasm } from './codecs/jpeg-wasm.mjs';
 import { lzwDecodeNode } from './codecs/lzw-node.mjs';
-import { libjpeg, libzstd } from './codecs/native-addons.mjs';
+import { libjpeg, liblzw, libzstd } from './codecs/native-addons.mjs';
 import { predicting } from './codecs/predict-node.mjs';
 import { deflate, inflate } from './codecs/zlib-node.mjs';
 import { zstdDecode, zstdEncode } from './codecs/zstd-node.mjs';
@@ -41,5 +41,6 @@ export function implementation(codec) {
   if (codec.startsWith('jpeg')) return libjpeg() ? 'native' : codec === 'jpeg-decode' ? 'wasm' : 'none';
   if (codec.startsWith('blosc') || codec.startsWith('lz4')) return 'wasm';
   if (codec === 'deflate') return 'native-or-zlib';
+  if (codec === 'lzw-decode') return liblzw() ? 'native' : 'js';
   return codec in common ? 'js' : 'platform';
 }

@@ -12,6 +12,7 @@ import { runPythonJson } from '../../../test-support/python.js';
 import { lzwDecode } from '../src/codecs/lzw.mjs';
 import { lzwDecodeNode } from '../src/codecs/lzw-node.mjs';
 import { liblzw } from '../src/codecs/native-addons.mjs';
+import { implementation } from '../src/table.node.mjs';
 
 const ok = available('python', 'data');
 const bytes = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
@@ -53,6 +54,10 @@ describe.skipIf(!ok || !liblzw())('native LZW decoding against imagecodecs', asy
       expect(hex(got)).toBe(hex(raw));
     },
   );
+
+  it('is what the Node codec table decodes LZW with', () => {
+    expect(implementation('lzw-decode')).toBe('native');
+  });
 
   it('clips at the block size exactly as the JavaScript decoder', () => {
     for (const name of ['plane', 'zeros', 'noise', 'ramp']) {

@@ -81,8 +81,8 @@ async function writeFull(raw: string, sizeText: string, out: string, optionsJson
     const writes: Promise<void>[] = [];
     for (let x = 0; x < size; x += 1024) {
       const w = Math.min(1024, size - x);
-      let whole = tileBuffers.get(x);
-      if (!whole) tileBuffers.set(x, (whole = new Uint16Array(band * w)));
+      const whole = tileBuffers.get(x) ?? new Uint16Array(band * w);
+      tileBuffers.set(x, whole);
       const tile = whole.subarray(0, rows * w);
       for (let r = 0; r < rows; r++) tile.set(buf.subarray(r * size + x, r * size + x + w), r * w);
       writes.push(bw.write({ data: tile, shape: [rows, w] }, { X: x, Y: y }));

@@ -13,7 +13,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { applyHorizontal, sharedWorkerPool } from '@bfio/codecs';
+import { sharedWorkerPool } from '@bfio/codecs';
 import { BioWriter } from '@bfio/core';
 import '@bfio/tiff';
 import { libdeflate } from '../packages/codecs/src/codecs/native-addons.mjs';
@@ -129,7 +129,7 @@ if (want('codec')) {
       for (const t of tiles) {
         if (PREDICT) {
           const d = t.slice(); // the predictor works in place: keep the source for the next steps
-          applyHorizontal(d, TILE, 1);
+          addon.horizontalPredict!(new Uint8Array(d.buffer), 2, TILE, 1); // in C, as the workers do
           n += addon.zlibCompress(new Uint8Array(d.buffer), level, dst);
         } else n += addon.zlibCompress(new Uint8Array(t.buffer), level, dst);
       }

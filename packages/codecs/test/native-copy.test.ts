@@ -71,7 +71,9 @@ describe.skipIf(!nativeCopy())('native strided copy', () => {
       for (let i = 0; i < srcLen; i++) src[i] = (i * 2654435761) % 251;
       const shared = trial % 2 === 0;
       const make = () =>
-        shared ? new Ctor(new SharedArrayBuffer(dstLen * Ctor.BYTES_PER_ELEMENT)) : new Ctor(dstLen).fill(7);
+        shared
+          ? new Ctor(new SharedArrayBuffer(dstLen * Ctor.BYTES_PER_ELEMENT) as unknown as ArrayBuffer)
+          : new Ctor(dstLen).fill(7);
       const got = make();
       const want = make();
       copyBlock(src as never, so, ss, got as never, dO, ds, shape);

@@ -90,14 +90,25 @@ export class CodecPool {
     for (let i = 0; i < n; i++) pool.run('echo', new Uint8Array(1)).catch(() => {});
   }
 
-  /** Compresses `input`; with `transfer`, an input spanning its whole ArrayBuffer is moved, not copied. */
-  compress(input: Uint8Array, level: number, checksum: boolean, transfer = false): Promise<Uint8Array> {
+  /**
+   * Compresses `input`; with `transfer`, an input spanning its whole ArrayBuffer is moved, not copied, and
+   * handed back through `recycle` once encoded (else it would be garbage on the worker, which collects
+   * rarely: a sharded write's 512 KiB inner chunks piled up there by the hundred).
+   */
+  compress(
+    input: Uint8Array,
+    level: number,
+    checksum: boolean,
+    transfer = false,
+    recycle?: (buffer: ArrayBuffer) => void,
+  ): Promise<Uint8Array> {
     const whole =
       transfer &&
       input.byteOffset === 0 &&
       input.byteLength === input.buffer.byteLength &&
       input.buffer instanceof ArrayBuffer;
-    return this.run('zstd-encode', input, { level, checksum }, whole);
+    const back = whole && recycle ? (b: Uint8Array) => recycle(b.buffer as ArrayBuffer) : undefined;
+    return this.run('zstd-encode', input, { level, checksum }, whole, undefined, back);
   }
 
   /**

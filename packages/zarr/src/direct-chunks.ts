@@ -294,6 +294,8 @@ export interface ShardRun {
   /** Byte offset and length of the whole run in the shard. */
   range: [number, number];
   chunks: number[][];
+  /** Each chunk's encoded length, in the order of `chunks`. */
+  lengths: number[];
 }
 
 /**
@@ -336,6 +338,7 @@ export async function shardRuns(
           path,
           range: [list[i]!.at, end - list[i]!.at],
           chunks: list.slice(i, j).map((e) => e.coords),
+          lengths: list.slice(i, j).map((e) => e.length),
         });
       i = j;
     }

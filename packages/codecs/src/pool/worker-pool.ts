@@ -146,6 +146,11 @@ export interface PlaceParams {
   dstStride: number[];
   /** 7 numbers per piece: block offset, output offset, counts along t, c, z, y, x (elements). */
   blocks: number[];
+  /**
+   * The input is this many encoded blocks back to back (their byte lengths), each decoding to an equal share
+   * of `outputSize`: decoded and placed one at a time (run-task.mjs `placeFrames`).
+   */
+  frames?: number[];
   [key: string]: unknown;
 }
 

@@ -336,7 +336,15 @@ async function placeRunOnWorker(
     });
   });
   const bytes = plan.Ctor.BYTES_PER_ELEMENT;
-  const placement = { target, bytes, srcStride, dstStride: blocks.outStride, blocks: list };
+  // Chunk by chunk on the worker (`frames`): a 32 MiB run is never decoded whole into its memory.
+  const placement = {
+    target,
+    bytes,
+    srcStride,
+    dstStride: blocks.outStride,
+    blocks: list,
+    frames: run.lengths,
+  };
   const size = run.chunks.length * plan.elements * bytes;
   return pool.placeChunk(run.path, plan.codec, size, placement, signal, run.range);
 }

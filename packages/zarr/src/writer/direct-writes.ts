@@ -60,7 +60,7 @@ export class DirectChunkWriter {
       if (enc.compression === 'zstd') {
         if (enc.pool && bytes.byteLength >= POOL_MIN_BYTES) {
           try {
-            encoded = await enc.pool.compress(bytes, enc.level, false, true);
+            encoded = await enc.pool.compress(bytes, enc.level, false, true, this.recycle);
           } catch (err) {
             if (!(err instanceof PoolUnavailable)) throw err;
             encoded = compressZstd(bytes, enc.level);

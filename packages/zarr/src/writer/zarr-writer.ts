@@ -71,6 +71,8 @@ interface WriterInit {
 
 /** The most chunk bytes written behind at once (see `maxInflight`). */
 const INFLIGHT_BYTES = 128 * 2 ** 20;
+/** Spare small chunk buffers kept for reuse, in bytes (see `recycle`). */
+const SPARE_BYTES = 32 * 2 ** 20;
 
 export class ZarrWriter implements WriterBackend {
   private closed = false;
@@ -176,7 +178,21 @@ export class ZarrWriter implements WriterBackend {
     return out;
   }
 
-  /** Keeps a buffer back from a worker for the next whole chunk (as many as can be in flight at once). */
+  /**
+   * A zeroed buffer (the fill value where the chunk gets no pixels) for a chunk of `n` elements of `src`'s
+   * type: one a worker handed back when there is one (a sharded write's 4,096 inner chunks per 1024³
+   * volume each cost a fresh zeroed allocation and its page faults).
+   */
+  private chunkBuffer(src: TypedArray, n: number): TypedArray {
+    const spare = this.spares.get(n * src.BYTES_PER_ELEMENT)?.pop();
+    if (!spare) return allocate(this.dtype, n);
+    return new (src.constructor as new (b: ArrayBuffer) => TypedArray)(spare).fill(0);
+  }
+
+  /**
+   * Keeps a buffer back from a worker for the next chunk: as many as can be in flight at once, and of small
+   * chunks (shards' inner chunks, placed 64 at a time) up to 32 MiB of them.
+   */
   private readonly recycle = (buffer: ArrayBuffer): void => {
     if (this.closed) return;
     let list = this.spares.get(buffer.byteLength);
@@ -184,7 +200,8 @@ export class ZarrWriter implements WriterBackend {
       list = [];
       this.spares.set(buffer.byteLength, list);
     }
-    if (list.length < this.maxInflight) list.push(buffer);
+    const keep = Math.max(this.maxInflight, Math.floor(SPARE_BYTES / Math.max(1, buffer.byteLength)));
+    if (list.length < keep) list.push(buffer);
   };
 
   async writeRegion(region: Region, data: TypedArray, level = 0): Promise<void> {
@@ -315,7 +332,7 @@ export class ZarrWriter implements WriterBackend {
         let buf = L.buffers.get(key);
         if (!buf) {
           const n = prod(cExtent);
-          buf = { origin: cOrigin, extent: cExtent, data: allocate(this.dtype, n), filled: 0, expected: n };
+          buf = { origin: cOrigin, extent: cExtent, data: this.chunkBuffer(src, n), filled: 0, expected: n };
           if (!this.fresh) buf.mask = new Uint8Array(n);
           L.buffers.set(key, buf);
         }

@@ -155,7 +155,7 @@ ${CODEC_FILES.map((c) => `| read ${c}: ours / tifffile | ${r(`ours-read-${c}`, `
 ${CODEC_FILES.filter((c) => results[`ceiling-${c}`])
   .map(
     (c) =>
-      `| read ${c}: ours / imagecodecs decode ceiling | ${r(`ours-read-${c}`, `ceiling-${c}`)} | ≥ 0.9 |`,
+      `| read ${c}: ours (whole read: file, decode, 512 MiB output) / imagecodecs decoding alone (tiles in memory, no output image) | ${r(`ours-read-${c}`, `ceiling-${c}`)} | |`,
   )
   .join('\n')}
 | write: ours / bfio | ${r('ours-write', 'bfio-write')} | ≥ 1.5 |

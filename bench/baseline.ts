@@ -6,6 +6,8 @@
  * `pnpm install`; its bench/out may be a link to this one's (inputs are shared, outputs are rewritten).
  *
  *   BASELINE_DIR=/tmp/base node_modules/.bin/tsx bench/baseline.ts   (BENCH_SIZE=16384, BENCH_REPEAT=3)
+ *
+ * BASELINE_ONLY=<regex> runs only the tasks whose label matches (printed, not written to RESULTS.md).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { mbps, ROOT, writeResults } from './lib/run.js';
 const BASE = process.env.BASELINE_DIR ?? '/tmp/base';
 const SIZE = Number(process.env.BENCH_SIZE ?? 16384);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
+const ONLY = process.env.BASELINE_ONLY ? new RegExp(process.env.BASELINE_ONLY) : undefined;
 const out = join(ROOT, 'bench', 'out');
 const raw = join(out, `src-${SIZE}.u16`);
 const tif = join(out, `src-${SIZE}.ome.tif`);
@@ -36,7 +39,7 @@ const sharded = JSON.stringify({ compression: 'zstd', compressionLevel: 1, shard
 const store = (tree: Tree, name: string) => join(out, `baseline-${tree}-${name}.ome.zarr`);
 
 /** Each task: a label and, per tree, the io-task.ts arguments (outputs per tree, so reads use each tree's). */
-const TASKS: Array<{ label: string; args: (tree: Tree) => string[]; script?: string }> = [
+const ALL_TASKS: Array<{ label: string; args: (tree: Tree) => string[]; script?: string }> = [
   { label: 'TIFF full read (Deflate, 1024² tiles)', args: () => ['read', tif] },
   { label: 'TIFF 500 random 1024² windows', args: () => ['windows', tif, windows] },
   {
@@ -60,6 +63,8 @@ const TASKS: Array<{ label: string; args: (tree: Tree) => string[]; script?: str
     args: () => ['read', tif, '2', 'workers', 'shared'],
   },
 ];
+
+const TASKS = ONLY ? ALL_TASKS.filter((t) => ONLY.test(t.label)) : ALL_TASKS;
 
 function run(tree: Tree, script: string, args: string[]): TaskResult {
   const dir = TREES[tree];
@@ -126,5 +131,6 @@ from each checkout, on the same inputs. Reads report checksums; a difference is 
 |---|---:|---:|---:|---:|---|
 ${rows.join('\n')}
 `;
-writeResults('baseline', md);
+// A partial run (BASELINE_ONLY) must not replace the full block.
+if (!ONLY) writeResults('baseline', md);
 console.log(md);

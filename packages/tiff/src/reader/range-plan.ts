@@ -14,6 +14,8 @@
  * unreachable through the retries fails the merged blocks at once.
  */
 
+import { allocBytes } from '#platform';
+
 /** One announced range: its own buffer, filled while its merged request streams in. */
 interface Member {
   offset: number;
@@ -146,7 +148,8 @@ export class RangePlans {
     // By offset, so a chunk of the answer finds the ranges it fills from the first one not complete yet.
     const order = [...group.members].sort((a, b) => a.offset - b.offset);
     for (const m of order) {
-      m.bytes = new Uint8Array(m.length);
+      // Not zero-filled (~0.1 s per 250 MB): a range is handed out only once every byte of it came.
+      m.bytes = allocBytes(m.length);
       m.result = new Promise<Uint8Array>((resolve, reject) => {
         m.resolve = resolve;
         m.reject = reject;

@@ -98,6 +98,29 @@ describe.skipIf(!ok)('TIFF over HTTP', () => {
     }
   });
 
+  it('opening fetches the first 64 KiB with the size: no later request of the open reads inside them', async () => {
+    for (const rel of [
+      'exampletiffs/ometiff_testdata/singles/multi-channel-z-series.ome.tif',
+      'hubmap-portal-containers/geomx_ome.ome.tiff',
+    ]) {
+      log.length = 0;
+      const remote = await TiffReader.open(`${base}/data/${rel}`);
+      const local = await TiffReader.open(dataPath(rel));
+      const starts = log
+        .filter((r) => r.method === 'GET')
+        .map((r) => Number(/^bytes=(\d+)-/.exec(r.range ?? '')?.[1] ?? Number.NaN));
+      expect(log[0]?.range, rel).toBe('bytes=0-65535');
+      // Header, first IFD and whatever else lies in the prefix came with it (each was a request before).
+      expect(
+        starts.slice(1).filter((s) => !(s >= 65536)),
+        `${rel}: ${starts}`,
+      ).toEqual([]);
+      expect(await readerSummary(remote, allocate)).toEqual(await readerSummary(local, allocate));
+      await remote.close();
+      await local.close();
+    }
+  });
+
   it('BioReader picks the TIFF backend for a URL; a missing URL is a typed error naming it', async () => {
     const url = `${base}/data/exampletiffs/ometiff_testdata/singles/single-channel.ome.tif`;
     await using br = await BioReader.open(url);

@@ -69,8 +69,8 @@ interface WriterInit {
   given?: boolean;
 }
 
-/** The most chunk bytes written behind at once (see `maxInflight`). */
-const INFLIGHT_BYTES = 128 * 2 ** 20;
+/** The most chunk bytes written behind at once (see `maxInflight`): two 256³ uint16 chunks. */
+const INFLIGHT_BYTES = 64 * 2 ** 20;
 /** Spare small chunk buffers kept for reuse, in bytes (see `recycle`). */
 const SPARE_BYTES = 32 * 2 ** 20;
 
@@ -190,8 +190,8 @@ export class ZarrWriter implements WriterBackend {
   }
 
   /**
-   * Keeps a buffer back from a worker for the next chunk: as many as can be in flight at once, and of small
-   * chunks (shards' inner chunks, placed 64 at a time) up to 32 MiB of them.
+   * Keeps a buffer back from a worker for the next chunk: up to 32 MiB of them (64 of a shard's 64³ uint16
+   * inner chunks; one 256³ chunk, as the next copy takes it at once).
    */
   private readonly recycle = (buffer: ArrayBuffer): void => {
     if (this.closed) return;
@@ -200,7 +200,7 @@ export class ZarrWriter implements WriterBackend {
       list = [];
       this.spares.set(buffer.byteLength, list);
     }
-    const keep = Math.max(this.maxInflight, Math.floor(SPARE_BYTES / Math.max(1, buffer.byteLength)));
+    const keep = Math.max(1, Math.floor(SPARE_BYTES / Math.max(1, buffer.byteLength)));
     if (list.length < keep) list.push(buffer);
   };
 
@@ -246,6 +246,10 @@ export class ZarrWriter implements WriterBackend {
     const size: Vec5 = [1, 1, nz, ny, nx];
     const stride = contiguous(size);
     this.rethrow();
+    // Written behind: wait before copying too, not only after, so concurrent callers (a read-write loop with
+    // several blocks in flight) do not each copy their chunks while the workers are still behind — a 256³
+    // region of 64³ chunks is 64 of them at once.
+    if (this.direct) await this.belowInflight();
     const pending: Promise<void>[] = [];
     const sink: Sink = this.direct ? (p) => this.track(p) : (p) => pending.push(p);
     region.t.forEach((t, ti) => {
@@ -256,11 +260,16 @@ export class ZarrWriter implements WriterBackend {
     });
     if (this.direct) {
       // Write-behind: the data is copied into chunks already; wait only while too many are in flight.
-      while (this.inflight.size >= this.maxInflight) await Promise.race(this.inflight);
-      this.rethrow();
+      await this.belowInflight();
     } else {
       await this.settle(pending);
     }
+  }
+
+  /** Waits while `maxInflight` chunks or more are written behind; rethrows a background failure. */
+  private async belowInflight(): Promise<void> {
+    while (this.inflight.size >= this.maxInflight) await Promise.race(this.inflight);
+    this.rethrow();
   }
 
   /** Waits for flushes, including the ones they start in higher levels. */

@@ -228,6 +228,14 @@ describe('codec modules and failures', () => {
     `export const codecs = {
        reverse: (input) => input.slice().reverse(),
        die: () => process.exit(3),
+       // How many of these run at once on this worker, seen from inside an asynchronous codec.
+       overlap: async () => {
+         globalThis.running = (globalThis.running ?? 0) + 1;
+         const most = globalThis.running;
+         await new Promise((r) => setTimeout(r, 30));
+         globalThis.running--;
+         return new Uint8Array([most, globalThis.running]);
+       },
      };\n`,
   );
   const broken = join(dir, 'broken.mjs');
@@ -244,6 +252,19 @@ describe('codec modules and failures', () => {
     await p.run('reverse', new Uint8Array([1]));
     await expect(p.run('die', new Uint8Array(1))).rejects.toThrow(/exited with code 3/);
     expect(Array.from(await p.run('reverse', new Uint8Array([4, 5])))).toEqual([5, 4]);
+  });
+
+  it('queued tasks wait on a busy worker, one behind another, and run one at a time there', async () => {
+    const p = pool({ maxWorkers: 1, modules: [mod] });
+    const runs = Array.from({ length: 4 }, () => p.run('overlap', new Uint8Array(1), {}, { queued: true }));
+    // Two sit on the worker (the running one and the next), the rest in the pool's queue.
+    expect(p.pending).toBe(4);
+    const outs = await Promise.all(runs);
+    // An asynchronous codec never saw another task of its worker start beside it.
+    for (const out of outs) expect(Array.from(out)).toEqual([1, 0]);
+    // Without `queued` a busy worker gets nothing more: the same codec, tasks still one at a time.
+    const plain = await Promise.all([1, 2].map(() => p.run('overlap', new Uint8Array(1))));
+    for (const out of plain) expect(Array.from(out)).toEqual([1, 0]);
   });
 
   it('a module that cannot load rejects the tasks instead of respawning forever', async () => {

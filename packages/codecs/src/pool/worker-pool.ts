@@ -49,6 +49,12 @@ export interface RunOptions {
    * Not called when the task fails or when the result is the input's own buffer.
    */
   returnInput?: (input: Uint8Array) => void;
+  /**
+   * May wait on a busy worker behind one other such task (never a fetching one) when no worker is idle, so
+   * the worker starts it as soon as it is done instead of after a round trip through this thread, which a
+   * busy or descheduled main thread stretches: for streams of tasks such as a writer's tiles. Default false.
+   */
+  queued?: boolean;
 }
 
 /** The codecs of the table (table.node.mjs, table.browser.mjs); `params` in run-task.mjs and each codec. */
@@ -172,6 +178,7 @@ interface Task {
   transfer: boolean;
   spare?: ArrayBuffer;
   returnInput?: (input: Uint8Array) => void;
+  queued: boolean;
   resolve: (out: Uint8Array) => void;
   reject: (err: Error) => void;
   signal?: AbortSignal;
@@ -182,7 +189,8 @@ interface Slot {
   worker: PlatformWorker;
   /**
    * Its tasks by id: one, or up to `fetchesPerWorker` fetching tasks (the worker decodes those one at a
-   * time, run-task.mjs); never a fetching task beside another kind.
+   * time, run-task.mjs), or up to `QUEUED_PER_WORKER` queued ones (RunOptions.queued: run one after another,
+   * reply.mjs); never a fetching task beside another kind.
    */
   tasks: Map<number, Task>;
   /** Tasks this worker finished: a worker that dies before its first one cannot start at all. */
@@ -272,6 +280,7 @@ export class WorkerPool {
         transfer: options.transfer === true,
         spare: options.spare,
         returnInput: options.transfer === true ? options.returnInput : undefined,
+        queued: options.queued === true && params.fetch === undefined,
         resolve,
         reject,
         signal,
@@ -311,6 +320,14 @@ export class WorkerPool {
         for (const s of this.slots) {
           if (s.tasks.size >= this.fetchesPerWorker || s.stale) continue;
           if (![...s.tasks.values()].every(isFetch)) continue;
+          if (!slot || s.tasks.size < slot.tasks.size) slot = s;
+        }
+      }
+      // A queued task may wait behind one other on the least busy worker whose tasks are all queued ones.
+      if (!slot && this.queue[0]!.queued) {
+        for (const s of this.slots) {
+          if (s.tasks.size >= QUEUED_PER_WORKER || s.stale) continue;
+          if (![...s.tasks.values()].every((t) => t.queued)) continue;
           if (!slot || s.tasks.size < slot.tasks.size) slot = s;
         }
       }
@@ -403,6 +420,9 @@ export class WorkerPool {
     else task.resolve(output!);
   }
 }
+
+/** Queued tasks (RunOptions.queued) a worker holds at most: the running one and the next. */
+const QUEUED_PER_WORKER = 2;
 
 /** A task that fetches its own input: it waits on the network first, so several may share a worker. */
 function isFetch(task: Task): boolean {

@@ -14,8 +14,23 @@ export async function addModules(table, urls) {
   }
 }
 
-/** Runs one message's task; calls `post(message, transferList)` once. */
-export async function reply(table, io, task, post) {
+/** The tasks of this worker that do not fetch, one after another (see `reply`). */
+let running = Promise.resolve();
+
+/**
+ * Runs one message's task; calls `post(message, transferList)` once. The pool may queue a task behind
+ * another on a busy worker (RunOptions.queued), so a worker never waits for its next task's round trip
+ * through a busy main thread; such tasks run one at a time, since an asynchronous codec would otherwise
+ * let the next one into this thread's scratch buffers. Fetching tasks take their turns in run-task.mjs.
+ */
+export function reply(table, io, task, post) {
+  if (task.params?.fetch) return replyNow(table, io, task, post);
+  const run = running.then(() => replyNow(table, io, task, post));
+  running = run.catch(() => {});
+  return run;
+}
+
+async function replyNow(table, io, task, post) {
   const { id, params, returnInput } = task;
   try {
     const output = await runTask(table, io, task);

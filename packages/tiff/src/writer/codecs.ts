@@ -130,5 +130,7 @@ export async function encodeTile(
     transfer: whole,
     returnInput: giveBack ? (input) => recycle(input.buffer as ArrayBuffer) : undefined,
     spare: ownership.outputSpare,
+    // Tiles come in streams: the next one waits on its worker, not behind a round trip through this thread.
+    queued: true,
   });
 }

@@ -44,5 +44,12 @@ export * as memoryFs from './platform/memory-fs.js';
 export { nodeOnly, nodeOnlyError } from './platform/node-only.js';
 export * as urlPath from './platform/url-path.js';
 export { KNOWN_BACKENDS, registerKnownBackend, selectReadBackend, selectWriteBackend } from './registry.js';
-export { type ByteRange, fetchBytes, fetchWithRetry, type RetryOptions } from './remote.js';
+export {
+  type ByteRange,
+  fetchBytes,
+  fetchWithRetry,
+  type RangeSink,
+  type RetryOptions,
+  streamRange,
+} from './remote.js';
 export { sweepStaleTemps, type TempKind, tempSibling } from './temp-sibling.js';

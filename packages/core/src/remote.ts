@@ -4,9 +4,10 @@
  * gives up with a `network` BfioError naming the URL. Answers that are answers (200, 206, 404, 403, 416, …)
  * come back to the caller as they are.
  */
-import { env } from '#platform';
+import { env, httpGet } from '#platform';
 import { BfioError } from './errors/index.js';
 import { isObjectStoreUrl, objectStoreFor } from './object-store.js';
+import type { GetAnswer } from './platform/http-get.js';
 
 export interface RetryOptions {
   /** Retries after the first attempt (default 3, or BFIO_HTTP_RETRIES). */
@@ -47,16 +48,7 @@ function watchBody(response: Response, url: string, ms: number, abort: () => voi
         else controller.enqueue(value);
       } catch (err) {
         if (!fired && (err as { name?: string })?.name === 'AbortError') controller.error(err);
-        else
-          controller.error(
-            new BfioError(
-              'network',
-              fired
-                ? `${url} stopped sending (no data for ${ms / 1000} s in the middle of a response); check the server or the network, or retry later (BFIO_HTTP_TIMEOUT_MS sets the limit)`
-                : `${url}: the response broke off (${causeOf(err)}); check the network, or retry later`,
-              { file: url, cause: err },
-            ),
-          );
+        else controller.error(bodyError(url, fired ? ms : undefined, err));
       } finally {
         clearTimeout(timer);
       }
@@ -71,6 +63,17 @@ function watchBody(response: Response, url: string, ms: number, abort: () => voi
     statusText: response.statusText,
     headers: response.headers,
   });
+}
+
+/** A body that stopped (`silentMs`: no data for that long) or broke off, as a `network` error naming the URL. */
+function bodyError(url: string, silentMs: number | undefined, err: unknown): BfioError {
+  return new BfioError(
+    'network',
+    silentMs !== undefined
+      ? `${url} stopped sending (no data for ${silentMs / 1000} s in the middle of a response); check the server or the network, or retry later (BFIO_HTTP_TIMEOUT_MS sets the limit)`
+      : `${url}: the response broke off (${causeOf(err)}); check the network, or retry later`,
+    { file: url, cause: err },
+  );
 }
 
 function causeOf(err: unknown): string {
@@ -90,12 +93,7 @@ export async function fetchWithRetry(
   init?: RequestInit,
   options: RetryOptions = {},
 ): Promise<Response> {
-  const retries =
-    options.retries ?? envNumber('BFIO_HTTP_RETRIES', (n) => Number.isInteger(n) && n >= 0) ?? 3;
-  const base =
-    options.baseDelayMs ?? envNumber('BFIO_HTTP_BACKOFF_MS', (n) => Number.isFinite(n) && n >= 0) ?? 250;
-  const timeout =
-    options.timeoutMs ?? envNumber('BFIO_HTTP_TIMEOUT_MS', (n) => Number.isFinite(n) && n > 0) ?? 30_000;
+  const { retries, base, timeout } = settings(options);
   const url = typeof input === 'string' ? input : input.url;
   const callerSignal = init?.signal ?? (typeof input === 'string' ? undefined : input.signal);
   let why = '';
@@ -126,17 +124,39 @@ export async function fetchWithRetry(
     }
     if (attempt >= retries) {
       await response?.body?.cancel();
-      throw new BfioError(
-        'network',
-        `${url} could not be fetched: ${why} (${attempt + 1} attempt${attempt ? 's' : ''}); check the URL and the network, or retry later`,
-        { file: url },
-      );
+      throw unreachable(url, why, attempt);
     }
-    const after = Number(response?.headers.get('retry-after'));
+    const after = response?.headers.get('retry-after');
     await response?.body?.cancel();
-    const backoff = Math.min(5000, base * 4 ** attempt) * (0.75 + Math.random() / 2);
-    await sleep(Number.isFinite(after) && after > 0 ? Math.min(10_000, after * 1000) : backoff);
+    await sleep(backoffMs(attempt, base, after));
   }
+}
+
+/** The retry settings: the caller's, else the environment's, else the defaults. */
+function settings(options: RetryOptions): { retries: number; base: number; timeout: number } {
+  return {
+    retries: options.retries ?? envNumber('BFIO_HTTP_RETRIES', (n) => Number.isInteger(n) && n >= 0) ?? 3,
+    base:
+      options.baseDelayMs ?? envNumber('BFIO_HTTP_BACKOFF_MS', (n) => Number.isFinite(n) && n >= 0) ?? 250,
+    timeout:
+      options.timeoutMs ?? envNumber('BFIO_HTTP_TIMEOUT_MS', (n) => Number.isFinite(n) && n > 0) ?? 30_000,
+  };
+}
+
+/** The wait before attempt `attempt + 1`: the server's Retry-After (seconds, at most 10), else backoff. */
+function backoffMs(attempt: number, base: number, retryAfter: string | null | undefined): number {
+  const after = Number(retryAfter);
+  if (retryAfter && Number.isFinite(after) && after > 0) return Math.min(10_000, after * 1000);
+  return Math.min(5000, base * 4 ** attempt) * (0.75 + Math.random() / 2);
+}
+
+/** The error once the retries are spent. */
+function unreachable(url: string, why: string, attempt: number): BfioError {
+  return new BfioError(
+    'network',
+    `${url} could not be fetched: ${why} (${attempt + 1} attempt${attempt ? 's' : ''}); check the URL and the network, or retry later`,
+    { file: url },
+  );
 }
 
 /** The method and headers of a request given as a Request or as (url, init). */
@@ -195,4 +215,117 @@ export async function fetchBytes(url: string, range?: ByteRange): Promise<Uint8A
   const want = range === undefined ? bytes.length : 'suffix' in range ? range.suffix : range.length;
   if (bytes.length !== want) throw new Error(`${bytes.length} of ${want} bytes came back`);
   return bytes;
+}
+
+/** Passes on a body's chunks in order; `at` counts bytes from the start of the range. */
+export type RangeSink = (chunk: Uint8Array, at: number) => void;
+
+/**
+ * One GET of bytes `offset..offset+length` of `url`, its body passed to `sink` as it comes (no buffer of the
+ * whole range is made). Resolves once exactly those bytes came. Transient failures before the body are
+ * retried as by `fetchWithRetry`, and a server that stays unreachable, falls silent mid-body or breaks off is
+ * a `network` BfioError naming the URL; any other answer (not 206, another range, a short or long body) is a
+ * plain Error for the caller to word or to recover from (fetching the bytes another way).
+ *
+ * On Node an http(s) URL is read with node:http (platform/http-get.ts: the socket's Buffers, no web streams,
+ * a third of fetch's CPU time per byte); object stores and browsers go through `fetchWithRetry`.
+ */
+export async function streamRange(
+  url: string,
+  offset: number,
+  length: number,
+  sink: RangeSink,
+  options: RetryOptions = {},
+): Promise<void> {
+  const range = `bytes=${offset}-${offset + length - 1}`;
+  let at = 0;
+  const take = (chunk: Uint8Array) => {
+    if (at + chunk.length > length) throw new Error(`more than the ${length} bytes asked for came back`);
+    sink(chunk, at);
+    at += chunk.length;
+  };
+  const checkStart = (status: number, contentRange: string | null | undefined) => {
+    const start = /^bytes (\d+)-/.exec(contentRange ?? '')?.[1];
+    if (status !== 206 || Number(start) !== offset)
+      throw new Error(`HTTP ${status} (${start ?? 'no'} range start) for bytes at ${offset}`);
+  };
+  if (httpGet && /^https?:\/\//i.test(url))
+    await streamByNodeHttp(httpGet, url, range, checkStart, take, options);
+  else {
+    const response = await fetchWithRetry(url, { headers: { Range: range } }, options);
+    try {
+      checkStart(response.status, response.headers.get('content-range'));
+    } catch (err) {
+      await response.body?.cancel();
+      throw err;
+    }
+    const reader = response.body!.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      try {
+        take(value);
+      } catch (err) {
+        await reader.cancel();
+        throw err;
+      }
+    }
+  }
+  if (at !== length) throw new Error(`${at} of ${length} bytes came back`);
+}
+
+/** streamRange's request with Node's own client: fetchWithRetry's retries, backoff and errors. */
+async function streamByNodeHttp(
+  get: NonNullable<typeof httpGet>,
+  url: string,
+  range: string,
+  checkStart: (status: number, contentRange: string | undefined) => void,
+  take: (chunk: Uint8Array) => void,
+  options: RetryOptions,
+): Promise<void> {
+  const { retries, base, timeout } = settings(options);
+  for (let attempt = 0; ; attempt++) {
+    let answer: GetAnswer | undefined;
+    let why: string;
+    try {
+      answer = await get(url, { headers: { range }, timeoutMs: timeout });
+    } catch (err) {
+      // A Node error's code (ECONNREFUSED, ECONNRESET, …) as fetch's cause tells it; ours say more.
+      const code = (err as { code?: string }).code;
+      why = code && !code.startsWith('BFIO_') ? code : (err as Error).message;
+    }
+    if (answer && !RETRYABLE.has(answer.status)) {
+      try {
+        checkStart(answer.status, answer.header('content-range'));
+        // fetch would decode a compressed body; the caller then fetches the bytes with it.
+        const encoding = answer.header('content-encoding');
+        if (encoding && encoding !== 'identity') throw new Error(`a ${encoding}-encoded answer`);
+      } catch (err) {
+        answer.discard();
+        throw err;
+      }
+      let refused: unknown;
+      try {
+        return await answer.body((chunk) => {
+          try {
+            take(chunk);
+          } catch (err) {
+            refused = err;
+            throw err;
+          }
+        });
+      } catch (err) {
+        if (err === refused) throw err;
+        const silent = (err as { code?: string }).code === 'BFIO_SILENT';
+        throw bodyError(url, silent ? timeout : undefined, err);
+      }
+    }
+    const retryAfter = answer?.header('retry-after');
+    if (answer) {
+      why = `HTTP ${answer.status} ${answer.statusText}`.trim();
+      answer.discard();
+    }
+    if (attempt >= retries) throw unreachable(url, why!, attempt);
+    await sleep(backoffMs(attempt, base, retryAfter));
+  }
 }

@@ -6,6 +6,7 @@
 import type * as Fs from 'node:fs';
 import type * as FsPromises from 'node:fs/promises';
 import type * as Url from 'node:url';
+import type { HttpGet } from './http-get.js';
 import * as memory from './memory-fs.js';
 import { nodeOnly } from './node-only.js';
 
@@ -17,6 +18,9 @@ export const opendir = memory.opendir as unknown as typeof FsPromises.opendir;
 export const rm = memory.rm as typeof FsPromises.rm;
 export const stat = memory.stat as unknown as typeof FsPromises.stat;
 export const { fileURLToPath } = nodeOnly<typeof Url>('node:url');
+
+/** No node:http in a page: range reads use `fetch` (see the Node twin). */
+export const httpGet: HttpGet | undefined = undefined;
 
 export function hostname(): string {
   return 'browser';

@@ -9,12 +9,16 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { type HttpGet, httpGet as nodeHttpGet } from './http-get.js';
 
 export { existsSync } from 'node:fs';
 export { open, opendir, rm, stat } from 'node:fs/promises';
 export { hostname, totalmem } from 'node:os';
 export { basename, dirname, join, resolve } from 'node:path';
 export { fileURLToPath } from 'node:url';
+
+/** Node's own HTTP GET for streamed range reads (the browser twin has none: it uses `fetch`). */
+export const httpGet: HttpGet | undefined = nodeHttpGet;
 
 /** `n` random bytes as hex (temporary names). */
 export function randomHex(n: number): string {

@@ -6,7 +6,7 @@
  * URL with range requests (HttpSource); a File/Blob (a dropped file in a browser) with `Blob.slice`.
  */
 import { BfioError, CorruptFileError, isBfioError } from '@bfio/core';
-import { asIoError, fetchBytes, fetchWithRetry, isRemote } from '@bfio/core/backend';
+import { asIoError, fetchBytes, fetchWithRetry, isRemote, streamRange } from '@bfio/core/backend';
 import { allocBytes, type FileHandle, open } from '#platform';
 import { RangePlans } from './range-plan.js';
 
@@ -301,7 +301,9 @@ const WORKER_FETCH_TIMEOUT_MS = 30_000;
 export class HttpSource extends RemoteSource {
   /** Neighbouring blocks of a read fetched with one request (range-plan.ts). */
   readonly plans = new RangePlans(
-    (offset, length, sink) => this.streamRange(offset, length, sink),
+    // Anything but exactly the bytes asked for rejects: the blocks are then fetched one by one, whose errors
+    // say what went wrong.
+    (offset, length, sink) => streamRange(this.path, offset, length, sink),
     (err) => isBfioError(err, 'network'),
   );
 
@@ -383,38 +385,6 @@ export class HttpSource extends RemoteSource {
     }
     if (!bytes) throw new CorruptFileError(this.path, `${what} could not be fetched (HTTP 404)`, offset);
     return bytes;
-  }
-
-  /**
-   * One request for a merged range, its body passed on chunk by chunk (see RangePlans). Anything but exactly
-   * the bytes asked for rejects: the blocks are then fetched one by one, whose errors say what went wrong.
-   */
-  private async streamRange(
-    offset: number,
-    length: number,
-    sink: (chunk: Uint8Array, at: number) => void,
-  ): Promise<void> {
-    const response = await fetchWithRetry(this.path, {
-      headers: { Range: `bytes=${offset}-${offset + length - 1}` },
-    });
-    const start = /^bytes (\d+)-/.exec(response.headers.get('content-range') ?? '')?.[1];
-    if (response.status !== 206 || Number(start) !== offset || !response.body) {
-      await response.body?.cancel();
-      throw new Error(`HTTP ${response.status} (${start ?? 'no'} range start) for bytes at ${offset}`);
-    }
-    const reader = response.body.getReader();
-    let at = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (at + value.length > length) {
-        await reader.cancel();
-        throw new Error(`more than the ${length} bytes asked for came back`);
-      }
-      sink(value, at);
-      at += value.length;
-    }
-    if (at !== length) throw new Error(`${at} of ${length} bytes came back`);
   }
 
   protected async readInto(out: Uint8Array, offset: number, what: string): Promise<void> {

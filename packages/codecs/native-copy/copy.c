@@ -55,21 +55,63 @@ typedef struct {
   int64_t so, dO;
 } Block;
 
+/* Copies `n` rows of `size` bytes, the k-th from src + k * ss to dst + k * ds. Rows of the sizes 3-D chunks
+ * have (64–512 bytes of 8/16-bit samples) are copied with a constant-size memcpy the compiler inlines as
+ * vector moves: a call to memcpy per 128-byte row cost more than the bytes it moved (perf: memmove +
+ * place_blocks ~1.5× tensorstore's copy on the 256³-shard bench). */
+static inline void copy_row_run(uint8_t *dst, const uint8_t *src, int64_t n, int64_t size, int64_t ds,
+                                int64_t ss) {
+#define RUN(K)                                                            \
+  for (int64_t k = 0; k < n; k++) memcpy(dst + k * ds, src + k * ss, K); \
+  return;
+  switch (size) {
+    case 64: RUN(64)
+    case 128: RUN(128)
+    case 256: RUN(256)
+    case 512: RUN(512)
+    default:
+      for (int64_t k = 0; k < n; k++) memcpy(dst + k * ds, src + k * ss, (size_t)size);
+  }
+#undef RUN
+}
+
 static void copy_rows(uint8_t *src, uint8_t *dst, const Block *b, int64_t bytes) {
   int nd = b->nd;
   int64_t row = b->n[nd - 1];
   int64_t ss = b->ss[nd - 1], ds = b->ds[nd - 1];
   int contiguous = ss == bytes && ds == bytes;
+  if (contiguous && nd == 1) {
+    memcpy(dst + b->dO, src + b->so, (size_t)(row * bytes));
+    return;
+  }
+  if (contiguous) {
+    // Rows along axis nd - 2, in planes along the axes before it (a 3-D block: z planes of y rows).
+    int64_t rows = b->n[nd - 2], rss = b->ss[nd - 2], rds = b->ds[nd - 2];
+    int64_t counter[AXES] = {0};
+    int64_t outer = 1;
+    for (int d = 0; d < nd - 2; d++) outer *= b->n[d];
+    int64_t si = b->so, di = b->dO;
+    for (int64_t k = 0; k < outer; k++) {
+      copy_row_run(dst + di, src + si, rows, row * bytes, rds, rss);
+      for (int d = nd - 3; d >= 0; d--) {
+        if (++counter[d] < b->n[d]) {
+          si += b->ss[d];
+          di += b->ds[d];
+          break;
+        }
+        si -= (counter[d] - 1) * b->ss[d];
+        di -= (counter[d] - 1) * b->ds[d];
+        counter[d] = 0;
+      }
+    }
+    return;
+  }
   int64_t counter[AXES] = {0};
   int64_t outer = 1;
   for (int d = 0; d < nd - 1; d++) outer *= b->n[d];
   int64_t si = b->so, di = b->dO;
   for (int64_t k = 0; k < outer; k++) {
-    if (contiguous) {
-      memcpy(dst + di, src + si, (size_t)(row * bytes));
-    } else {
-      for (int64_t i = 0; i < row; i++) memcpy(dst + di + i * ds, src + si + i * ss, (size_t)bytes);
-    }
+    for (int64_t i = 0; i < row; i++) memcpy(dst + di + i * ds, src + si + i * ss, (size_t)bytes);
     for (int d = nd - 2; d >= 0; d--) {
       if (++counter[d] < b->n[d]) {
         si += b->ss[d];

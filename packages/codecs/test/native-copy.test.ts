@@ -111,6 +111,33 @@ describe.skipIf(!nativeCopy())('native strided copy', () => {
     expect(Buffer.compare(Buffer.from(target), Buffer.from(want.buffer))).toBe(0);
   });
 
+  it('copies rows of 64, 128, 256 and 512 bytes (and sizes beside them) in blocks of up to 5 axes', () => {
+    // The addon copies rows of these sizes with inlined moves, and merges contiguous axes first.
+    const rnd = random(11);
+    for (const bytesPerRow of [32, 64, 66, 128, 130, 256, 512, 1024]) {
+      for (const Ctor of [Uint8Array, Uint16Array, Float32Array] as Ctor[]) {
+        const row = bytesPerRow / Ctor.BYTES_PER_ELEMENT;
+        if (!Number.isInteger(row)) continue;
+        const shape = [1 + rnd(2), 1 + rnd(2), 2 + rnd(3), 4 + rnd(4), row]; // ≥ 8 rows: the addon's path
+        // The target is wider on every axis (rows land apart); the source is the block itself.
+        const dstDims = shape.map((n, d) => n + (d === 4 ? 3 : rnd(3)));
+        const ss = strides(shape, 1);
+        const ds = strides(dstDims, 1);
+        const src = new Ctor(shape.reduce((a, b) => a * b, 1));
+        for (let i = 0; i < src.length; i++) src[i] = (i * 2654435761) % 251;
+        const dstLen = dstDims.reduce((a, b) => a * b, 1);
+        const got = new Ctor(dstLen).fill(3);
+        const want = new Ctor(dstLen).fill(3);
+        const at = rnd(4);
+        copyBlock(src as never, 0, ss, got as never, at, ds, shape);
+        naive(src, 0, ss, want, at, ds, shape);
+        expect(Array.from(got), `${Ctor.name} rows of ${bytesPerRow} bytes, shape ${shape}`).toEqual(
+          Array.from(want),
+        );
+      }
+    }
+  });
+
   it('refuses a block reaching past either array before writing anything', () => {
     const src = new Uint16Array(100);
     const dst = new Uint16Array(100).fill(9);

@@ -5,6 +5,8 @@ export function libdeflate():
       zlibDecompress?(input: Uint8Array, output: Uint8Array): number;
       /** TIFF predictor 2 in place (an addon built before it existed lacks it). */
       horizontalPredict?(bytes: Uint8Array, size: 1 | 2 | 4, rowLength: number, stride: number): void;
+      /** The libdeflate release compiled in (native/libdeflate/); absent from an addon built on the system's. */
+      version?: string;
     }
   | undefined;
 export function libjpeg():

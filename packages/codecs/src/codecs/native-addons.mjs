@@ -1,8 +1,9 @@
 /**
  * Where this package's optional Node-API addons are and whether they load: libdeflate (native/, a zlib-format
- * Deflate encoder ~2.2× zlib's speed at level 1, as imagecodecs uses) and libjpeg-turbo (native-jpeg/, the
- * decoder tifffile's pixels come from, and the encoder). Built by this package's `install` script when the
- * system libraries' headers are present; without them Deflate stays on node:zlib, JPEG reads fall back to
+ * Deflate encoder ~2.2× zlib's speed at level 1, libdeflate 1.25 compiled from native/libdeflate/ as
+ * imagecodecs bundles it) and libjpeg-turbo (native-jpeg/, the decoder tifffile's pixels come from, and the
+ * encoder). Built by this package's `install` script: libdeflate wherever a C compiler is, libjpeg-turbo when
+ * the system library's headers are present; without them Deflate stays on node:zlib, JPEG reads fall back to
  * libjpeg-turbo compiled to WASM and JPEG writes are refused at create. Loaded lazily, once per thread (main
  * thread and each codec worker). `BFIO_LIBDEFLATE=0` / `BFIO_NATIVE_JPEG=0` (or the older
  * `BFIO_TIFF_NATIVE_JPEG=0`) turn them off, for comparisons.
@@ -41,8 +42,8 @@ let jpeg;
 /**
  * libdeflate's binding `{ zlibCompress(input, level, output) → bytes written (0: output too small),
  * zlibDecompress(input, output) → bytes decoded (-1: damaged or too large), horizontalPredict(bytes, size,
- * rowLength, stride) (TIFF predictor 2 in place, every encoder's: predict-node.mjs) }` (an addon built before
- * zlibDecompress or horizontalPredict existed lacks it: callers check).
+ * rowLength, stride) (TIFF predictor 2 in place, every encoder's: predict-node.mjs), version }` (an addon
+ * built before zlibDecompress or horizontalPredict existed lacks it: callers check).
  */
 export function libdeflate() {
   if (deflate === undefined) {

@@ -257,10 +257,10 @@ export class CodecPool {
       // A chunk read from a local file may wait on a busy worker behind the one it decodes (RunOptions.queued):
       // the worker then starts it when done, not after a round trip through this thread, which placing
       // pixels, collecting garbage or the caller's own work stretches (a 64³-chunk-at-a-time read left
-      // the workers idle 40% of the time). Not for chunks placed into a shared result: a worker collects
-      // its handles to those only between tasks (node-worker.mjs), and kept busy it held 2 GiB of dropped
-      // 32 MiB results (peak RSS 639 → 2,161 MiB reading 256³ chunks one by one).
-      const queued = params.file !== undefined && !params.place;
+      // the workers idle 40% of the time). Chunks placed into a shared result too: a busy worker collects
+      // its handles to dropped results before its next queued task (node-worker.mjs; when it collected only
+      // between turns of its event loop, kept busy it held 2 GiB of dropped 32 MiB results).
+      const queued = params.file !== undefined;
       const task = () =>
         this.pool().run(codec, input, params, { transfer, signal, returnInput, spare, queued });
       return await (limited ? this.limiter.run(task) : task());

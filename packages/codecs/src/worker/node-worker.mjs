@@ -53,9 +53,22 @@ function countTarget(task) {
   return true;
 }
 
+/** A collection is due: the tasks counted so far are done (and their handles garbage once their handlers return). */
+let due = false;
+function collectIfDue() {
+  if (!due) return;
+  due = false;
+  collector()?.();
+}
+
 parentPort.on('message', async (task) => {
   const release = countTarget(task);
-  await reply(table, nodeIo, task, (msg, transfer) => parentPort.postMessage(msg, transfer));
-  // After this handler has returned: its task (and target) is garbage by then.
-  if (release) setImmediate(() => collector()?.());
+  // A task queued behind this one (RunOptions.queued) starts in the same turn of the event loop, before any
+  // immediate could run: it collects first (by then the handlers of the tasks before it have returned), so a
+  // worker kept busy with placed reads still lets their dropped results go.
+  await reply(table, nodeIo, task, (msg, transfer) => parentPort.postMessage(msg, transfer), collectIfDue);
+  if (!release) return;
+  due = true;
+  // An idle worker collects after this handler has returned: its task (and target) is garbage by then.
+  setImmediate(collectIfDue);
 });

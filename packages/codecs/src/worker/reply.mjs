@@ -18,14 +18,17 @@ export async function addModules(table, urls) {
 let running = Promise.resolve();
 
 /**
- * Runs one message's task; calls `post(message, transferList)` once. The pool may queue a task behind
+ * Runs one message's task; calls `post(message, transferList)` once, and `beforeRun()` when its turn comes. The pool may queue a task behind
  * another on a busy worker (RunOptions.queued), so a worker never waits for its next task's round trip
  * through a busy main thread; such tasks run one at a time, since an asynchronous codec would otherwise
  * let the next one into this thread's scratch buffers. Fetching tasks take their turns in run-task.mjs.
  */
-export function reply(table, io, task, post) {
+export function reply(table, io, task, post, beforeRun) {
   if (task.params?.fetch) return replyNow(table, io, task, post);
-  const run = running.then(() => replyNow(table, io, task, post));
+  const run = running.then(() => {
+    beforeRun?.();
+    return replyNow(table, io, task, post);
+  });
   running = run.catch(() => {});
   return run;
 }

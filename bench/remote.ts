@@ -141,8 +141,8 @@ strips), ${withZarr ? "and the Zarr bench's stores (1024² chunks, zstd-1; unsha
 loopback server in its own process that answers like an object store (GET with Range, HEAD, 404), each
 request answered after the latency shown (a wait before the first byte; the body then streams at loopback
 speed). Ours: \`BioReader.open(url)\` (one request for the size and the first 64 KiB; neighbouring blocks merged
-into requests of up to 8 MiB, 4 of them in flight, each streamed into its blocks' buffers and a block decoded as
-soon as its bytes are in); tifffile (maxworkers=2) on an fsspec file (4 MiB blocks; tifffile
+into requests of up to 8 MiB, 4 of them in flight, on Node with node:http and keep-alive, each streamed into its
+blocks' buffers and a block decoded as soon as its bytes are in); tifffile (maxworkers=2) on an fsspec file (4 MiB blocks; tifffile
 reads a page's contiguous segments as one read, so fsspec sends a few large requests)${withZarr ? '; zarr-python 3 through fsspec/aiohttp' : ''}. Requests: GETs the server answered.
 
 | task | MiB/s | seconds | CPU-s (all threads; less moved by load) | peak RSS MiB | requests |

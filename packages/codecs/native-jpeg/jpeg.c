@@ -24,6 +24,7 @@
 #include <jpeglib.h>
 #include <stdbool.h>
 #include <node_api.h>
+#include "../native-common/napi-args.h"
 
 typedef struct {
   struct jpeg_error_mgr pub;
@@ -41,39 +42,22 @@ static void on_error(j_common_ptr cinfo) {
  * only warns about is still caught by the caller's size checks. */
 static void silent(j_common_ptr cinfo) { (void)cinfo; }
 
-static napi_value fail(napi_env env, const char *message) {
-  napi_throw_error(env, NULL, message);
-  return NULL;
-}
-
-static int bytes_of(napi_env env, napi_value value, unsigned char **data, size_t *length) {
-  napi_typedarray_type type;
-  size_t count, offset;
-  napi_value buffer;
-  void *ptr;
-  if (napi_get_typedarray_info(env, value, &type, &count, &ptr, &buffer, &offset) != napi_ok) return 0;
-  if (type != napi_uint8_array) return 0;
-  *data = ptr;
-  *length = count;
-  return 1;
-}
-
 static napi_value decode(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4)
-    return fail(env, "decode(tables, data, photometric, out): four arguments expected");
+    return bfio_fail(env, "decode(tables, data, photometric, out): four arguments expected");
   unsigned char *tables = NULL, *data, *out;
   size_t tables_length = 0, data_length, out_length;
   napi_valuetype kind;
   napi_typeof(env, argv[0], &kind);
-  if (kind != napi_null && kind != napi_undefined && !bytes_of(env, argv[0], &tables, &tables_length))
-    return fail(env, "decode: tables must be a Uint8Array or null");
-  if (!bytes_of(env, argv[1], &data, &data_length) || data_length == 0)
-    return fail(env, "decode: data must be a non-empty Uint8Array");
+  if (kind != napi_null && kind != napi_undefined && !bfio_uint8_bytes(env, argv[0], &tables, &tables_length))
+    return bfio_fail(env, "decode: tables must be a Uint8Array or null");
+  if (!bfio_uint8_bytes(env, argv[1], &data, &data_length) || data_length == 0)
+    return bfio_fail(env, "decode: data must be a non-empty Uint8Array");
   int32_t photometric;
-  if (napi_get_value_int32(env, argv[2], &photometric) != napi_ok) return fail(env, "decode: photometric must be a number");
-  if (!bytes_of(env, argv[3], &out, &out_length)) return fail(env, "decode: out must be a Uint8Array");
+  if (napi_get_value_int32(env, argv[2], &photometric) != napi_ok) return bfio_fail(env, "decode: photometric must be a number");
+  if (!bfio_uint8_bytes(env, argv[3], &out, &out_length)) return bfio_fail(env, "decode: out must be a Uint8Array");
 
   struct jpeg_decompress_struct cinfo;
   ErrorManager err;
@@ -85,7 +69,7 @@ static napi_value decode(napi_env env, napi_callback_info info) {
     jpeg_destroy_decompress(&cinfo);
     char message[JMSG_LENGTH_MAX + 16];
     snprintf(message, sizeof message, "JPEG: %s", err.message);
-    return fail(env, message);
+    return bfio_fail(env, message);
   }
   jpeg_create_decompress(&cinfo);
   if (tables && tables_length > 0) {
@@ -111,7 +95,7 @@ static napi_value decode(napi_env env, napi_callback_info info) {
     snprintf(message, sizeof message, "JPEG: the block decodes to %ux%ux%d samples, more than its %zu bytes",
              cinfo.output_width, cinfo.output_height, cinfo.output_components, out_length);
     jpeg_destroy_decompress(&cinfo);
-    return fail(env, message);
+    return bfio_fail(env, message);
   }
   while (cinfo.output_scanline < cinfo.output_height) {
     JSAMPROW line = out + (size_t)cinfo.output_scanline * row;
@@ -135,20 +119,20 @@ static napi_value encode(napi_env env, napi_callback_info info) {
   size_t argc = 6;
   napi_value argv[6];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 6)
-    return fail(env, "encode(data, width, height, components, quality, subsample): six arguments expected");
+    return bfio_fail(env, "encode(data, width, height, components, quality, subsample): six arguments expected");
   unsigned char *data;
   size_t data_length;
-  if (!bytes_of(env, argv[0], &data, &data_length)) return fail(env, "encode: data must be a Uint8Array");
+  if (!bfio_uint8_bytes(env, argv[0], &data, &data_length)) return bfio_fail(env, "encode: data must be a Uint8Array");
   uint32_t width, height, components, quality;
   bool subsample;
   if (napi_get_value_uint32(env, argv[1], &width) != napi_ok || napi_get_value_uint32(env, argv[2], &height) != napi_ok ||
       napi_get_value_uint32(env, argv[3], &components) != napi_ok ||
       napi_get_value_uint32(env, argv[4], &quality) != napi_ok || napi_get_value_bool(env, argv[5], &subsample) != napi_ok)
-    return fail(env, "encode: width, height, components, quality must be numbers and subsample a boolean");
-  if (components != 1 && components != 3) return fail(env, "encode: components must be 1 or 3");
-  if (quality < 1 || quality > 100) return fail(env, "encode: quality must be 1..100");
-  if (width == 0 || height == 0 || width > 65500 || height > 65500) return fail(env, "encode: JPEG sizes are 1..65500");
-  if ((size_t)width * height * components > data_length) return fail(env, "encode: data is smaller than width x height x components");
+    return bfio_fail(env, "encode: width, height, components, quality must be numbers and subsample a boolean");
+  if (components != 1 && components != 3) return bfio_fail(env, "encode: components must be 1 or 3");
+  if (quality < 1 || quality > 100) return bfio_fail(env, "encode: quality must be 1..100");
+  if (width == 0 || height == 0 || width > 65500 || height > 65500) return bfio_fail(env, "encode: JPEG sizes are 1..65500");
+  if ((size_t)width * height * components > data_length) return bfio_fail(env, "encode: data is smaller than width x height x components");
 
   struct jpeg_compress_struct cinfo;
   ErrorManager err;
@@ -163,7 +147,7 @@ static napi_value encode(napi_env env, napi_callback_info info) {
     free(stream);
     char message[JMSG_LENGTH_MAX + 16];
     snprintf(message, sizeof message, "JPEG: %s", err.message);
-    return fail(env, message);
+    return bfio_fail(env, message);
   }
   jpeg_create_compress(&cinfo);
   jpeg_mem_dest(&cinfo, &stream, &stream_length);
@@ -193,7 +177,7 @@ static napi_value encode(napi_env env, napi_callback_info info) {
   void *copy;
   if (napi_create_buffer_copy(env, stream_length, stream, &copy, &result) != napi_ok) {
     free(stream);
-    return fail(env, "encode: out of memory");
+    return bfio_fail(env, "encode: out of memory");
   }
   free(stream);
   return result;

@@ -22,6 +22,7 @@
  */
 #include "libdeflate/libdeflate.h"
 #include <node_api.h>
+#include "../native-common/napi-args.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,45 +45,25 @@ static void free_state(napi_env env, void *data, void *hint) {
   free(state);
 }
 
-static napi_value fail(napi_env env, const char *message) {
-  napi_throw_error(env, NULL, message);
-  return NULL;
-}
-
-/* The bytes of a TypedArray argument (any element type). */
-static int bytes_of(napi_env env, napi_value value, void **data, size_t *length) {
-  napi_typedarray_type type;
-  size_t count;
-  napi_value buffer;
-  size_t offset;
-  if (napi_get_typedarray_info(env, value, &type, &count, data, &buffer, &offset) != napi_ok) return 0;
-  size_t size = 1;
-  if (type == napi_int16_array || type == napi_uint16_array) size = 2;
-  else if (type == napi_int32_array || type == napi_uint32_array || type == napi_float32_array) size = 4;
-  else if (type == napi_float64_array || type == napi_bigint64_array || type == napi_biguint64_array) size = 8;
-  *length = count * size;
-  return 1;
-}
-
 static napi_value zlib_compress(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3) {
-    return fail(env, "zlibCompress(input, level, output): three arguments expected");
+    return bfio_fail(env, "zlibCompress(input, level, output): three arguments expected");
   }
   void *in, *out;
   size_t in_length, out_length;
   int32_t level;
-  if (!bytes_of(env, argv[0], &in, &in_length)) return fail(env, "zlibCompress: input must be a TypedArray");
+  if (!bfio_typed_bytes(env, argv[0], &in, &in_length, NULL)) return bfio_fail(env, "zlibCompress: input must be a TypedArray");
   if (napi_get_value_int32(env, argv[1], &level) != napi_ok || level < 0 || level >= LEVELS) {
-    return fail(env, "zlibCompress: level must be an integer 0..12");
+    return bfio_fail(env, "zlibCompress: level must be an integer 0..12");
   }
-  if (!bytes_of(env, argv[2], &out, &out_length)) return fail(env, "zlibCompress: output must be a TypedArray");
+  if (!bfio_typed_bytes(env, argv[2], &out, &out_length, NULL)) return bfio_fail(env, "zlibCompress: output must be a TypedArray");
   State *state;
-  if (napi_get_instance_data(env, (void **)&state) != napi_ok || state == NULL) return fail(env, "no state");
+  if (napi_get_instance_data(env, (void **)&state) != napi_ok || state == NULL) return bfio_fail(env, "no state");
   if (state->compressors[level] == NULL) {
     state->compressors[level] = libdeflate_alloc_compressor(level);
-    if (state->compressors[level] == NULL) return fail(env, "libdeflate_alloc_compressor failed");
+    if (state->compressors[level] == NULL) return bfio_fail(env, "libdeflate_alloc_compressor failed");
   }
   size_t written = libdeflate_zlib_compress(state->compressors[level], in, in_length, out, out_length);
   napi_value result;
@@ -96,7 +77,7 @@ static napi_value zlib_compress_bound(napi_env env, napi_callback_info info) {
   double length;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
       napi_get_value_double(env, argv[0], &length) != napi_ok || length < 0) {
-    return fail(env, "zlibCompressBound(length): a non-negative number expected");
+    return bfio_fail(env, "zlibCompressBound(length): a non-negative number expected");
   }
   napi_value result;
   napi_create_double(env, (double)libdeflate_zlib_compress_bound(NULL, (size_t)length), &result);
@@ -107,17 +88,17 @@ static napi_value zlib_decompress(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) {
-    return fail(env, "zlibDecompress(input, output): two arguments expected");
+    return bfio_fail(env, "zlibDecompress(input, output): two arguments expected");
   }
   void *in, *out;
   size_t in_length, out_length;
-  if (!bytes_of(env, argv[0], &in, &in_length)) return fail(env, "zlibDecompress: input must be a TypedArray");
-  if (!bytes_of(env, argv[1], &out, &out_length)) return fail(env, "zlibDecompress: output must be a TypedArray");
+  if (!bfio_typed_bytes(env, argv[0], &in, &in_length, NULL)) return bfio_fail(env, "zlibDecompress: input must be a TypedArray");
+  if (!bfio_typed_bytes(env, argv[1], &out, &out_length, NULL)) return bfio_fail(env, "zlibDecompress: output must be a TypedArray");
   State *state;
-  if (napi_get_instance_data(env, (void **)&state) != napi_ok || state == NULL) return fail(env, "no state");
+  if (napi_get_instance_data(env, (void **)&state) != napi_ok || state == NULL) return bfio_fail(env, "no state");
   if (state->decompressor == NULL) {
     state->decompressor = libdeflate_alloc_decompressor();
-    if (state->decompressor == NULL) return fail(env, "libdeflate_alloc_decompressor failed");
+    if (state->decompressor == NULL) return bfio_fail(env, "libdeflate_alloc_decompressor failed");
   }
   size_t written = 0;
   enum libdeflate_result r =
@@ -146,16 +127,16 @@ __attribute__((optimize("O3"))) static napi_value horizontal_predict(napi_env en
   size_t argc = 4;
   napi_value argv[4];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4) {
-    return fail(env, "horizontalPredict(bytes, size, rowLength, stride): four arguments expected");
+    return bfio_fail(env, "horizontalPredict(bytes, size, rowLength, stride): four arguments expected");
   }
   void *data;
   size_t length;
   int32_t size, row_length_i, stride_i;
-  if (!bytes_of(env, argv[0], &data, &length)) return fail(env, "horizontalPredict: bytes must be a TypedArray");
+  if (!bfio_typed_bytes(env, argv[0], &data, &length, NULL)) return bfio_fail(env, "horizontalPredict: bytes must be a TypedArray");
   if (napi_get_value_int32(env, argv[1], &size) != napi_ok || (size != 1 && size != 2 && size != 4) ||
       napi_get_value_int32(env, argv[2], &row_length_i) != napi_ok || row_length_i < 1 ||
       napi_get_value_int32(env, argv[3], &stride_i) != napi_ok || stride_i < 1) {
-    return fail(env, "horizontalPredict: size 1, 2 or 4, rowLength and stride positive integers expected");
+    return bfio_fail(env, "horizontalPredict: size 1, 2 or 4, rowLength and stride positive integers expected");
   }
   size_t row_length = (size_t)row_length_i;
   size_t stride = (size_t)stride_i;
@@ -163,7 +144,7 @@ __attribute__((optimize("O3"))) static napi_value horizontal_predict(napi_env en
   if (rows == 0 || stride >= row_length) return NULL;
   uint32_t local[4096];
   void *scratch = row_length * (size_t)size <= sizeof local ? (void *)local : malloc(row_length * (size_t)size);
-  if (scratch == NULL) return fail(env, "horizontalPredict: out of memory");
+  if (scratch == NULL) return bfio_fail(env, "horizontalPredict: out of memory");
   if (size == 1) PREDICT_ROWS(uint8_t);
   else if (size == 2) PREDICT_ROWS(uint16_t);
   else PREDICT_ROWS(uint32_t);
@@ -175,7 +156,7 @@ NAPI_MODULE_INIT() {
   State *state = calloc(1, sizeof(State));
   if (state == NULL || napi_set_instance_data(env, state, free_state, NULL) != napi_ok) {
     free(state);
-    return fail(env, "out of memory");
+    return bfio_fail(env, "out of memory");
   }
   napi_value fn;
   napi_create_function(env, "zlibCompress", NAPI_AUTO_LENGTH, zlib_compress, NULL, &fn);

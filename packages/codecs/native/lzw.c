@@ -11,6 +11,7 @@
  * full, as the JavaScript decoder clips at the block size), -1 for an invalid code, -2 for an LSB-first stream
  * (the caller decodes those in JavaScript). Context-free: no state between calls, safe on any thread.
  */
+#include "../native-common/napi-args.h"
 #include <node_api.h>
 #include <stdint.h>
 #include <string.h>
@@ -19,20 +20,6 @@
 #define EOI 257
 #define FIRST 258
 #define TABLE 4096
-
-static napi_value fail(napi_env env, const char *message) {
-  napi_throw_error(env, NULL, message);
-  return NULL;
-}
-
-/* The bytes of a Uint8Array argument. */
-static int bytes_of(napi_env env, napi_value value, uint8_t **data, size_t *length) {
-  napi_typedarray_type type;
-  void *p;
-  if (napi_get_typedarray_info(env, value, &type, length, &p, NULL, NULL) != napi_ok) return 0;
-  *data = p;
-  return type == napi_uint8_array;
-}
 
 /* Bytes decoded, or -1 (invalid code). */
 static int64_t decode(const uint8_t *src, size_t srclen, uint8_t *out, size_t limit) {
@@ -133,13 +120,13 @@ static napi_value lzw_decode(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) {
-    return fail(env, "lzwDecode(input, output): two arguments expected");
+    return bfio_fail(env, "lzwDecode(input, output): two arguments expected");
   }
   uint8_t *in, *out;
   size_t in_length, out_length;
-  if (!bytes_of(env, argv[0], &in, &in_length)) return fail(env, "lzwDecode: input must be a Uint8Array");
-  if (!bytes_of(env, argv[1], &out, &out_length)) return fail(env, "lzwDecode: output must be a Uint8Array");
-  if (out_length > UINT32_MAX) return fail(env, "lzwDecode: output larger than 4 GiB");
+  if (!bfio_uint8_bytes(env, argv[0], &in, &in_length)) return bfio_fail(env, "lzwDecode: input must be a Uint8Array");
+  if (!bfio_uint8_bytes(env, argv[1], &out, &out_length)) return bfio_fail(env, "lzwDecode: output must be a Uint8Array");
+  if (out_length > UINT32_MAX) return bfio_fail(env, "lzwDecode: output larger than 4 GiB");
   int64_t written = in_length >= 2 && in[0] == 0 && (in[1] & 1) ? -2 : decode(in, in_length, out, out_length);
   napi_value result;
   napi_create_double(env, (double)written, &result);

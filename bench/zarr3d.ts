@@ -10,7 +10,16 @@
  *   pnpm bench:zarr3d      (BENCH_3D_SIZE=512 for development; BENCH_3D_REPEAT, default 2)
  */
 import { execSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { TaskResult } from './lib/report.js';
@@ -106,6 +115,23 @@ for (const s of ['raw', 'zstd', 'sharded']) {
   });
 }
 
+/**
+ * Writes and removes a file as large as a round trip's output before each round trip. Writing 2 GiB of new
+ * files is fast when memory freed a moment ago is there to take (page cache of a store just removed) and 2–3×
+ * slower in kernel time when it is not (this VM hands freed memory back to its host): without this, whichever
+ * library ran first after the read rows paid it (ours 4.9–5.3 s first in a pass, 1.7 s after another's
+ * round trip; zarrs-python 2.0–2.3 s, never first).
+ */
+function levelPageCache(): void {
+  const file = join(dir, 'level.tmp');
+  const block = Buffer.alloc(32 * 2 ** 20, 1);
+  const fd = openSync(file, 'w');
+  for (let i = 0; i < info.bytes / block.length; i++) writeSync(fd, block);
+  closeSync(fd);
+  rmSync(file, { force: true });
+  execSync('sync');
+}
+
 const load = () => execSync('cat /proc/loadavg', { encoding: 'utf8' }).split(' ').slice(0, 3).join(' ');
 // Every result is saved as it comes (a long run cut short still renders what it has: BENCH_3D_RENDER=1).
 const saved = join(dir, 'results.json');
@@ -139,6 +165,7 @@ for (let r = 0; r < (process.env.BENCH_3D_RENDER ? 0 : REPEAT); r++) {
       const { task, rest, env } = row.args(lib);
       Object.assign(process.env, env ?? {});
       execSync('sync');
+      if (row.key.startsWith('roundtrip')) levelPageCache();
       const res =
         lib === 'ours'
           ? runTask('node', OURS, [task, ...rest])

@@ -14,6 +14,7 @@ import { predicting } from './codecs/predict-node.mjs';
 import { deflate, inflate } from './codecs/zlib-node.mjs';
 import { zstdDecode, zstdEncode } from './codecs/zstd-node.mjs';
 import { zstdDecodeWasm, zstdEncodeWasm } from './codecs/zstd-web.mjs';
+import { writeShard } from './shard-task.mjs';
 
 export const codecs = {
   ...common,
@@ -30,6 +31,8 @@ export const codecs = {
     libjpeg() ? jpegDecode(input, params, into) : jpegDecodeWasm(input, params, into),
   'jpeg-encode': jpegEncode,
   'lzw-decode': lzwDecodeNode,
+  // A whole Zarr v3 shard cut, encoded and written as its file (shard-task.mjs); a task, not a codec.
+  'zarr-shard-write': writeShard,
 };
 
 // The encoders difference their input in C (predict-node.mjs), not in run-task.mjs's JavaScript prefilter.

@@ -29,6 +29,24 @@ export type { PlaceParams };
 const DECODER = { zstd: 'zstd-decode', raw: 'raw' } as const;
 const ENCODER = { zstd: 'zstd-encode', raw: 'raw' } as const;
 
+/** A whole shard's task (see @bfio/codecs' shard-task.mjs): 5-D shapes t,c,z,y,x. */
+export interface ShardTask {
+  /** The shard file (its folder must exist). */
+  path: string;
+  /** Bytes per element. */
+  bytes: number;
+  /** The block's shape: the part of the shard inside the array. */
+  extent: number[];
+  /** The inner chunks' shape. */
+  chunks: number[];
+  /** Chunks per shard along each axis. */
+  per: number[];
+  codec: 'zstd' | 'raw';
+  level: number;
+  /** zstd's content checksum. */
+  checksum: boolean;
+}
+
 /** The pool could not run the task (no worker): the caller should do it on the main thread. */
 export class PoolUnavailable extends Error {
   constructor(readonly reason: Error) {
@@ -52,7 +70,10 @@ function enabled(): boolean {
  */
 export class CodecPool {
   private readonly limiter: Limiter;
-  private constructor(private readonly workers: number) {
+  private constructor(
+    /** How many of its tasks this owner runs at once (its `maxWorkers`). */
+    readonly workers: number,
+  ) {
     // Entitled to every worker: queue as deep as the reader's lanes (the pool's size still bounds how many
     // run), so a worker always finds its next chunk while the main thread places pixels.
     this.limiter = new Limiter(workers >= this.pool().maxWorkers ? 2 * workers + 2 : workers);
@@ -134,6 +155,27 @@ export class CodecPool {
       whole,
       undefined,
       whole && recycle ? (back: Uint8Array) => recycle(back.buffer as ArrayBuffer) : undefined,
+    );
+  }
+
+  /**
+   * Builds a whole shard on a worker and writes it as the file `shard.path` (@bfio/codecs' shard-task.mjs:
+   * the worker cuts `block` into the inner chunks, encodes them, writes chunks and index to a temporary
+   * sibling and renames it). `block` must span its whole ArrayBuffer: it is moved to the worker (unusable
+   * here afterwards) and handed back through `recycle` once the shard is written.
+   */
+  async writeShard(
+    block: Uint8Array,
+    shard: ShardTask,
+    recycle?: (buffer: ArrayBuffer) => void,
+  ): Promise<void> {
+    await this.run(
+      'zarr-shard-write',
+      block,
+      { shard },
+      true,
+      undefined,
+      recycle && ((back: Uint8Array) => recycle(back.buffer as ArrayBuffer)),
     );
   }
 

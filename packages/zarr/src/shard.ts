@@ -13,6 +13,9 @@
  * small reorder window (`REORDER_BYTES` over all shards) until its predecessors are written; only when the
  * window is full, or the caller never writes some chunk, is a chunk appended out of order, and the shard
  * rewritten in index order when it is finished (a second pass over its bytes, which the window avoids).
+ *
+ * A write that covers a whole shard skips all of this: the writer hands the block to one codec worker, which
+ * builds and writes the shard in the same format (`writeWhole`; @bfio/codecs' shard-task.mjs).
  */
 import { crc32c } from '@bfio/codecs';
 import { dirname, type FileHandle, mkdir, open } from '#platform';
@@ -82,9 +85,53 @@ export class ShardWriter {
     this.per = shards.map((s, i) => s / (chunks[i] as number)) as Vec5;
   }
 
+  /** The grid index of the shard holding the element at `origin`. */
+  indexOf(origin: readonly number[]): number[] {
+    return origin.map((o, i) => Math.floor(o / (this.shards[i] as number)));
+  }
+
+  /** The first element of the shard at grid `index`, and its extent inside the array. */
+  boundsOf(index: readonly number[]): { origin: Vec5; extent: Vec5 } {
+    const origin = index.map((n, i) => n * (this.shards[i] as number)) as Vec5;
+    const extent = origin.map((o, i) =>
+      Math.min(this.shards[i] as number, (this.shape[i] as number) - o),
+    ) as Vec5;
+    return { origin, extent };
+  }
+
+  /** Chunks per shard along each axis. */
+  get chunksPerShard(): Vec5 {
+    return [...this.per];
+  }
+
+  /** Whether chunks of the shard at grid `index` went through `write` and the shard is not finished. */
+  isOpen(index: readonly number[]): boolean {
+    return this.open.has(index.join(','));
+  }
+
+  /**
+   * A whole shard built and written elsewhere (a codec worker, by `writeFile(path)`), not chunk by chunk:
+   * its folder is made first, and the finished file is handed on (`onFinished`) like the shards built here.
+   */
+  async writeWhole(index: readonly number[], writeFile: (path: string) => Promise<void>): Promise<void> {
+    const path = this.pathOf([...index]);
+    const dir = dirname(path);
+    let made = this.dirs.get(dir);
+    if (!made) {
+      made = mkdir(dir, { recursive: true });
+      this.dirs.set(dir, made);
+    }
+    await made;
+    await writeFile(path);
+    await this.onFinished?.(path);
+  }
+
+  /** Folders of whole shards made so far (mkdir once each). */
+  private readonly dirs = new Map<string, Promise<unknown>>();
+
   /** Appends the encoded chunk whose first element is at `origin` to its shard (finishing the shard when full). */
   async write(origin: Vec5, encoded: Uint8Array): Promise<void> {
-    const index = origin.map((o, i) => Math.floor(o / (this.shards[i] as number)));
+    const index = this.indexOf(origin);
     const key = index.join(',');
     let shard = this.open.get(key);
     if (!shard) {

@@ -4,10 +4,12 @@
  */
 import { implementation, runHereSync } from '@bfio/codecs';
 import { allocate, type DType, type TypedArray, UnsupportedError } from '@bfio/core';
+import { asIoError } from '@bfio/core/backend';
 import { dirname, join, mkdir, writeFile } from '#platform';
-import { type CodecPool, PoolUnavailable } from '../codec-pool.js';
+import { type CodecPool, PoolUnavailable, type ShardTask } from '../codec-pool.js';
 import type { ZarrFormat } from '../layout.js';
 import type { Publisher } from '../publisher.js';
+import type { Vec5 } from '../store-layout.js';
 import { contiguous, copyBlock, prod } from './blocks.js';
 import type { ChunkBuffer, LevelState } from './levels.js';
 
@@ -99,6 +101,47 @@ export class DirectChunkWriter {
     const encoded = enc.compression === 'none' ? bytes : compressZstd(bytes, enc.level);
     await writeFile(file, encoded);
     await this.publisher?.publish(rel);
+  }
+
+  /**
+   * Writes the whole shard at grid `index` from `data`, its part inside the array (shape `extent`), owned by
+   * the writer and spanning its whole buffer: one codec worker cuts it into the inner chunks, encodes them and
+   * writes the shard file (@bfio/codecs' shard-task.mjs), so this thread only hands the block over; without
+   * a worker this thread does the same. `data` is moved to the worker and handed back through `recycle`.
+   */
+  async storeShard(L: LevelState, index: number[], extent: Vec5, data: TypedArray): Promise<void> {
+    const shards = L.shards;
+    if (!shards) throw new Error(`level ${L.path} is not sharded`);
+    const enc = this.enc;
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    await shards.writeWhole(index, async (path) => {
+      const task: ShardTask = {
+        path,
+        bytes: data.BYTES_PER_ELEMENT,
+        extent,
+        chunks: L.chunks,
+        per: shards.chunksPerShard,
+        codec: enc.compression === 'none' ? 'raw' : 'zstd',
+        level: enc.level,
+        checksum: false,
+      };
+      try {
+        if (enc.pool) {
+          try {
+            await enc.pool.writeShard(bytes, task, this.recycle);
+            return;
+          } catch (err) {
+            if (!(err instanceof PoolUnavailable)) throw err;
+          }
+        }
+        if (task.codec === 'zstd' && implementation('zstd-encode') !== 'native')
+          throw new UnsupportedError('zstd: the native codec is not available', path);
+        runHereSync('zarr-shard-write', bytes, { shard: task });
+      } catch (err) {
+        // A system error (the folder gone, a full disk) names the shard and what to do.
+        throw asIoError(err, path, 'write');
+      }
+    });
   }
 }
 

@@ -73,6 +73,14 @@ interface WriterInit {
 const INFLIGHT_BYTES = 64 * 2 ** 20;
 /** Spare small chunk buffers kept for reuse, in bytes (see `recycle`). */
 const SPARE_BYTES = 32 * 2 ** 20;
+/** Shards at most this large (their part inside the array) are handed to a codec worker whole. */
+const WHOLE_SHARD_MAX_BYTES = 64 * 2 ** 20;
+/** BFIO_ZARR_WHOLE_SHARDS=0: shards are built chunk by chunk on this thread (for comparisons). */
+const WHOLE_SHARDS_OFF =
+  (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
+    ?.BFIO_ZARR_WHOLE_SHARDS === '0';
+/** The most bytes of whole shards handed over and not yet written (see `wholeShards`). */
+const WHOLE_SHARD_INFLIGHT_BYTES = 128 * 2 ** 20;
 
 export class ZarrWriter implements WriterBackend {
   private closed = false;
@@ -103,6 +111,8 @@ export class ZarrWriter implements WriterBackend {
   private readonly spares = new Map<number, ArrayBuffer[]>();
   /** Chunks encoded and stored by bfio itself (new stores with a codec chain it encodes). */
   private readonly direct: DirectChunkWriter | undefined;
+  /** Whole shards handed to codec workers and not yet written (see `wholeShards`). */
+  private readonly wholeInflight = new Set<Promise<void>>();
 
   private constructor(init: WriterInit) {
     this.file = init.file;
@@ -253,18 +263,121 @@ export class ZarrWriter implements WriterBackend {
     if (this.direct) await this.belowInflight();
     const pending: Promise<void>[] = [];
     const sink: Sink = this.direct ? (p) => this.track(p) : (p) => pending.push(p);
-    region.t.forEach((t, ti) => {
-      region.c.forEach((c, ci) => {
+    for (let ti = 0; ti < region.t.length; ti++) {
+      for (let ci = 0; ci < region.c.length; ci++) {
         const offset = (ti * region.c.length + ci) * plane;
-        this.place(level, [t, c, region.z[0], region.y[0], region.x[0]], size, data, offset, stride, sink);
-      });
-    });
+        const origin: Vec5 = [
+          region.t[ti] as number,
+          region.c[ci] as number,
+          region.z[0],
+          region.y[0],
+          region.x[0],
+        ];
+        const handled = await this.wholeShards(level, origin, size, data, offset, stride, sink);
+        this.place(level, origin, size, data, offset, stride, sink, handled);
+      }
+    }
     if (this.direct) {
       // Write-behind: the data is copied into chunks already; wait only while too many are in flight.
       await this.belowInflight();
     } else {
       await this.settle(pending);
     }
+  }
+
+  /**
+   * The shards of level `k` that the block covers whole (their part inside the array) and that no earlier
+   * write has started: each is copied out of the caller's block once and handed to one codec worker, which
+   * cuts, encodes and writes it (DirectChunkWriter.storeShard), so this thread neither cuts the block into
+   * inner chunks nor assembles the shard. Returns the keys of the shards handled (`place` skips their
+   * chunks), or undefined when there are none. At most `WHOLE_SHARD_INFLIGHT_BYTES` (and one shard more
+   * than the workers) are in flight: each waits here before its copy.
+   */
+  private async wholeShards(
+    k: number,
+    origin: Vec5,
+    size: Vec5,
+    src: TypedArray,
+    srcOffset: number,
+    srcStride: Vec5,
+    sink: Sink,
+  ): Promise<Set<string> | undefined> {
+    const L = this.levels[k] as LevelState;
+    const shards = L.shards;
+    const pool = this.direct?.enc.pool;
+    if (!shards || !pool || !this.direct || WHOLE_SHARDS_OFF) return undefined;
+    let handled: Set<string> | undefined;
+    const first = shards.indexOf(origin);
+    const last = shards.indexOf(origin.map((o, i) => o + (size[i] as number) - 1));
+    const idx = [...first];
+    for (;;) {
+      const { origin: sOrigin, extent } = shards.boundsOf(idx);
+      const covered = sOrigin.every(
+        (o, i) =>
+          o >= (origin[i] as number) &&
+          o + (extent[i] as number) <= (origin[i] as number) + (size[i] as number),
+      );
+      const bytes = prod(extent) * src.BYTES_PER_ELEMENT;
+      // A downsample of the shard must start on an even Y/X (as its chunks' do) to equal theirs.
+      const halves = this.given || !this.levels[k + 1] || (sOrigin[3] % 2 === 0 && sOrigin[4] % 2 === 0);
+      if (
+        covered &&
+        halves &&
+        bytes <= WHOLE_SHARD_MAX_BYTES &&
+        !shards.isOpen(idx) &&
+        !this.buffersIn(L, sOrigin, extent)
+      ) {
+        const slots = Math.max(1, Math.min(pool.workers + 1, Math.floor(WHOLE_SHARD_INFLIGHT_BYTES / bytes)));
+        while (this.wholeInflight.size >= slots) await Promise.race(this.wholeInflight);
+        this.rethrow();
+        // Checked again after the wait: another call may have started this shard meanwhile.
+        if (!shards.isOpen(idx) && !this.buffersIn(L, sOrigin, extent)) {
+          const n = prod(extent);
+          const block = this.ownedBuffer(src, n);
+          const start =
+            srcOffset +
+            sOrigin.reduce((acc, o, i) => acc + (o - (origin[i] as number)) * (srcStride[i] as number), 0);
+          copyBlock(src, start, srcStride, block, [0, 0, 0, 0, 0], contiguous(extent), extent);
+          // The next level first: the downsample reads the block, which the worker then takes.
+          this.feedNext(k, sOrigin, extent, block, sink);
+          if (L.stored) this.trackWhole(this.direct.storeShard(L, [...idx], extent, block));
+          handled ??= new Set();
+          handled.add(idx.join(','));
+        }
+      }
+      if (!nextIndex(idx, first, last)) break;
+    }
+    return handled;
+  }
+
+  /** Whether any chunk being filled at level `L` lies in the box at `origin` of `extent`. */
+  private buffersIn(L: LevelState, origin: Vec5, extent: Vec5): boolean {
+    for (const buf of L.buffers.values())
+      if (
+        buf.origin.every(
+          (o, i) => o >= (origin[i] as number) && o < (origin[i] as number) + (extent[i] as number),
+        )
+      )
+        return true;
+    return false;
+  }
+
+  /** A buffer of `n` elements of `src`'s type the writer owns, spanning its ArrayBuffer (a recycled one if free). */
+  private ownedBuffer(src: TypedArray, n: number): TypedArray {
+    const spare = this.spares.get(n * src.BYTES_PER_ELEMENT)?.pop();
+    if (!spare) return allocate(this.dtype, n);
+    return new (src.constructor as new (b: ArrayBuffer) => TypedArray)(spare);
+  }
+
+  /** A whole shard's write, tracked as a flush and counted against the whole-shard budget. */
+  private trackWhole(write: Promise<void>): void {
+    const settled: Promise<void> = write.then(
+      () => {},
+      () => {},
+    );
+    this.wholeInflight.add(settled);
+    void settled.then(() => this.wholeInflight.delete(settled));
+    this.track(write);
   }
 
   /** Waits while `maxInflight` chunks or more are written behind; rethrows a background failure. */
@@ -311,6 +424,8 @@ export class ZarrWriter implements WriterBackend {
     srcOffset: number,
     srcStride: Vec5,
     sink: Sink,
+    /** Keys of shards written whole (`wholeShards`): their chunks are skipped. */
+    skip?: Set<string>,
   ): void {
     const L = this.levels[k] as LevelState;
     const first = origin.map((o, i) => Math.floor(o / (L.chunks[i] as number)));
@@ -318,6 +433,10 @@ export class ZarrWriter implements WriterBackend {
     const idx = [...first];
     for (;;) {
       const cOrigin = idx.map((n, i) => n * (L.chunks[i] as number)) as Vec5;
+      if (skip && L.shards && skip.has(L.shards.indexOf(cOrigin).join(','))) {
+        if (!nextIndex(idx, first, last)) break;
+        continue;
+      }
       const cExtent = cOrigin.map((o, i) =>
         Math.min(L.chunks[i] as number, (L.shape[i] as number) - o),
       ) as Vec5;
@@ -355,15 +474,7 @@ export class ZarrWriter implements WriterBackend {
           sink(this.flush(k, buf, sink));
         }
       }
-      // Next chunk index (odometer over the 5 axes, x fastest).
-      let d = 4;
-      while (d >= 0) {
-        (idx[d] as number)++;
-        if ((idx[d] as number) <= (last[d] as number)) break;
-        idx[d] = first[d] as number;
-        d--;
-      }
-      if (d < 0) break;
+      if (!nextIndex(idx, first, last)) break;
     }
   }
 
@@ -379,27 +490,7 @@ export class ZarrWriter implements WriterBackend {
       data = await this.merged(L, buf);
     }
     // The next level first: the downsample reads `data`, which the encoder may then move to a worker.
-    const next = this.given ? undefined : this.levels[k + 1];
-    if (next) {
-      const [, , , y0, x0] = buf.origin;
-      const oy0 = y0 / 2;
-      const ox0 = x0 / 2;
-      const oy = Math.min(Math.ceil((y0 + buf.extent[3]) / 2), next.shape[3]) - oy0;
-      const ox = Math.min(Math.ceil((x0 + buf.extent[4]) / 2), next.shape[4]) - ox0;
-      if (oy > 0 && ox > 0) {
-        const small = downsample2x(data, this.dtype, buf.extent, oy, ox, this.mode);
-        const size: Vec5 = [buf.extent[0], buf.extent[1], buf.extent[2], oy, ox];
-        this.place(
-          k + 1,
-          [buf.origin[0], buf.origin[1], buf.origin[2], oy0, ox0],
-          size,
-          small,
-          0,
-          contiguous(size),
-          sink,
-        );
-      }
-    }
+    this.feedNext(k, buf.origin, buf.extent, data, sink);
     if (!L.stored) return;
     if (this.direct) {
       await this.direct.store(L, buf, data);
@@ -407,6 +498,25 @@ export class ZarrWriter implements WriterBackend {
     }
     const sel = buf.origin.map((o, i) => zarr.slice(o, o + (buf.extent[i] as number)));
     await zarr.set(L.writes, sel, { data, shape: [...buf.extent], stride: contiguous(buf.extent) } as never);
+  }
+
+  /**
+   * Places the 2× downsample of the dense block `data` (level `k`, at `origin`, `extent` elements) into level
+   * k+1 (when the writer builds the pyramid). Its Y/X origin is even (a chunk's or a shard's), so a shard's
+   * downsample equals those of its chunks.
+   */
+  private feedNext(k: number, origin: Vec5, extent: Vec5, data: TypedArray, sink: Sink): void {
+    const next = this.given ? undefined : this.levels[k + 1];
+    if (!next) return;
+    const [, , , y0, x0] = origin;
+    const oy0 = y0 / 2;
+    const ox0 = x0 / 2;
+    const oy = Math.min(Math.ceil((y0 + extent[3]) / 2), next.shape[3]) - oy0;
+    const ox = Math.min(Math.ceil((x0 + extent[4]) / 2), next.shape[4]) - ox0;
+    if (oy <= 0 || ox <= 0) return;
+    const small = downsample2x(data, this.dtype, extent, oy, ox, this.mode);
+    const size: Vec5 = [extent[0], extent[1], extent[2], oy, ox];
+    this.place(k + 1, [origin[0], origin[1], origin[2], oy0, ox0], size, small, 0, contiguous(size), sink);
   }
 
   /** The stored chunk with this writer's pixels laid over it. */
@@ -483,6 +593,16 @@ export class ZarrWriter implements WriterBackend {
     for (const L of this.levels) await L.shards?.discard();
     await this.discardOutput();
   }
+}
+
+/** Steps `idx` to the next index in the box [first, last] (odometer over the 5 axes, x fastest); false past the end. */
+function nextIndex(idx: number[], first: readonly number[], last: readonly number[]): boolean {
+  for (let d = idx.length - 1; d >= 0; d--) {
+    (idx[d] as number)++;
+    if ((idx[d] as number) <= (last[d] as number)) return true;
+    idx[d] = first[d] as number;
+  }
+  return false;
 }
 
 /** Chunks skip zarrita when bfio knows the codec chain (and the machine's byte order is the file's). */

@@ -12,7 +12,11 @@
  * removed on failure. Node only (writes files).
  *
  * `params.shard`: { path, bytes (per element), extent (the block's 5-D shape), chunks (inner chunk shape),
- * per (chunks per shard along each axis), codec: 'zstd' | 'raw', level, checksum (zstd's content checksum) }.
+ * per (chunks per shard along each axis), codec: 'zstd' | 'raw', level, checksum (zstd's content checksum),
+ * source? }. Without `source` the input is the block, dense; with `source` { view, offset, stride } the block
+ * is read where it lies in shared memory (`view`, a Uint8Array over a SharedArrayBuffer; the block's first
+ * element at element `offset`, 5-D element strides `stride`): a caller's shared buffer is cut straight into
+ * chunks, with no copy of the block on either thread.
  * Chunks at the array's edge are stored whole, padded with 0 (the writer's fill), as the writer's other paths
  * do. Returns no bytes.
  */
@@ -57,6 +61,12 @@ function check(shard, input) {
     extent.every((n, i) => n > 0 && n <= chunks[i] * per[i]) &&
     chunks.every((n) => n > 0);
   if (!ok) throw new RangeError(`bad shard parameters ${JSON.stringify({ extent, chunks, per, bytes })}`);
+  if (shard.source) {
+    const { view, offset, stride } = shard.source;
+    if (!(view instanceof Uint8Array) || !Number.isInteger(offset) || stride?.length !== 5)
+      throw new RangeError('bad shard source');
+    return;
+  }
   const want = extent.reduce((a, b) => a * b, 1) * bytes;
   if (input.byteLength !== want)
     throw new RangeError(`the shard's block has ${input.byteLength} bytes, expected ${want}`);
@@ -75,8 +85,11 @@ export function writeShard(input, params) {
   const { path, bytes, extent, chunks, per, codec } = shard;
   const chunkElements = chunks.reduce((a, b) => a * b, 1);
   const chunkBytes = chunkElements * bytes;
-  const src = elementView(input, bytes);
-  const srcStride = strides(extent);
+  const source = shard.source;
+  // (copyBlock checks that every chunk lies inside the source before copying it)
+  const src = elementView(source ? source.view : input, bytes);
+  const srcStride = source ? source.stride : strides(extent);
+  const base = source ? source.offset : 0;
   const dstStride = strides(chunks);
   // The chunk being cut (scratch: reused task after task) and, for zstd, its frame.
   const cut = scratch(chunkBytes, 'shard-chunk').subarray(0, chunkBytes);
@@ -110,7 +123,7 @@ export function writeShard(input, params) {
         continue;
       }
       if (!whole) cut.fill(0);
-      const from = at.reduce((acc, p, d) => acc + p * srcStride[d], 0);
+      const from = base + at.reduce((acc, p, d) => acc + p * srcStride[d], 0);
       copyBlock(src, from, srcStride, dst, 0, dstStride, part);
       let encoded = cut;
       if (zstd) encoded = frame.subarray(0, zstd.cctx.compress2(frame, cut));

@@ -45,6 +45,11 @@ export interface ShardTask {
   level: number;
   /** zstd's content checksum. */
   checksum: boolean;
+  /**
+   * Where the block lies in shared memory when it is not the task's input: `view` over a SharedArrayBuffer,
+   * the block's first element at element `offset`, 5-D element strides `stride`.
+   */
+  source?: { view: Uint8Array; offset: number; stride: number[] };
 }
 
 /** The pool could not run the task (no worker): the caller should do it on the main thread. */
@@ -160,22 +165,24 @@ export class CodecPool {
 
   /**
    * Builds a whole shard on a worker and writes it as the file `shard.path` (@bfio/codecs' shard-task.mjs:
-   * the worker cuts `block` into the inner chunks, encodes them, writes chunks and index to a temporary
-   * sibling and renames it). `block` must span its whole ArrayBuffer: it is moved to the worker (unusable
-   * here afterwards) and handed back through `recycle` once the shard is written.
+   * the worker cuts the block into the inner chunks, encodes them, writes chunks and index to a temporary
+   * sibling and renames it). The block is `block`, which must span its whole ArrayBuffer: it is moved to the
+   * worker (unusable here afterwards) and handed back through `recycle` once the shard is written; or, with
+   * `shard.source`, it is read where it lies in shared memory (`block` is then ignored).
    */
   async writeShard(
     block: Uint8Array,
     shard: ShardTask,
     recycle?: (buffer: ArrayBuffer) => void,
   ): Promise<void> {
+    const moved = shard.source === undefined;
     await this.run(
       'zarr-shard-write',
-      block,
+      moved ? block : EMPTY,
       { shard },
-      true,
+      moved,
       undefined,
-      recycle && ((back: Uint8Array) => recycle(back.buffer as ArrayBuffer)),
+      moved && recycle ? (back: Uint8Array) => recycle(back.buffer as ArrayBuffer) : undefined,
     );
   }
 

@@ -88,6 +88,7 @@ const PYR: Vec5 = [1, 1, 8, 128, 96];
 const pyr = image(Uint16Array, PYR, 4000);
 
 const tasks: string[] = [];
+const shardKind = (shard: unknown) => ((shard as ShardTask).source ? 'shard-shared' : 'zarr-shard-write');
 let peer: Record<string, string[]>;
 let failure: unknown;
 const taskCases: Array<{ name: string; data: Uint16Array }> = [];
@@ -155,7 +156,8 @@ beforeAll(async () => {
   const pool = sharedWorkerPool();
   const run = pool.run.bind(pool);
   pool.run = (codec, ...rest) => {
-    tasks.push(codec);
+    // A whole shard read where it lies in the caller's shared buffer (no copy) is told apart.
+    tasks.push(codec === 'zarr-shard-write' && rest[1]?.shard ? shardKind(rest[1].shard) : codec);
     return run(codec, ...rest);
   };
   const stores: Record<string, string> = {};
@@ -185,6 +187,29 @@ beforeAll(async () => {
       { chunks: [1, 1, 8, 16, 16], shards: [1, 1, 8, 32, 32], compression: 'none' },
       blocks(U8, [8, 32, 32]),
     );
+    // The same image from blocks in shared memory, 4 writes in flight (as a read-write loop): the workers cut
+    // the shards straight out of the caller's buffers, which are overwritten as soon as each write returns.
+    const sharedStore = join(TMP, 'shared.ome.zarr');
+    const ws = await ZarrWriter.create(
+      sharedStore,
+      createOme({ sizeX: U16[4], sizeY: U16[3], sizeZ: U16[2], type: 'uint16' }),
+      'uint16',
+      { chunks: [1, 1, 8, 16, 16], shards: [1, 1, 16, 32, 32], compression: 'zstd', compressionLevel: 1 },
+    );
+    const queue = blocks(U16, [16, 32, 32]);
+    await Promise.all(
+      [0, 1, 2, 3].map(async () => {
+        const buffer = new Uint16Array(new SharedArrayBuffer(16 * 32 * 32 * 2));
+        for (let r = queue.shift(); r; r = queue.shift()) {
+          const block = buffer.subarray(0, regionLength(r));
+          block.set(cut(u16, U16, r));
+          await ws.writeRegion(r, block);
+          buffer.fill(0xdead);
+        }
+      }),
+    );
+    await ws.close();
+    stores.shared = sharedStore;
     const pyramid = {
       chunks: [1, 1, 4, 32, 32],
       shards: [1, 1, 8, 64, 64],
@@ -285,15 +310,25 @@ const bytesOf = (a: Uint8Array | Uint16Array) => new Uint8Array(a.buffer, a.byte
 
 describe.skipIf(!ok)('whole shards built and written by one codec worker each', () => {
   it('went to the workers as whole shards where a write covered one', () => {
-    // u16: 36 shards, 3 written in halves; u8: 3 × 2 × 2 shards of 2 channels; the pyramid's level 0 in
-    // whole shards: 1 × 2 × 2 (its level 1 is built chunk by chunk from the downsamples); the task alone:
-    // 2 × 8 shards, and the blocked one.
-    const shardTasks = tasks.slice(0, tasksBeforeGone).filter((t) => t === 'zarr-shard-write');
-    expect(shardTasks.length).toBe(33 + 24 + 4 + 2 * 8 + 1);
+    // u16: 36 shards, 3 written in halves; u8: 3 × 2 × 2 shards of 2 channels; u16 from shared blocks: 36;
+    // the pyramid's level 0 in whole shards: 1 × 2 × 2 (its level 1 is built chunk by chunk from the
+    // downsamples); the task alone: 2 × 8 shards, and the blocked one.
+    const shardTasks = tasks
+      .slice(0, tasksBeforeGone)
+      .filter((t) => t === 'zarr-shard-write' || t === 'shard-shared');
+    expect(shardTasks.length).toBe(33 + 24 + 36 + 4 + 2 * 8 + 1);
+    // The shared blocks, 4 writes in flight: read in place (a write with no other in flight copies its block).
+    const shared = tasks.filter((t) => t === 'shard-shared').length;
+    expect(shared).toBeGreaterThanOrEqual(30);
+    expect(shared).toBeLessThanOrEqual(36);
   });
 
   it('uint16 zstd, edge shards and shards written in halves: zarr-python reads the source', () => {
     expect(Buffer.from(decoded(peer.u16?.[0])).equals(Buffer.from(bytesOf(u16)))).toBe(true);
+  });
+
+  it('blocks in shared memory, cut by the workers where they lie: zarr-python reads the source', () => {
+    expect(Buffer.from(decoded(peer.shared?.[0])).equals(Buffer.from(bytesOf(u16)))).toBe(true);
   });
 
   it('uint8 raw, two channels: zarr-python reads the source', () => {

@@ -107,13 +107,20 @@ export class DirectChunkWriter {
    * Writes the whole shard at grid `index` from `data`, its part inside the array (shape `extent`), owned by
    * the writer and spanning its whole buffer: one codec worker cuts it into the inner chunks, encodes them and
    * writes the shard file (@bfio/codecs' shard-task.mjs), so this thread only hands the block over; without
-   * a worker this thread does the same. `data` is moved to the worker and handed back through `recycle`.
+   * a worker this thread does the same. `data` is moved to the worker and handed back through `recycle`;
+   * with `source`, the block is read where it lies in shared memory instead (`data` only gives the type).
    */
-  async storeShard(L: LevelState, index: number[], extent: Vec5, data: TypedArray): Promise<void> {
+  async storeShard(
+    L: LevelState,
+    index: number[],
+    extent: Vec5,
+    data: TypedArray,
+    source?: ShardTask['source'],
+  ): Promise<void> {
     const shards = L.shards;
     if (!shards) throw new Error(`level ${L.path} is not sharded`);
     const enc = this.enc;
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const bytes = source ? new Uint8Array(0) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     await shards.writeWhole(index, async (path) => {
       const task: ShardTask = {
         path,
@@ -124,6 +131,7 @@ export class DirectChunkWriter {
         codec: enc.compression === 'none' ? 'raw' : 'zstd',
         level: enc.level,
         checksum: false,
+        source,
       };
       try {
         if (enc.pool) {

@@ -113,6 +113,8 @@ export class ZarrWriter implements WriterBackend {
   private readonly direct: DirectChunkWriter | undefined;
   /** Whole shards handed to codec workers and not yet written (see `wholeShards`). */
   private readonly wholeInflight = new Set<Promise<void>>();
+  /** writeRegion calls started and not returned. */
+  private activeWrites = 0;
 
   private constructor(init: WriterInit) {
     this.file = init.file;
@@ -256,13 +258,44 @@ export class ZarrWriter implements WriterBackend {
     const plane = nz * ny * nx;
     const size: Vec5 = [1, 1, nz, ny, nx];
     const stride = contiguous(size);
-    this.rethrow();
-    // Written behind: wait before copying too, not only after, so concurrent callers (a read-write loop with
-    // several blocks in flight) do not each copy their chunks while the workers are still behind — a 256³
-    // region of 64³ chunks is 64 of them at once.
-    if (this.direct) await this.belowInflight();
+    // Counted from here: a caller with other writes in flight may lend its shared buffer (`wholeShards`).
+    this.activeWrites++;
+    /** Whole shards read straight from the caller's shared buffer: done before this call returns. */
+    const borrowed: Promise<void>[] = [];
     const pending: Promise<void>[] = [];
-    const sink: Sink = this.direct ? (p) => this.track(p) : (p) => pending.push(p);
+    try {
+      this.rethrow();
+      // Written behind: wait before copying too, not only after, so concurrent callers (a read-write loop with
+      // several blocks in flight) do not each copy their chunks while the workers are still behind — a 256³
+      // region of 64³ chunks is 64 of them at once.
+      if (this.direct) await this.belowInflight();
+      const sink: Sink = this.direct ? (p) => this.track(p) : (p) => pending.push(p);
+      await this.placeRegion(region, level, data, size, stride, plane, sink, borrowed);
+    } finally {
+      // Never left behind, even on failure: the caller may reuse its buffer once this call returns.
+      if (borrowed.length) await Promise.allSettled(borrowed);
+      this.activeWrites--;
+    }
+    this.rethrow();
+    if (this.direct) {
+      // Write-behind: the data is copied into chunks already; wait only while too many are in flight.
+      await this.belowInflight();
+    } else {
+      await this.settle(pending);
+    }
+  }
+
+  /** Places each (t, c) block of a region: whole shards first (`wholeShards`), then chunk by chunk. */
+  private async placeRegion(
+    region: Region,
+    level: number,
+    data: TypedArray,
+    size: Vec5,
+    stride: Vec5,
+    plane: number,
+    sink: Sink,
+    borrowed: Promise<void>[],
+  ): Promise<void> {
     for (let ti = 0; ti < region.t.length; ti++) {
       for (let ci = 0; ci < region.c.length; ci++) {
         const offset = (ti * region.c.length + ci) * plane;
@@ -273,15 +306,9 @@ export class ZarrWriter implements WriterBackend {
           region.y[0],
           region.x[0],
         ];
-        const handled = await this.wholeShards(level, origin, size, data, offset, stride, sink);
+        const handled = await this.wholeShards(level, origin, size, data, offset, stride, sink, borrowed);
         this.place(level, origin, size, data, offset, stride, sink, handled);
       }
-    }
-    if (this.direct) {
-      // Write-behind: the data is copied into chunks already; wait only while too many are in flight.
-      await this.belowInflight();
-    } else {
-      await this.settle(pending);
     }
   }
 
@@ -292,6 +319,11 @@ export class ZarrWriter implements WriterBackend {
    * inner chunks nor assembles the shard. Returns the keys of the shards handled (`place` skips their
    * chunks), or undefined when there are none. At most `WHOLE_SHARD_INFLIGHT_BYTES` (and one shard more
    * than the workers) are in flight: each waits here before its copy.
+   *
+   * A block in shared memory is not copied when the caller has other writes in flight (a read-write loop
+   * with blocks in flight, as bench:zarr3d's): the worker cuts the shard straight out of it, and the shard
+   * goes into `borrowed`, which writeRegion awaits before it returns (the caller's buffer is never used
+   * after that). A caller writing one block at a time keeps the copy, so its next read overlaps the encode.
    */
   private async wholeShards(
     k: number,
@@ -301,6 +333,7 @@ export class ZarrWriter implements WriterBackend {
     srcOffset: number,
     srcStride: Vec5,
     sink: Sink,
+    borrowed: Promise<void>[],
   ): Promise<Set<string> | undefined> {
     const L = this.levels[k] as LevelState;
     const shards = L.shards;
@@ -332,15 +365,25 @@ export class ZarrWriter implements WriterBackend {
         this.rethrow();
         // Checked again after the wait: another call may have started this shard meanwhile.
         if (!shards.isOpen(idx) && !this.buffersIn(L, sOrigin, extent)) {
-          const n = prod(extent);
-          const block = this.ownedBuffer(src, n);
           const start =
             srcOffset +
             sOrigin.reduce((acc, o, i) => acc + (o - (origin[i] as number)) * (srcStride[i] as number), 0);
-          copyBlock(src, start, srcStride, block, [0, 0, 0, 0, 0], contiguous(extent), extent);
-          // The next level first: the downsample reads the block, which the worker then takes.
-          this.feedNext(k, sOrigin, extent, block, sink);
-          if (L.stored) this.trackWhole(this.direct.storeShard(L, [...idx], extent, block));
+          const feeds = !this.given && this.levels[k + 1] !== undefined;
+          if (!feeds && src.buffer instanceof SharedArrayBuffer && this.activeWrites > 1) {
+            const view = new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
+            const source = { view, offset: start, stride: [...srcStride] };
+            if (L.stored) {
+              const write = this.direct.storeShard(L, [...idx], extent, src, source);
+              this.trackWhole(write);
+              borrowed.push(write);
+            }
+          } else {
+            const block = this.ownedBuffer(src, prod(extent));
+            copyBlock(src, start, srcStride, block, [0, 0, 0, 0, 0], contiguous(extent), extent);
+            // The next level first: the downsample reads the block, which the worker then takes.
+            this.feedNext(k, sOrigin, extent, block, sink);
+            if (L.stored) this.trackWhole(this.direct.storeShard(L, [...idx], extent, block));
+          }
           handled ??= new Set();
           handled.add(idx.join(','));
         }

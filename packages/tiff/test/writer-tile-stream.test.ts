@@ -20,7 +20,7 @@ const SIZE_Y = 1900; // 3 tile rows of 512 and an edge row of 364
 const CHANNELS = 3;
 const TILE = 512;
 
-const SCRIPT = String.raw`
+const SCRIPT = `
 import json, sys, hashlib
 import numpy as np, tifffile
 inp = json.load(sys.stdin)

@@ -369,7 +369,8 @@ export class ZarrWriter implements WriterBackend {
             srcOffset +
             sOrigin.reduce((acc, o, i) => acc + (o - (origin[i] as number)) * (srcStride[i] as number), 0);
           const feeds = !this.given && this.levels[k + 1] !== undefined;
-          if (!feeds && src.buffer instanceof SharedArrayBuffer && this.activeWrites > 1) {
+          const shared = typeof SharedArrayBuffer !== 'undefined' && src.buffer instanceof SharedArrayBuffer;
+          if (!feeds && shared && this.activeWrites > 1) {
             const view = new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
             const source = { view, offset: start, stride: [...srcStride] };
             if (L.stored) {

@@ -317,8 +317,8 @@ export class ZarrWriter implements WriterBackend {
    * write has started: each is copied out of the caller's block once and handed to one codec worker, which
    * cuts, encodes and writes it (DirectChunkWriter.storeShard), so this thread neither cuts the block into
    * inner chunks nor assembles the shard. Returns the keys of the shards handled (`place` skips their
-   * chunks), or undefined when there are none. At most `WHOLE_SHARD_INFLIGHT_BYTES` (and one shard more
-   * than the workers) are in flight: each waits here before its copy.
+   * chunks), or undefined when there are none. Each waits here before its copy while one shard more than
+   * the workers is in flight, or, of copies, `WHOLE_SHARD_INFLIGHT_BYTES`.
    *
    * A block in shared memory is not copied when the caller has other writes in flight (a read-write loop
    * with blocks in flight, as bench:zarr3d's): the worker cuts the shard straight out of it, and the shard
@@ -360,7 +360,13 @@ export class ZarrWriter implements WriterBackend {
         !shards.isOpen(idx) &&
         !this.buffersIn(L, sOrigin, extent)
       ) {
-        const slots = Math.max(1, Math.min(pool.workers + 1, Math.floor(WHOLE_SHARD_INFLIGHT_BYTES / bytes)));
+        const feeds = !this.given && this.levels[k + 1] !== undefined;
+        const shared = typeof SharedArrayBuffer !== 'undefined' && src.buffer instanceof SharedArrayBuffer;
+        const inPlace = !feeds && shared && this.activeWrites > 1;
+        // A shard read in place holds none of the writer's memory: only the workers bound those.
+        const slots = inPlace
+          ? pool.workers + 1
+          : Math.max(1, Math.min(pool.workers + 1, Math.floor(WHOLE_SHARD_INFLIGHT_BYTES / bytes)));
         while (this.wholeInflight.size >= slots) await Promise.race(this.wholeInflight);
         this.rethrow();
         // Checked again after the wait: another call may have started this shard meanwhile.
@@ -368,9 +374,7 @@ export class ZarrWriter implements WriterBackend {
           const start =
             srcOffset +
             sOrigin.reduce((acc, o, i) => acc + (o - (origin[i] as number)) * (srcStride[i] as number), 0);
-          const feeds = !this.given && this.levels[k + 1] !== undefined;
-          const shared = typeof SharedArrayBuffer !== 'undefined' && src.buffer instanceof SharedArrayBuffer;
-          if (!feeds && shared && this.activeWrites > 1) {
+          if (inPlace) {
             const view = new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
             const source = { view, offset: start, stride: [...srcStride] };
             if (L.stored) {

@@ -6,7 +6,7 @@
  * zarr-python reads under metadata written here by hand (zstd with and without its content checksum, the
  * crc32c index); and a task that fails leaves no shard file behind and surfaces as a typed error.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sharedWorkerPool } from '@bfio/codecs';
 import { isBfioError } from '@bfio/core';
@@ -335,11 +335,20 @@ describe.skipIf(!ok)('whole shards built and written by one codec worker each', 
     expect(Buffer.from(decoded(peer.u8?.[0])).equals(Buffer.from(bytesOf(u8)))).toBe(true);
   });
 
-  it('a pyramid written by whole shards equals one written in strips, both levels', () => {
+  it('a pyramid written by whole shards equals one written in strips: both levels, and the same shard bytes', () => {
     expect(Buffer.from(decoded(peer.pyrWhole?.[0])).equals(Buffer.from(bytesOf(pyr)))).toBe(true);
     expect(peer.pyrWhole?.length).toBe(2);
     expect(peer.pyrWhole?.[1]).toBe(peer.pyrStrips?.[1]);
     expect(decoded(peer.pyrWhole?.[1]).length).toBe(8 * 64 * 48 * 2);
+    // The same bytes as the chunk-by-chunk path's shards (chunks in index order, the same index).
+    const files = (store: string) =>
+      (readdirSync(join(store, '0', 'c'), { recursive: true }) as string[])
+        .filter((f) => f.split('/').length === 5)
+        .sort()
+        .map((f) => [f, readFileSync(join(store, '0', 'c', f)).toString('base64')]);
+    const whole = files(join(TMP, 'pyr-whole.ome.zarr'));
+    expect(whole.length).toBe(4);
+    expect(whole).toEqual(files(join(TMP, 'pyr-strips.ome.zarr')));
   });
 
   it('the task alone: shards zarr-python reads with zstd with and without its checksum', () => {

@@ -115,6 +115,8 @@ export class ZarrWriter implements WriterBackend {
   private readonly wholeInflight = new Set<Promise<void>>();
   /** writeRegion calls started and not returned. */
   private activeWrites = 0;
+  /** The caller has had writes in flight at once (a read-write loop with blocks in flight). */
+  private concurrentCaller = false;
 
   private constructor(init: WriterInit) {
     this.file = init.file;
@@ -260,6 +262,7 @@ export class ZarrWriter implements WriterBackend {
     const stride = contiguous(size);
     // Counted from here: a caller with other writes in flight may lend its shared buffer (`wholeShards`).
     this.activeWrites++;
+    if (this.activeWrites > 1) this.concurrentCaller = true;
     /** Whole shards read straight from the caller's shared buffer: done before this call returns. */
     const borrowed: Promise<void>[] = [];
     const pending: Promise<void>[] = [];
@@ -320,10 +323,11 @@ export class ZarrWriter implements WriterBackend {
    * chunks), or undefined when there are none. Each waits here before its copy while one shard more than
    * the workers is in flight, or, of copies, `WHOLE_SHARD_INFLIGHT_BYTES`.
    *
-   * A block in shared memory is not copied when the caller has other writes in flight (a read-write loop
-   * with blocks in flight, as bench:zarr3d's): the worker cuts the shard straight out of it, and the shard
-   * goes into `borrowed`, which writeRegion awaits before it returns (the caller's buffer is never used
-   * after that). A caller writing one block at a time keeps the copy, so its next read overlaps the encode.
+   * A block in shared memory is not copied once the caller has had writes in flight at once (a read-write
+   * loop with blocks in flight, as bench:zarr3d's; its other blocks may be still being read when one is
+   * written): the worker cuts the shard straight out of it, and the shard goes into `borrowed`, which
+   * writeRegion awaits before it returns (the caller's buffer is never used after that). A caller writing one
+   * block at a time keeps the copy, so its next read overlaps the encode.
    */
   private async wholeShards(
     k: number,
@@ -362,7 +366,7 @@ export class ZarrWriter implements WriterBackend {
       ) {
         const feeds = !this.given && this.levels[k + 1] !== undefined;
         const shared = typeof SharedArrayBuffer !== 'undefined' && src.buffer instanceof SharedArrayBuffer;
-        const inPlace = !feeds && shared && this.activeWrites > 1;
+        const inPlace = !feeds && shared && this.concurrentCaller;
         // A shard read in place holds none of the writer's memory: only the workers bound those.
         const slots = inPlace
           ? pool.workers + 1

@@ -23,30 +23,11 @@
 import { closeSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 import { crc32c } from './checksums.mjs';
-import { libzstd } from './codecs/native-addons.mjs';
 import { scratch } from './codecs/scratch.mjs';
+import { zstdEncode } from './codecs/zstd-node.mjs';
 import { copyBlock, elementView } from './placement.mjs';
 
 const EMPTY = 0xffffffffffffffffn;
-
-/** This thread's zstd context and the parameters it is set to (reset only when they change). */
-let cctx;
-let cctxKey;
-
-function zstdContext(level, checksum) {
-  const z = libzstd();
-  if (!z) throw new Error('the zstd-napi addon does not load here');
-  const { binding } = z;
-  cctx ??= new binding.CCtx();
-  const key = `${level}/${checksum ? 1 : 0}`;
-  if (cctxKey !== key) {
-    cctx.reset(binding.ResetDirective.parameters);
-    cctx.setParameter(binding.CParameter.compressionLevel, level);
-    cctx.setParameter(binding.CParameter.checksumFlag, checksum ? 1 : 0);
-    cctxKey = key;
-  }
-  return { cctx, bound: (n) => binding.compressBound(n) };
-}
 
 /** Dense element strides of a 5-D shape. */
 function strides(s) {
@@ -91,11 +72,10 @@ export function writeShard(input, params) {
   const srcStride = source ? source.stride : strides(extent);
   const base = source ? source.offset : 0;
   const dstStride = strides(chunks);
-  // The chunk being cut (scratch: reused task after task) and, for zstd, its frame.
+  // The chunk being cut (scratch: reused task after task); zstd frames go to zstdEncode's own scratch.
   const cut = scratch(chunkBytes, 'shard-chunk').subarray(0, chunkBytes);
   const dst = elementView(cut, bytes);
-  const zstd = codec === 'zstd' ? zstdContext(shard.level ?? 1, shard.checksum === true) : undefined;
-  const frame = zstd ? scratch(zstd.bound(chunkBytes), 'shard-frame') : undefined;
+  const zstd = codec === 'zstd' ? { level: shard.level ?? 1, checksum: shard.checksum === true } : undefined;
   const slots = per.reduce((a, b) => a * b, 1);
   const index = new Uint8Array(slots * 16 + 4);
   const view = new DataView(index.buffer);
@@ -126,7 +106,7 @@ export function writeShard(input, params) {
       const from = base + at.reduce((acc, p, d) => acc + p * srcStride[d], 0);
       copyBlock(src, from, srcStride, dst, 0, dstStride, part);
       let encoded = cut;
-      if (zstd) encoded = frame.subarray(0, zstd.cctx.compress2(frame, cut));
+      if (zstd) encoded = zstdEncode(cut, zstd);
       writeAll(fd, encoded, end);
       view.setBigUint64(slot * 16, BigInt(end), true);
       view.setBigUint64(slot * 16 + 8, BigInt(encoded.length), true);

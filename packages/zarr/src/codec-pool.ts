@@ -111,9 +111,7 @@ export class CodecPool {
    */
   warm(): void {
     if (broken) return;
-    const pool = this.pool();
-    const n = Math.min(this.workers, pool.maxWorkers);
-    for (let i = 0; i < n; i++) pool.run('echo', new Uint8Array(1)).catch(() => {});
+    this.pool().warm(this.workers);
   }
 
   /**

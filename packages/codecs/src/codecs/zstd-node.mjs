@@ -15,6 +15,7 @@ function need() {
 let dctx;
 let cctx;
 let cctxLevel;
+let cctxChecksum;
 
 /**
  * Decode one frame. `params.outputSize`: the block's size — the result may not be larger, and with
@@ -49,22 +50,21 @@ export function zstdDecode(input, params, into) {
 
 /**
  * Encode one frame at `params.level` (default 1) with the content size in its header; `params.checksum` adds
- * the content checksum (Zarr v3's zstd `checksum`). Without a checksum the result is a view of this
- * thread's scratch buffer (the runner copies it out, or writes it straight to a file).
+ * the content checksum (Zarr v3's zstd `checksum`). One compression context per thread, reset only when the
+ * level or checksum changes (a shard task encodes its 64 inner chunks back to back through it). The result is
+ * a view of this thread's scratch buffer: the runner copies it out, or writes it straight to a file.
  */
 export function zstdEncode(input, params) {
-  const z = need();
+  const { binding } = need();
   const level = params.level ?? 1;
-  if (params.checksum) {
-    const b = z.api.compress(input, { compressionLevel: level, checksumFlag: true });
-    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-  }
-  const { binding } = z;
+  const checksum = params.checksum ? 1 : 0;
   if (!cctx) cctx = new binding.CCtx();
-  if (cctxLevel !== level) {
+  if (cctxLevel !== level || cctxChecksum !== checksum) {
     cctx.reset(binding.ResetDirective.parameters);
     cctx.setParameter(binding.CParameter.compressionLevel, level);
+    cctx.setParameter(binding.CParameter.checksumFlag, checksum);
     cctxLevel = level;
+    cctxChecksum = checksum;
   }
   const out = scratch(binding.compressBound(input.byteLength));
   const n = cctx.compress2(out, input);

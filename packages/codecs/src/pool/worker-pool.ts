@@ -245,6 +245,16 @@ export class WorkerPool {
     }
   }
 
+  /**
+   * Starts workers now, up to `n` of them (default: all), so that an owner's first real tasks do not wait
+   * ~0.1 s for each worker to load its codec modules. Failures are left to the real tasks.
+   */
+  warm(n = this.maxWorkers): void {
+    if (this.closed) return;
+    for (let i = this.slots.length; i < Math.min(n, this.maxWorkers); i++)
+      this.run('echo', new Uint8Array(1)).catch(() => {});
+  }
+
   /** Number of worker threads started so far. */
   get started(): number {
     return this.slots.length;

@@ -171,11 +171,7 @@ class TiffWriter implements WriterBackend {
     // Start the encoders now: a codec worker takes ~0.1 s to start (its codec modules), which would
     // otherwise begin only when the first tile is ready, with every tile waiting behind it (the bench's
     // tile-by-tile write: first tile encoded at 123–135 ms instead of 146–160).
-    const pool = this.encode.pool;
-    if (pool && encodesOnPool(this.encode)) {
-      for (let i = pool.started; i < pool.maxWorkers; i++)
-        pool.run('echo', new Uint8Array(1)).catch(() => {});
-    }
+    if (encodesOnPool(this.encode)) this.encode.pool?.warm();
     this.tileBytes = options.tileWidth * options.tileHeight * bytesPerPixel(dtype);
     // Room for any Deflate output of a tile (zlib's deflateBound is a little over the input size).
     const encodedBytes = this.tileBytes * options.samples;

@@ -30,7 +30,7 @@ import {
 import { type Region, regionLength, type WriterBackend } from '@bfio/core/backend';
 import type { OME } from '@bfio/ome-xml';
 import * as zarr from 'zarrita';
-import { cores, rm, WORKERS_SHARE_FILES } from '#platform';
+import { cores, env, rm, WORKERS_SHARE_FILES } from '#platform';
 import { CodecPool } from '../codec-pool.js';
 import { registerCodecs } from '../codecs.js';
 import { downsample2x } from '../downsample.js';
@@ -76,9 +76,7 @@ const SPARE_BYTES = 32 * 2 ** 20;
 /** Shards at most this large (their part inside the array) are handed to a codec worker whole. */
 const WHOLE_SHARD_MAX_BYTES = 64 * 2 ** 20;
 /** BFIO_ZARR_WHOLE_SHARDS=0: shards are built chunk by chunk on this thread (for comparisons). */
-const WHOLE_SHARDS_OFF =
-  (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
-    ?.BFIO_ZARR_WHOLE_SHARDS === '0';
+const WHOLE_SHARDS_OFF = env('BFIO_ZARR_WHOLE_SHARDS') === '0';
 /** The most bytes of whole shards handed over and not yet written (see `wholeShards`). */
 const WHOLE_SHARD_INFLIGHT_BYTES = 128 * 2 ** 20;
 

@@ -1,4 +1,5 @@
-"""The Python side of bfio's benchmarks: source generation and the peers' timings (tifffile, bfio 2.5, zarr).
+"""The Python side of bfio's benchmarks: source generation and the peers' timings (tifffile, bfio 2.5, zarr-python,
+zarrs-python, tensorstore).
 
 Each call does one task in its own process and prints one JSON line: seconds, pixel bytes, peak RSS. The
 orchestrator (bench/*.ts) runs ours the same way, so numbers compare like for like.
@@ -209,32 +210,67 @@ def verify_tiles(path, source):
 # ---- Zarr (issue: @bfio/zarr) -------------------------------------------------------------------------
 
 
+# zarr-python's own pipeline ("zarr"), zarrs-python (zarr-python with zarrs' Rust codec pipeline) and
+# tensorstore, all with 2 threads as in bench/lib/zarr3d.py (whose helpers set them up); "-sharded" writes 4096²
+# shards of the same chunks.
+ZARR_LIBS = ("zarr", "zarrs", "tensorstore")
+
+
+def zarr_lib(lib):
+    """Imports and configures `lib` (before the timing: ours imports its modules before, too)."""
+    from zarr3d import prepare
+
+    return prepare(lib)
+
+
+def ts_create(out, size, sharded):
+    """A bare Zarr v3 array written by tensorstore: (1, 1, 1, size, size) uint16, 1024² chunks, zstd 1."""
+    import tensorstore as ts
+    from zarr3d import ts_context
+
+    inner = [{"name": "bytes", "configuration": {"endian": "little"}},
+             {"name": "zstd", "configuration": {"level": 1, "checksum": False}}]
+    chunk = [1, 1, 1, 1024, 1024]
+    codecs = inner
+    if sharded:
+        codecs = [{"name": "sharding_indexed",
+                   "configuration": {"chunk_shape": chunk, "codecs": inner,
+                                     "index_codecs": [{"name": "bytes", "configuration": {"endian": "little"}},
+                                                      {"name": "crc32c"}]}}]
+        chunk = [1, 1, 1, 4096, 4096]
+    meta = {"shape": [1, 1, 1, size, size], "data_type": "uint16", "fill_value": 0,
+            "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": chunk}},
+            "chunk_key_encoding": {"name": "default"}, "codecs": codecs}
+    spec = {"driver": "zarr3", "kvstore": {"driver": "file", "path": out}, "metadata": meta}
+    return ts.open(spec, create=True, delete_existing=True, context=ts_context()).result()
+
+
 def zarr_write(lib, raw, size, out):
     import shutil
 
     src = np.memmap(raw, dtype=np.uint16, mode="r", shape=(size, size))
     shutil.rmtree(out, ignore_errors=True)
+    base = lib.removesuffix("-sharded")
+    sharded = lib.endswith("-sharded")
+    # One shard row per write when sharded: zarr-python encodes a shard whole, so smaller bands would make it
+    # read back and rewrite each shard several times.
+    band = 4096 if sharded else 1024
+    zarr = zarr_lib(base) if base in ZARR_LIBS else None
     t = time.perf_counter()
-    if lib == "zarr":
-        import zarr
+    if base == "tensorstore":
+        z = ts_create(out, size, sharded)
+        # Band by band; a band's write is waited for before the next band is read (the others' pattern).
+        for y in range(0, size, band):
+            z[0, 0, 0, y:y + band, :].write(np.asarray(src[y:y + band])).result()
+    elif base in ("zarr", "zarrs"):
         from zarr.codecs import ZstdCodec
 
+        kw = dict(shards=(1, 1, 1, 4096, 4096)) if sharded else {}
         z = zarr.create_array(out, shape=(1, 1, 1, size, size), chunks=(1, 1, 1, 1024, 1024), dtype="uint16",
-                              compressors=ZstdCodec(level=1), zarr_format=3)
+                              compressors=ZstdCodec(level=1), zarr_format=3, **kw)
         # Band by band: the same bounded-memory pattern as the others.
-        for y in range(0, size, 1024):
-            z[0, 0, 0, y:y + 1024, :] = np.asarray(src[y:y + 1024])
-    elif lib == "zarr-sharded":
-        import zarr
-        from zarr.codecs import ZstdCodec
-
-        z = zarr.create_array(out, shape=(1, 1, 1, size, size), chunks=(1, 1, 1, 1024, 1024),
-                              shards=(1, 1, 1, 4096, 4096), dtype="uint16", compressors=ZstdCodec(level=1),
-                              zarr_format=3)
-        # One shard row per write: zarr-python encodes a shard whole, so smaller bands would make it read
-        # back and rewrite each shard several times.
-        for y in range(0, size, 4096):
-            z[0, 0, 0, y:y + 4096, :] = np.asarray(src[y:y + 4096])
+        for y in range(0, size, band):
+            z[0, 0, 0, y:y + band, :] = np.asarray(src[y:y + band])
     else:
         from bfio import BioWriter
 
@@ -253,10 +289,21 @@ def zarr_array(path):
     return g if hasattr(g, "shape") else g["0"]
 
 
+def array_path(path):
+    """An OME-Zarr image's full-resolution array (its `0`), or a bare array."""
+    return os.path.join(path, "0") if os.path.exists(os.path.join(path, "0", "zarr.json")) else path
+
+
 def zarr_read(lib, path):
+    zarr = zarr_lib(lib) if lib in ZARR_LIBS else None
     t = time.perf_counter()
-    if lib == "zarr":
-        a = zarr_array(path)[0, 0, 0]
+    if lib == "tensorstore":
+        from zarr3d import ts_open
+
+        a = ts_open(array_path(path), read=True)[0, 0, 0].read().result()
+    elif lib in ("zarr", "zarrs"):
+        g = zarr.open(path, mode="r")
+        a = (g if hasattr(g, "shape") else g["0"])[0, 0, 0]
     else:
         from bfio import BioReader
 
@@ -268,9 +315,19 @@ def zarr_read(lib, path):
 def zarr_windows(lib, path, wins):
     ws = windows_list(wins)
     total = acc = 0
+    zarr = zarr_lib(lib) if lib in ZARR_LIBS else None
     t = time.perf_counter()
-    if lib == "zarr":
-        z = zarr_array(path)
+    if lib == "tensorstore":
+        from zarr3d import ts_open
+
+        z = ts_open(array_path(path), read=True)
+        for x, y, w, h in ws:
+            a = z[0, 0, 0, y:y + h, x:x + w].read().result()
+            total += a.nbytes
+            acc += int(a[0, 0])
+    elif lib in ("zarr", "zarrs"):
+        g = zarr.open(path, mode="r")
+        z = g if hasattr(g, "shape") else g["0"]
         for x, y, w, h in ws:
             a = z[0, 0, 0, y:y + h, x:x + w]
             total += a.nbytes

@@ -203,6 +203,37 @@ describe('threads', () => {
     expect(Buffer.from(small).equals(Buffer.from(sample))).toBe(true);
   });
 
+  it('encodes from and into shared buffers in place, handing the same memory back (a writer recycling them)', async () => {
+    const p = pool({ maxWorkers: 1 });
+    const input = new Uint8Array(new SharedArrayBuffer(sample.length));
+    input.set(sample);
+    const spare = new SharedArrayBuffer(sample.length + 1024);
+    const spareView = new Uint8Array(spare);
+    for (let round = 0; round < 2; round++) {
+      const returned: Uint8Array[] = [];
+      const z = await p.run(
+        'deflate',
+        input,
+        { level: 1, outputSize: sample.length },
+        { transfer: true, spare, returnInput: (b) => returned.push(b) },
+      );
+      // Nothing moved: both buffers are still whole on this side.
+      expect(input.byteLength).toBe(sample.length);
+      expect(spare.byteLength).toBe(sample.length + 1024);
+      // The compressed bytes are in the spare's memory (written there by the worker) and inflate to the input.
+      expect(z.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(z.byteOffset).toBe(0);
+      expect(Buffer.from(spareView.subarray(0, z.length)).equals(Buffer.from(z))).toBe(true);
+      expect(Buffer.from(inflateSync(z)).equals(Buffer.from(sample))).toBe(true);
+      // The input comes back as a view of the same shared memory, for the next tile.
+      expect(returned.length).toBe(1);
+      expect(returned[0]!.buffer).toBeInstanceOf(SharedArrayBuffer);
+      returned[0]![0] = returned[0]![0]! ^ 0xff;
+      expect(input[0]).toBe(returned[0]![0]);
+      input[0] = sample[0]!;
+    }
+  });
+
   it('drops queued tasks on abort and rejects everything after close', async () => {
     const p = pool({ maxWorkers: 1 });
     const ac = new AbortController();

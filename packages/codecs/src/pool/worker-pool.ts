@@ -33,16 +33,19 @@ export interface WorkerPoolOptions {
 export interface RunOptions {
   /**
    * Move `input`'s ArrayBuffer to the worker instead of copying it: faster, but `input` is unusable
-   * afterwards. Only valid when `input` is the whole of its ArrayBuffer. Default false.
+   * afterwards. Only valid when `input` is the whole of its ArrayBuffer. An input on a SharedArrayBuffer is
+   * then neither moved nor copied: the worker reads it where it is, and the caller must leave it alone until
+   * the task settles. Default false.
    */
   transfer?: boolean;
   /** Drop the task if it has not started yet when aborted (a running task finishes, its result is dropped). */
   signal?: AbortSignal;
   /**
    * A buffer the caller no longer needs (moved to the worker): when the output fits, it is returned in it,
-   * so a caller decoding block after block reuses the same memory instead of allocating fresh buffers.
+   * so a caller decoding block after block reuses the same memory instead of allocating fresh buffers. A
+   * SharedArrayBuffer is written where it is (nothing moves between threads, so no buffer is made per task).
    */
-  spare?: ArrayBuffer;
+  spare?: ArrayBufferLike;
   /**
    * With `transfer: true`: called with the input (its buffer moved back from the worker, contents
    * unspecified) before the task resolves, so a caller encoding buffer after buffer can reuse them.
@@ -176,7 +179,7 @@ interface Task {
   input: Uint8Array;
   params: CodecParams;
   transfer: boolean;
-  spare?: ArrayBuffer;
+  spare?: ArrayBufferLike;
   returnInput?: (input: Uint8Array) => void;
   queued: boolean;
   resolve: (out: Uint8Array) => void;
@@ -348,11 +351,11 @@ export class WorkerPool {
       // A copy when the caller keeps its bytes (the copy's buffer is then moved, never cloned twice). Not
       // `slice()`: a Buffer's slice is a view of the same memory, often Node's shared pool.
       const input = task.transfer ? task.input : copyOf(task.input);
-      // Shared memory is shared, not moved.
+      // Shared memory is shared, not moved (a SharedArrayBuffer in a transfer list is an error).
       const transfer: ArrayBuffer[] = input.buffer instanceof ArrayBuffer ? [input.buffer] : [];
       const spare =
         task.spare && task.spare !== input.buffer && task.spare.byteLength > 0 ? task.spare : undefined;
-      if (spare) transfer.push(spare);
+      if (spare instanceof ArrayBuffer) transfer.push(spare);
       slot.worker.post(
         {
           id: task.id,

@@ -42,14 +42,13 @@ async function replyNow(table, io, task, post) {
       returnInput &&
       !params?.read &&
       !params?.file &&
-      input?.buffer instanceof ArrayBuffer &&
-      input.buffer.byteLength > 0 &&
+      input?.buffer?.byteLength > 0 &&
       input.buffer !== output.buffer
     ) {
-      post({ id, output, input }, [output.buffer, input.buffer]);
+      post({ id, output, input }, movable(output.buffer, input.buffer));
       return;
     }
-    post({ id, output }, output.buffer.byteLength > 0 ? [output.buffer] : []);
+    post({ id, output }, movable(output.buffer));
   } catch (err) {
     post(
       {
@@ -64,4 +63,13 @@ async function replyNow(table, io, task, post) {
       [],
     );
   }
+}
+
+/**
+ * The buffers of a reply that move to the caller: ArrayBuffers with bytes. Shared memory (a writer's recycled
+ * tile and output buffers) is posted as it is: both threads already see it, and a SharedArrayBuffer in a
+ * transfer list is an error.
+ */
+function movable(...buffers) {
+  return buffers.filter((b) => b instanceof ArrayBuffer && b.byteLength > 0);
 }

@@ -44,9 +44,9 @@ export interface EncodeSettings {
  */
 export interface TileOwnership {
   owned: boolean;
-  recycle?: (buffer: ArrayBuffer) => void;
-  /** A buffer (moved to the worker) to return the compressed bytes in when they fit. */
-  outputSpare?: ArrayBuffer;
+  recycle?: (buffer: ArrayBufferLike) => void;
+  /** A buffer (moved to the worker, or shared with it) to return the compressed bytes in when they fit. */
+  outputSpare?: ArrayBufferLike;
 }
 
 /** The codec-table name of each TIFF codec we write. */
@@ -119,16 +119,13 @@ export async function encodeTile(
   const params = encodeParams(s, bytes, tile.BYTES_PER_ELEMENT);
   const codec = ENCODER[s.codec];
   if (!s.pool) return runHere(codec, bytes, params);
-  const whole =
-    mine &&
-    bytes.buffer instanceof ArrayBuffer &&
-    bytes.byteOffset === 0 &&
-    bytes.byteLength === bytes.buffer.byteLength;
+  // Our own tile, spanning its buffer: moved to the worker (an ArrayBuffer) or read there in place (shared).
+  const whole = mine && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
   const { recycle } = ownership;
   const giveBack = whole && recycle && s.predictor !== Predictor.FloatingPoint;
   return s.pool.run(codec, bytes, params, {
     transfer: whole,
-    returnInput: giveBack ? (input) => recycle(input.buffer as ArrayBuffer) : undefined,
+    returnInput: giveBack ? (input) => recycle(input.buffer) : undefined,
     spare: ownership.outputSpare,
     // Tiles come in streams: the next one waits on its worker, not behind a round trip through this thread.
     queued: true,

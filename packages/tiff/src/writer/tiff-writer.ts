@@ -130,9 +130,17 @@ class TiffWriter implements WriterBackend {
   private failure: unknown;
   private readonly inflight = new Set<Promise<unknown>>();
   /** Tile buffers back from the encoder, reused for the next tiles (no fresh pages to fault in). */
-  private readonly freeTiles: ArrayBuffer[] = [];
+  private readonly freeTiles: ArrayBufferLike[] = [];
   /** Buffers the workers return compressed tiles in, reused once a tile is on disk. */
-  private readonly freeOutputs: ArrayBuffer[] = [];
+  private readonly freeOutputs: ArrayBufferLike[] = [];
+  /**
+   * Whether the tile and output buffers above are SharedArrayBuffers (when the codec workers encode and the
+   * platform has them). Moved ArrayBuffers arrive as new buffers on the other side, and V8 counts every new
+   * one as external memory: a 512 MiB Deflate write moved 2 GiB of them (tile there, tile and output back)
+   * and its main thread ran 67 young-generation collections for "external memory pressure", 2.5–6 ms each,
+   * while the workers waited on their replies. Shared buffers are allocated once and posted as they are.
+   */
+  private readonly shareBuffers: boolean;
   private readonly tileBytes: number;
   private readonly outputBytes: number;
 
@@ -174,6 +182,7 @@ class TiffWriter implements WriterBackend {
     if (encodesOnPool(this.encode)) this.encode.pool?.warm();
     this.tileBytes = options.tileWidth * options.tileHeight * bytesPerPixel(dtype);
     // Room for any Deflate output of a tile (zlib's deflateBound is a little over the input size).
+    this.shareBuffers = encodesOnPool(this.encode) && typeof SharedArrayBuffer === 'function';
     const encodedBytes = this.tileBytes * options.samples;
     this.outputBytes = encodedBytes + (encodedBytes >> 10) + 1024;
   }
@@ -301,6 +310,15 @@ class TiffWriter implements WriterBackend {
     }
   }
 
+  /** Memory for a tile's pixels: a recycled buffer, a new shared one (see `shareBuffers`), or none (the level allocates). */
+  private tileMemory(): ArrayBufferLike | undefined {
+    return this.freeTiles.pop() ?? (this.shareBuffers ? this.memory(this.tileBytes) : undefined);
+  }
+
+  private memory(bytes: number): ArrayBufferLike {
+    return this.shareBuffers ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+  }
+
   /** Encode and append one complete tile, and feed its 2× reduction to the next pyramid level. */
   private async processTile(tile: ReadyTile): Promise<void> {
     await (await this.startTile(tile)).done;
@@ -317,7 +335,7 @@ class TiffWriter implements WriterBackend {
     await this.slots.acquire();
     let buffer: TypedArray;
     try {
-      buffer = level.materialize(tile, tile.buffer ? undefined : this.freeTiles.pop());
+      buffer = level.materialize(tile, tile.buffer ? undefined : this.tileMemory());
       const next = this.given ? undefined : this.levels[tile.level + 1];
       if (next) {
         const block = downsample2x(
@@ -363,7 +381,7 @@ class TiffWriter implements WriterBackend {
     children: Promise<void>[],
   ): Promise<void> {
     let failed = false;
-    const recycle = (b: ArrayBuffer) => {
+    const recycle = (b: ArrayBufferLike) => {
       if (b.byteLength === this.tileBytes && this.freeTiles.length < this.options.slots)
         this.freeTiles.push(b);
     };
@@ -377,14 +395,14 @@ class TiffWriter implements WriterBackend {
         const joined = this.joiners[tile.level]!.add(key, tile.plane % samples, buffer);
         tile.buffer = undefined;
         pixels = joined?.data;
-        for (const part of joined?.parts ?? []) recycle(part.buffer as ArrayBuffer);
+        for (const part of joined?.parts ?? []) recycle(part.buffer);
       }
       if (pixels) {
         const pooled = encodesOnPool(this.encode);
         const encoded = await encodeTile(pixels, this.encode, {
           owned: true,
           recycle,
-          outputSpare: pooled ? (this.freeOutputs.pop() ?? new ArrayBuffer(this.outputBytes)) : undefined,
+          outputSpare: pooled ? (this.freeOutputs.pop() ?? this.memory(this.outputBytes)) : undefined,
         });
         tile.buffer = undefined;
         const offset = await this.file.append(encoded, 2);
@@ -393,7 +411,7 @@ class TiffWriter implements WriterBackend {
           encoded.buffer.byteLength === this.outputBytes &&
           this.freeOutputs.length < this.options.slots
         ) {
-          this.freeOutputs.push(encoded.buffer as ArrayBuffer);
+          this.freeOutputs.push(encoded.buffer);
         }
         level.offsets[key] = offset;
         level.byteCounts[key] = encoded.length;

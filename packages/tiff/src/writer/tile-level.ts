@@ -193,7 +193,7 @@ export class TileLevel {
    * buffer of an earlier tile, contents unspecified) when given, else in fresh memory. `reuse` is taken
    * only when the tile has no buffer yet.
    */
-  materialize(tile: ReadyTile, reuse?: ArrayBuffer): TypedArray {
+  materialize(tile: ReadyTile, reuse?: ArrayBufferLike): TypedArray {
     if (tile.buffer) return tile.buffer;
     const n = this.tileWidth * this.tileHeight;
     let buffer: TypedArray;

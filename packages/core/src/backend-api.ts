@@ -52,4 +52,5 @@ export {
   type RetryOptions,
   streamRange,
 } from './remote.js';
+export { sharedMemory } from './shared-outputs.js';
 export { sweepStaleTemps, type TempKind, tempSibling } from './temp-sibling.js';

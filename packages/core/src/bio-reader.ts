@@ -15,7 +15,7 @@ import { NDArray, planarStrides } from './ndarray.js';
 import { type PlateLayout, plateLayout } from './plate.js';
 import { type Extent, type ReadArgs, regionFromArgs, regionFromSlices, type SliceArg } from './region.js';
 import { selectReadBackend } from './registry.js';
-import { sharedOutput } from './shared-outputs.js';
+import { sharedMemory } from './shared-outputs.js';
 import { iterateTiles, maximumBatchSize, type TileBatch, type TileOptions } from './tile-iterator.js';
 
 export interface BioReaderOptions extends OpenOptions {
@@ -335,7 +335,7 @@ export class BioReader {
       // the result is then a plain array, and workers' results are placed here instead.
       const shared = (options.shared ?? bytes >= SHARED_MIN_BYTES) && typeof SharedArrayBuffer === 'function';
       try {
-        out = shared ? viewAs(this.dtype, sharedOutput(bytes), 0, length) : allocate(this.dtype, length);
+        out = shared ? viewAs(this.dtype, sharedMemory(bytes), 0, length) : allocate(this.dtype, length);
       } catch (err) {
         // Within the budget but more than V8 can give one buffer (or than is free).
         if (err instanceof RangeError) throw tooBig();

@@ -27,8 +27,12 @@ const collected = new FinalizationRegistry<{ bytes: number; epoch: number }>((r)
  */
 const COLLECT_AFTER_BYTES = 256 * 2 ** 20;
 
-/** A zero-filled SharedArrayBuffer of `bytes` for a read result, after releasing dropped ones (see above). */
-export function sharedOutput(bytes: number): SharedArrayBuffer {
+/**
+ * A zero-filled SharedArrayBuffer of `bytes`, after releasing dropped ones (see above): for a read result, or
+ * for buffers a backend shares with its codec workers (a writer's tiles), so that the process collects the ones
+ * nobody holds any more.
+ */
+export function sharedMemory(bytes: number): SharedArrayBuffer {
   if (pending >= COLLECT_AFTER_BYTES) {
     // Whatever is still held after this is the caller's; counting starts again from the next result.
     collectGarbage();

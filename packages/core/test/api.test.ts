@@ -136,6 +136,7 @@ it('@bfio/core/backend (backend authors) exports a stable set of names and kinds
       "registerObjectStore: function",
       "selectReadBackend: function",
       "selectWriteBackend: function",
+      "sharedMemory: function",
       "streamRange: function",
       "sweepStaleTemps: function",
       "systemErrorCode: function",

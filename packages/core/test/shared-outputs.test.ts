@@ -13,9 +13,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 describe('shared read results', () => {
   it('twelve dropped 256 MiB results do not stay in memory (peak RSS under 2 GiB, not 3+)', () => {
     const code = `
-import { sharedOutput } from ${JSON.stringify(join(here, '..', 'src', 'shared-outputs.ts'))};
+import { sharedMemory } from ${JSON.stringify(join(here, '..', 'src', 'shared-outputs.ts'))};
 for (let i = 0; i < 12; i++) {
-  const a = new Uint8Array(sharedOutput(256 * 2 ** 20));
+  const a = new Uint8Array(sharedMemory(256 * 2 ** 20));
   for (let j = 0; j < a.length; j += 4096) a[j] = 1; // fault every page in, as a read does
   await new Promise((done) => setTimeout(done, 10));
 }

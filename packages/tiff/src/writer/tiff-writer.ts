@@ -19,7 +19,13 @@ import {
   type TypedArray,
   UnsupportedError,
 } from '@bfio/core';
-import { givenLevelSizes, type Region, regionLength, type WriterBackend } from '@bfio/core/backend';
+import {
+  givenLevelSizes,
+  type Region,
+  regionLength,
+  sharedMemory,
+  type WriterBackend,
+} from '@bfio/core/backend';
 import { buildOmeXml, type OME, type Pixels, planeIndex } from '@bfio/ome-xml';
 import {
   BIGTIFF_MAGIC,
@@ -315,8 +321,9 @@ class TiffWriter implements WriterBackend {
     return this.freeTiles.pop() ?? (this.shareBuffers ? this.memory(this.tileBytes) : undefined);
   }
 
+  /** Shared memory through core's accounting, so a closed writer's buffers are collected (see sharedMemory). */
   private memory(bytes: number): ArrayBufferLike {
-    return this.shareBuffers ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+    return this.shareBuffers ? sharedMemory(bytes) : new ArrayBuffer(bytes);
   }
 
   /** Encode and append one complete tile, and feed its 2× reduction to the next pyramid level. */

@@ -187,8 +187,8 @@ class TiffWriter implements WriterBackend {
     // tile-by-tile write: first tile encoded at 123–135 ms instead of 146–160).
     if (encodesOnPool(this.encode)) this.encode.pool?.warm();
     this.tileBytes = options.tileWidth * options.tileHeight * bytesPerPixel(dtype);
-    // Room for any Deflate output of a tile (zlib's deflateBound is a little over the input size).
     this.shareBuffers = encodesOnPool(this.encode) && typeof SharedArrayBuffer === 'function';
+    // Room for any Deflate output of a tile (zlib's deflateBound is a little over the input size).
     const encodedBytes = this.tileBytes * options.samples;
     this.outputBytes = encodedBytes + (encodedBytes >> 10) + 1024;
   }
@@ -316,7 +316,10 @@ class TiffWriter implements WriterBackend {
     }
   }
 
-  /** Memory for a tile's pixels: a recycled buffer, a new shared one (see `shareBuffers`), or none (the level allocates). */
+  /**
+   * Memory for a tile's pixels: a recycled buffer, a new shared one (see `shareBuffers`), or none (the level
+   * then allocates).
+   */
   private tileMemory(): ArrayBufferLike | undefined {
     return this.freeTiles.pop() ?? (this.shareBuffers ? this.memory(this.tileBytes) : undefined);
   }

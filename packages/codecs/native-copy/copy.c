@@ -3,7 +3,8 @@
  * into a read's shared output) as memcpy per row. In JavaScript each row is a subarray and a `set` (or an
  * element loop): for a 3-D read, rows are 64–256 elements and a 1024³ volume has 4–16 million of them, which
  * cost more CPU than decoding the zstd chunks (5.2 of 11.5 s of a worker's time on the sharded bench store).
- * No library: built wherever a C compiler is; without it placement stays in JavaScript.
+ * No library: built wherever a C compiler is; without it placement stays in JavaScript. The same addon holds
+ * the horizontal predictor's undo (filters.c).
  *
  * placeBlocks(src: TypedArray, dst: TypedArray, bytes: 1|2|4|8, strides: Float64Array(10), blocks:
  * Float64Array) — `strides`: the 5-D element strides of src then of dst; `blocks`: 7 numbers per block (src
@@ -170,8 +171,14 @@ static napi_value place_blocks(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* filters.c: the horizontal predictor's undo, in the same addon (one build, one load per thread). */
+napi_value bfio_undo_horizontal(napi_env env, napi_callback_info info);
+
 NAPI_MODULE_INIT() {
   napi_value fn;
+  if (napi_create_function(env, "undoHorizontal", NAPI_AUTO_LENGTH, bfio_undo_horizontal, NULL, &fn) != napi_ok)
+    return NULL;
+  if (napi_set_named_property(env, exports, "undoHorizontal", fn) != napi_ok) return NULL;
   if (napi_create_function(env, "placeBlocks", NAPI_AUTO_LENGTH, place_blocks, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "placeBlocks", fn) != napi_ok) return NULL;
   return exports;

@@ -12,6 +12,9 @@ export function swapBytes(bytes: Uint8Array, size: number): void;
 export function unsignedView(bytes: Uint8Array, size: 1 | 2 | 4): Uint8Array | Uint16Array | Uint32Array;
 export function applyHorizontal(samples: Samples, rowLength: number, stride: number): void;
 export function undoHorizontal(samples: Samples, rowLength: number, stride: number): void;
+export function useNativeUndo(
+  fn: (samples: Uint8Array | Uint16Array | Uint32Array, rowLength: number, stride: number) => void,
+): void;
 export function applyFloatPredictor(
   bytes: Uint8Array,
   rowSamples: number,

@@ -69,8 +69,34 @@ export function applyHorizontal(samples, rowLength, stride) {
   }
 }
 
+/** The native undo (native-copy/filters.c), registered by the Node codec table where the addon is built. */
+let nativeUndo;
+
+/** Registers the native `undoHorizontal(samples, rowLength, stride)` (Uint8/16/32Array samples). */
+export function useNativeUndo(fn) {
+  nativeUndo = fn;
+}
+
+/** The unsigned view of 1-, 2- or 4-byte integer samples (the wrapped sums are the same bits), else undefined. */
+function unsignedSamples(samples) {
+  if (samples instanceof Uint8Array || samples instanceof Uint16Array || samples instanceof Uint32Array)
+    return samples;
+  const { buffer, byteOffset, length } = samples;
+  if (samples instanceof Int8Array) return new Uint8Array(buffer, byteOffset, length);
+  if (samples instanceof Int16Array) return new Uint16Array(buffer, byteOffset, length);
+  if (samples instanceof Int32Array) return new Uint32Array(buffer, byteOffset, length);
+  return undefined;
+}
+
 /** Undo horizontal differencing in place (see applyHorizontal), row by row. */
 export function undoHorizontal(samples, rowLength, stride) {
+  if (nativeUndo) {
+    const view = unsignedSamples(samples);
+    if (view) {
+      nativeUndo(view, rowLength, stride);
+      return;
+    }
+  }
   const rows = Math.floor(samples.length / rowLength);
   if (stride === 1) {
     // One sample per pixel (most images): the running sum kept in a local int32 (`| 0`), not reloaded from

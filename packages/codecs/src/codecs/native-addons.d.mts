@@ -22,6 +22,11 @@ export function nativeCopy():
         strides: Float64Array,
         blocks: Float64Array,
       ): void;
+      undoHorizontal?(
+        samples: Uint8Array | Uint16Array | Uint32Array,
+        rowLength: number,
+        stride: number,
+      ): void;
     }
   | undefined;
 export function liblzw(): { lzwDecode(input: Uint8Array, output: Uint8Array): number } | undefined;

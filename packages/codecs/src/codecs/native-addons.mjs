@@ -11,6 +11,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { useNativeUndo } from '../filters.mjs';
 import { useNativeCopy } from '../placement.mjs';
 
 const require = createRequire(import.meta.url);
@@ -67,7 +68,8 @@ export function libjpeg() {
 let copy;
 
 /**
- * The strided-copy binding `{ placeBlocks(src, dst, bytes, strides, blocks) }` (native-copy/: memcpy per row,
+ * The strided-copy binding `{ placeBlocks(src, dst, bytes, strides, blocks), undoHorizontal(samples, rowLength,
+ * stride) }` (native-copy/: memcpy per row, the predictor's undo in C,
  * no library), or undefined. `BFIO_NATIVE_COPY=0` turns it off.
  */
 export function nativeCopy() {
@@ -83,6 +85,8 @@ export function nativeCopy() {
 // copies) goes through the addon when it is built.
 const copier = nativeCopy();
 if (copier) useNativeCopy(copier.placeBlocks);
+// The predictor's undo too (absent from an addon built before it).
+if (typeof copier?.undoHorizontal === 'function') useNativeUndo(copier.undoHorizontal);
 
 /** zstd-napi (libzstd compiled from its bundled sources), or undefined when it does not load. */
 let zstd;

@@ -47,9 +47,18 @@ async function readWindows(path: string, windowsFile: string) {
  * `tiles`: each 1024-row band is cut into 1024² tiles, one write each (bfio's tile-by-tile loop).
  * `bands`: each band is one write, as zarr-python's `z[..., y:y+1024, :] = band` (the backend cuts chunks).
  */
-async function writeFull(raw: string, sizeText: string, out: string, optionsJson = '{}', mode = 'tiles') {
+async function writeFull(
+  raw: string,
+  sizeText: string,
+  out: string,
+  optionsJson = '{}',
+  mode = 'tiles',
+  bandText = '1024',
+) {
   const size = Number(sizeText);
-  const band = 1024;
+  // Rows per band (`bands` mode only: the tile arrays below are 1024 rows): a sharded store's writers all get
+  // whole shard rows (bench/zarr.ts).
+  const band = mode === 'bands' ? Number(bandText) : 1024;
   const src = await open(raw, 'r');
   const t = now();
   const cpu = process.cpuUsage();
@@ -196,7 +205,7 @@ async function zlibCeiling(raw: string, sizeText: string) {
 
 if (task === 'read') await readFull(args[0]!);
 else if (task === 'windows') await readWindows(args[0]!, args[1]!);
-else if (task === 'write') await writeFull(args[0]!, args[1]!, args[2]!, args[3], args[4]);
+else if (task === 'write') await writeFull(args[0]!, args[1]!, args[2]!, args[3], args[4], args[5]);
 else if (task === 'zlib') await zlibCeiling(args[0]!, args[1]!);
 else throw new Error(`unknown task ${task}`);
 process.exit(0);

@@ -321,7 +321,7 @@ class TiffWriter implements WriterBackend {
    * then allocates).
    */
   private tileMemory(): ArrayBufferLike | undefined {
-    return this.freeTiles.pop() ?? (this.shareBuffers ? this.memory(this.tileBytes) : undefined);
+    return this.freeTiles.pop() ?? (this.shareBuffers ? sharedMemory(this.tileBytes) : undefined);
   }
 
   /** Shared memory through core's accounting, so a closed writer's buffers are collected (see sharedMemory). */

@@ -257,6 +257,7 @@ def zarr_write(lib, raw, size, out):
     band = 4096 if sharded else 1024
     zarr = zarr_lib(base) if base in ZARR_LIBS else None
     t = time.perf_counter()
+    cpu = time.process_time()  # every thread of the process
     if base == "tensorstore":
         z = ts_create(out, size, sharded)
         # Band by band; a band's write is waited for before the next band is read (the others' pattern).
@@ -279,7 +280,7 @@ def zarr_write(lib, raw, size, out):
                 band = np.asarray(src[y:y + 1024])
                 for x in range(0, size, 1024):
                     bw[y:y + 1024, x:x + 1024, 0, 0, 0] = band[:, x:x + 1024]
-    report(f"{lib}-zarr-write", time.perf_counter() - t, size * size * 2)
+    report(f"{lib}-zarr-write", time.perf_counter() - t, size * size * 2, cpuSeconds=time.process_time() - cpu)
 
 
 def zarr_array(path):
@@ -297,6 +298,7 @@ def array_path(path):
 def zarr_read(lib, path):
     zarr = zarr_lib(lib) if lib in ZARR_LIBS else None
     t = time.perf_counter()
+    cpu = time.process_time()  # every thread of the process
     if lib == "tensorstore":
         from zarr3d import ts_open
 
@@ -309,7 +311,8 @@ def zarr_read(lib, path):
 
         with BioReader(path, backend="zarr3") as br:
             a = br[:, :, 0, 0, 0]
-    report(f"{lib}-zarr-read", time.perf_counter() - t, a.nbytes, checksum=int(a[::97, ::89].astype(np.int64).sum()))
+    seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
+    report(f"{lib}-zarr-read", seconds, a.nbytes, checksum=int(a[::97, ::89].astype(np.int64).sum()), cpuSeconds=cpu)
 
 
 def zarr_windows(lib, path, wins):

@@ -177,6 +177,9 @@ export class TiffReader implements ReaderBackend {
 
   static async open(path: string, options: TiffReaderOptions = {}): Promise<TiffReader> {
     const ctx = readContext(path, options, isRemote(path));
+    // The codec workers boot (~50 ms each, loading the codecs) while the IFDs and OME-XML are parsed, not
+    // after, when the first read would wait for them.
+    ctx.decode.pool?.warm(Math.max(1, Math.floor(options.maxWorkers ?? cores())));
     const clean = options.cleanMetadata ?? true;
     const blob = options.blob;
     const abs = isRemote(path) || blob ? path : resolve(path);

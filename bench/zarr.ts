@@ -92,8 +92,13 @@ for (const k of ['read', 'windows', 'read-sharded']) {
 }
 
 const r = (a: string, b: string) => (mbps(results[a]!) / mbps(results[b]!)).toFixed(2);
+/** CPU seconds of the counted run's process over its timed part (every thread; the load moves it less than wall time). */
+const cpuText = (name: string) => {
+  const cpu = results[name]!.cpuSeconds as number | undefined;
+  return typeof cpu === 'number' ? cpu.toFixed(2) : '—';
+};
 const row = (name: string, label: string) =>
-  `| ${label} | ${mbps(results[name]!).toFixed(1)} | ${runsText(results[name]!)} | ${results[name]!.seconds.toFixed(2)} | ${results[name]!.peakRssMiB.toFixed(0)} |`;
+  `| ${label} | ${mbps(results[name]!).toFixed(1)} | ${runsText(results[name]!)} | ${results[name]!.seconds.toFixed(2)} | ${cpuText(name)} | ${results[name]!.peakRssMiB.toFixed(0)} |`;
 /** A task's rows: ours, then each peer (and bfio 2.5 where it ran). */
 const rows = (task: string, label: string, withBfio: boolean) =>
   [
@@ -117,10 +122,11 @@ arrays; reads use our store. Peers: zarr-python 3 with \`threading.max_workers\`
 \`codec_pipeline.path = zarrs.ZarrsCodecPipeline\`, the same 2 threads), tensorstore with \`data_copy_concurrency\`
 and \`file_io_concurrency\` limits 2 and no cache (bench/lib/zarr3d.py's set-up); ours \`maxWorkers\` 2 (the
 machine's cores). Each task runs ${REPEAT} times back to back, each run in its own process with its imports done
-before its clock starts; the fastest run counts (all runs listed), as do its seconds and peak RSS.
+before its clock starts; the fastest run counts (all runs listed), as do its seconds, CPU seconds (every thread of
+the process over the timed part; not measured for the windows) and peak RSS.
 
-| task | MiB/s | runs (MiB/s) | seconds | peak RSS MiB |
-|---|---:|---:|---:|---:|
+| task | MiB/s | runs (MiB/s) | seconds | CPU s | peak RSS MiB |
+|---|---:|---:|---:|---:|---:|
 ${rows('write', 'write', true)}
 ${rows('read', 'full read', true)}
 ${rows('windows', '500 random 1024² windows', true)}

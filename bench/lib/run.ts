@@ -61,7 +61,6 @@ export function writeWindows(file: string, size: number, count = 500): void {
   writeFileSync(file, JSON.stringify(windows));
 }
 
-/** Runs named tasks one after another, printing each figure as it comes, and keeps the results. */
 /**
  * Runs tasks and keeps their results by name. With `repeat`, each task runs that many times back to back and
  * keeps its fastest run (`runsMiBps`: every run's MiB/s, in order), so that one slow moment of a shared

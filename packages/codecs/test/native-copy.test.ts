@@ -138,6 +138,43 @@ describe.skipIf(!nativeCopy())('native strided copy', () => {
     }
   });
 
+  it('copies contiguous runs into and out of shared memory exactly (one native memcpy: V8 copies those slowly)', () => {
+    // A TIFF writer's tile taken into its shared tile buffer: [rows, width] with the tile's own width merges
+    // into one run; and the other way, out of a shared result. Sizes at and around the native threshold.
+    for (const Ctor of [Uint8Array, Uint16Array, Float32Array] as Ctor[]) {
+      for (const elements of [1000, 16384 / Ctor.BYTES_PER_ELEMENT, 1024 * 1024 + 3]) {
+        const src = new Ctor(elements + 7);
+        for (let i = 0; i < src.length; i++) src[i] = (i * 2654435761) % 251;
+        const shared = new Ctor(new SharedArrayBuffer((elements + 9) * Ctor.BYTES_PER_ELEMENT) as never).fill(
+          5,
+        );
+        const rows = elements % 1000 === 0 ? 1000 : 1;
+        const width = elements / rows;
+        copyBlock(src as never, 7, [width, 1], shared as never, 2, [width, 1], [rows, width]);
+        const want = new Ctor(elements + 9).fill(5);
+        want.set(src.subarray(7, 7 + elements), 2);
+        expect(
+          Buffer.compare(Buffer.from(shared.buffer), Buffer.from(want.buffer)),
+          `${Ctor.name} ${elements}`,
+        ).toBe(0);
+        const back = new Ctor(elements).fill(1);
+        copyBlock(shared as never, 2, [1], back as never, 0, [1], [elements]);
+        expect(
+          Buffer.compare(
+            Buffer.from(back.buffer),
+            Buffer.from(src.buffer, 7 * Ctor.BYTES_PER_ELEMENT, elements * Ctor.BYTES_PER_ELEMENT),
+          ),
+        ).toBe(0);
+      }
+    }
+    // Past the end of a shared target: refused, nothing written.
+    const dst = new Uint16Array(new SharedArrayBuffer(40000)).fill(9);
+    expect(() => copyBlock(new Uint16Array(30000) as never, 0, [1], dst as never, 1, [1], [20000])).toThrow(
+      RangeError,
+    );
+    expect(dst.every((v) => v === 9)).toBe(true);
+  });
+
   it('refuses a block reaching past either array before writing anything', () => {
     const src = new Uint16Array(100);
     const dst = new Uint16Array(100).fill(9);

@@ -205,13 +205,9 @@ export class TileLevel {
       const vh = this.validHeight(tile.row);
       const vw = this.validWidth(tile.col);
       const tw = this.tileWidth;
-      if (stride === tw && vw === tw) {
-        // Rows are contiguous in the source too: one copy.
-        buffer.set(array.subarray(offset, offset + vh * tw), 0);
-      } else {
-        copyBlock(array as never, offset, [stride, 1], buffer as never, 0, [tw, 1], [vh, vw]);
-        if (!fresh && vw < tw) for (let y = 0; y < vh; y++) buffer.fill(0, y * tw + vw, (y + 1) * tw);
-      }
+      // Rows contiguous in the source too merge into one copy (native into shared tile buffers: see copyBlock).
+      copyBlock(array as never, offset, [stride, 1], buffer as never, 0, [tw, 1], [vh, vw]);
+      if (!fresh && vw < tw) for (let y = 0; y < vh; y++) buffer.fill(0, y * tw + vw, (y + 1) * tw);
       if (!fresh && vh < this.tileHeight) buffer.fill(0, vh * tw);
       tile.source = undefined;
     } else if (!fresh) {

@@ -48,6 +48,7 @@ describe('undoHorizontal', () => {
   for (const [name, view, mask] of views) {
     for (const [rowLength, stride] of [
       [1000, 1],
+      [1001, 1], // whole 16-byte vectors then a scalar tail, for every sample width
       [999, 3],
       [7, 1],
     ] as const) {

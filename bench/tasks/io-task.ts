@@ -4,7 +4,9 @@
  *   read PATH | windows PATH WINDOWS.json | write RAW SIZE OUT [OPTIONS_JSON] | zlib RAW SIZE
  */
 import { open, readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { deflate, inflate } from 'node:zlib';
 import { WorkerPool } from '@bfio/codecs';
 import { BioReader, BioWriter } from '@bfio/core';
@@ -144,6 +146,53 @@ async function writeFull(
  * output sizes known, on both engines a Node program can use: libuv's pool (async node:zlib) and worker
  * threads (@bfio/codecs' WorkerPool). The faster engine is the ceiling.
  */
+/**
+ * libdeflate level 1 alone on `lanes` bare threads: each loads the addon and compresses its share of the
+ * tiles (already cut, on shared memory) in a loop — no pool, no messages per tile, no copies. The encoder's
+ * own ceiling on this machine, as a C program with as many pthreads measures it; seconds of the slower lane.
+ */
+async function bareDeflate(tiles: Uint8Array[], lanes: number): Promise<number> {
+  const addon = fileURLToPath(
+    new URL('../../packages/codecs/native/build/Release/bfio_libdeflate.node', import.meta.url),
+  );
+  const shared = tiles.map((t) => {
+    const s = new Uint8Array(new SharedArrayBuffer(t.byteLength));
+    s.set(t);
+    return s;
+  });
+  const lane = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const addon = require(workerData.addon);
+    const out = new Uint8Array(workerData.tiles[0].length + 65536);
+    parentPort.once('message', () => {
+      const t = performance.now();
+      for (const tile of workerData.tiles) addon.zlibCompress(tile, 1, out);
+      parentPort.postMessage((performance.now() - t) / 1000);
+    });
+    parentPort.postMessage('ready');`;
+  const workers = Array.from(
+    { length: lanes },
+    (_, i) =>
+      new Worker(lane, {
+        eval: true,
+        workerData: { addon, tiles: shared.filter((_, k) => k % lanes === i) },
+      }),
+  );
+  try {
+    await Promise.all(workers.map((w) => new Promise((r) => w.once('message', r))));
+    const seconds = await Promise.all(
+      workers.map((w) => {
+        const done = new Promise<number>((r) => w.once('message', r));
+        w.postMessage('go');
+        return done;
+      }),
+    );
+    return Math.max(...seconds);
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
 async function zlibCeiling(raw: string, sizeText: string) {
   const size = Number(sizeText);
   const inflateAsync = promisify(inflate);
@@ -185,6 +234,7 @@ async function zlibCeiling(raw: string, sizeText: string) {
     (b) => pool.run('deflate', new Uint8Array(b), { level: 1 }, { transfer: true }),
     tiles,
   );
+  timings.deflateThreads = await bareDeflate(tiles, lanes);
   timings.inflateLibuv = await run((b) => inflateAsync(b, { chunkSize: tileBytes + 64 }), compressed);
   timings.inflateWorkers = await run(
     // A copy (Buffer#slice would be a view: transferring it would detach the original).
@@ -194,7 +244,7 @@ async function zlibCeiling(raw: string, sizeText: string) {
   await pool.close();
   const bytes = tiles.length * tileBytes;
   const inflateSeconds = Math.min(timings.inflateLibuv!, timings.inflateWorkers!);
-  const deflateSeconds = Math.min(timings.deflateLibuv!, timings.deflateWorkers!);
+  const deflateSeconds = Math.min(timings.deflateLibuv!, timings.deflateWorkers!, timings.deflateThreads!);
   report('zlib-ceiling', inflateSeconds, bytes, {
     inflateSeconds,
     deflateSeconds,

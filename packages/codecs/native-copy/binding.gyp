@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "bfio_copy",
-      "sources": ["copy.c", "filters.c"],
+      "sources": ["copy.c", "filters.c", "prefault.c"],
       "cflags": ["-O2", "-Wall"]
     }
   ]

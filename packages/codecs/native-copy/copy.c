@@ -173,6 +173,8 @@ static napi_value place_blocks(napi_env env, napi_callback_info info) {
 
 /* filters.c: the horizontal predictor's undo, in the same addon (one build, one load per thread). */
 napi_value bfio_undo_horizontal(napi_env env, napi_callback_info info);
+/* prefault.c: a large result's pages made present in one call. */
+napi_value bfio_prefault(napi_env env, napi_callback_info info);
 
 NAPI_MODULE_INIT() {
   napi_value fn;
@@ -181,5 +183,7 @@ NAPI_MODULE_INIT() {
   if (napi_set_named_property(env, exports, "undoHorizontal", fn) != napi_ok) return NULL;
   if (napi_create_function(env, "placeBlocks", NAPI_AUTO_LENGTH, place_blocks, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "placeBlocks", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "prefault", NAPI_AUTO_LENGTH, bfio_prefault, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "prefault", fn) != napi_ok) return NULL;
   return exports;
 }

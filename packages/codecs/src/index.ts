@@ -19,7 +19,7 @@ export {
   unsignedView,
   ycbcrToRgb,
 } from './filters.mjs';
-export { copyBlock, elementView } from './placement.mjs';
+export { copyBlock, elementView, prefaultAhead, prefaulting } from './placement.mjs';
 export type { CodecFn, CodecTable } from './platform/types.js';
 export {
   type BuiltinCodec,

@@ -20,3 +20,8 @@ export function elementView(
 ): Uint8Array | Uint16Array | Uint32Array | BigUint64Array;
 export function placeBlocks(block: Uint8Array, place: object): Uint8Array;
 export function scatterRows(block: Uint8Array, scatter: object): Uint8Array;
+/** Makes a large shared result's pages present ahead of the codec workers (see placement.mjs). */
+export function prefaultAhead(target: ArrayBufferView): (() => void) | undefined;
+/** Runs `read` with `prefaultAhead(target)` beside it, stopped when the read settles. */
+export function prefaulting<T>(target: ArrayBufferView, read: () => Promise<T>): Promise<T>;
+export function useNativePrefault(fn: (bytes: Uint8Array) => number): void;

@@ -33,6 +33,8 @@ describe('@bfio/codecs API', () => {
         "float16ToFloat32: function",
         "implementation: function",
         "platformName: const",
+        "prefaultAhead: function",
+        "prefaulting: function",
         "reverseBits: function",
         "runHere: function",
         "runHereSync: function",

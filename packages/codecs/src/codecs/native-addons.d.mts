@@ -27,6 +27,8 @@ export function nativeCopy():
         rowLength: number,
         stride: number,
       ): void;
+      /** native-copy/prefault.c: 0, or the errno of madvise(MADV_POPULATE_WRITE). */
+      prefault?(bytes: ArrayBufferView): number;
     }
   | undefined;
 export function liblzw(): { lzwDecode(input: Uint8Array, output: Uint8Array): number } | undefined;

@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { useNativeUndo } from '../filters.mjs';
-import { useNativeCopy } from '../placement.mjs';
+import { useNativeCopy, useNativePrefault } from '../placement.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -85,8 +85,9 @@ export function nativeCopy() {
 // copies) goes through the addon when it is built.
 const copier = nativeCopy();
 if (copier) useNativeCopy(copier.placeBlocks);
-// The predictor's undo too (absent from an addon built before it).
+// The predictor's undo too (absent from an addon built before it), and the prefault of large results.
 if (typeof copier?.undoHorizontal === 'function') useNativeUndo(copier.undoHorizontal);
+if (typeof copier?.prefault === 'function') useNativePrefault(copier.prefault);
 
 /** zstd-napi (libzstd compiled from its bundled sources), or undefined when it does not load. */
 let zstd;

@@ -1,0 +1,41 @@
+/*
+ * @bfio/codecs' prefault of a large result: prefault(bytes: TypedArray) asks the kernel to back the array's
+ * whole pages with memory now (madvise MADV_POPULATE_WRITE, Linux 5.14+), in one call on the calling thread,
+ * instead of one page fault per 4 KiB page later, taken by the codec workers as they place pixels: two threads
+ * faulting one process's fresh memory at once contend in the kernel (in C, 512 MiB touched by 2 threads cost
+ * 0.24–0.29 CPU-s, one populate call 0.17–0.22). The contents are not changed (fresh memory stays zero; pages
+ * already present are left alone), so it may run while workers write. Returns 0, or the errno (EINVAL on a
+ * kernel without MADV_POPULATE_WRITE: callers stop asking).
+ */
+#include "../native-common/napi-args.h"
+#include <errno.h>
+#include <node_api.h>
+#include <stdint.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+napi_value bfio_prefault(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  void *data;
+  size_t bytes;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+      !bfio_typed_bytes(env, argv[0], &data, &bytes, NULL))
+    return bfio_range_fail(env, "prefault(bytes: TypedArray)");
+  int err = ENOSYS;
+#ifdef __linux__
+  uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+  uintptr_t start = ((uintptr_t)data + page - 1) & ~(page - 1);
+  uintptr_t end = ((uintptr_t)data + bytes) & ~(page - 1);
+  err = 0;
+  if (end > start && madvise((void *)start, end - start, MADV_POPULATE_WRITE) != 0) err = errno;
+#endif
+  napi_value out;
+  napi_create_int32(env, err, &out);
+  return out;
+}

@@ -5,6 +5,8 @@
  * Differences from Python bfio, on purpose: `series` and `level` are separate selections (bfio's Java
  * backend mixes them up); validation throws typed errors instead of `assert`; reads may run concurrently.
  */
+
+import { prefaulting } from '@bfio/codecs';
 import type { Channel, Image, OME, Pixels, Quantity } from '@bfio/ome-xml';
 import { env, fileURLToPath, resolve, totalmem } from '#platform';
 import type { LevelInfo, OpenOptions, ReaderBackend, Region, SeriesInfo } from './backend.js';
@@ -342,7 +344,12 @@ export class BioReader {
         throw err;
       }
     }
-    await this.#backend.readRegion({ series: this.#series, level: this.#level }, region, out, options.signal);
+    // A large shared result's pages are made present by this thread while the backend's codec workers fill
+    // it: cheaper than their page faults (@bfio/codecs prefaultAhead; stopped when the read settles).
+    const target = out;
+    await prefaulting(target, () =>
+      this.#backend.readRegion({ series: this.#series, level: this.#level }, region, target, options.signal),
+    );
     const ny = region.y[1] - region.y[0];
     const nx = region.x[1] - region.x[0];
     const nz = region.z[1] - region.z[0];

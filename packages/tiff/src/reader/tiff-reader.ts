@@ -4,7 +4,7 @@
  * a read used only in part (the ones overlapping windows read again) in a bounded LRU.
  */
 
-import { prefaulting, sharedWorkerPool } from '@bfio/codecs';
+import { sharedWorkerPool } from '@bfio/codecs';
 import {
   BfioError,
   CorruptFileError,
@@ -345,17 +345,6 @@ export class TiffReader implements ReaderBackend {
     signal?: AbortSignal,
   ): Promise<void> {
     if (this.closed) throw new UnsupportedError(`${this.path} is closed`, this.path);
-    // A large shared result's pages are made present by this thread, ahead of the workers that place the
-    // blocks: cheaper than their page faults (@bfio/codecs prefaultAhead).
-    await prefaulting(out, () => this.readInto(selection, region, out, signal));
-  }
-
-  private async readInto(
-    selection: SelectedImage,
-    region: Region,
-    out: TypedArray,
-    signal?: AbortSignal,
-  ): Promise<void> {
     const layout = this.layouts[selection.series];
     const level = layout?.levels[selection.level];
     if (!layout || !level) {

@@ -4,7 +4,7 @@
  * on the codec workers where they can be (direct-chunks.ts), else by zarrita, through a shared cache, and
  * copied into the caller's planar T,C,Z,Y,X buffer, whatever the store's axis order.
  */
-import { CodecError, implementation, prefaulting } from '@bfio/codecs';
+import { CodecError, implementation } from '@bfio/codecs';
 import { ClosedError, CorruptFileError, IoError, isBfioError, type TypedArray } from '@bfio/core';
 import {
   asIoError,
@@ -102,16 +102,6 @@ export class ZarrReader implements ReaderBackend {
     signal?: AbortSignal,
   ): Promise<void> {
     if (this.closed) throw new ClosedError('BioReader', this.file);
-    // Workers place chunks into a large shared result faster when its pages are already there (prefaulting).
-    await prefaulting(out, () => this.readInto(selection, region, out, signal));
-  }
-
-  private async readInto(
-    selection: SelectedImage,
-    region: Region,
-    out: TypedArray,
-    signal?: AbortSignal,
-  ): Promise<void> {
     const series = this.all[selection.series];
     const level = series?.levels[selection.level];
     if (!series || !level) {

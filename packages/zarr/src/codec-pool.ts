@@ -138,7 +138,8 @@ export class CodecPool {
   /**
    * Encodes a chunk and writes it as the file `path` on a worker (the chain's `write` sink): the main thread only
    * hands the bytes over. An `input` spanning its whole ArrayBuffer is moved to the worker (unusable here
-   * afterwards) and handed back through `recycle` once the file is written; other inputs are copied.
+   * afterwards) and handed back through `recycle` once the file is written; one in shared memory is read
+   * there (the caller must not change it before this resolves); other inputs are copied.
    */
   async writeChunk(
     path: string,
@@ -151,11 +152,13 @@ export class CodecPool {
       input.byteOffset === 0 &&
       input.byteLength === input.buffer.byteLength &&
       input.buffer instanceof ArrayBuffer;
+    // Shared memory is read by the worker where it lies (the caller waits for the write before reusing it).
+    const shared = typeof SharedArrayBuffer !== 'undefined' && input.buffer instanceof SharedArrayBuffer;
     await this.run(
       ENCODER[codec],
       input,
       { level, write: { path } },
-      whole,
+      whole || shared,
       undefined,
       whole && recycle ? (back: Uint8Array) => recycle(back.buffer as ArrayBuffer) : undefined,
     );

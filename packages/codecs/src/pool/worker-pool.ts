@@ -33,9 +33,9 @@ export interface WorkerPoolOptions {
 export interface RunOptions {
   /**
    * Move `input`'s ArrayBuffer to the worker instead of copying it: faster, but `input` is unusable
-   * afterwards. Only valid when `input` is the whole of its ArrayBuffer. An input on a SharedArrayBuffer is
-   * then neither moved nor copied: the worker reads it where it is, and the caller must leave it alone until
-   * the task settles. Default false.
+   * afterwards. Only valid when `input` is the whole of its ArrayBuffer. An input on a SharedArrayBuffer (any
+   * part of one) is then neither moved nor copied: the worker reads it where it is, and the caller must leave
+   * it alone until the task settles. Default false.
    */
   transfer?: boolean;
   /** Drop the task if it has not started yet when aborted (a running task finishes, its result is dropped). */
@@ -281,7 +281,9 @@ export class WorkerPool {
         return;
       }
       const whole = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength;
-      if (options.transfer && !whole) {
+      // Shared memory is never moved: any part of it is read where it lies.
+      const shared = typeof SharedArrayBuffer !== 'undefined' && input.buffer instanceof SharedArrayBuffer;
+      if (options.transfer && !whole && !shared) {
         reject(new RangeError('transfer: true needs an input that spans its whole ArrayBuffer'));
         return;
       }

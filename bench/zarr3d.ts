@@ -64,6 +64,8 @@ interface Row {
   /** Arguments after the library: ours and the peers take the same. */
   args: (lib: Lib) => { task: string; rest: string[]; env?: Record<string, string> };
   after?: (lib: Lib) => void;
+  /** Our block edge through `BioReader.blocks` too (an extra line under the row's, against the same peers). */
+  iterate?: number;
 }
 
 const rows: Row[] = [];
@@ -81,6 +83,7 @@ for (const s of ['raw', 'zstd', 'sharded']) {
     label: `256³ ${s === 'sharded' ? 'shards' : 'chunks'} one by one (8 in flight), ${s}`,
     store: s,
     args: () => ({ task: 'blocks', rest: [store(s), '256', '8'] }),
+    iterate: s === 'raw' ? undefined : 256,
   });
 }
 rows.push({
@@ -88,6 +91,7 @@ rows.push({
   label: '64³ inner chunks one by one (8 in flight), sharded',
   store: 'sharded',
   args: () => ({ task: 'blocks', rest: [store('sharded'), '64', '8'] }),
+  iterate: 64,
 });
 const verified: string[] = [];
 for (const s of ['raw', 'zstd', 'sharded']) {
@@ -183,6 +187,19 @@ for (let r = 0; r < (process.env.BENCH_3D_RENDER ? 0 : REPEAT); r++) {
       );
       row.after?.(lib);
     }
+    if (row.iterate) {
+      execSync('sync');
+      const res = runTask('node', OURS, ['iterate', store(row.store), String(row.iterate)]);
+      if (res.sample !== info.sample)
+        throw new Error(
+          `${row.key} by BioReader.blocks: sample checksum ${res.sample}, expected ${info.sample}`,
+        );
+      const list = results[`${row.key}/blocks`] ?? [];
+      list.push(res);
+      results[`${row.key}/blocks`] = list;
+      save();
+      console.error(`  ${row.key} ours (blocks): ${mbps(res).toFixed(0)} MiB/s, ${res.seconds.toFixed(2)} s`);
+    }
   }
 }
 if (!process.env.BENCH_3D_RENDER) loads.push(load());
@@ -229,6 +246,15 @@ for (const row of rows) {
       `| ${lib === 'ours' ? row.label : ''} | ${LABEL[lib]} | ${f1(mbps(b.best))} | ${b.all.map(f1).join(' / ')} | ${b.best.seconds.toFixed(2)} | ${cpuOf(b.best)} | ${b.best.peakRssMiB.toFixed(0)} | ${ratio} |`,
     );
   }
+  if (results[`${row.key}/blocks`]) {
+    // The same blocks through the block iterator, against the fastest peer of the row.
+    const it = best(`${row.key}/blocks`);
+    const peers = LIBS.filter((l) => l !== 'ours').map((l) => ({ l, b: best(`${row.key}/${l}`).best }));
+    const top = peers.reduce((a, p) => (p.b.seconds < a.b.seconds ? p : a), peers[0]!);
+    lines.push(
+      `|  | ours, \`BioReader.blocks\` | ${f1(mbps(it.best))} | ${it.all.map(f1).join(' / ')} | ${it.best.seconds.toFixed(2)} | ${cpuOf(it.best)} | ${it.best.peakRssMiB.toFixed(0)} | ${(mbps(it.best) / mbps(top.b)).toFixed(2)} against ${LABEL[top.l]} (${(mbps(it.best) / cap).toFixed(2)} of ${capName}) |`,
+    );
+  }
 }
 const mib = (b: number) => (b / 2 ** 20).toFixed(0);
 const md = `## 3-D Zarr (${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores, ${cpus()[0]?.model ?? ''})
@@ -241,7 +267,10 @@ process; times include opening the store. Ours: BioReader/BioWriter with \`maxWo
 \`threading.max_workers\` 2; zarrs-python 0.2.3 (\`codec_pipeline.path = zarrs.ZarrsCodecPipeline\`, the same
 \`threading.max_workers\` 2 sizes its thread pool); tensorstore 0.1.86 with \`data_copy_concurrency\` and
 \`file_io_concurrency\` limits 2, no cache pool. "One by one, 8 in flight": 8 reads of one block each outstanding
-(peers: a thread pool of 8 / 8 tensorstore futures), each result consumed as it arrives. Round trip: each 256³
+(peers: a thread pool of 8 / 8 tensorstore futures), each result consumed as it arrives. "ours, \`BioReader.blocks\`":
+the same blocks through our block iterator (read ahead in batches of up to 32 MiB into reused memory, a batch of
+a shard's chunks read and decoded by one worker task; each block is consumed before the next is asked for),
+against the row's fastest peer doing the row's loop. Round trip: each 256³
 chunk (shard) read and written into a new store with the source's chunks, shards and codec (4 blocks in flight, so
 that memory stays bounded); ours
 writes an OME-Zarr 0.5 image (5-D, same chunking), the peers a bare array; every written store is read back by

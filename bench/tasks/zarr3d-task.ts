@@ -1,6 +1,6 @@
 /**
  * Our side of the 3-D Zarr bench (bench/zarr3d.ts), one task per process, 2 codec workers (`maxWorkers: 2`):
- *   read STORE | blocks STORE EDGE INFLIGHT | roundtrip SRC DST
+ *   read STORE | blocks STORE EDGE INFLIGHT | iterate STORE EDGE | roundtrip SRC DST
  * Checksums as in bench/lib/zarr3d.py: `sample` sums the voxels whose global (z, y, x) are multiples of
  * (13, 11, 7); `total` (read-all only, after the timing) sums them all.
  */
@@ -88,6 +88,27 @@ async function readBlocks(path: string, edgeText: string, inflightText: string) 
 }
 
 /**
+ * The same blocks through `BioReader.blocks` (read ahead in batches into reused memory; each block consumed
+ * before the next is asked for, as the loop above consumes each result as it arrives).
+ */
+async function iterateBlocks(path: string, edgeText: string) {
+  const edge = Number(edgeText);
+  const t = start();
+  await using br = await BioReader.open(path, { maxWorkers: WORKERS });
+  let bytes = 0;
+  let sum = 0;
+  for await (const b of br.blocks({ shape: [edge, edge, edge], C: [0], T: [0] })) {
+    bytes += b.data.data.byteLength;
+    sum += sample(
+      b.data.data as Uint16Array,
+      [edge, edge, edge],
+      [b.region.Z[0], b.region.Y[0], b.region.X[0]],
+    );
+  }
+  report(`ours-iterate-${edge}`, now() - t, bytes, { sample: sum });
+}
+
+/**
  * Chunk by chunk (shard by shard), 4 in flight: each block read and handed to a BioWriter whose store has the
  * source's chunks, shards and codec (an OME-Zarr 0.5 image, which is what BioWriter writes).
  */
@@ -132,6 +153,7 @@ async function roundTrip(src: string, dst: string) {
 
 if (task === 'read') await readAll(args[0]!);
 else if (task === 'blocks') await readBlocks(args[0]!, args[1]!, args[2]!);
+else if (task === 'iterate') await iterateBlocks(args[0]!, args[1]!);
 else if (task === 'roundtrip') await roundTrip(args[0]!, args[1]!);
 else throw new Error(`unknown task ${task}`);
 process.exit(0);

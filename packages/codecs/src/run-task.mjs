@@ -87,7 +87,11 @@ async function placeFrames(fn, input, params, room) {
   const frameParams = { ...params, outputSize: each, exact: true, place: undefined };
   let at = 0;
   for (let k = 0; k < frames.length; k++) {
-    const into = scratch(each, 'decoded').subarray(0, each);
+    // A frame that is one whole block laid out the same way in the target (a batch of BioReader.blocks whose
+    // blocks are the store's chunks) decodes straight into it: no scratch, no copy.
+    const direct =
+      params.swap || params.horizontal ? undefined : wholeInTarget({ ...place, blocks: byFrame[k] }, each);
+    const into = direct ?? scratch(each, 'decoded').subarray(0, each);
     let output = fn(input.subarray(at, at + frames[k]), frameParams, into);
     if (typeof output?.then === 'function') output = await output;
     if (!(output instanceof Uint8Array))
@@ -95,7 +99,8 @@ async function placeFrames(fn, input, params, room) {
     if (output.length !== each)
       throw new Error(`the block decodes to ${output.length} bytes, expected ${each}`);
     if (params.swap || params.horizontal) unfilter(output, params);
-    placeBlocks(output, { ...place, blocks: byFrame[k] });
+    if (!(direct && output.buffer === direct.buffer && output.byteOffset === direct.byteOffset))
+      placeBlocks(output, { ...place, blocks: byFrame[k] });
     at += frames[k];
   }
   if (at !== input.length)

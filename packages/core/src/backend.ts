@@ -84,6 +84,18 @@ export interface ReaderBackend {
    * T, C, Z, Y, X order. The region is within bounds.
    */
   readRegion(selection: SelectedImage, region: Region, out: TypedArray, signal?: AbortSignal): Promise<void>;
+  /**
+   * Optional: fill `out` with `regions`, all of one shape, back to back (region i from element
+   * i × regionLength), as one read. A backend that has it can read what the regions share in fewer, larger
+   * tasks (a Zarr shard's chunks stored back to back: one read and one worker task); without it each region
+   * is read on its own. Used by `BioReader.blocks`, whose `out` is on shared memory where there is any.
+   */
+  readRegions?(
+    selection: SelectedImage,
+    regions: readonly Region[],
+    out: TypedArray,
+    signal?: AbortSignal,
+  ): Promise<void>;
   close(): Promise<void>;
 }
 

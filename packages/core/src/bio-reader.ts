@@ -11,6 +11,7 @@ import type { Channel, Image, OME, Pixels, Quantity } from '@bfio/ome-xml';
 import { env, fileURLToPath, resolve, totalmem } from '#platform';
 import type { LevelInfo, OpenOptions, ReaderBackend, Region, SeriesInfo } from './backend.js';
 import { isRemote, regionLength } from './backend.js';
+import { type Block, type BlockOptions, iterateBlocks } from './block-iterator.js';
 import { allocate, bytesPerPixel, type DType, dtypeOf, type TypedArray, viewAs } from './dtype.js';
 import { ClosedError, CorruptFileError, InvalidDataError, OutOfRangeError } from './errors/index.js';
 import { NDArray, planarStrides } from './ndarray.js';
@@ -356,6 +357,51 @@ export class BioReader {
     const nc = region.c.length;
     const array = new NDArray(out, [ny, nx, nz, nc, region.t.length], planarStrides(ny, nx, nz, nc));
     return options.squeeze === false ? array : array.squeezeTrailing();
+  }
+
+  /**
+   * Iterates the volume by Z,Y,X blocks of `options.shape` (one channel and timepoint each, X fastest),
+   * reading ahead in batches into memory it reuses: no result is allocated per block. Each block's `data` is
+   * valid until the iterator is advanced; copy it to keep it. See `BlockOptions`.
+   */
+  blocks(options: BlockOptions): AsyncGenerator<Block> {
+    this.#check();
+    const selection = { series: this.#series, level: this.#level };
+    const backend = this.#backend;
+    const dtype = this.dtype;
+    const check = () => this.#check();
+    return iterateBlocks(
+      {
+        path: this.path,
+        X: this.X,
+        Y: this.Y,
+        Z: this.Z,
+        C: this.C,
+        T: this.T,
+        dtype,
+        async readBatch(regions, out, signal) {
+          check();
+          if (regions.length > 1 && backend.readRegions) {
+            await backend.readRegions(selection, regions, out, signal);
+            return;
+          }
+          // One read per block, each into its part of the batch.
+          const length = regionLength(regions[0]!);
+          const bpp = bytesPerPixel(dtype);
+          await Promise.all(
+            regions.map((region, i) =>
+              backend.readRegion(
+                selection,
+                region,
+                viewAs(dtype, out.buffer, out.byteOffset + i * length * bpp, length),
+                signal,
+              ),
+            ),
+          );
+        },
+      },
+      options,
+    );
   }
 
   /**

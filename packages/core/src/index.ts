@@ -17,6 +17,7 @@
 export type { Compression, CreateOptions, DownsampleMode, LevelInfo, OpenOptions } from './backend.js';
 export { BioReader, type BioReaderOptions, type ReadOptions } from './bio-reader.js';
 export { BioWriter, type BioWriterOptions, type WriteArgs, type WriteData } from './bio-writer.js';
+export type { Block, BlockOptions, BlockRegion } from './block-iterator.js';
 export { type CopyImageOptions, type CopyProgress, copyImage } from './copy-image.js';
 export * from './dtype.js';
 export {

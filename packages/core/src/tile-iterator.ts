@@ -14,11 +14,8 @@ import { InvalidDataError } from './errors/index.js';
 import { NDArray } from './ndarray.js';
 import { type ReadArgs, toList } from './region.js';
 
-/**
- * What the iterator needs of a reader. BioReader satisfies it structurally, so this module does not import
- * bio-reader (which imports it: the dependency points one way).
- */
-export interface TileSource {
+/** The image an iterator walks: its file (for errors), sizes and pixel type. */
+export interface IteratedImage {
   readonly path: string;
   readonly X: number;
   readonly Y: number;
@@ -26,6 +23,13 @@ export interface TileSource {
   readonly C: number;
   readonly T: number;
   readonly dtype: DType;
+}
+
+/**
+ * What the iterator needs of a reader. BioReader satisfies it structurally, so this module does not import
+ * bio-reader (which imports it: the dependency points one way).
+ */
+export interface TileSource extends IteratedImage {
   read(args: ReadArgs, options: { squeeze: false }): Promise<NDArray>;
 }
 

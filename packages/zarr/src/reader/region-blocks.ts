@@ -98,6 +98,34 @@ export function regionBlocks(array: AnyArray, axisOf: readonly number[], region:
   return { chunkIds: product(perAxis.map((m) => [...m.keys()])), outStride, blocksOf, coversChunk };
 }
 
+/**
+ * Several regions of one shape laid back to back in one output (region i from element i × `length`) as one
+ * RegionBlocks: each chunk once, its blocks those of every region that touches it.
+ */
+export function combineBlocks(list: readonly RegionBlocks[], length: number): RegionBlocks {
+  const users = new Map<string, { coords: number[]; regions: number[] }>();
+  list.forEach((blocks, i) => {
+    for (const coords of blocks.chunkIds) {
+      const key = coords.join(',');
+      const entry = users.get(key);
+      if (entry) entry.regions.push(i);
+      else users.set(key, { coords, regions: [i] });
+    }
+  });
+  const regionsOf = (coords: readonly number[]) => users.get(coords.join(','))?.regions ?? [];
+  return {
+    chunkIds: [...users.values()].map((u) => u.coords),
+    outStride: (list[0]?.outStride ?? [0, 0, 0, 0, 1]) as Vec5,
+    blocksOf(coords, chunkStride, fn) {
+      for (const i of regionsOf(coords))
+        list[i]!.blocksOf(coords, chunkStride, (src, dst, counts, stride) =>
+          fn(src, dst + i * length, counts, stride),
+        );
+    },
+    coversChunk: (coords) => regionsOf(coords).some((i) => list[i]!.coversChunk(coords)),
+  };
+}
+
 /** Whether pieces (along one axis, inside one chunk) cover all `valid` elements [0, valid) of the chunk. */
 function covers(pieces: readonly Piece[], valid: number): boolean {
   const sorted = [...pieces].sort((p, q) => p.at - q.at);

@@ -10,6 +10,7 @@ import {
   asIoError,
   type ReaderBackend,
   type Region,
+  regionLength,
   type SelectedImage,
   type SeriesInfo,
   systemErrorCode,
@@ -32,14 +33,20 @@ import { copyStrided } from './copy-strided.js';
 import { folderIdentity } from './identity.js';
 import { type OpenedZarr, openZarr } from './open.js';
 import type { ZarrOpenOptions } from './options.js';
-import { type RegionBlocks, regionBlocks, type Vec5 } from './region-blocks.js';
+import { combineBlocks, type RegionBlocks, regionBlocks, type Vec5 } from './region-blocks.js';
 import type { Level, Series } from './series.js';
 
 /** Spare chunk buffers kept per size for reuse. */
 const MAX_SPARE = 8;
 
-/** The most decoded bytes one worker task reads from a shard (a run of its chunks, see `shardRuns`). */
-const RUN_BYTES = 32 * 2 ** 20;
+/**
+ * The most decoded bytes one worker task reads from a shard (a run of its chunks, see `shardRuns`). 8 MiB
+ * rather than 32: a batch of `BioReader.blocks` (a 256³ shard of 64³ chunks) then keeps both workers busy
+ * from its start (4 tasks, not 1), and a worker reads 4 MiB of compressed run at a time instead of 17.
+ * Measured, 3 alternating pairs: 64³ blocks of a 1024³ uint16 store 1.39–1.45 s against 1.48–1.66 s, peak
+ * RSS 250–254 against 276–293 MiB; reads of the whole volume and of 256³ shards unchanged.
+ */
+const RUN_BYTES = 8 * 2 ** 20;
 
 export class ZarrReader implements ReaderBackend {
   readonly format: string;
@@ -101,14 +108,49 @@ export class ZarrReader implements ReaderBackend {
     out: TypedArray,
     signal?: AbortSignal,
   ): Promise<void> {
+    const level = this.levelOf(selection);
+    await this.readBlocks(selection, level, regionBlocks(level.array, level.axisOf, region), out, signal);
+  }
+
+  /**
+   * Several regions of one shape back to back in `out` (BioReader.blocks' batches): one read, whose chunks
+   * (a shard's stored back to back: one worker task each run) are placed into every region that uses them.
+   */
+  async readRegions(
+    selection: SelectedImage,
+    regions: readonly Region[],
+    out: TypedArray,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const level = this.levelOf(selection);
+    const length = regions.length > 0 ? regionLength(regions[0]!) : 0;
+    if (regions.some((r) => regionLength(r) !== length) || out.length !== length * regions.length)
+      throw new RangeError(
+        `readRegions: ${regions.length} regions of one shape need ${length} elements each`,
+      );
+    const each = regions.map((r) => regionBlocks(level.array, level.axisOf, r));
+    await this.readBlocks(selection, level, combineBlocks(each, length), out, signal);
+  }
+
+  private levelOf(selection: SelectedImage): Level {
     if (this.closed) throw new ClosedError('BioReader', this.file);
     const series = this.all[selection.series];
     const level = series?.levels[selection.level];
     if (!series || !level) {
       throw new CorruptFileError(this.file, `no series ${selection.series} level ${selection.level}`);
     }
+    return level;
+  }
+
+  /** Reads the chunks of `blocks` and places their pixels into `out` (one region, or several: `combineBlocks`). */
+  private async readBlocks(
+    selection: SelectedImage,
+    level: Level,
+    blocks: RegionBlocks,
+    out: TypedArray,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const { array } = level;
-    const blocks = regionBlocks(array, level.axisOf, region);
     const { chunkIds, outStride } = blocks;
     const prefix = `${selection.series}/${selection.level}/`;
     const onError = (coords: number[]) => this.decodeFailure(level, coords);

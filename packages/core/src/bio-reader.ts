@@ -379,6 +379,7 @@ export class BioReader {
         C: this.C,
         T: this.T,
         dtype,
+        maxBlockBytes: defaultMaxReadBytes(),
         async readBatch(regions, out, signal) {
           check();
           if (regions.length > 1 && backend.readRegions) {

@@ -52,6 +52,8 @@ export interface Block {
 
 /** What the iterator needs of a reader (BioReader satisfies it; this module does not import it). */
 export interface BlockSource extends IteratedImage {
+  /** The most bytes one block may have (what one read may allocate). */
+  readonly maxBlockBytes: number;
   /** Fills `out` with `regions` (all of one shape) back to back, region i at element i × regionLength. */
   readBatch(regions: readonly Region[], out: TypedArray, signal?: AbortSignal): Promise<void>;
 }
@@ -76,17 +78,14 @@ interface Batch {
   length: number;
 }
 
-/** Consecutive blocks of one shape, at most `BATCH_BYTES` together (at least one). */
+/** A group's blocks as batches: consecutive blocks of one shape, at most `BATCH_BYTES` together (at least one). */
 function batchesOf(blocks: BlockRegion[], bpp: number): Batch[] {
   const out: Batch[] = [];
   let current: Batch | undefined;
   for (const b of blocks) {
     const region: Region = { x: b.X, y: b.Y, z: b.Z, c: [b.C], t: [b.T] };
     const length = regionLength(region);
-    const sameShape =
-      current !== undefined &&
-      current.length === length &&
-      sizeOf(current.blocks[0]!).every((n, i) => n === sizeOf(b)[i]);
+    const sameShape = current !== undefined && shapeKey(current.blocks[0]!) === shapeKey(b);
     if (!current || !sameShape || (current.blocks.length + 1) * length * bpp > BATCH_BYTES) {
       current = { regions: [], blocks: [], length };
       out.push(current);
@@ -95,6 +94,49 @@ function batchesOf(blocks: BlockRegion[], bpp: number): Batch[] {
     current.blocks.push(b);
   }
   return out;
+}
+
+/**
+ * Every batch, group by group, made as they are asked for (a volume of millions of blocks is never listed
+ * whole): groups are aligned boxes of blocks, as cubic as the grid allows and at most `BATCH_BYTES` of whole
+ * blocks (a 256³ box of 64³ blocks: a shard of the usual layout, whose chunks a store keeps together), the
+ * boxes in Z,Y,X order; in a box, its whole blocks in Z,Y,X order, then the ones the volume's edge cuts,
+ * by shape (a batch holds one shape).
+ */
+function* allBatches(
+  source: BlockSource,
+  [ez, ey, ex]: [number, number, number],
+  cs: number[],
+  ts: number[],
+): Generator<Batch> {
+  const bpp = bytesPerPixel(source.dtype);
+  const counts = [Math.ceil(source.Z / ez), Math.ceil(source.Y / ey), Math.ceil(source.X / ex)];
+  const group = groupShape(counts, Math.floor(BATCH_BYTES / (ez * ey * ex * bpp)));
+  const [gz, gy, gx] = group.map((g, i) => g * [ez, ey, ex][i]!) as [number, number, number];
+  for (const t of ts)
+    for (const c of cs)
+      for (let z0 = 0; z0 < source.Z; z0 += gz)
+        for (let y0 = 0; y0 < source.Y; y0 += gy)
+          for (let x0 = 0; x0 < source.X; x0 += gx) {
+            const whole: BlockRegion[] = [];
+            const cut: BlockRegion[] = [];
+            for (let z = z0; z < Math.min(z0 + gz, source.Z); z += ez)
+              for (let y = y0; y < Math.min(y0 + gy, source.Y); y += ey)
+                for (let x = x0; x < Math.min(x0 + gx, source.X); x += ex) {
+                  const block: BlockRegion = {
+                    Z: [z, Math.min(z + ez, source.Z)],
+                    Y: [y, Math.min(y + ey, source.Y)],
+                    X: [x, Math.min(x + ex, source.X)],
+                    C: c,
+                    T: t,
+                  };
+                  const full = block.Z[1] - z === ez && block.Y[1] - y === ey && block.X[1] - x === ex;
+                  (full ? whole : cut).push(block);
+                }
+            cut.sort((a, b) => shapeKey(a).localeCompare(shapeKey(b)));
+            yield* batchesOf(whole, bpp);
+            yield* batchesOf(cut, bpp);
+          }
 }
 
 /**
@@ -124,38 +166,12 @@ export async function* iterateBlocks(source: BlockSource, options: BlockOptions)
   const cs = toList('C', options.C, source.C, file);
   const ts = toList('T', options.T, source.T, file);
   const bpp = bytesPerPixel(source.dtype);
-  const all: BlockRegion[] = [];
-  // Blocks go in groups: aligned boxes of up to BATCH_BYTES of blocks, as cubic as the grid allows (a 256³
-  // box of 64³ blocks: a shard of the usual layout, whose chunks a store keeps together), each box's blocks
-  // in Z,Y,X order, the boxes in Z,Y,X order.
-  const counts = [Math.ceil(source.Z / ez), Math.ceil(source.Y / ey), Math.ceil(source.X / ex)];
-  const group = groupShape(counts, Math.floor(BATCH_BYTES / (ez * ey * ex * bpp)));
-  const [gz, gy, gx] = group.map((g, i) => g * [ez, ey, ex][i]!) as [number, number, number];
-  for (const t of ts)
-    for (const c of cs)
-      for (let z0 = 0; z0 < source.Z; z0 += gz)
-        for (let y0 = 0; y0 < source.Y; y0 += gy)
-          for (let x0 = 0; x0 < source.X; x0 += gx) {
-            // A group's blocks cut at the volume's edge come after its whole ones, so that blocks of one shape
-            // follow each other (a batch holds one shape).
-            const cut: BlockRegion[] = [];
-            for (let z = z0; z < Math.min(z0 + gz, source.Z); z += ez)
-              for (let y = y0; y < Math.min(y0 + gy, source.Y); y += ey)
-                for (let x = x0; x < Math.min(x0 + gx, source.X); x += ex) {
-                  const block: BlockRegion = {
-                    Z: [z, Math.min(z + ez, source.Z)],
-                    Y: [y, Math.min(y + ey, source.Y)],
-                    X: [x, Math.min(x + ex, source.X)],
-                    C: c,
-                    T: t,
-                  };
-                  const whole = block.Z[1] - z === ez && block.Y[1] - y === ey && block.X[1] - x === ex;
-                  (whole ? all : cut).push(block);
-                }
-            cut.sort((a, b) => shapeKey(a).localeCompare(shapeKey(b)));
-            all.push(...cut);
-          }
-  const batches = batchesOf(all, bpp);
+  const blockBytes = ez * ey * ex * bpp;
+  if (blockBytes > source.maxBlockBytes)
+    throw new InvalidDataError(
+      `blocks: a ${ez} × ${ey} × ${ex} block of ${file} is ${blockBytes} bytes, more than a read may allocate (${source.maxBlockBytes}: ReadOptions.maxBytes or BFIO_MAX_READ_BYTES); choose a smaller shape`,
+      file,
+    );
   const ahead = Math.max(0, options.aheadBytes ?? DEFAULT_AHEAD_BYTES);
   // Reads stop when the consumer stops (break, throw) or the caller aborts.
   const stop = new AbortController();
@@ -178,10 +194,12 @@ export async function* iterateBlocks(source: BlockSource, options: BlockOptions)
     done: Promise<void>;
   }
   const inFlight: Started[] = [];
-  let next = 0;
+  const batches = allBatches(source, [ez, ey, ex], cs, ts);
+  let pending = batches.next();
   let aheadNow = 0;
   const start = () => {
-    const batch = batches[next++]!;
+    const batch = pending.value as Batch;
+    pending = batches.next();
     const bytes = batch.regions.length * batch.length * bpp;
     const buffer = take(bytes);
     const out = viewAs(source.dtype, buffer, 0, batch.regions.length * batch.length);
@@ -192,10 +210,9 @@ export async function* iterateBlocks(source: BlockSource, options: BlockOptions)
     aheadNow += bytes;
   };
   try {
-    while (inFlight.length > 0 || next < batches.length) {
+    while (inFlight.length > 0 || !pending.done) {
       // Keep `ahead` bytes of batches in flight beyond the one being handed out (at least one batch).
-      while (next < batches.length && (inFlight.length === 0 || aheadNow < ahead + bytesOf(inFlight[0]!)))
-        start();
+      while (!pending.done && (inFlight.length === 0 || aheadNow < ahead + bytesOf(inFlight[0]!))) start();
       const current = inFlight.shift()!;
       await current.done;
       options.signal?.throwIfAborted();

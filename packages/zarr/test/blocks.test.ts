@@ -152,7 +152,7 @@ describe.skipIf(!ok)('BioReader.blocks', () => {
     expect([...(a.data as Uint16Array)]).toEqual([voxel(5, 7, 9), voxel(5, 7, 10)]);
   });
 
-  it('a shape that is not three positive integers is a typed error naming the file', async () => {
+  it('a shape that is not three positive integers, or a block too large to allocate, is a typed error naming the file', async () => {
     await using br = await BioReader.open(stores.chunked!, { maxWorkers: 2 });
     let error: unknown;
     try {
@@ -163,5 +163,21 @@ describe.skipIf(!ok)('BioReader.blocks', () => {
     expect(isBfioError(error) && error.tag).toBe('invalid-data');
     expect((error as { file?: string }).file).toMatch(/chunked\.zarr$/);
     expect((error as Error).message).toMatch(/shape must be \[z, y, x\]/);
+    // A block larger than one read may allocate is refused before any memory is taken.
+    const before = process.env.BFIO_MAX_READ_BYTES;
+    process.env.BFIO_MAX_READ_BYTES = '4095';
+    error = undefined;
+    try {
+      for await (const _ of br.blocks({ shape: [8, 16, 16] })) break;
+    } catch (err) {
+      error = err;
+    } finally {
+      if (before === undefined) delete process.env.BFIO_MAX_READ_BYTES;
+      else process.env.BFIO_MAX_READ_BYTES = before;
+    }
+    expect(isBfioError(error) && error.tag).toBe('invalid-data');
+    expect((error as Error).message).toMatch(
+      /8 × 16 × 16 block .* 4096 bytes, more than a read may allocate \(4095/,
+    );
   });
 });

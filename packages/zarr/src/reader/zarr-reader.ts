@@ -124,7 +124,10 @@ export class ZarrReader implements ReaderBackend {
   ): Promise<void> {
     const level = this.levelOf(selection);
     const length = regions.length > 0 ? regionLength(regions[0]!) : 0;
-    if (regions.some((r) => regionLength(r) !== length) || out.length !== length * regions.length)
+    const shape = (r: Region) =>
+      `${r.x[1] - r.x[0]},${r.y[1] - r.y[0]},${r.z[1] - r.z[0]},${r.c.length},${r.t.length}`;
+    const first = regions[0] ? shape(regions[0]) : '';
+    if (regions.some((r) => shape(r) !== first) || out.length !== length * regions.length)
       throw new RangeError(
         `readRegions: ${regions.length} regions of one shape need ${length} elements each`,
       );

@@ -28,18 +28,22 @@ if (!existsSync(raw) || !existsSync(input)) {
 const windowsFile = join(out, 'windows.json');
 writeWindows(windowsFile, SIZE);
 
-/** Runs of each task, back to back; the fastest counts (BENCH_REPEAT, default 3). */
+/** Runs of each task, the tasks of a row interleaved; the fastest counts (BENCH_REPEAT, default 3). */
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
-const { results, run } = recorder({ repeat: REPEAT });
+const { results, run, runRow } = recorder({ repeat: REPEAT });
 const pixelBytes = SIZE * SIZE * 2;
 
 run('zlib', 'node', ours, ['zlib', raw, String(SIZE)]);
-run('ours-read', 'node', ours, ['read', input]);
-run('tifffile-read', 'python', PEERS, ['read', 'tifffile', input]);
-run('bfio-read', 'python', PEERS, ['read', 'bfio', input]);
-run('ours-windows', 'node', ours, ['windows', input, windowsFile]);
-run('tifffile-windows', 'python', PEERS, ['windows', 'tifffile', input, windowsFile]);
-run('bfio-windows', 'python', PEERS, ['windows', 'bfio', input, windowsFile]);
+runRow([
+  ['ours-read', 'node', ours, ['read', input]],
+  ['tifffile-read', 'python', PEERS, ['read', 'tifffile', input]],
+  ['bfio-read', 'python', PEERS, ['read', 'bfio', input]],
+]);
+runRow([
+  ['ours-windows', 'node', ours, ['windows', input, windowsFile]],
+  ['tifffile-windows', 'python', PEERS, ['windows', 'tifffile', input, windowsFile]],
+  ['bfio-windows', 'python', PEERS, ['windows', 'bfio', input, windowsFile]],
+]);
 // zstd and LZW reads (with and without the horizontal predictor) of files tifffile writes (imagecodecs'
 // encoders at their default levels, 1024² tiles), beside imagecodecs' decoder alone on their tiles (2 threads).
 const CODEC_FILES = ['zstd', 'zstd-pred', 'lzw', 'lzw-pred'] as const;
@@ -56,20 +60,23 @@ for (const c of CODEC_FILES) {
       c.endsWith('-pred') ? '1' : '0',
     ]);
   codecRatios[c] = pixelBytes / statSync(file).size;
-  run(`ours-read-${c}`, 'node', ours, ['read', file]);
-  run(`tifffile-read-${c}`, 'python', PEERS, ['read', 'tifffile', file]);
+  runRow([
+    [`ours-read-${c}`, 'node', ours, ['read', file]],
+    [`tifffile-read-${c}`, 'python', PEERS, ['read', 'tifffile', file]],
+  ]);
   if (!c.endsWith('-pred')) run(`ceiling-${c}`, 'python', PEERS, ['codec-ceiling', file]);
 }
 const oursOut = join(out, 'ours-write.ome.tif');
-run('ours-write', 'node', ours, ['write', raw, String(SIZE), oursOut]);
-run('tifffile-write', 'python', PEERS, [
-  'write',
-  'tifffile',
-  raw,
-  String(SIZE),
-  join(out, 'tifffile-write.ome.tif'),
+runRow([
+  ['ours-write', 'node', ours, ['write', raw, String(SIZE), oursOut]],
+  [
+    'tifffile-write',
+    'python',
+    PEERS,
+    ['write', 'tifffile', raw, String(SIZE), join(out, 'tifffile-write.ome.tif')],
+  ],
+  ['bfio-write', 'python', PEERS, ['write', 'bfio', raw, String(SIZE), join(out, 'bfio-write.ome.tif')]],
 ]);
-run('bfio-write', 'python', PEERS, ['write', 'bfio', raw, String(SIZE), join(out, 'bfio-write.ome.tif')]);
 const verified = runTask('python', PEERS, ['verify', oursOut, raw, String(SIZE)]) as unknown as {
   equal: boolean;
 };
@@ -77,13 +84,14 @@ const verified = runTask('python', PEERS, ['verify', oursOut, raw, String(SIZE)]
 const ratios: Record<string, number> = { 'ours-write': pixelBytes / statSync(oursOut).size };
 // The same write with the horizontal predictor (TIFF Predictor 2), ours and tifffile's.
 const oursPredicted = join(out, 'ours-write-predictor.ome.tif');
-run('ours-write-predictor', 'node', ours, ['write', raw, String(SIZE), oursPredicted, '{"predictor":true}']);
-run('tifffile-write-predictor', 'python', PEERS, [
-  'write',
-  'tifffile-predictor',
-  raw,
-  String(SIZE),
-  join(out, 'tifffile-write-predictor.ome.tif'),
+runRow([
+  ['ours-write-predictor', 'node', ours, ['write', raw, String(SIZE), oursPredicted, '{"predictor":true}']],
+  [
+    'tifffile-write-predictor',
+    'python',
+    PEERS,
+    ['write', 'tifffile-predictor', raw, String(SIZE), join(out, 'tifffile-write-predictor.ome.tif')],
+  ],
 ]);
 ratios['ours-write-predictor'] = pixelBytes / statSync(oursPredicted).size;
 const predictedOk = runTask('python', PEERS, ['verify', oursPredicted, raw, String(SIZE)]) as unknown as {
@@ -121,7 +129,7 @@ const md = `## TIFF (${new Date().toISOString().slice(0, 10)}, ${cpus().length} 
 Command: \`pnpm bench:tiff\` (BENCH_SIZE=${SIZE}). Image ${SIZE}×${SIZE} uint16 (${((SIZE * SIZE * 2) / 2 ** 20).toFixed(0)} MiB of pixels),
 microscopy-like, Deflate level 1 compresses it ${(z.ratio as number).toFixed(2)}×, 1024×1024 tiles. MiB/s are of pixels.
 Load average at the end (1 / 5 / 15 min): ${load} (a shared machine: other jobs take cores during the runs).
-Each task runs ${REPEAT} times back to back, each run its own process; the fastest run counts (all runs listed), as
+Each task runs ${REPEAT} times, the tasks of a row interleaved (each pass starting with the next library), each run its own process; the fastest run counts (all runs listed), as
 do its seconds, peak RSS and CPU.
 
 | task | MiB/s | runs (MiB/s) | seconds | peak RSS MiB | compression ratio | MiB per CPU-s |

@@ -9,7 +9,17 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { mbps, PEERS, ROOT, recorder, runsText, runTask, writeResults, writeWindows } from './lib/run.js';
+import {
+  mbps,
+  PEERS,
+  ROOT,
+  type RowTask,
+  recorder,
+  runsText,
+  runTask,
+  writeResults,
+  writeWindows,
+} from './lib/run.js';
 
 const SIZE = Number(process.env.BENCH_SIZE ?? 16384);
 const out = join(ROOT, 'bench', 'out');
@@ -21,9 +31,9 @@ if (!existsSync(raw)) runTask('python', PEERS, ['gen', String(SIZE), raw, join(o
 const windowsFile = join(out, 'windows.json');
 writeWindows(windowsFile, SIZE);
 
-/** Runs of each task, back to back; the fastest counts (BENCH_REPEAT, default 3). */
+/** Runs of each task, the tasks of a row interleaved; the fastest counts (BENCH_REPEAT, default 3). */
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
-const { results, run } = recorder({ repeat: REPEAT });
+const { results, runRow } = recorder({ repeat: REPEAT });
 /** The Zarr peers (bench/lib/peers.py `ZARR_LIBS`), each with 2 threads; bfio 2.5 is compared separately. */
 const PEER_LIBS = [
   ['zarr', 'zarr-python 3'],
@@ -33,17 +43,30 @@ const PEER_LIBS = [
 
 const oursStore = join(out, 'ours.ome.zarr');
 rmSync(oursStore, { recursive: true, force: true });
-run('ours-write', 'node', ours, [
-  'write',
-  raw,
-  String(SIZE),
-  oursStore,
-  JSON.stringify({ compression: 'zstd', compressionLevel: 1 }),
-  'bands',
+runRow([
+  [
+    'ours-write',
+    'node',
+    ours,
+    [
+      'write',
+      raw,
+      String(SIZE),
+      oursStore,
+      JSON.stringify({ compression: 'zstd', compressionLevel: 1 }),
+      'bands',
+    ],
+  ],
+  ...PEER_LIBS.map(
+    ([lib]): RowTask => [
+      `${lib}-write`,
+      'python',
+      PEERS,
+      ['zarr-write', lib, raw, String(SIZE), join(out, `${lib}-peer.zarr`)],
+    ],
+  ),
+  ['bfio-write', 'python', PEERS, ['zarr-write', 'bfio', raw, String(SIZE), join(out, 'bfio.ome.zarr')]],
 ]);
-for (const [lib] of PEER_LIBS)
-  run(`${lib}-write`, 'python', PEERS, ['zarr-write', lib, raw, String(SIZE), join(out, `${lib}-peer.zarr`)]);
-run('bfio-write', 'python', PEERS, ['zarr-write', 'bfio', raw, String(SIZE), join(out, 'bfio.ome.zarr')]);
 const verified = runTask('python', PEERS, ['zarr-verify', oursStore, raw, String(SIZE)]) as unknown as {
   equal: boolean;
 };
@@ -53,37 +76,53 @@ if (!verified.equal) throw new Error('our store does not read back equal in zarr
 // hands each shard to a worker whole).
 const shardedStore = join(out, 'ours-sharded.ome.zarr');
 rmSync(shardedStore, { recursive: true, force: true });
-run('ours-write-sharded', 'node', ours, [
-  'write',
-  raw,
-  String(SIZE),
-  shardedStore,
-  JSON.stringify({ compression: 'zstd', compressionLevel: 1, shards: [1, 1, 1, 4096, 4096] }),
-  'bands',
-  '4096',
+runRow([
+  [
+    'ours-write-sharded',
+    'node',
+    ours,
+    [
+      'write',
+      raw,
+      String(SIZE),
+      shardedStore,
+      JSON.stringify({ compression: 'zstd', compressionLevel: 1, shards: [1, 1, 1, 4096, 4096] }),
+      'bands',
+      '4096',
+    ],
+  ],
+  ...PEER_LIBS.map(
+    ([lib]): RowTask => [
+      `${lib}-write-sharded`,
+      'python',
+      PEERS,
+      ['zarr-write', `${lib}-sharded`, raw, String(SIZE), join(out, `${lib}-peer-sharded.zarr`)],
+    ],
+  ),
 ]);
-for (const [lib] of PEER_LIBS)
-  run(`${lib}-write-sharded`, 'python', PEERS, [
-    'zarr-write',
-    `${lib}-sharded`,
-    raw,
-    String(SIZE),
-    join(out, `${lib}-peer-sharded.zarr`),
-  ]);
 const shardedOk = runTask('python', PEERS, ['zarr-verify', shardedStore, raw, String(SIZE)]) as unknown as {
   equal: boolean;
 };
 if (!shardedOk.equal) throw new Error('our sharded store does not read back equal in zarr-python');
-run('ours-read-sharded', 'node', ours, ['read', shardedStore]);
-for (const [lib] of PEER_LIBS) run(`${lib}-read-sharded`, 'python', PEERS, ['zarr-read', lib, shardedStore]);
+runRow([
+  ['ours-read-sharded', 'node', ours, ['read', shardedStore]],
+  ...PEER_LIBS.map(
+    ([lib]): RowTask => [`${lib}-read-sharded`, 'python', PEERS, ['zarr-read', lib, shardedStore]],
+  ),
+]);
 // Everyone reads the same store: ours (NGFF 0.5, v3, zstd-1), which bfio's zarr3 backend also reads.
-run('ours-read', 'node', ours, ['read', oursStore]);
-for (const [lib] of PEER_LIBS) run(`${lib}-read`, 'python', PEERS, ['zarr-read', lib, oursStore]);
-run('bfio-read', 'python', PEERS, ['zarr-read', 'bfio', oursStore]);
-run('ours-windows', 'node', ours, ['windows', oursStore, windowsFile]);
-for (const [lib] of PEER_LIBS)
-  run(`${lib}-windows`, 'python', PEERS, ['zarr-windows', lib, oursStore, windowsFile]);
-run('bfio-windows', 'python', PEERS, ['zarr-windows', 'bfio', oursStore, windowsFile]);
+runRow([
+  ['ours-read', 'node', ours, ['read', oursStore]],
+  ...PEER_LIBS.map(([lib]): RowTask => [`${lib}-read`, 'python', PEERS, ['zarr-read', lib, oursStore]]),
+  ['bfio-read', 'python', PEERS, ['zarr-read', 'bfio', oursStore]],
+]);
+runRow([
+  ['ours-windows', 'node', ours, ['windows', oursStore, windowsFile]],
+  ...PEER_LIBS.map(
+    ([lib]): RowTask => [`${lib}-windows`, 'python', PEERS, ['zarr-windows', lib, oursStore, windowsFile]],
+  ),
+  ['bfio-windows', 'python', PEERS, ['zarr-windows', 'bfio', oursStore, windowsFile]],
+]);
 for (const k of ['read', 'windows', 'read-sharded']) {
   for (const [lib, name] of PEER_LIBS) {
     if (results[`ours-${k}`]!.checksum !== results[`${lib}-${k}`]!.checksum)
@@ -121,7 +160,7 @@ band, as zarr-python's \`z[0, 0, 0, y:y+1024, :] = band\`; bfio 2.5's writer tak
 arrays; reads use our store. Peers: zarr-python 3 with \`threading.max_workers\` 2, zarrs-python (zarr-python with
 \`codec_pipeline.path = zarrs.ZarrsCodecPipeline\`, the same 2 threads), tensorstore with \`data_copy_concurrency\`
 and \`file_io_concurrency\` limits 2 and no cache (bench/lib/zarr3d.py's set-up); ours \`maxWorkers\` 2 (the
-machine's cores). Each task runs ${REPEAT} times back to back, each run in its own process with its imports done
+machine's cores). Each task runs ${REPEAT} times, the tasks of a row interleaved (pass after pass, each pass starting with the next library), each run in its own process with its imports done
 before its clock starts; the fastest run counts (all runs listed), as do its seconds, CPU seconds (every thread of
 the process over the timed part; not measured for the windows) and peak RSS.
 

@@ -66,23 +66,46 @@ export function writeWindows(file: string, size: number, count = 500): void {
  * keeps its fastest run (`runsMiBps`: every run's MiB/s, in order), so that one slow moment of a shared
  * machine does not decide a row; an honest spread shows beside it.
  */
+/** One task of a row: its result's name, and how to run it. */
+export type RowTask = [name: string, kind: 'python' | 'node', script: string, args: string[]];
+
 export function recorder(options: { repeat?: number } = {}): {
   results: Record<string, TaskResult>;
   run: (name: string, kind: 'python' | 'node', script: string, args: string[]) => void;
+  runRow: (tasks: RowTask[]) => void;
 } {
   const repeat = Math.max(1, Math.floor(options.repeat ?? 1));
   const results: Record<string, TaskResult> = {};
+  const keep = (name: string, runs: TaskResult[]) => {
+    const best = runs.reduce((a, b) => (mbps(b) > mbps(a) ? b : a));
+    results[name] = { ...best, runsMiBps: runs.map(mbps) };
+    console.error(
+      `  ${name}: ${runs.map((r) => mbps(r).toFixed(1)).join(' / ')} MiB/s, peak RSS ${best.peakRssMiB.toFixed(0)} MiB`,
+    );
+  };
   const run = (name: string, kind: 'python' | 'node', script: string, args: string[]) => {
     console.error(`running ${name} ...`);
     const runs: TaskResult[] = [];
     for (let i = 0; i < repeat; i++) runs.push(runTask(kind, script, args));
-    const best = runs.reduce((a, b) => (mbps(b) > mbps(a) ? b : a));
-    results[name] = { ...best, runsMiBps: runs.map(mbps) };
-    console.error(
-      `  ${runs.map((r) => mbps(r).toFixed(1)).join(' / ')} MiB/s, peak RSS ${best.peakRssMiB.toFixed(0)} MiB`,
-    );
+    keep(name, runs);
   };
-  return { results, run };
+  /**
+   * The tasks of one row, interleaved: pass after pass each task runs once, each pass starting with the next
+   * task. A slow spell of this shared machine then falls on every library of the row, not on the one whose
+   * runs happened to be back to back in it (a 2-D Zarr run had tensorstore's windows at 366–396 MiB/s and ours
+   * at 262–286; run alternating right after, they were even).
+   */
+  const runRow = (tasks: RowTask[]) => {
+    console.error(`running ${tasks.map((t) => t[0]).join(', ')} (interleaved) ...`);
+    const runs = new Map<string, TaskResult[]>(tasks.map((t) => [t[0], []]));
+    for (let pass = 0; pass < repeat; pass++) {
+      const shift = pass % tasks.length;
+      for (const [name, kind, script, args] of [...tasks.slice(shift), ...tasks.slice(0, shift)])
+        runs.get(name)!.push(runTask(kind, script, args));
+    }
+    for (const [name, list] of runs) keep(name, list);
+  };
+  return { results, run, runRow };
 }
 
 /** A result's runs as "a / b / c" MiB/s (one number when it ran once). */

@@ -89,8 +89,7 @@ async function placeFrames(fn, input, params, room) {
   for (let k = 0; k < frames.length; k++) {
     // A frame that is one whole block laid out the same way in the target (a batch of BioReader.blocks whose
     // blocks are the store's chunks) decodes straight into it: no scratch, no copy.
-    const direct =
-      params.swap || params.horizontal ? undefined : wholeInTarget({ ...place, blocks: byFrame[k] }, each);
+    const direct = wholeInTarget({ ...place, blocks: byFrame[k] }, each);
     const into = direct ?? scratch(each, 'decoded').subarray(0, each);
     let output = fn(input.subarray(at, at + frames[k]), frameParams, into);
     if (typeof output?.then === 'function') output = await output;

@@ -8,12 +8,12 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { sharedWorkerPool } from '@bfio/codecs';
 import { BioReader, isBfioError } from '@bfio/core';
 import '../src/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { available } from '../../../test-support/env.js';
 import { runPythonJson } from '../../../test-support/python.js';
+import { watchPoolTasks } from './support/pool-tasks.js';
 
 const ok = available('python');
 const TMP = join('/tmp', `bfio-zarr-blocks-${process.pid}`);
@@ -97,18 +97,10 @@ async function visit(path: string, shape: [number, number, number]): Promise<Vis
 
 /** Codec-worker tasks that decoded a run of a shard's chunks (several frames at once), while `fn` runs. */
 async function runTasks(fn: () => Promise<unknown>): Promise<number> {
-  const pool = sharedWorkerPool();
-  const run = pool.run.bind(pool);
   let runs = 0;
-  pool.run = (codec, input, params, ...rest) => {
+  await watchPoolTasks((_codec, _input, params) => {
     if (params?.place?.frames) runs++;
-    return run(codec, input, params, ...rest);
-  };
-  try {
-    await fn();
-  } finally {
-    pool.run = run;
-  }
+  }, fn);
   return runs;
 }
 

@@ -7,13 +7,13 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { sharedWorkerPool } from '@bfio/codecs';
 import { type Region, regionLength } from '@bfio/core/backend';
 import { createOme } from '@bfio/ome-xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { available } from '../../../test-support/env.js';
 import { runPythonJson } from '../../../test-support/python.js';
 import { ZarrWriter } from '../src/writer/index.js';
+import { watchPoolTasks } from './support/pool-tasks.js';
 
 const PEER = `
 import json, sys, base64, warnings
@@ -112,22 +112,19 @@ beforeAll(async () => {
   if (!ok) return;
   rmSync(TMP, { recursive: true, force: true });
   mkdirSync(TMP, { recursive: true });
-  const pool = sharedWorkerPool();
-  const run = pool.run.bind(pool);
-  pool.run = (codec, input, params, ...rest) => {
-    const shared = typeof SharedArrayBuffer !== 'undefined' && input.buffer instanceof SharedArrayBuffer;
-    if (shared && params?.write) lent[current] = (lent[current] ?? 0) + 1;
-    return run(codec, input, params, ...rest);
-  };
   const stores: Record<string, string> = {};
-  try {
-    stores.zstd = await write('zstd', { compression: 'zstd' }, 4);
-    stores.raw = await write('raw', { compression: 'none' }, 4);
-    stores.v2 = await write('v2', { compression: 'zstd', ngffVersion: '0.4' }, 4);
-    stores.serial = await write('serial', { compression: 'zstd' }, 1);
-  } finally {
-    pool.run = run;
-  }
+  await watchPoolTasks(
+    (_codec, input, params) => {
+      const shared = typeof SharedArrayBuffer !== 'undefined' && input.buffer instanceof SharedArrayBuffer;
+      if (shared && params?.write) lent[current] = (lent[current] ?? 0) + 1;
+    },
+    async () => {
+      stores.zstd = await write('zstd', { compression: 'zstd' }, 4);
+      stores.raw = await write('raw', { compression: 'none' }, 4);
+      stores.v2 = await write('v2', { compression: 'zstd', ngffVersion: '0.4' }, 4);
+      stores.serial = await write('serial', { compression: 'zstd' }, 1);
+    },
+  );
   peer = await runPythonJson(PEER, stores);
 }, 120_000);
 

@@ -4,13 +4,13 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { sharedWorkerPool } from '@bfio/codecs';
 import { type Region, regionLength } from '@bfio/core/backend';
 import { createOme } from '@bfio/ome-xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { available } from '../../../test-support/env.js';
 import { runPythonJson } from '../../../test-support/python.js';
 import { ZarrWriter } from '../src/writer/index.js';
+import { watchPoolTasks } from './support/pool-tasks.js';
 
 const PEER = `
 import json, sys, base64, warnings
@@ -50,42 +50,42 @@ beforeAll(async () => {
   if (!ok) return;
   rmSync(TMP, { recursive: true, force: true });
   mkdirSync(TMP, { recursive: true });
-  const pool = sharedWorkerPool();
-  const run = pool.run.bind(pool);
-  pool.run = (codec, ...rest) => {
-    // A chunk write is an encode whose result the worker writes as the chunk file (the chain's `write` sink).
-    tasks.push(rest[1]?.write ? 'write-chunk' : codec);
-    return run(codec, ...rest);
-  };
-  const w = await ZarrWriter.create(
-    STORE,
-    createOme({ sizeX: X, sizeY: Y, sizeC: C, type: 'uint16' }),
-    'uint16',
-    { tileSize: 128, compression: 'zstd', compressionLevel: 3 },
-  );
-  // Whole chunks, one per call, one call after the other: each call returns once fewer than the writer's
-  // bound are in flight, so later chunks are copied into buffers the workers handed back.
-  for (let y = 0; y < 256; y += 128)
-    for (let x = 0; x < 512; x += 128)
-      for (const c of [0, 1]) {
-        const r: Region = { x: [x, x + 128], y: [y, y + 128], z: [0, 1], c: [c], t: [0] };
-        await w.writeRegion(r, cut(r));
+  await watchPoolTasks(
+    (codec, _input, params) => {
+      // A chunk write is an encode whose result the worker writes as the chunk file (the chain's `write` sink).
+      tasks.push(params?.write ? 'write-chunk' : codec);
+    },
+    async () => {
+      const w = await ZarrWriter.create(
+        STORE,
+        createOme({ sizeX: X, sizeY: Y, sizeC: C, type: 'uint16' }),
+        'uint16',
+        { tileSize: 128, compression: 'zstd', compressionLevel: 3 },
+      );
+      // Whole chunks, one per call, one call after the other: each call returns once fewer than the writer's
+      // bound are in flight, so later chunks are copied into buffers the workers handed back.
+      for (let y = 0; y < 256; y += 128)
+        for (let x = 0; x < 512; x += 128)
+          for (const c of [0, 1]) {
+            const r: Region = { x: [x, x + 128], y: [y, y + 128], z: [0, 1], c: [c], t: [0] };
+            await w.writeRegion(r, cut(r));
+          }
+      const writes: Promise<void>[] = [];
+      // The rest in unaligned strips (partial chunks assembled first, the edge padded).
+      writes.push(
+        w.writeRegion(
+          { x: [512, 520], y: [0, 256], z: [0, 1], c: [0, 1], t: [0] },
+          cut({ x: [512, 520], y: [0, 256], z: [0, 1], c: [0, 1], t: [0] }),
+        ),
+      );
+      for (let y = 256; y < Y; y += 11) {
+        const r: Region = { x: [0, X], y: [y, Math.min(Y, y + 11)], z: [0, 1], c: [0, 1], t: [0] };
+        writes.push(w.writeRegion(r, cut(r)));
       }
-  const writes: Promise<void>[] = [];
-  // The rest in unaligned strips (partial chunks assembled first, the edge padded).
-  writes.push(
-    w.writeRegion(
-      { x: [512, 520], y: [0, 256], z: [0, 1], c: [0, 1], t: [0] },
-      cut({ x: [512, 520], y: [0, 256], z: [0, 1], c: [0, 1], t: [0] }),
-    ),
+      await Promise.all(writes);
+      await w.close();
+    },
   );
-  for (let y = 256; y < Y; y += 11) {
-    const r: Region = { x: [0, X], y: [y, Math.min(Y, y + 11)], z: [0, 1], c: [0, 1], t: [0] };
-    writes.push(w.writeRegion(r, cut(r)));
-  }
-  await Promise.all(writes);
-  await w.close();
-  pool.run = run;
   peer = await runPythonJson(PEER, { store: STORE });
 }, 120_000);
 

@@ -362,9 +362,7 @@ export class ZarrWriter implements WriterBackend {
         !shards.isOpen(idx) &&
         !this.buffersIn(L, sOrigin, extent)
       ) {
-        const feeds = !this.given && this.levels[k + 1] !== undefined;
-        const shared = typeof SharedArrayBuffer !== 'undefined' && src.buffer instanceof SharedArrayBuffer;
-        const inPlace = !feeds && shared && this.concurrentCaller;
+        const inPlace = this.readsInPlace(k, src);
         // A shard read in place holds none of the writer's memory: only the workers bound those.
         const slots = inPlace
           ? pool.workers + 1
@@ -401,18 +399,26 @@ export class ZarrWriter implements WriterBackend {
   }
 
   /**
-   * Whether whole chunks of level `k` (not sharded) may be encoded straight out of the caller's block `src`
-   * instead of a copy, as `wholeShards` does for shards: when the block is in shared memory (a codec worker
-   * reads it there) and the caller has had writes in flight at once (a read-write loop; its next block is
-   * being read meanwhile, so waiting for the encode costs it nothing), and no pyramid level is computed from
-   * the chunk. A read-rewrite loop of 256³ uint16 chunks, 4 in flight, then holds no 32 MiB copies (peak RSS
-   * 470–519 → ~370 MiB).
+   * Whether a codec worker may read level `k`'s data straight out of the caller's block `src`, with
+   * writeRegion waiting for it, instead of a copy: when the block is in shared memory (a worker reads it
+   * there) and the caller has had writes in flight at once (a read-write loop; its next block is being read
+   * meanwhile, so waiting for the encode costs it nothing), and no pyramid level is computed from it. Whole
+   * shards (`wholeShards`) and whole chunks (`lends`) both go by it.
+   */
+  private readsInPlace(k: number, src: TypedArray): boolean {
+    const feeds = !this.given && this.levels[k + 1] !== undefined;
+    const shared = typeof SharedArrayBuffer !== 'undefined' && src.buffer instanceof SharedArrayBuffer;
+    return !feeds && shared && this.concurrentCaller;
+  }
+
+  /**
+   * Whether whole chunks of level `k` (stored, not sharded, encoded on the workers) are encoded where they lie
+   * in `src` (`readsInPlace`). A read-rewrite loop of 256³ uint16 chunks, 4 in flight, then holds no 32 MiB
+   * copies (peak RSS 470–519 → ~370 MiB).
    */
   private lends(k: number, src: TypedArray): boolean {
     const L = this.levels[k] as LevelState;
-    if (!this.direct?.enc.pool || L.shards || !L.stored || !this.concurrentCaller) return false;
-    if (!this.given && this.levels[k + 1] !== undefined) return false;
-    return typeof SharedArrayBuffer !== 'undefined' && src.buffer instanceof SharedArrayBuffer;
+    return !!this.direct?.enc.pool && !L.shards && L.stored && this.readsInPlace(k, src);
   }
 
   /** Whether any chunk being filled at level `L` lies in the box at `origin` of `extent`. */

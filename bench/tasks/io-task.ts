@@ -3,7 +3,7 @@
  * by the path, as for any user:
  *   read PATH | windows PATH WINDOWS.json | write RAW SIZE OUT [OPTIONS_JSON] | zlib RAW SIZE
  */
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
@@ -62,6 +62,9 @@ async function writeFull(
   // whole shard rows (bench/zarr.ts).
   const band = mode === 'bands' ? Number(bandText) : 1024;
   const src = await open(raw, 'r');
+  // A Zarr store left by the previous run goes before the clock starts, as each peer's (bench/lib/peers.py
+  // removes its output first): replacing it inside the write would time the old store's deletion too.
+  if (!out.endsWith('.tif')) await rm(out, { recursive: true, force: true });
   const t = now();
   const cpu = process.cpuUsage();
   const bw = await BioWriter.create(out, {

@@ -64,7 +64,7 @@ async function writeFull(
   const src = await open(raw, 'r');
   // A Zarr store left by the previous run goes before the clock starts, as each peer's (bench/lib/peers.py
   // removes its output first): replacing it inside the write would time the old store's deletion too.
-  if (!out.endsWith('.tif')) await rm(out, { recursive: true, force: true });
+  if (out.endsWith('.zarr')) await rm(out, { recursive: true, force: true });
   const t = now();
   const cpu = process.cpuUsage();
   const bw = await BioWriter.create(out, {

@@ -34,3 +34,4 @@ export {
   type WorkerPoolOptions,
 } from './pool/worker-pool.js';
 export { codecAvailable, implementation, runHere, runHereSync } from './run-here.js';
+export { onSharedMemory } from './shared-memory.js';

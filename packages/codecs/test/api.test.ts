@@ -32,6 +32,7 @@ describe('@bfio/codecs API', () => {
         "elementView: function",
         "float16ToFloat32: function",
         "implementation: function",
+        "onSharedMemory: function",
         "platformName: const",
         "prefaultAhead: function",
         "prefaulting: function",

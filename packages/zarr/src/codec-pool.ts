@@ -12,6 +12,7 @@ import {
   availableLanes,
   CodecError,
   type CodecParams,
+  onSharedMemory,
   type PlaceParams,
   sharedWorkerPool,
   type WorkerPool,
@@ -153,12 +154,11 @@ export class CodecPool {
       input.byteLength === input.buffer.byteLength &&
       input.buffer instanceof ArrayBuffer;
     // Shared memory is read by the worker where it lies (the caller waits for the write before reusing it).
-    const shared = typeof SharedArrayBuffer !== 'undefined' && input.buffer instanceof SharedArrayBuffer;
     await this.run(
       ENCODER[codec],
       input,
       { level, write: { path } },
-      whole || shared,
+      whole || onSharedMemory(input),
       undefined,
       whole && recycle ? (back: Uint8Array) => recycle(back.buffer as ArrayBuffer) : undefined,
     );

@@ -13,6 +13,7 @@
  */
 import { availableLanes, spawnWorker } from '#platform';
 import type { PlatformWorker } from '../platform/types.js';
+import { onSharedMemory } from '../shared-memory.js';
 
 export interface WorkerPoolOptions {
   /** Number of workers (default: the cores, `os.availableParallelism()` / `navigator.hardwareConcurrency`). */
@@ -282,8 +283,7 @@ export class WorkerPool {
       }
       const whole = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength;
       // Shared memory is never moved: any part of it is read where it lies.
-      const shared = typeof SharedArrayBuffer !== 'undefined' && input.buffer instanceof SharedArrayBuffer;
-      if (options.transfer && !whole && !shared) {
+      if (options.transfer && !whole && !onSharedMemory(input)) {
         reject(new RangeError('transfer: true needs an input that spans its whole ArrayBuffer'));
         return;
       }

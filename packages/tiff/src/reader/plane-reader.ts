@@ -2,7 +2,7 @@
  * Reading a rectangle of one TIFF page: only the blocks (tiles/strips) that intersect it are read and
  * decoded, each once even when several samples of a chunky page are wanted, a bounded number at a time.
  */
-import { CodecError, copyBlock, type ScatterParams } from '@bfio/codecs';
+import { CodecError, copyBlock, onSharedMemory, type ScatterParams } from '@bfio/codecs';
 import { CorruptFileError, type TypedArray } from '@bfio/core';
 import type { Limiter } from '@bfio/core/backend';
 import { WORKERS_FETCH } from '#platform';
@@ -177,7 +177,7 @@ export function planeTasks(
               group.length === 1 &&
               spb === 1 &&
               ctx.decode.pool &&
-              isShared(t.out) &&
+              onSharedMemory(t.out) &&
               !(partial && ctx.cache) &&
               !ctx.cache?.get(blockKey(page, index))
             ) {
@@ -245,10 +245,6 @@ const NO_BYTES = new Uint8Array(0);
  * in flight); smaller ones (strips of a few KiB) are worth merging into fewer requests (range-plan.ts).
  */
 const WORKER_FETCH_MIN_BYTES = 64 * 1024;
-
-function isShared(out: TypedArray): boolean {
-  return typeof SharedArrayBuffer !== 'undefined' && out.buffer instanceof SharedArrayBuffer;
-}
 
 function blockKey(page: TiffPage, index: number): string {
   return `${pageId(page)}:${index}`;

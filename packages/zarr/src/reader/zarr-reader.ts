@@ -4,7 +4,7 @@
  * on the codec workers where they can be (direct-chunks.ts), else by zarrita, through a shared cache, and
  * copied into the caller's planar T,C,Z,Y,X buffer, whatever the store's axis order.
  */
-import { CodecError, implementation } from '@bfio/codecs';
+import { CodecError, implementation, onSharedMemory } from '@bfio/codecs';
 import { ClosedError, CorruptFileError, IoError, isBfioError, type TypedArray } from '@bfio/core';
 import {
   asIoError,
@@ -185,7 +185,7 @@ export class ZarrReader implements ReaderBackend {
     // A shared output (BioReader's default for large reads) lets the codec workers place the pixels of
     // direct chunks themselves: no decoded chunk crosses threads and the main thread copies nothing.
     const target =
-      this.pool && direct && out instanceof direct.Ctor && isShared(out)
+      this.pool && direct && out instanceof direct.Ctor && onSharedMemory(out)
         ? new Uint8Array(out.buffer, out.byteOffset, out.byteLength)
         : undefined;
     /**
@@ -396,10 +396,6 @@ async function placeRunOnWorker(
   };
   const size = run.chunks.length * plan.elements * bytes;
   return pool.placeChunk(run.path, plan.codec, size, placement, signal, run.range);
-}
-
-function isShared(out: TypedArray): boolean {
-  return typeof SharedArrayBuffer !== 'undefined' && out.buffer instanceof SharedArrayBuffer;
 }
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));

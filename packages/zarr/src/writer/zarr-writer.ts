@@ -17,6 +17,8 @@
  * Creating is its own steps: the target (target.ts), the arrays of a new store (new-store.ts) or the
  * levels of an existing one (append.ts); here the chunk buffering, the pyramid and close.
  */
+
+import { onSharedMemory } from '@bfio/codecs';
 import {
   allocate,
   bytesPerPixel,
@@ -407,8 +409,7 @@ export class ZarrWriter implements WriterBackend {
    */
   private readsInPlace(k: number, src: TypedArray): boolean {
     const feeds = !this.given && this.levels[k + 1] !== undefined;
-    const shared = typeof SharedArrayBuffer !== 'undefined' && src.buffer instanceof SharedArrayBuffer;
-    return !feeds && shared && this.concurrentCaller;
+    return !feeds && onSharedMemory(src) && this.concurrentCaller;
   }
 
   /**

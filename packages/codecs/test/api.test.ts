@@ -13,10 +13,12 @@ describe('@bfio/codecs API', () => {
     expect(apiSurface([entry])[entry]).toMatchInlineSnapshot(`
       [
         "BuiltinCodec: type",
+        "ChunkLane: class",
         "CodecError: class",
         "CodecFn: type",
         "CodecParams: interface",
         "CodecTable: type",
+        "LaneJob: interface",
         "PlaceParams: interface",
         "RunOptions: interface",
         "ScatterParams: interface",

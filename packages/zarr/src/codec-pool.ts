@@ -10,8 +10,10 @@
  */
 import {
   availableLanes,
+  ChunkLane,
   CodecError,
   type CodecParams,
+  type LaneJob,
   onSharedMemory,
   type PlaceParams,
   sharedWorkerPool,
@@ -76,6 +78,14 @@ function enabled(): boolean {
  */
 export class CodecPool {
   private readonly limiter: Limiter;
+  /**
+   * Local chunk reads (read, decode, place) on libuv's thread pool instead of the workers: no worker boot
+   * and no message per chunk (@bfio/codecs' ChunkLane). Undefined without the addon or for owners wider than
+   * libuv's pool; then the workers read.
+   */
+  private readonly lane?: ChunkLane;
+  /** At most the lane's depth of this owner's chunks at once (its lanes, and one queued). */
+  private readonly laneLimiter: Limiter;
   private constructor(
     /** How many of its tasks this owner runs at once (its `maxWorkers`). */
     readonly workers: number,
@@ -83,6 +93,21 @@ export class CodecPool {
     // Entitled to every worker: queue as deep as the reader's lanes (the pool's size still bounds how many
     // run), so a worker always finds its next chunk while the main thread places pixels.
     this.limiter = new Limiter(workers >= this.pool().maxWorkers ? 2 * workers + 2 : workers);
+    this.lane = ChunkLane.for(workers);
+    this.laneLimiter = new Limiter(this.lane?.depth ?? workers);
+  }
+
+  /** Whether local chunk reads skip the workers (they then need not be started for a reader). */
+  get readsOnLane(): boolean {
+    return this.lane !== undefined;
+  }
+
+  /** One chunk through the lane, in this owner's share of it; an aborted read stops before its next chunk. */
+  private onLane(job: LaneJob, signal?: AbortSignal): Promise<void> {
+    return this.laneLimiter.run(async () => {
+      signal?.throwIfAborted();
+      await this.lane!.run(job);
+    });
   }
 
   /** The pool for an owner with this `maxWorkers` (default: cores), or undefined when it is not used. */
@@ -198,8 +223,21 @@ export class CodecPool {
     place?: PlaceParams,
     signal?: AbortSignal,
   ): Promise<Uint8Array> {
+    if (this.lane) return this.decodeOnLane(input, codec, size, place, signal);
     const whole = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength;
     return this.run(DECODER[codec], input, { outputSize: size, exact: true, place }, whole, signal);
+  }
+
+  private async decodeOnLane(
+    input: Uint8Array,
+    codec: 'zstd' | 'raw',
+    size: number,
+    place?: PlaceParams,
+    signal?: AbortSignal,
+  ): Promise<Uint8Array> {
+    const dst = place ? undefined : new Uint8Array(size);
+    await this.onLane({ input, codec, size, dst, place }, signal);
+    return dst ?? EMPTY;
   }
 
   /** Any codec of the table on this owner's share of the pool (the input is copied to the worker). */
@@ -250,6 +288,11 @@ export class CodecPool {
     range?: [number, number],
   ): Promise<Uint8Array | typeof MISSING> {
     try {
+      if (this.lane) {
+        const dst = dest && dest.byteLength >= size ? new Uint8Array(dest, 0, size) : new Uint8Array(size);
+        await this.onLane({ path, range, codec, size, dst });
+        return dst;
+      }
       return await this.run(
         DECODER[codec],
         EMPTY,
@@ -278,6 +321,10 @@ export class CodecPool {
     range?: [number, number],
   ): Promise<boolean> {
     try {
+      if (this.lane) {
+        await this.onLane({ path, range, codec, size, place }, signal);
+        return true;
+      }
       await this.run(
         DECODER[codec],
         EMPTY,

@@ -32,3 +32,21 @@ export function nativeCopy():
     }
   | undefined;
 export function liblzw(): { lzwDecode(input: Uint8Array, output: Uint8Array): number } | undefined;
+export function libLane():
+  | {
+      decode(
+        path: string | null,
+        input: Uint8Array | null,
+        offset: number,
+        length: number,
+        codec: 0 | 1,
+        room: number,
+        dst: ArrayBufferView | null,
+        target: ArrayBufferView | null,
+        bytes: number,
+        strides: Float64Array | null,
+        blocks: Float64Array | null,
+        frames: Float64Array | null,
+      ): Promise<number>;
+    }
+  | undefined;

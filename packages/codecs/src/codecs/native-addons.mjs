@@ -89,6 +89,23 @@ if (copier) useNativeCopy(copier.placeBlocks);
 if (typeof copier?.undoHorizontal === 'function') useNativeUndo(copier.undoHorizontal);
 if (typeof copier?.prefault === 'function') useNativePrefault(copier.prefault);
 
+let lane;
+
+/**
+ * The chunk lane `{ decode(path, input, offset, length, codec, room, dst, target, bytes, strides, blocks,
+ * frames) → Promise<bytes> }` (native-lane/lane.c: read, zstd or raw, place, on libuv's thread pool), or
+ * undefined. `BFIO_CHUNK_LANE=0` turns it off (the codec workers then do that work).
+ */
+export function libLane() {
+  if (lane === undefined) {
+    lane =
+      process.env.BFIO_CHUNK_LANE === '0'
+        ? null
+        : load('native-lane', 'bfio_lane.node', (a) => typeof a?.decode === 'function');
+  }
+  return lane?.addon;
+}
+
 /** zstd-napi (libzstd compiled from its bundled sources), or undefined when it does not load. */
 let zstd;
 export function libzstd() {

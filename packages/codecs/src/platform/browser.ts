@@ -54,3 +54,8 @@ export function implementation(codec: string): string {
 
 /** Sources and sinks of tasks run on this thread (see run-task.mjs). */
 export const io = webIo;
+
+/** No chunk lane in a browser: chunks decode on the Web Workers. */
+export function laneAddon(): undefined {
+  return undefined;
+}

@@ -85,7 +85,10 @@ export class ZarrReader implements ReaderBackend {
     this.pool = opened.identity && !WORKERS_SHARE_FILES ? undefined : CodecPool.get(options.maxWorkers);
     // Workers take a while to start (each loads the codec module and its addons): start them now, while the
     // caller looks at the metadata, when the store's chunks are ones they read.
-    if (opened.series.some((s) => s.levels.some((l) => l.direct))) this.pool?.warm();
+    // Not when local chunks are read on libuv's threads (the chunk lane): no worker is needed then.
+    const remote = /^https?:\/\//i.test(file);
+    if (opened.series.some((s) => s.levels.some((l) => l.direct)) && (remote || !this.pool?.readsOnLane))
+      this.pool?.warm();
     this.format = opened.format;
     this.metadata = opened.metadata;
     this.all = opened.series;
@@ -98,7 +101,9 @@ export class ZarrReader implements ReaderBackend {
     // A worker takes ~30 ms to boot and ~20 ms more to load the codecs, on cores the metadata parse also
     // wants: start them before the parse (10–20 ms for an OME-Zarr), not after it, where the stores are
     // ones they read (the constructor's warm then finds them started).
-    if (WORKERS_SHARE_FILES || /^https?:\/\//i.test(file)) CodecPool.get(options.maxWorkers)?.warm();
+    const remote = /^https?:\/\//i.test(file);
+    const early = WORKERS_SHARE_FILES || remote ? CodecPool.get(options.maxWorkers) : undefined;
+    if (early && (remote || !early.readsOnLane)) early.warm();
     return new ZarrReader(file, await openZarr(file, options), options);
   }
 
@@ -183,9 +188,12 @@ export class ZarrReader implements ReaderBackend {
         copyStrided(chunk.data, src, stride, out, dst, outStride, counts),
       );
     // A shared output (BioReader's default for large reads) lets the codec workers place the pixels of
-    // direct chunks themselves: no decoded chunk crosses threads and the main thread copies nothing.
+    // direct chunks themselves: no decoded chunk crosses threads and the main thread copies nothing. The
+    // chunk lane (libuv's threads, this process's memory) places into any output of a local store: a read
+    // of one 64³ chunk then decodes straight into its result, with no decoded chunk to allocate and copy.
+    const placeable = onSharedMemory(out) || (this.pool?.readsOnLane === true && !direct?.remote);
     const target =
-      this.pool && direct && out instanceof direct.Ctor && onSharedMemory(out)
+      this.pool && direct && out instanceof direct.Ctor && placeable
         ? new Uint8Array(out.buffer, out.byteOffset, out.byteLength)
         : undefined;
     /**

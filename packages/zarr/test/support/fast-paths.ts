@@ -5,7 +5,7 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sharedWorkerPool } from '@bfio/codecs';
+import { ChunkLane, type LaneJob, sharedWorkerPool } from '@bfio/codecs';
 import { CorruptFileError } from '@bfio/core';
 import { type Region, regionLength } from '@bfio/core/backend';
 import { createOme } from '@bfio/ome-xml';
@@ -14,6 +14,7 @@ import { available } from '../../../../test-support/env.js';
 import { runPythonJson } from '../../../../test-support/python.js';
 import { ZarrReader } from '../../src/reader/index.js';
 import { ZarrWriter } from '../../src/writer/index.js';
+import { laneTask } from './pool-tasks.js';
 
 // zarr-python writes the stores; chunks equal to the fill value are not written (missing chunk files).
 const PEER = `
@@ -93,7 +94,12 @@ function bytesOf(b64: string): Buffer {
   return Buffer.from(b64, 'base64');
 }
 
-export function fastPathTests(label: string): void {
+/**
+ * `label`: 'lane' (local chunk reads on libuv's threads, @bfio/codecs' ChunkLane; the default where its addon
+ * is built), 'workers' (the same reads on the codec workers: BFIO_CHUNK_LANE=0), 'fallback' (no workers, no
+ * lane, zarrita's WASM zstd).
+ */
+export function fastPathTests(label: 'lane' | 'workers' | 'fallback'): void {
   const ok = available('python');
   const TMP = join('/tmp', `bfio-zarr-fast-${label}-${process.pid}`);
   const OURS = join(TMP, 'ours.ome.zarr');
@@ -103,6 +109,8 @@ export function fastPathTests(label: string): void {
   let peer: Record<string, string>;
   // Which codecs ran on the process-wide worker pool.
   const onPool = new Set<string>();
+  // Chunk reads on the lane.
+  let onLane = 0;
   // Chunk reads whose worker placed the pixels into the (shared) output itself.
   let placedOnWorker = 0;
   // Chunk reads of a byte range (a chunk inside a shard, located through the shard's index).
@@ -117,6 +125,16 @@ export function fastPathTests(label: string): void {
     if (file?.range) rangeReads++;
     return run(codec, ...rest);
   };
+  const laneRun = ChunkLane.prototype.run;
+  ChunkLane.prototype.run = function (this: ChunkLane, job: LaneJob) {
+    const params = laneTask(job)[2];
+    onLane++;
+    if (params.file && params.place) placedOnWorker++;
+    if (params.file?.range) rangeReads++;
+    return laneRun.call(this, job);
+  };
+  // Where chunk reads go: the chunk lane or the workers (the 'fallback' label: neither).
+  const reads = label === 'fallback' ? 'none' : label;
 
   beforeAll(async () => {
     if (!ok) return;
@@ -224,18 +242,20 @@ export function fastPathTests(label: string): void {
           }
           await reader.close();
         }
-        if (label === 'workers') expect(placedOnWorker - before).toBeGreaterThan(10);
+        if (reads !== 'none') expect(placedOnWorker - before).toBeGreaterThan(10);
         else expect(placedOnWorker).toBe(0);
-        // Chunks inside shards are read by range on the workers too (not through zarrita) when they run.
-        if (label === 'workers') expect(rangeReads).toBeGreaterThan(10);
+        // Chunks inside shards are read by range on the workers (or the lane) too, not through zarrita.
+        if (reads !== 'none') expect(rangeReads).toBeGreaterThan(10);
         else expect(rangeReads).toBe(0);
       });
     }
 
-    it(`chunks ${label === 'workers' ? 'went' : 'did not go'} to the shared worker pool`, () => {
+    it(`chunk reads went to ${reads === 'none' ? 'neither the workers nor the lane' : `the ${reads}`}`, () => {
       // Reads only: our 64² uint16 chunks (8 KiB) are below the size worth a worker round trip to encode.
       const zarrTasks = [...onPool].filter((c) => c.endsWith('-chunk')).sort();
-      expect(zarrTasks).toEqual(label === 'workers' ? ['read-chunk'] : []);
+      expect(zarrTasks).toEqual(reads === 'workers' ? ['read-chunk'] : []);
+      if (reads === 'lane') expect(onLane).toBeGreaterThan(100);
+      else expect(onLane).toBe(0);
     });
 
     it('a shard whose index is damaged is a CorruptFileError naming the store', async () => {

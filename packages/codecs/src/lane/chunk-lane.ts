@@ -1,0 +1,121 @@
+/**
+ * Chunk reads on libuv's thread pool (native-lane/lane.c): a chunk file (or a range of a shard) read, decoded
+ * (zstd, or raw bytes) and placed into a read's output in one async call, with no codec worker.
+ *
+ * Why beside the WorkerPool: a worker costs ~25–40 ms of boot per thread (a 16384² Zarr read waited 54–77 ms
+ * for its two before decoding its first chunk, where tensorstore's threads start at once) and a message round
+ * trip per task (32–55 µs of CPU, which a 64³-chunk-at-a-time read pays 4,096 times). libuv's threads exist
+ * already and an async work costs microseconds. Only the Zarr chunk reads the lane serves take it; encoders
+ * and every other codec stay on the pool.
+ *
+ * Node only (the browser platform has no lane), and only when the addon is built. `BFIO_CHUNK_LANE=0` turns
+ * it off. libuv's pool is shared with the process's file system calls, so a lane is offered only to owners
+ * that leave it a thread (see `ChunkLane.for`); wider owners keep the workers.
+ */
+import { laneAddon } from '#platform';
+import { CodecError, type PlaceParams } from '../pool/worker-pool.js';
+
+/** A chunk to read and decode: from a file (`path`, `range`) or from bytes in memory (`input`). */
+export interface LaneJob {
+  path?: string;
+  /** [offset, length] of the file; the whole file without it. */
+  range?: readonly [number, number];
+  input?: Uint8Array;
+  codec: 'zstd' | 'raw';
+  /** Decoded bytes expected, exactly. */
+  size: number;
+  /** Where the decoded bytes go (at least `size` bytes) when they are not placed. */
+  dst?: ArrayBufferView;
+  /** Pieces placed into `place.target` (with `frames`: a run of encoded blocks back to back). */
+  place?: PlaceParams;
+}
+
+const CODEC = { raw: 0, zstd: 1 } as const;
+
+/**
+ * The call's number arguments, reused: the addon copies them before it returns. A fresh Float64Array per
+ * chunk is an off-heap buffer per chunk for V8 to track (a 64³-chunk-at-a-time read makes 4,096).
+ */
+const strides = new Float64Array(10);
+let numbers = new Float64Array(1024);
+
+/** `list` in this thread's reused number buffer from element `at` (grown when needed): its view. */
+function numbersAt(list: readonly number[], at: number): Float64Array {
+  if (at + list.length > numbers.length) {
+    const grown = new Float64Array(Math.max(2 * numbers.length, at + list.length));
+    grown.set(numbers.subarray(0, at));
+    numbers = grown;
+  }
+  const view = numbers.subarray(at, at + list.length);
+  for (let i = 0; i < list.length; i++) view[i] = list[i] as number;
+  return view;
+}
+
+function threadpoolSize(): number {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const n = Number(env?.UV_THREADPOOL_SIZE);
+  return Number.isInteger(n) && n > 0 ? Math.min(n, 1024) : 4;
+}
+
+export class ChunkLane {
+  private constructor(
+    private readonly addon: NonNullable<ReturnType<typeof laneAddon>>,
+    /**
+     * Chunks to keep in flight for `lanes` decoding at once: one more than the lanes, so that a libuv thread
+     * finds the next chunk queued while the finished one's completion goes through the main thread (a 16384²
+     * read: 0.55–0.64 s with one more, 0.74–0.79 s without).
+     */
+    readonly depth: number,
+  ) {}
+
+  /**
+   * The lane for an owner decoding `lanes` chunks at once, or undefined when it is not offered: no addon
+   * (not built, or a browser), switched off, or libuv's pool too small to run `depth` chunks and still serve
+   * file system calls (lanes ≤ UV_THREADPOOL_SIZE − 2: 2 by default; a wider owner keeps the workers).
+   */
+  static for(lanes: number): ChunkLane | undefined {
+    const addon = laneAddon();
+    const depth = lanes + 1;
+    if (!addon || depth >= threadpoolSize()) return undefined;
+    return new ChunkLane(addon, depth);
+  }
+
+  /**
+   * Reads, decodes and places (or returns into `dst`) one chunk. A file that cannot be opened rejects with a
+   * CodecError whose `code` is the errno name ('ENOENT' for a missing chunk); bytes that do not decode to
+   * `size`, with code 'DECODE'; a piece outside its source or target, with a RangeError.
+   */
+  async run(job: LaneJob): Promise<void> {
+    const { place } = job;
+    let blocks: Float64Array | null = null;
+    let frames: Float64Array | null = null;
+    if (place) {
+      strides.set(place.srcStride, 0);
+      strides.set(place.dstStride, 5);
+      blocks = numbersAt(place.blocks, 0);
+      if (place.frames) frames = numbersAt(place.frames, place.blocks.length);
+    }
+    try {
+      // Synchronous up to its promise: the number buffers are copied before anything else can use them.
+      const done = this.addon.decode(
+        job.path ?? null,
+        job.input ?? null,
+        job.range ? job.range[0] : 0,
+        job.range ? job.range[1] : -1,
+        CODEC[job.codec],
+        job.size,
+        job.dst ?? null,
+        place ? place.target : null,
+        place ? place.bytes : 1,
+        place ? strides : null,
+        blocks,
+        frames,
+      );
+      await done;
+    } catch (err) {
+      if (err instanceof RangeError) throw err;
+      const e = err as Error & { code?: string };
+      throw new CodecError(e.message, job.codec === 'zstd' ? 'zstd-decode' : 'raw', e.code);
+    }
+  }
+}

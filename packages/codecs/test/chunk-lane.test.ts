@@ -1,0 +1,245 @@
+/**
+ * The chunk lane (native-lane/: read, zstd or raw, place, on libuv's threads) against libzstd's own encoder
+ * (zstd-napi, the library the workers decode with) and an element-by-element placement written out here: a
+ * real image's bytes as 3-D chunks, whole and as ranges of a file, frames back to back, straight into the
+ * target, and every failure a typed error that leaves the target untouched.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dataPath, IN_CI } from '../../../test-support/env.js';
+import { ChunkLane, CodecError, type PlaceParams } from '../src/index.js';
+
+const zstd = createRequire(import.meta.url)('zstd-napi') as {
+  compress(b: Uint8Array, o?: object): Uint8Array;
+};
+
+const lane = ChunkLane.for(2);
+if (!lane) {
+  if (IN_CI) throw new Error('the chunk lane addon (native-lane/) is not built: CI must build it');
+  console.warn('SKIPPED: the chunk lane addon (native-lane/) is not built here');
+}
+
+// Chunks of 16 × 32 × 40 uint16 voxels cut from a real image's bytes (bunny.ome.tif, 320 KiB): chunk k
+// starts k × 10,000 bytes in (they overlap; each is a different 40 KiB).
+const sample = new Uint8Array(readFileSync(dataPath('polus-image-tools/bunny.ome.tif')));
+const [CZ, CY, CX] = [16, 32, 40];
+const CHUNK = CZ * CY * CX;
+const chunk = (k: number) => {
+  const at = (k * 10_000) % (sample.length - CHUNK * 2);
+  return new Uint16Array(sample.buffer.slice(at, at + CHUNK * 2));
+};
+const frame = (data: Uint16Array, level = 1) =>
+  new Uint8Array(zstd.compress(new Uint8Array(data.buffer), { compressionLevel: level }));
+
+const dir = mkdtempSync(join(tmpdir(), 'bfio-lane-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A 3-D piece of a chunk (z, y, x offsets and counts) into a Z × Y × X target at (tz, ty, tx), as 5-D. */
+function piece(
+  at: number[],
+  counts: number[],
+  to: number[],
+  target: number[],
+  first = 0,
+): Pick<PlaceParams, 'blocks' | 'srcStride' | 'dstStride'> {
+  const [, TY, TX] = target as [number, number, number];
+  return {
+    srcStride: [0, 0, CY * CX, CX, 1],
+    dstStride: [0, 0, TY * TX, TX, 1],
+    blocks: [
+      first + (at[0]! * CY + at[1]!) * CX + at[2]!,
+      (to[0]! * TY + to[1]!) * TX + to[2]!,
+      1,
+      1,
+      ...counts,
+    ],
+  };
+}
+
+/** What the piece must put where: each voxel by its index. */
+function expectPlaced(
+  out: Uint16Array,
+  src: Uint16Array,
+  at: number[],
+  counts: number[],
+  to: number[],
+  target: number[],
+) {
+  const [, TY, TX] = target as [number, number, number];
+  for (let z = 0; z < counts[0]!; z++)
+    for (let y = 0; y < counts[1]!; y++)
+      for (let x = 0; x < counts[2]!; x++) {
+        const want = src[((at[0]! + z) * CY + at[1]! + y) * CX + at[2]! + x];
+        const got = out[((to[0]! + z) * TY + to[1]! + y) * TX + to[2]! + x];
+        if (got !== want) throw new Error(`voxel (${z}, ${y}, ${x}): ${got}, expected ${want}`);
+      }
+}
+
+describe.skipIf(!lane)('ChunkLane', () => {
+  it('decodes libzstd frames (level 1 and 19) and raw chunks, from memory and from a range of a file', async () => {
+    for (const level of [1, 19]) {
+      const data = chunk(3);
+      const encoded = frame(data, level);
+      const dst = new Uint8Array(CHUNK * 2);
+      await lane!.run({ input: encoded, codec: 'zstd', size: dst.length, dst });
+      expect(Buffer.from(dst).equals(Buffer.from(data.buffer))).toBe(true);
+      // The frame between other bytes of a file, as a chunk inside a Zarr shard.
+      const file = join(dir, `shard-${level}`);
+      writeFileSync(file, Buffer.concat([Buffer.alloc(123, 7), encoded, Buffer.alloc(45, 9)]));
+      const fromFile = new Uint8Array(CHUNK * 2);
+      await lane!.run({
+        path: file,
+        range: [123, encoded.length],
+        codec: 'zstd',
+        size: CHUNK * 2,
+        dst: fromFile,
+      });
+      expect(Buffer.from(fromFile).equals(Buffer.from(data.buffer))).toBe(true);
+    }
+    const raw = join(dir, 'raw');
+    writeFileSync(raw, new Uint8Array(chunk(5).buffer));
+    const dst = new Uint8Array(CHUNK * 2);
+    await lane!.run({ path: raw, codec: 'raw', size: dst.length, dst });
+    expect(Buffer.from(dst).equals(Buffer.from(chunk(5).buffer))).toBe(true);
+  });
+
+  it('places pieces of a chunk into a larger target, on shared and ordinary memory', async () => {
+    const data = chunk(7);
+    const file = join(dir, 'chunk7');
+    writeFileSync(file, frame(data));
+    const shape = [20, 50, 60];
+    for (const memory of [ArrayBuffer, SharedArrayBuffer]) {
+      const out = new Uint16Array(new memory(20 * 50 * 60 * 2));
+      out.fill(0xa5a5);
+      const at = [2, 5, 7];
+      const counts = [9, 20, 30];
+      const to = [10, 29, 3];
+      await lane!.run({
+        path: file,
+        codec: 'zstd',
+        size: CHUNK * 2,
+        place: { target: new Uint8Array(out.buffer), bytes: 2, ...piece(at, counts, to, shape) },
+      });
+      expectPlaced(out, data, at, counts, to, shape);
+      // Nothing outside the piece was written.
+      const inside = counts[0]! * counts[1]! * counts[2]!;
+      expect(out.filter((v) => v !== 0xa5a5).length).toBeLessThanOrEqual(inside);
+      expect(out.filter((v) => v === 0xa5a5).length).toBeGreaterThanOrEqual(out.length - inside);
+    }
+  });
+
+  it('decodes a chunk that is the whole target straight into it, and frames back to back piece by piece', async () => {
+    const data = chunk(2);
+    const out = new Uint16Array(CHUNK);
+    await lane!.run({
+      input: frame(data),
+      codec: 'zstd',
+      size: CHUNK * 2,
+      place: {
+        target: new Uint8Array(out.buffer),
+        bytes: 2,
+        ...piece([0, 0, 0], [CZ, CY, CX], [0, 0, 0], [CZ, CY, CX]),
+      },
+    });
+    expect(Buffer.from(out.buffer).equals(Buffer.from(data.buffer))).toBe(true);
+
+    // Four chunks stored back to back (a run of a shard), each placed at its own corner of a 2 × 2 layout.
+    const chunks = [0, 1, 2, 3].map((k) => chunk(10 + k));
+    const encoded = chunks.map((c) => frame(c));
+    const file = join(dir, 'run');
+    writeFileSync(file, Buffer.concat([Buffer.alloc(10), ...encoded]));
+    const shape = [CZ, 2 * CY, 2 * CX];
+    const big = new Uint16Array(shape[0]! * shape[1]! * shape[2]!);
+    const corners = [
+      [0, 0, 0],
+      [0, 0, CX],
+      [0, CY, 0],
+      [0, CY, CX],
+    ];
+    const blocks: number[] = [];
+    let srcStride: number[] = [];
+    let dstStride: number[] = [];
+    corners.forEach((to, k) => {
+      const p = piece([0, 0, 0], [CZ, CY, CX], to, shape, k * CHUNK);
+      blocks.push(...p.blocks);
+      srcStride = p.srcStride;
+      dstStride = p.dstStride;
+    });
+    await lane!.run({
+      path: file,
+      range: [10, encoded.reduce((n, e) => n + e.length, 0)],
+      codec: 'zstd',
+      size: 4 * CHUNK * 2,
+      place: {
+        target: new Uint8Array(big.buffer),
+        bytes: 2,
+        srcStride,
+        dstStride,
+        blocks,
+        frames: encoded.map((e) => e.length),
+      },
+    });
+    corners.forEach((to, k) => {
+      expectPlaced(big, chunks[k]!, [0, 0, 0], [CZ, CY, CX], to, shape);
+    });
+  });
+
+  it('a missing file, a short file, damaged bytes, a wrong size: typed errors, the target untouched', async () => {
+    const data = chunk(4);
+    const encoded = frame(data);
+    const target = new Uint16Array(CHUNK).fill(0x1234);
+    const place = {
+      target: new Uint8Array(target.buffer),
+      bytes: 2,
+      ...piece([0, 0, 0], [4, 4, 4], [0, 0, 0], [CZ, CY, CX]),
+    };
+    const fail = (job: Parameters<ChunkLane['run']>[0]) =>
+      lane!.run(job).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+
+    const missing = await fail({ path: join(dir, 'nope', 'c', '0'), codec: 'zstd', size: CHUNK * 2, place });
+    expect(missing).toBeInstanceOf(CodecError);
+    expect((missing as CodecError).code).toBe('ENOENT');
+    expect((missing as Error).message).toContain(join(dir, 'nope'));
+
+    const short = join(dir, 'short');
+    writeFileSync(short, encoded.subarray(0, 100));
+    const eof = await fail({
+      path: short,
+      range: [0, encoded.length],
+      codec: 'zstd',
+      size: CHUNK * 2,
+      place,
+    });
+    expect((eof as CodecError).code).toBe('SHORT_READ');
+
+    const damaged = encoded.slice();
+    for (let i = 20; i < damaged.length; i += 7) damaged[i] = (damaged[i] as number) ^ 0x5a;
+    const bad = await fail({ input: damaged, codec: 'zstd', size: CHUNK * 2, place });
+    expect(bad).toBeInstanceOf(CodecError);
+    expect((bad as CodecError).code).toBe('DECODE');
+
+    // A chunk that decodes to more, or fewer, bytes than its array's chunk shape says.
+    const small = await fail({ input: encoded, codec: 'zstd', size: CHUNK * 2 - 2, place });
+    expect((small as CodecError).code).toBe('DECODE');
+    const large = await fail({
+      input: encoded,
+      codec: 'zstd',
+      size: CHUNK * 2 + 2,
+      dst: new Uint8Array(CHUNK * 2 + 2),
+    });
+    expect((large as CodecError).code).toBe('DECODE');
+
+    // A piece reaching past the target: refused before anything is decoded or written.
+    const past = { ...place, ...piece([0, 0, 0], [4, 4, 4], [CZ - 2, 0, 0], [CZ, CY, CX]) };
+    await expect(lane!.run({ input: encoded, codec: 'zstd', size: CHUNK * 2, place: past })).rejects.toThrow(
+      RangeError,
+    );
+    expect(target.every((v) => v === 0x1234)).toBe(true);
+  });
+});

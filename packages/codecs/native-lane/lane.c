@@ -270,6 +270,15 @@ static void execute(napi_env env, void *data) {
       if (!read_fully(job, fd, whole, n, job->offset)) goto done;
       goto done;
     }
+    /* No valid chunk is larger than libzstd's bound for its decoded size (a damaged index or a stray file
+     * could name gigabytes): refused before anything is allocated. */
+    size_t most = job->codec == 0 ? job->room : ZSTD_COMPRESSBOUND(job->room) + 1024 * (job->nframes + 1);
+    if (n > most) {
+      snprintf(job->message, sizeof job->message,
+               "%s has %zu bytes where a chunk of %zu bytes can take at most %zu", job->path, n, job->room, most);
+      job->code = "DECODE";
+      goto done;
+    }
     if (!buffer_for(0, n, &in)) {
       fail(job, "ENOMEM", "%sout of memory for %lld bytes%lld", "", (long long)n, 0);
       goto done;

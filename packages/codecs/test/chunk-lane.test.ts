@@ -235,6 +235,13 @@ describe.skipIf(!lane)('ChunkLane', () => {
     });
     expect((large as CodecError).code).toBe('DECODE');
 
+    // A chunk file far larger than any frame of its size (a damaged index, a stray file): refused unread.
+    const huge = join(dir, 'huge');
+    writeFileSync(huge, Buffer.alloc(4 * CHUNK * 2 + 65536));
+    const big = await fail({ path: huge, codec: 'zstd', size: CHUNK * 2, place });
+    expect((big as CodecError).code).toBe('DECODE');
+    expect((big as Error).message).toContain(huge);
+
     // A piece reaching past the target: refused before anything is decoded or written.
     const past = { ...place, ...piece([0, 0, 0], [4, 4, 4], [CZ - 2, 0, 0], [CZ, CY, CX]) };
     await expect(lane!.run({ input: encoded, codec: 'zstd', size: CHUNK * 2, place: past })).rejects.toThrow(

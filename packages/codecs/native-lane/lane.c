@@ -26,6 +26,17 @@
  *   Resolves with `room`. Rejects with an Error whose `code` is the errno name for a file that cannot be
  *   opened or read ('ENOENT', 'ENOTDIR', 'EACCES', ...), 'SHORT_READ' at an early end of file, 'DECODE' for
  *   bytes that do not decode to `room`, or a RangeError for a piece outside its source or target.
+ *
+ * decodeRows(fd, position, length, input, codec: 1 zstd | 2 zlib (TIFF Deflate) | 3 LZW, room, swap: 0|2|4|8,
+ *            hsize: 0|1|2|4, hrow, hstride, target, rows, rowBytes, srcOffset, srcStride, dstOffset,
+ *            dstStride) -> Promise<number>
+ *   A TIFF tile or strip: `length` bytes at `position` of the open descriptor `fd` (kept open by the caller
+ *   until the promise settles), or `input`; decoded into at most `room` bytes; sample bytes swapped (`swap`:
+ *   bytes per sample, big-endian files); the horizontal predictor undone (`hsize` bytes per sample, rows of
+ *   `hrow` samples, `hstride` samples per pixel); then `rows` rows of `rowBytes` copied from `srcOffset`
+ *   (every `srcStride` bytes) into `target` at `dstOffset` (every `dstStride`), as placement.mjs's
+ *   scatterRows. Resolves with the decoded length; rejects with code 'DECODE' (the caller's ordinary path then
+ *   decodes the block again and reports what is wrong with it), 'SHORT_OUTPUT', or a RangeError.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -41,6 +52,9 @@
 #include "zstd.h"
 #include "../native-common/napi-args.h"
 #include "../native-common/place.h"
+#include "../native-common/lzw-decode.h"
+#include "../native-common/undo-horizontal.h"
+#include "../native/libdeflate/libdeflate.h"
 
 /* Reused buffers of one libuv thread: compressed input and a decoded block awaiting placement. Larger needs
  * get their own allocation for one task (so one 2 GiB chunk does not stay resident). */
@@ -48,6 +62,7 @@
 static __thread uint8_t *kept[2];
 static __thread size_t kept_size[2];
 static __thread ZSTD_DCtx *dctx;
+static __thread struct libdeflate_decompressor *inflater;
 
 typedef struct {
   uint8_t *data;
@@ -359,24 +374,31 @@ done:
   release(&out);
 }
 
+/* Settles a task's promise: rejected with an Error (a RangeError when `range`) whose `code` is `code`, or
+ * resolved with `result`. */
+static void settle(napi_env env, napi_deferred deferred, const char *code, int range, const char *message,
+                   double result) {
+  napi_value value;
+  if (code) {
+    napi_value c, m;
+    napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &c);
+    napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &m);
+    if (range) napi_create_range_error(env, c, m, &value);
+    else napi_create_error(env, c, m, &value);
+    napi_reject_deferred(env, deferred, value);
+  } else {
+    napi_create_double(env, result, &value);
+    napi_resolve_deferred(env, deferred, value);
+  }
+}
+
 static void complete(napi_env env, napi_status status, void *data) {
   Job *job = data;
-  napi_value value;
   if (status != napi_ok && job->code == NULL) {
     job->code = "EIO";
     snprintf(job->message, sizeof job->message, "the task was cancelled");
   }
-  if (job->code) {
-    napi_value code, message;
-    napi_create_string_utf8(env, job->code, NAPI_AUTO_LENGTH, &code);
-    napi_create_string_utf8(env, job->message, NAPI_AUTO_LENGTH, &message);
-    if (job->range) napi_create_range_error(env, code, message, &value);
-    else napi_create_error(env, code, message, &value);
-    napi_reject_deferred(env, job->deferred, value);
-  } else {
-    napi_create_double(env, (double)job->room, &value);
-    napi_resolve_deferred(env, job->deferred, value);
-  }
+  settle(env, job->deferred, job->code, job->range, job->message, (double)job->room);
   napi_delete_async_work(env, job->work);
   free(job->path);
   free(job->blocks);
@@ -468,9 +490,196 @@ static napi_value decode(napi_env env, napi_callback_info info) {
   return promise;
 }
 
+/* ---- TIFF blocks: decode, swap, predictor, rows into the target ---- */
+
+typedef struct {
+  napi_async_work work;
+  napi_deferred deferred;
+  int fd;
+  int64_t position, length;
+  const uint8_t *input;
+  size_t input_len;
+  int codec, swap, hsize;
+  size_t hrow, hstride;
+  size_t room;
+  uint8_t *target;
+  size_t target_len;
+  int64_t rows, row_bytes, src_offset, src_stride, dst_offset, dst_stride;
+  size_t decoded;
+  const char *code;
+  int range;
+  char message[512];
+} RowsJob;
+
+/* Reverses the bytes of each `size`-byte sample (a big-endian file's samples). */
+static void swap_bytes(uint8_t *p, size_t n, int size) {
+#define SWAP(T, BITS)                                 \
+  for (size_t i = 0; i + sizeof(T) <= n; i += sizeof(T)) { \
+    T v;                                              \
+    memcpy(&v, p + i, sizeof(T));                     \
+    v = __builtin_bswap##BITS(v);                     \
+    memcpy(p + i, &v, sizeof(T));                     \
+  }
+  if (size == 2) SWAP(uint16_t, 16)
+  else if (size == 4) SWAP(uint32_t, 32)
+  else if (size == 8) SWAP(uint64_t, 64)
+#undef SWAP
+}
+
+static void rows_fail(RowsJob *job, const char *code, const char *what) {
+  job->code = code;
+  snprintf(job->message, sizeof job->message, "%s", what);
+}
+
+static void rows_execute(napi_env env, void *data) {
+  (void)env;
+  RowsJob *job = data;
+  Buf in = {0}, out = {0};
+  /* The rows must lie inside the target whatever the block decodes to: checked before anything is read. */
+  if (job->rows > 0) {
+    int64_t last = job->dst_offset + (job->rows - 1) * job->dst_stride + job->row_bytes;
+    if (job->dst_offset < 0 || job->src_offset < 0 || job->row_bytes < 0 || last > (int64_t)job->target_len) {
+      job->range = 1;
+      rows_fail(job, "ERANGE", "the block's rows reach past the target");
+      return;
+    }
+  }
+  const uint8_t *src = job->input;
+  size_t n = job->input_len;
+  if (job->fd >= 0) {
+    n = (size_t)job->length;
+    /* A TIFF block never needs more than libzstd's bound or Deflate's stored-block size of its room, and LZW
+     * codes are at least 9 bits a byte: past twice the room plus some, the byte count is damaged. */
+    if (n > 2 * job->room + 65536) {
+      rows_fail(job, "DECODE", "the block's byte count is larger than any encoding of its pixels");
+      return;
+    }
+    if (!buffer_for(0, n, &in)) {
+      rows_fail(job, "ENOMEM", "out of memory");
+      return;
+    }
+    Job tmp = {0};
+    tmp.path = "the TIFF file";
+    if (!read_fully(&tmp, job->fd, in.data, n, job->position)) {
+      job->code = tmp.code;
+      snprintf(job->message, sizeof job->message, "%s", tmp.message);
+      goto done;
+    }
+    src = in.data;
+  }
+  if (!buffer_for(1, job->room, &out)) {
+    rows_fail(job, "ENOMEM", "out of memory");
+    goto done;
+  }
+  size_t got = 0;
+  if (job->codec == 1) {
+    if (dctx == NULL) dctx = ZSTD_createDCtx();
+    size_t r = dctx ? ZSTD_decompressDCtx(dctx, out.data, job->room, src, n) : 0;
+    if (!dctx || ZSTD_isError(r)) {
+      rows_fail(job, "DECODE", dctx ? ZSTD_getErrorName(r) : "zstd: out of memory");
+      goto done;
+    }
+    got = r;
+  } else if (job->codec == 2) {
+    if (inflater == NULL) inflater = libdeflate_alloc_decompressor();
+    enum libdeflate_result r = inflater ? libdeflate_zlib_decompress(inflater, src, n, out.data, job->room, &got)
+                                        : LIBDEFLATE_BAD_DATA;
+    if (r != LIBDEFLATE_SUCCESS) {
+      rows_fail(job, "DECODE", "Deflate: the stream is damaged or decodes to more than the block");
+      goto done;
+    }
+  } else if (job->codec == 3) {
+    int64_t r = n >= 2 && src[0] == 0 && (src[1] & 1) ? -2 : bfio_lzw_decode(src, n, out.data, job->room);
+    if (r < 0) {
+      rows_fail(job, "DECODE", r == -2 ? "LZW: an old-style LSB-first stream" : "LZW: an invalid code");
+      goto done;
+    }
+    got = (size_t)r;
+  } else {
+    rows_fail(job, "DECODE", "unknown codec");
+    goto done;
+  }
+  job->decoded = got;
+  if (job->swap > 1) swap_bytes(out.data, got, job->swap);
+  if (job->hsize > 0 && job->hrow > 0 && job->hstride < job->hrow) {
+    size_t rows = got / (size_t)job->hsize / job->hrow;
+    if (job->hsize == 1) undo_uint8_t((uint8_t *)out.data, rows, job->hrow, job->hstride);
+    else if (job->hsize == 2) undo_uint16_t((uint16_t *)(void *)out.data, rows, job->hrow, job->hstride);
+    else undo_uint32_t((uint32_t *)(void *)out.data, rows, job->hrow, job->hstride);
+  }
+  if (job->rows > 0) {
+    int64_t last = job->src_offset + (job->rows - 1) * job->src_stride + job->row_bytes;
+    if (last > (int64_t)got) {
+      snprintf(job->message, sizeof job->message, "decoded to %zu bytes, %lld needed", got, (long long)last);
+      job->code = "SHORT_OUTPUT";
+      goto done;
+    }
+    for (int64_t r = 0; r < job->rows; r++)
+      memcpy(job->target + job->dst_offset + r * job->dst_stride, out.data + job->src_offset + r * job->src_stride,
+             (size_t)job->row_bytes);
+  }
+done:
+  release(&in);
+  release(&out);
+}
+
+static void rows_complete(napi_env env, napi_status status, void *data) {
+  RowsJob *job = data;
+  if (status != napi_ok && job->code == NULL) rows_fail(job, "EIO", "the task was cancelled");
+  settle(env, job->deferred, job->code, job->range, job->message, (double)job->decoded);
+  napi_delete_async_work(env, job->work);
+  free(job);
+}
+
+static int get_i64(napi_env env, napi_value v, int64_t *out) {
+  double d;
+  if (napi_get_value_double(env, v, &d) != napi_ok || d != d) return 0;
+  *out = (int64_t)d;
+  return 1;
+}
+
+static napi_value decode_rows(napi_env env, napi_callback_info info) {
+  size_t argc = 17;
+  napi_value argv[17];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 17)
+    return bfio_fail(env, "decodeRows: seventeen arguments expected");
+  RowsJob *job = calloc(1, sizeof(RowsJob));
+  if (!job) return bfio_fail(env, "decodeRows: out of memory");
+  int64_t fd, codec, room, swap, hsize, hrow, hstride;
+  int ok = get_i64(env, argv[0], &fd) && get_i64(env, argv[1], &job->position) && get_i64(env, argv[2], &job->length) &&
+           get_i64(env, argv[4], &codec) && get_i64(env, argv[5], &room) && get_i64(env, argv[6], &swap) &&
+           get_i64(env, argv[7], &hsize) && get_i64(env, argv[8], &hrow) && get_i64(env, argv[9], &hstride) &&
+           bfio_typed_bytes(env, argv[10], (void **)&job->target, &job->target_len, NULL) &&
+           get_i64(env, argv[11], &job->rows) && get_i64(env, argv[12], &job->row_bytes) &&
+           get_i64(env, argv[13], &job->src_offset) && get_i64(env, argv[14], &job->src_stride) &&
+           get_i64(env, argv[15], &job->dst_offset) && get_i64(env, argv[16], &job->dst_stride);
+  if (ok && fd < 0 && !bfio_typed_bytes(env, argv[3], (void **)&job->input, &job->input_len, NULL)) ok = 0;
+  if (!ok || codec < 1 || codec > 3 || room <= 0 || job->position < 0 || (fd >= 0 && job->length < 0) ||
+      (swap != 0 && swap != 1 && swap != 2 && swap != 4 && swap != 8) ||
+      (hsize != 0 && hsize != 1 && hsize != 2 && hsize != 4) || hrow < 0 || hstride < 0 || job->rows < 0) {
+    free(job);
+    return bfio_range_fail(env, "decodeRows: bad arguments");
+  }
+  job->fd = (int)fd;
+  job->codec = (int)codec;
+  job->room = (size_t)room;
+  job->swap = (int)swap;
+  job->hsize = (int)hsize;
+  job->hrow = (size_t)hrow;
+  job->hstride = (size_t)hstride;
+  napi_value promise, name;
+  napi_create_promise(env, &job->deferred, &promise);
+  napi_create_string_utf8(env, "bfio-block-lane", NAPI_AUTO_LENGTH, &name);
+  napi_create_async_work(env, NULL, name, rows_execute, rows_complete, job, &job->work);
+  napi_queue_async_work(env, job->work);
+  return promise;
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn;
   if (napi_create_function(env, "decode", NAPI_AUTO_LENGTH, decode, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "decode", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "decodeRows", NAPI_AUTO_LENGTH, decode_rows, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "decodeRows", fn) != napi_ok) return NULL;
   return exports;
 }

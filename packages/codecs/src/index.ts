@@ -19,7 +19,7 @@ export {
   unsignedView,
   ycbcrToRgb,
 } from './filters.mjs';
-export { ChunkLane, type LaneJob } from './lane/chunk-lane.js';
+export { ChunkLane, type LaneJob, type RowsJob } from './lane/chunk-lane.js';
 export { copyBlock, elementView, prefaultAhead, prefaulting } from './placement.mjs';
 export type { CodecFn, CodecTable } from './platform/types.js';
 export {

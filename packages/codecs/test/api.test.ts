@@ -20,6 +20,7 @@ describe('@bfio/codecs API', () => {
         "CodecTable: type",
         "LaneJob: interface",
         "PlaceParams: interface",
+        "RowsJob: interface",
         "RunOptions: interface",
         "ScatterParams: interface",
         "WorkerPool: class",

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dataPath, IN_CI } from '../../../test-support/env.js';
 import { ChunkLane, CodecError, type PlaceParams } from '../src/index.js';
@@ -248,5 +249,98 @@ describe.skipIf(!lane)('ChunkLane', () => {
       RangeError,
     );
     expect(target.every((v) => v === 0x1234)).toBe(true);
+  });
+});
+
+describe.skipIf(!lane)('ChunkLane.rows (TIFF blocks)', () => {
+  // A 64 × 80 uint16 tile of the image's bytes, stored as a big-endian TIFF with Predictor 2 would store it:
+  // differenced along each row (node's zlib and libzstd encode it; the lane must give back the pixels).
+  const W = 80;
+  const H = 64;
+  const pixels = new Uint16Array(sample.buffer.slice(4096, 4096 + W * H * 2));
+  const stored = new Uint8Array(W * H * 2);
+  const view = new DataView(stored.buffer);
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) {
+      const v = pixels[y * W + x]! - (x > 0 ? pixels[y * W + x - 1]! : 0);
+      view.setUint16((y * W + x) * 2, v & 0xffff, false);
+    }
+  const encoded: Record<string, Uint8Array> = {
+    inflate: new Uint8Array(deflateSync(stored)),
+    'zstd-decode': frame(new Uint16Array(stored.buffer)),
+  };
+  const file = join(dir, 'tile.bin');
+  writeFileSync(file, Buffer.concat([Buffer.alloc(100), encoded.inflate!, encoded['zstd-decode']!]));
+
+  it('reads, decodes (Deflate, zstd), swaps, undoes the predictor and scatters rows like tifffile would', async () => {
+    const { openSync, closeSync } = await import('node:fs');
+    const fd = openSync(file, 'r');
+    try {
+      let position = 100;
+      for (const codec of ['inflate', 'zstd-decode']) {
+        const bytes = encoded[codec]!;
+        // Rows 10..49, columns 5..69 of the tile, into a 100-wide output at (row 3, column 7).
+        const out = new Uint16Array(100 * 60).fill(0xeeee);
+        await lane!.rows({
+          read: { fd, position, length: bytes.length },
+          codec,
+          size: W * H * 2,
+          swap: 2,
+          horizontal: { size: 2, rowLength: W, stride: 1 },
+          scatter: {
+            target: new Uint8Array(out.buffer),
+            rows: 40,
+            rowBytes: 65 * 2,
+            srcOffset: (10 * W + 5) * 2,
+            srcStride: W * 2,
+            dstOffset: (3 * 100 + 7) * 2,
+            dstStride: 100 * 2,
+          },
+        });
+        position += bytes.length;
+        for (let y = 0; y < 40; y++)
+          for (let x = 0; x < 65; x++)
+            if (out[(3 + y) * 100 + 7 + x] !== pixels[(10 + y) * W + 5 + x])
+              throw new Error(`${codec}: (${y}, ${x}) is ${out[(3 + y) * 100 + 7 + x]}`);
+        expect(out[0]).toBe(0xeeee);
+        expect(out[(3 + 40) * 100 + 7]).toBe(0xeeee);
+      }
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it('a block that decodes short, damaged bytes, rows past the target: errors, the target untouched', async () => {
+    const out = new Uint16Array(W * H).fill(0x4321);
+    const scatter = {
+      target: new Uint8Array(out.buffer),
+      rows: H,
+      rowBytes: W * 2,
+      srcOffset: 0,
+      srcStride: W * 2,
+      dstOffset: 0,
+      dstStride: W * 2,
+    };
+    const half = new Uint8Array(deflateSync(stored.subarray(0, stored.length / 2)));
+    const short = await lane!
+      .rows({ input: half, codec: 'inflate', size: W * H * 2, scatter })
+      .catch((e) => e);
+    expect((short as CodecError).code).toBe('SHORT_OUTPUT');
+    const damaged = encoded.inflate!.slice();
+    damaged.fill(0xff, 10, 40);
+    const bad = await lane!
+      .rows({ input: damaged, codec: 'inflate', size: W * H * 2, scatter })
+      .catch((e) => e);
+    expect(bad).toBeInstanceOf(CodecError);
+    expect((bad as CodecError).code).toBe('DECODE');
+    await expect(
+      lane!.rows({
+        input: encoded.inflate!,
+        codec: 'inflate',
+        size: W * H * 2,
+        scatter: { ...scatter, dstOffset: 2 },
+      }),
+    ).rejects.toThrow(RangeError);
+    expect(out.every((v) => v === 0x4321)).toBe(true);
   });
 });

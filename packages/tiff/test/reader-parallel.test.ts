@@ -9,14 +9,22 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sharedWorkerPool } from '@bfio/codecs';
+import { ChunkLane, type RowsJob, sharedWorkerPool } from '@bfio/codecs';
 import { allocate, type DType, type TypedArray, viewAs } from '@bfio/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { available } from '../../../test-support/env.js';
 import { runPythonJson } from '../../../test-support/python.js';
 import { TiffReader, type TiffReaderOptions } from '../src/index.js';
 
-// Which codecs ran on the process-wide worker pool (the readers below share it).
+// Which codecs ran on the process-wide worker pool (the readers below share it), and which on the chunk lane
+// (libuv's threads: a local file's Deflate, zstd and LZW blocks, for readers of up to 2 lanes).
+const onLane = new Set<string>();
+const laneRows = ChunkLane.prototype.rows;
+ChunkLane.prototype.rows = function (this: ChunkLane, job: RowsJob) {
+  onLane.add(job.codec);
+  return laneRows.call(this, job);
+};
+const laneBuilt = ChunkLane.for(2) !== undefined;
 const onPool = new Set<string>();
 const pool = sharedWorkerPool();
 const run = pool.run.bind(pool);
@@ -127,6 +135,7 @@ const CONFIGS: Array<[string, TiffReaderOptions, boolean]> = [
   ['WorkerPool, 1 block at a time', { decodeOn: 'workers', maxWorkers: 1 }, false],
   ['WorkerPool, 3 blocks', { decodeOn: 'workers', maxWorkers: 3 }, false],
   ['WorkerPool placing into a shared output', { decodeOn: 'workers', maxWorkers: 2 }, true],
+  ['WorkerPool, 3 blocks placing into a shared output', { decodeOn: 'workers', maxWorkers: 3 }, true],
   ['libuv with a shared output', { decodeOn: 'libuv', maxWorkers: 2 }, true],
 ];
 
@@ -135,13 +144,20 @@ describe.skipIf(!ok)('Deflate and LZW decoding paths equal tifffile', () => {
     it(`full reads, ${label}`, async () => {
       expect(written.length).toBe(14);
       onPool.clear();
+      onLane.clear();
       for (const w of usable()) {
         expect((await readAll(w.path, options, shared)).hash, `${w.name} (${label})`).toBe(w.sha256);
       }
-      // LZW and JPEG blocks go to the workers exactly when the reader decodes on them.
-      expect(onPool.has('lzw-decode')).toBe(options.decodeOn === 'workers');
-      expect(onPool.has('jpeg-decode')).toBe(options.decodeOn === 'workers');
-      expect(onPool.has('zstd-decode')).toBe(options.decodeOn === 'workers');
+      // JPEG blocks go to the workers exactly when the reader decodes on them; LZW and zstd blocks too, or to
+      // the chunk lane where it serves the reader (built, at most 2 lanes).
+      const workers = options.decodeOn === 'workers';
+      const lane = workers && laneBuilt && (options.maxWorkers ?? 2) <= 2;
+      expect(onPool.has('jpeg-decode')).toBe(workers);
+      for (const codec of ['lzw-decode', 'zstd-decode']) expect(onLane.has(codec), codec).toBe(lane);
+      expect(onPool.has('zstd-decode')).toBe(workers && !lane);
+      // The lane places one sample per pixel: the RGB (contig) LZW strips stay with the workers.
+      expect(onPool.has('lzw-decode')).toBe(workers);
+      if (lane) expect(onLane.has('inflate')).toBe(true);
     });
   }
 

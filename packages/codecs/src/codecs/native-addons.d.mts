@@ -48,5 +48,24 @@ export function libLane():
         blocks: Float64Array | null,
         frames: Float64Array | null,
       ): Promise<number>;
+      decodeRows(
+        fd: number,
+        position: number,
+        length: number,
+        input: Uint8Array | null,
+        codec: 1 | 2 | 3,
+        room: number,
+        swap: number,
+        hsize: number,
+        hrow: number,
+        hstride: number,
+        target: ArrayBufferView,
+        rows: number,
+        rowBytes: number,
+        srcOffset: number,
+        srcStride: number,
+        dstOffset: number,
+        dstStride: number,
+      ): Promise<number>;
     }
   | undefined;

@@ -13,7 +13,7 @@
  * that leave it a thread (see `ChunkLane.for`); wider owners keep the workers.
  */
 import { laneAddon } from '#platform';
-import { CodecError, type PlaceParams } from '../pool/worker-pool.js';
+import { CodecError, type PlaceParams, type ScatterParams } from '../pool/worker-pool.js';
 
 /** A chunk to read and decode: from a file (`path`, `range`) or from bytes in memory (`input`). */
 export interface LaneJob {
@@ -31,6 +31,26 @@ export interface LaneJob {
 }
 
 const CODEC = { raw: 0, zstd: 1 } as const;
+
+/**
+ * A TIFF tile or strip: its bytes (`read`: a range of an open descriptor, kept open until `rows` settles; or
+ * `input`), decoded, filtered and scattered as rows into `scatter.target` (placement.mjs's scatterRows).
+ */
+export interface RowsJob {
+  read?: { fd: number; position: number; length: number };
+  input?: Uint8Array;
+  /** The codec-table name of the block's decoder: one of `ChunkLane.ROW_CODECS`. */
+  codec: string;
+  /** The block's decoded size at most (TIFF blocks may decode short: the rows are then checked). */
+  size: number;
+  /** Bytes per sample to swap (a big-endian file). */
+  swap?: number;
+  /** TIFF predictor 2 to undo. */
+  horizontal?: { size: 1 | 2 | 4; rowLength: number; stride: number };
+  scatter: ScatterParams;
+}
+
+const ROW_CODEC: Record<string, 1 | 2 | 3> = { 'zstd-decode': 1, inflate: 2, 'lzw-decode': 3 };
 
 /**
  * The call's number arguments, reused: the addon copies them before it returns. A fresh Float64Array per
@@ -78,6 +98,48 @@ export class ChunkLane {
     const depth = lanes + 1;
     if (!addon || depth >= threadpoolSize()) return undefined;
     return new ChunkLane(addon, depth);
+  }
+
+  /** Whether `rows` decodes blocks of this codec (codec-table name): zstd, Deflate (zlib streams), LZW. */
+  static rowsCodec(codec: string): boolean {
+    return codec in ROW_CODEC;
+  }
+
+  /**
+   * Reads, decodes, filters and scatters one TIFF block. Any failure rejects (a CodecError with code
+   * 'DECODE', 'SHORT_OUTPUT' or the errno name; a RangeError for rows outside the target): the caller's
+   * ordinary path then reads the block again and reports what is wrong with it.
+   */
+  async rows(job: RowsJob): Promise<void> {
+    const s = job.scatter;
+    const h = job.horizontal;
+    const codec = ROW_CODEC[job.codec];
+    if (!codec) throw new RangeError(`the chunk lane does not decode ${job.codec}`);
+    try {
+      await this.addon.decodeRows(
+        job.read ? job.read.fd : -1,
+        job.read ? job.read.position : 0,
+        job.read ? job.read.length : 0,
+        job.input ?? null,
+        codec,
+        job.size,
+        job.swap ?? 0,
+        h ? h.size : 0,
+        h ? h.rowLength : 0,
+        h ? h.stride : 0,
+        s.target,
+        s.rows,
+        s.rowBytes,
+        s.srcOffset,
+        s.srcStride,
+        s.dstOffset,
+        s.dstStride,
+      );
+    } catch (err) {
+      if (err instanceof RangeError) throw err;
+      const e = err as Error & { code?: string };
+      throw new CodecError(e.message, job.codec, e.code);
+    }
   }
 
   /**

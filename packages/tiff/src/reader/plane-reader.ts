@@ -2,7 +2,14 @@
  * Reading a rectangle of one TIFF page: only the blocks (tiles/strips) that intersect it are read and
  * decoded, each once even when several samples of a chunky page are wanted, a bounded number at a time.
  */
-import { CodecError, copyBlock, onSharedMemory, type ScatterParams } from '@bfio/codecs';
+import {
+  ChunkLane,
+  CodecError,
+  copyBlock,
+  onSharedMemory,
+  type RowsJob,
+  type ScatterParams,
+} from '@bfio/codecs';
 import { CorruptFileError, type TypedArray } from '@bfio/core';
 import type { Limiter } from '@bfio/core/backend';
 import { WORKERS_FETCH } from '#platform';
@@ -24,6 +31,11 @@ export interface BlockContext {
   strict?: boolean;
   /** What a block the file lacks reads as (`OpenOptions.fillValue`; default 0, as libtiff and tifffile). */
   fill?: number;
+  /**
+   * A local file's Deflate, zstd and LZW blocks decoded and placed on libuv's threads (@bfio/codecs'
+   * ChunkLane) instead of the codec workers: no worker boot, no message per block, any output memory.
+   */
+  lane?: { lane: ChunkLane; limiter: Limiter };
 }
 
 /** How messages name block `index` of `page`. */
@@ -176,12 +188,12 @@ export function planeTasks(
             if (
               group.length === 1 &&
               spb === 1 &&
-              ctx.decode.pool &&
-              onSharedMemory(t.out) &&
+              ((ctx.decode.pool && onSharedMemory(t.out)) || (ctx.lane && tiff.source.local)) &&
               !(partial && ctx.cache) &&
               !ctx.cache?.get(blockKey(page, index))
             ) {
-              // Shared output: the worker decodes and places the rows itself (no copy or page faults here).
+              // Shared output: the worker decodes and places the rows itself (no copy or page faults here); the
+              // lane (a local file) places into any output.
               const placed = await scatterBlock(tiff, page, index, offset, count, rows, ctx, {
                 target: new Uint8Array(t.out.buffer, t.out.byteOffset, t.out.byteLength),
                 rows: yb - ya,
@@ -264,13 +276,36 @@ async function scatterBlock(
   ctx: BlockContext,
   scatter: ScatterParams,
 ): Promise<boolean> {
-  const pool = ctx.decode.pool!;
   if (page.compression === 1) return false;
   const expected = rows * page.blockWidth * (page.bitsPerSample / 8);
   const { codec, params, complete } = blockTask(page, expected, tiff.littleEndian);
   if (!complete || page.dtype === undefined) return false;
   params.scatter = scatter;
   const what = blockName(page, index);
+  const lane = ctx.lane;
+  if (lane && tiff.source.local && ChunkLane.rowsCodec(codec)) {
+    // Read, decoded, filtered and placed on one of libuv's threads. Any failure: the ordinary path below
+    // reads the block again and reports what is wrong with it.
+    try {
+      await lane.limiter.run(() =>
+        tiff.source.withFd(offset, count, what, (read) =>
+          lane.lane.rows({
+            read,
+            codec,
+            size: expected,
+            swap: params.swap as number | undefined,
+            horizontal: params.horizontal as RowsJob['horizontal'],
+            scatter,
+          }),
+        ),
+      );
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  const pool = ctx.decode.pool;
+  if (!pool || !onSharedMemory(scatter.target)) return false;
   try {
     if (!tiff.source.local) {
       // In a browser the worker fetches the block itself, so the page's main thread only dispatches (receiving

@@ -4,7 +4,7 @@
  * a read used only in part (the ones overlapping windows read again) in a bounded LRU.
  */
 
-import { sharedWorkerPool } from '@bfio/codecs';
+import { ChunkLane, sharedWorkerPool } from '@bfio/codecs';
 import {
   BfioError,
   CorruptFileError,
@@ -88,7 +88,11 @@ function readContext(path: string, options: TiffReaderOptions, remote = false): 
   // then hands a worker its next block the moment it posts a result, with no round trip through this
   // reader's promises in between (the pool's own size still bounds how many decode at once).
   const queued = pool && workers >= pool.maxWorkers ? 1 : 0;
+  // A local file's Deflate, zstd and LZW blocks go to libuv's threads when the lane is built (no worker boot,
+  // no message per block); other codecs, remote files and `decodeOn: 'libuv'` (node:zlib) stay as they were.
+  const chunkLane = pool && !remote ? ChunkLane.for(workers) : undefined;
   return {
+    lane: chunkLane && { lane: chunkLane, limiter: new Limiter(chunkLane.depth) },
     // A remote file's blocks wait on requests, not on cores: keep more of them in flight.
     tasks: remote ? Math.max(16, 4 * workers) : workers + 2 + queued,
     limiter: new Limiter(workers + queued),
@@ -179,7 +183,8 @@ export class TiffReader implements ReaderBackend {
     const ctx = readContext(path, options, isRemote(path));
     // The codec workers boot (~50 ms each, loading the codecs) while the IFDs and OME-XML are parsed, not
     // after, when the first read would wait for them.
-    ctx.decode.pool?.warm(Math.max(1, Math.floor(options.maxWorkers ?? cores())));
+    // Not when the lane decodes (a local file): its JPEG or PackBits blocks, if any, start them when needed.
+    if (!ctx.lane) ctx.decode.pool?.warm(Math.max(1, Math.floor(options.maxWorkers ?? cores())));
     const clean = options.cleanMetadata ?? true;
     const blob = options.blob;
     const abs = isRemote(path) || blob ? path : resolve(path);

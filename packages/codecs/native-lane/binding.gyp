@@ -21,8 +21,10 @@
         "<(zstd)/decompress/zstd_decompress.c",
         "<(zstd)/decompress/zstd_decompress_block.c",
         "../native/libdeflate/lib/adler32.c",
+        "../native/libdeflate/lib/deflate_compress.c",
         "../native/libdeflate/lib/deflate_decompress.c",
         "../native/libdeflate/lib/utils.c",
+        "../native/libdeflate/lib/zlib_compress.c",
         "../native/libdeflate/lib/zlib_decompress.c",
         "../native/libdeflate/lib/x86/cpu_features.c",
         "../native/libdeflate/lib/arm/cpu_features.c"

@@ -37,6 +37,12 @@
  *   (every `srcStride` bytes) into `target` at `dstOffset` (every `dstStride`), as placement.mjs's
  *   scatterRows. Resolves with the decoded length; rejects with code 'DECODE' (the caller's ordinary path then
  *   decodes the block again and reports what is wrong with it), 'SHORT_OUTPUT', or a RangeError.
+ *
+ * deflate(input: TypedArray, level: 0..12, output: Uint8Array, psize: 0|1|2|4, prow, pstride) -> Promise<n>
+ *   A TIFF tile compressed as a zlib stream (TIFF Deflate) by libdeflate at `level` into `output`, after the
+ *   horizontal predictor is applied to `input` in place (`psize` bytes per sample, rows of `prow` samples,
+ *   `pstride` samples per pixel; 0: none). Resolves with the bytes written, 0 when `output` is too small.
+ *   The caller keeps both arrays alive and unchanged until the promise settles.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -54,6 +60,7 @@
 #include "../native-common/place.h"
 #include "../native-common/lzw-decode.h"
 #include "../native-common/undo-horizontal.h"
+#include "../native-common/predict.h"
 #include "../native/libdeflate/libdeflate.h"
 
 /* Reused buffers of one libuv thread: compressed input and a decoded block awaiting placement. Larger needs
@@ -63,6 +70,8 @@ static __thread uint8_t *kept[2];
 static __thread size_t kept_size[2];
 static __thread ZSTD_DCtx *dctx;
 static __thread struct libdeflate_decompressor *inflater;
+/* One compressor per level per thread (libdeflate's are not shared between threads). */
+static __thread struct libdeflate_compressor *deflaters[13];
 
 typedef struct {
   uint8_t *data;
@@ -675,11 +684,87 @@ static napi_value decode_rows(napi_env env, napi_callback_info info) {
   return promise;
 }
 
+/* ---- TIFF tiles: predictor and Deflate ---- */
+
+typedef struct {
+  napi_async_work work;
+  napi_deferred deferred;
+  uint8_t *input;
+  size_t input_len;
+  uint8_t *output;
+  size_t output_len;
+  int level, psize;
+  size_t prow, pstride;
+  size_t written;
+  const char *code;
+  char message[128];
+} DeflateJob;
+
+static void deflate_execute(napi_env env, void *data) {
+  (void)env;
+  DeflateJob *job = data;
+  if (job->psize > 0 && bfio_predict(job->input, job->input_len, job->psize, job->prow, job->pstride) != 0) {
+    job->code = "ENOMEM";
+    snprintf(job->message, sizeof job->message, "the predictor: out of memory");
+    return;
+  }
+  if (deflaters[job->level] == NULL) deflaters[job->level] = libdeflate_alloc_compressor(job->level);
+  if (deflaters[job->level] == NULL) {
+    job->code = "ENOMEM";
+    snprintf(job->message, sizeof job->message, "libdeflate: out of memory");
+    return;
+  }
+  job->written =
+      libdeflate_zlib_compress(deflaters[job->level], job->input, job->input_len, job->output, job->output_len);
+}
+
+static void deflate_complete(napi_env env, napi_status status, void *data) {
+  DeflateJob *job = data;
+  if (status != napi_ok && job->code == NULL) {
+    job->code = "EIO";
+    snprintf(job->message, sizeof job->message, "the task was cancelled");
+  }
+  settle(env, job->deferred, job->code, 0, job->message, (double)job->written);
+  napi_delete_async_work(env, job->work);
+  free(job);
+}
+
+static napi_value deflate_tile(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 6)
+    return bfio_fail(env, "deflate: six arguments expected");
+  DeflateJob *job = calloc(1, sizeof(DeflateJob));
+  if (!job) return bfio_fail(env, "deflate: out of memory");
+  int32_t level, psize, prow, pstride;
+  if (!bfio_typed_bytes(env, argv[0], (void **)&job->input, &job->input_len, NULL) ||
+      napi_get_value_int32(env, argv[1], &level) != napi_ok || level < 0 || level > 12 ||
+      !bfio_typed_bytes(env, argv[2], (void **)&job->output, &job->output_len, NULL) ||
+      napi_get_value_int32(env, argv[3], &psize) != napi_ok ||
+      (psize != 0 && psize != 1 && psize != 2 && psize != 4) || napi_get_value_int32(env, argv[4], &prow) != napi_ok ||
+      napi_get_value_int32(env, argv[5], &pstride) != napi_ok || (psize && (prow < 1 || pstride < 1))) {
+    free(job);
+    return bfio_range_fail(env, "deflate(input, level 0..12, output, psize 0|1|2|4, rowLength, stride): bad arguments");
+  }
+  job->level = level;
+  job->psize = psize;
+  job->prow = (size_t)prow;
+  job->pstride = (size_t)pstride;
+  napi_value promise, name;
+  napi_create_promise(env, &job->deferred, &promise);
+  napi_create_string_utf8(env, "bfio-deflate-lane", NAPI_AUTO_LENGTH, &name);
+  napi_create_async_work(env, NULL, name, deflate_execute, deflate_complete, job, &job->work);
+  napi_queue_async_work(env, job->work);
+  return promise;
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn;
   if (napi_create_function(env, "decode", NAPI_AUTO_LENGTH, decode, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "decode", fn) != napi_ok) return NULL;
   if (napi_create_function(env, "decodeRows", NAPI_AUTO_LENGTH, decode_rows, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "decodeRows", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "deflate", NAPI_AUTO_LENGTH, deflate_tile, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "deflate", fn) != napi_ok) return NULL;
   return exports;
 }

@@ -108,20 +108,7 @@ static napi_value zlib_decompress(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/*
- * Each row is copied to `prev` first, so the differences read unmodified neighbours and the loop has no
- * dependence between iterations: the compiler vectorises it (the backward in-place loop it replaces does not).
- */
-#define PREDICT_ROWS(T)                                                               \
-  do {                                                                                \
-    T *restrict samples = data;                                                       \
-    T *restrict prev = scratch;                                                       \
-    for (size_t r = 0; r < rows; r++) {                                               \
-      T *restrict row = samples + r * row_length;                                     \
-      memcpy(prev, row, row_length * sizeof(T));                                      \
-      for (size_t i = stride; i < row_length; i++) row[i] = (T)(prev[i] - prev[i - stride]); \
-    }                                                                                 \
-  } while (0)
+#include "../native-common/predict.h"
 
 __attribute__((optimize("O3"))) static napi_value horizontal_predict(napi_env env, napi_callback_info info) {
   size_t argc = 4;
@@ -138,17 +125,8 @@ __attribute__((optimize("O3"))) static napi_value horizontal_predict(napi_env en
       napi_get_value_int32(env, argv[3], &stride_i) != napi_ok || stride_i < 1) {
     return bfio_fail(env, "horizontalPredict: size 1, 2 or 4, rowLength and stride positive integers expected");
   }
-  size_t row_length = (size_t)row_length_i;
-  size_t stride = (size_t)stride_i;
-  size_t rows = length / (size_t)size / row_length;
-  if (rows == 0 || stride >= row_length) return NULL;
-  uint32_t local[4096];
-  void *scratch = row_length * (size_t)size <= sizeof local ? (void *)local : malloc(row_length * (size_t)size);
-  if (scratch == NULL) return bfio_fail(env, "horizontalPredict: out of memory");
-  if (size == 1) PREDICT_ROWS(uint8_t);
-  else if (size == 2) PREDICT_ROWS(uint16_t);
-  else PREDICT_ROWS(uint32_t);
-  if (scratch != (void *)local) free(scratch);
+  if (bfio_predict(data, length, size, (size_t)row_length_i, (size_t)stride_i) != 0)
+    return bfio_fail(env, "horizontalPredict: out of memory");
   return NULL;
 }
 

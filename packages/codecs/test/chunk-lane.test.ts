@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dataPath, IN_CI } from '../../../test-support/env.js';
 import { ChunkLane, CodecError, type PlaceParams } from '../src/index.js';
@@ -342,5 +342,35 @@ describe.skipIf(!lane)('ChunkLane.rows (TIFF blocks)', () => {
       }),
     ).rejects.toThrow(RangeError);
     expect(out.every((v) => v === 0x4321)).toBe(true);
+  });
+});
+
+describe.skipIf(!lane?.encodes)('ChunkLane.deflate (TIFF tiles)', () => {
+  it('compresses a tile, predictor applied in place, to a zlib stream node:zlib decodes to the differenced tile', async () => {
+    const W = 128;
+    const tile = new Uint16Array(sample.buffer.slice(20_000, 20_000 + W * W * 2));
+    const original = tile.slice();
+    const out = new Uint8Array(W * W * 2 + 2048);
+    for (const level of [1, 6]) {
+      const t = original.slice();
+      const n = await lane!.deflate(t, level, out, { size: 2, rowLength: W, stride: 1 });
+      expect(n).toBeGreaterThan(0);
+      expect(n).toBeLessThan(W * W * 2);
+      // The tile now holds the differences (the predictor ran in place), and the stream decodes to them.
+      const decoded = new Uint16Array(new Uint8Array(inflateSync(out.subarray(0, n))).buffer);
+      expect(Buffer.from(decoded.buffer).equals(Buffer.from(t.buffer))).toBe(true);
+      for (let y = 0; y < W; y++)
+        for (let x = 0; x < W; x++) {
+          const want = (original[y * W + x]! - (x > 0 ? original[y * W + x - 1]! : 0)) & 0xffff;
+          if (t[y * W + x] !== want)
+            throw new Error(`level ${level}: (${y}, ${x}) is ${t[y * W + x]}, expected ${want}`);
+        }
+    }
+    // Without the predictor the tile is left as it is; an output too small gives 0, not a partial stream.
+    const t = original.slice();
+    const n = await lane!.deflate(t, 1, out);
+    expect(Buffer.from(t.buffer).equals(Buffer.from(original.buffer))).toBe(true);
+    expect(Buffer.from(inflateSync(out.subarray(0, n))).equals(Buffer.from(original.buffer))).toBe(true);
+    expect(await lane!.deflate(original.slice(), 1, new Uint8Array(64))).toBe(0);
   });
 });

@@ -67,5 +67,14 @@ export function libLane():
         dstOffset: number,
         dstStride: number,
       ): Promise<number>;
+      /** Absent from an addon built before it existed. */
+      deflate?(
+        input: ArrayBufferView,
+        level: number,
+        output: Uint8Array,
+        psize: number,
+        prow: number,
+        pstride: number,
+      ): Promise<number>;
     }
   | undefined;

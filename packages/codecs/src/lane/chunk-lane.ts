@@ -100,6 +100,27 @@ export class ChunkLane {
     return new ChunkLane(addon, depth);
   }
 
+  /** Whether this build of the lane compresses TIFF tiles (`deflate`). */
+  get encodes(): boolean {
+    return typeof this.addon.deflate === 'function';
+  }
+
+  /**
+   * Compresses a TIFF tile as a zlib stream (TIFF Deflate) with libdeflate at `level` into `output`, after
+   * the horizontal predictor (`predict`) is applied to `input` in place. Resolves with the bytes written, 0
+   * when `output` is too small. Both arrays must stay alive and unchanged until it settles.
+   */
+  deflate(
+    input: ArrayBufferView,
+    level: number,
+    output: Uint8Array,
+    predict?: { size: 1 | 2 | 4; rowLength: number; stride: number },
+  ): Promise<number> {
+    const fn = this.addon.deflate;
+    if (!fn) return Promise.reject(new Error('this build of the chunk lane does not encode'));
+    return fn(input, level, output, predict?.size ?? 0, predict?.rowLength ?? 0, predict?.stride ?? 0);
+  }
+
   /** Whether `rows` decodes blocks of this codec (codec-table name): zstd, Deflate (zlib streams), LZW. */
   static rowsCodec(codec: string): boolean {
     return codec in ROW_CODEC;

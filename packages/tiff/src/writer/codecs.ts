@@ -5,8 +5,15 @@
  * LZW ours, zstd native (zstd-napi; WASM without it), JPEG libjpeg-turbo. The floating-point predictor
  * regroups bytes here first (it makes a new buffer).
  */
-import { applyFloatPredictor, type CodecParams, runHere, type WorkerPool } from '@bfio/codecs';
+import {
+  applyFloatPredictor,
+  type ChunkLane,
+  type CodecParams,
+  runHere,
+  type WorkerPool,
+} from '@bfio/codecs';
 import type { DType, TypedArray } from '@bfio/core';
+import type { Limiter } from '@bfio/core/backend';
 import { Compression as CompressionCode, Predictor } from '../tiff-tags.js';
 
 export type TiffCodec = 'none' | 'deflate' | 'lzw' | 'zstd' | 'jpeg';
@@ -36,6 +43,12 @@ export interface EncodeSettings {
    * Without it, this thread (Deflate on libuv's pool).
    */
   pool?: WorkerPool;
+  /**
+   * Deflate tiles compressed on libuv's threads (@bfio/codecs' chunk lane: predictor and libdeflate in one
+   * native call) instead of the pool: no worker to boot and no message per tile. Other codecs stay on the
+   * pool.
+   */
+  lane?: { lane: ChunkLane; limiter: Limiter };
 }
 
 /**
@@ -58,9 +71,14 @@ const ENCODER: Record<TiffCodec, string> = {
   jpeg: 'jpeg-encode',
 };
 
+/** Whether `encodeTile` compresses on the chunk lane with these settings (Deflate, no float predictor). */
+export function encodesOnLane(s: EncodeSettings): boolean {
+  return s.lane !== undefined && s.codec === 'deflate' && s.predictor !== Predictor.FloatingPoint;
+}
+
 /** Whether `encodeTile` compresses on the WorkerPool with these settings (all but uncompressed tiles). */
 export function encodesOnPool(s: EncodeSettings): boolean {
-  return s.codec !== 'none' && s.pool !== undefined;
+  return s.codec !== 'none' && s.pool !== undefined && !encodesOnLane(s);
 }
 
 /** The codec params of a tile of `bytes` (predictor included unless it is the floating-point one). */
@@ -118,6 +136,22 @@ export async function encodeTile(
   }
   const params = encodeParams(s, bytes, tile.BYTES_PER_ELEMENT);
   const codec = ENCODER[s.codec];
+  if (s.lane && encodesOnLane(s)) {
+    // Predictor (in place: the tile is ours) and libdeflate on one of libuv's threads, into the spare output.
+    const { lane, limiter } = s.lane;
+    const room = bytes.byteLength + (bytes.byteLength >> 10) + 1024;
+    const spare = ownership.outputSpare;
+    const out =
+      spare && spare.byteLength >= room ? new Uint8Array(spare, 0, spare.byteLength) : new Uint8Array(room);
+    const predict = params.predict as { size: 1 | 2 | 4; rowLength: number; stride: number } | undefined;
+    const n = await limiter.run(() => lane.deflate(bytes, s.level, out, predict));
+    if (n > 0) {
+      const whole = mine && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+      if (whole) ownership.recycle?.(bytes.buffer);
+      return out.subarray(0, n);
+    }
+    // Larger than libdeflate's bound for the tile (it cannot be): the ordinary route reports it.
+  }
   if (!s.pool) return runHere(codec, bytes, params);
   // Our own tile, spanning its buffer: moved to the worker (an ArrayBuffer) or read there in place (shared).
   const whole = mine && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;

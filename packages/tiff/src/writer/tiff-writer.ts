@@ -7,7 +7,7 @@
  * at close from the real size. Memory holds only partial tiles and the tiles being encoded.
  */
 
-import { sharedWorkerPool } from '@bfio/codecs';
+import { ChunkLane, sharedWorkerPool } from '@bfio/codecs';
 import {
   bytesPerPixel,
   ClosedError,
@@ -21,6 +21,7 @@ import {
 } from '@bfio/core';
 import {
   givenLevelSizes,
+  Limiter,
   type Region,
   regionLength,
   sharedMemory,
@@ -39,7 +40,7 @@ import {
   SUBFILE_REDUCED_RESOLUTION,
   Tag,
 } from '../tiff-tags.js';
-import { COMPRESSION_TAG, type EncodeSettings, encodesOnPool, encodeTile } from './codecs.js';
+import { COMPRESSION_TAG, type EncodeSettings, encodesOnLane, encodesOnPool, encodeTile } from './codecs.js';
 import { downsample2x } from './downsample.js';
 import { type IfdEntry, type IfdSpec, ifdsByteLength, serializeIfds } from './ifd.js';
 import { prepareOme } from './ome.js';
@@ -182,11 +183,16 @@ class TiffWriter implements WriterBackend {
       quality: options.quality,
       pool: options.encodeOn === 'workers' ? sharedWorkerPool() : undefined,
     };
+    // Deflate tiles go to libuv's threads where the chunk lane is built and has room for this writer's lanes.
+    const lanes = this.encode.pool?.maxWorkers ?? 1;
+    const lane = this.encode.pool ? ChunkLane.for(lanes) : undefined;
+    if (lane?.encodes) this.encode.lane = { lane, limiter: new Limiter(lane.depth) };
     // Start the encoders now: a codec worker takes ~0.1 s to start (its codec modules), which would
     // otherwise begin only when the first tile is ready, with every tile waiting behind it (the bench's
     // tile-by-tile write: first tile encoded at 123–135 ms instead of 146–160).
     if (encodesOnPool(this.encode)) this.encode.pool?.warm();
     this.tileBytes = options.tileWidth * options.tileHeight * bytesPerPixel(dtype);
+    // Shared tiles only for workers: the lane reads and writes ordinary memory where it lies.
     this.shareBuffers = encodesOnPool(this.encode) && typeof SharedArrayBuffer === 'function';
     // Room for any Deflate output of a tile (zlib's deflateBound is a little over the input size).
     const encodedBytes = this.tileBytes * options.samples;
@@ -408,7 +414,7 @@ class TiffWriter implements WriterBackend {
         for (const part of joined?.parts ?? []) recycle(part.buffer);
       }
       if (pixels) {
-        const pooled = encodesOnPool(this.encode);
+        const pooled = encodesOnPool(this.encode) || encodesOnLane(this.encode);
         const encoded = await encodeTile(pixels, this.encode, {
           owned: true,
           recycle,

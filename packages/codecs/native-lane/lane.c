@@ -421,6 +421,12 @@ static double *copy_doubles(napi_env env, napi_value value, size_t *count) {
   if (napi_get_typedarray_info(env, value, &type, count, &p, NULL, NULL) != napi_ok ||
       type != napi_float64_array)
     return NULL;
+  /* Every number must be an integer a double holds exactly (|x| < 2^53): a NaN, an infinity or a fraction
+   * from a damaged index would be undefined behaviour once converted to an offset. */
+  const double *d = p;
+  for (size_t i = 0; i < *count; i++)
+    if (!(d[i] == d[i]) || d[i] != (double)(int64_t)d[i] || d[i] > 9007199254740991.0 || d[i] < -9007199254740991.0)
+      return NULL;
   double *copy = malloc((*count ? *count : 1) * sizeof(double));
   if (copy) memcpy(copy, p, *count * sizeof(double));
   return copy;
@@ -470,16 +476,18 @@ static napi_value decode(napi_env env, napi_callback_info info) {
       bad = "target must be a TypedArray and bytes 1, 2, 4 or 8";
     size_t ns = 0;
     double *strides = bad ? NULL : copy_doubles(env, argv[9], &ns);
-    if (!bad && (strides == NULL || ns != 2 * AXES)) bad = "strides must be a Float64Array of 10";
+    if (!bad && (strides == NULL || ns != 2 * AXES)) bad = "strides must be a Float64Array of 10 integers";
     if (strides) {
       if (ns == 2 * AXES) memcpy(job->strides, strides, sizeof job->strides);
       free(strides);
     }
     if (!bad && (job->blocks = copy_doubles(env, argv[10], &job->nblocks)) == NULL)
-      bad = "blocks must be a Float64Array";
+      bad = "blocks must be a Float64Array of integers";
     if (!bad && !is_null(env, argv[11]) && ((job->frames = copy_doubles(env, argv[11], &job->nframes)) == NULL ||
                                            job->nframes == 0))
-      bad = "frames must be a non-empty Float64Array";
+      bad = "frames must be a non-empty Float64Array of integers";
+    for (size_t k = 0; !bad && k < job->nframes; k++)
+      if (job->frames[k] < 0) bad = "frames must be non-negative lengths";
   } else if (!bad && job->dst == NULL) {
     bad = "either dst or blocks is needed";
   }
@@ -547,7 +555,8 @@ static void rows_execute(napi_env env, void *data) {
   /* The rows must lie inside the target whatever the block decodes to: checked before anything is read. */
   if (job->rows > 0) {
     int64_t last = job->dst_offset + (job->rows - 1) * job->dst_stride + job->row_bytes;
-    if (job->dst_offset < 0 || job->src_offset < 0 || job->row_bytes < 0 || last > (int64_t)job->target_len) {
+    if (job->dst_offset < 0 || job->src_offset < 0 || job->row_bytes < 0 || job->src_stride < 0 ||
+        job->dst_stride < 0 || last > (int64_t)job->target_len) {
       job->range = 1;
       rows_fail(job, "ERANGE", "the block's rows reach past the target");
       return;
@@ -642,7 +651,9 @@ static void rows_complete(napi_env env, napi_status status, void *data) {
 
 static int get_i64(napi_env env, napi_value v, int64_t *out) {
   double d;
-  if (napi_get_value_double(env, v, &d) != napi_ok || d != d) return 0;
+  if (napi_get_value_double(env, v, &d) != napi_ok || !(d == d) || d > 9007199254740991.0 ||
+      d < -9007199254740991.0 || d != (double)(int64_t)d)
+    return 0;
   *out = (int64_t)d;
   return 1;
 }

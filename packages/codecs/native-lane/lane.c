@@ -46,6 +46,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <node_api.h>
 #include <stdio.h>
@@ -72,6 +73,26 @@ static __thread ZSTD_DCtx *dctx;
 static __thread struct libdeflate_decompressor *inflater;
 /* One compressor per level per thread (libdeflate's are not shared between threads). */
 static __thread struct libdeflate_compressor *deflaters[13];
+
+/* What every task has: its async work and promise, its outcome, and what `complete` frees. Each job type
+ * begins with one, so the settling, failing and queueing below are written once. */
+typedef struct {
+  napi_async_work work;
+  napi_deferred deferred;
+  const char *code; /* NULL: success */
+  int range;        /* a RangeError */
+  char message[512];
+  double result; /* what the promise resolves with */
+  void *owned[3]; /* freed with the task */
+} Task;
+
+__attribute__((format(printf, 3, 4))) static void fail(Task *t, const char *code, const char *fmt, ...) {
+  va_list args;
+  va_start(args, fmt);
+  t->code = code;
+  vsnprintf(t->message, sizeof t->message, fmt, args);
+  va_end(args);
+}
 
 typedef struct {
   uint8_t *data;
@@ -102,8 +123,7 @@ static void release(Buf *b) {
 }
 
 typedef struct {
-  napi_async_work work;
-  napi_deferred deferred;
+  Task task;
   char *path;
   const uint8_t *input;
   size_t input_len;
@@ -120,16 +140,7 @@ typedef struct {
   size_t nblocks; /* numbers, 7 a piece */
   double *frames;
   size_t nframes;
-  /* outcome */
-  const char *code; /* NULL: success */
-  int range;        /* a RangeError */
-  char message[512];
 } Job;
-
-static void fail(Job *job, const char *code, const char *fmt, const char *detail, long long a, long long b) {
-  job->code = code;
-  snprintf(job->message, sizeof job->message, fmt, detail, a, b);
-}
 
 static const char *errno_code(int e) {
   switch (e) {
@@ -145,20 +156,19 @@ static const char *errno_code(int e) {
   }
 }
 
-static int read_fully(Job *job, int fd, uint8_t *into, size_t n, int64_t at) {
+/* Reads `n` bytes at `at` of `fd` (the file `what`) into `into`; 0 with the task failed when it cannot. */
+static int read_fully(Task *t, const char *what, int fd, uint8_t *into, size_t n, int64_t at) {
   size_t done = 0;
   while (done < n) {
     ssize_t r = pread(fd, into + done, n - done, (off_t)(at + (int64_t)done));
     if (r < 0) {
       if (errno == EINTR) continue;
       int e = errno;
-      fail(job, errno_code(e), "%s: read failed (%lld, %lld)", strerror(e), (long long)at, (long long)n);
+      fail(t, errno_code(e), "%s: reading %zu bytes at %lld of %s", strerror(e), n, (long long)at, what);
       return 0;
     }
     if (r == 0) {
-      snprintf(job->message, sizeof job->message, "read %zu of %zu bytes at %lld of %s: end of file", done, n,
-               (long long)at, job->path);
-      job->code = "SHORT_READ";
+      fail(t, "SHORT_READ", "read %zu of %zu bytes at %lld of %s: end of file", done, n, (long long)at, what);
       return 0;
     }
     done += (size_t)r;
@@ -166,30 +176,38 @@ static int read_fully(Job *job, int fd, uint8_t *into, size_t n, int64_t at) {
   return 1;
 }
 
-/* Decodes `src` (one frame, or frames back to back when `whole`) into exactly `room` bytes at `out`. */
-static int decode_into(Job *job, const uint8_t *src, size_t n, uint8_t *out, size_t room) {
-  if (job->codec == 0) {
-    if (n != room) {
-      fail(job, "DECODE", "%sthe block has %lld bytes, expected %lld", "", (long long)n, (long long)room);
-      return 0;
-    }
-    if (out != src) memcpy(out, src, n);
-    return 1;
-  }
+/* zstd frames in `src` decoded into at most `room` bytes at `out` with this thread's context: the decoded
+ * size in `got`, or 0 with the task failed. */
+static int unzstd(Task *t, const uint8_t *src, size_t n, uint8_t *out, size_t room, size_t *got) {
   if (dctx == NULL) dctx = ZSTD_createDCtx();
   if (dctx == NULL) {
-    fail(job, "ENOMEM", "%szstd: out of memory%lld%lld", "", 0, 0);
+    fail(t, "ENOMEM", "zstd: out of memory");
     return 0;
   }
   size_t r = ZSTD_decompressDCtx(dctx, out, room, src, n);
   if (ZSTD_isError(r)) {
     // "Destination buffer is too small": the block decodes to more than `room`.
-    fail(job, "DECODE", "zstd: %s (expected %lld bytes from %lld)", ZSTD_getErrorName(r), (long long)room,
-         (long long)n);
+    fail(t, "DECODE", "zstd: %s (at most %zu bytes expected from %zu)", ZSTD_getErrorName(r), room, n);
     return 0;
   }
-  if (r != room) {
-    fail(job, "DECODE", "%sthe block decodes to %lld bytes, expected %lld", "", (long long)r, (long long)room);
+  *got = r;
+  return 1;
+}
+
+/* Decodes `src` (one frame, or frames back to back) into exactly `room` bytes at `out`. */
+static int decode_into(Job *job, const uint8_t *src, size_t n, uint8_t *out, size_t room) {
+  if (job->codec == 0) {
+    if (n != room) {
+      fail(&job->task, "DECODE", "the block has %zu bytes, expected %zu", n, room);
+      return 0;
+    }
+    if (out != src) memcpy(out, src, n);
+    return 1;
+  }
+  size_t got;
+  if (!unzstd(&job->task, src, n, out, room, &got)) return 0;
+  if (got != room) {
+    fail(&job->task, "DECODE", "the block decodes to %zu bytes, expected %zu", got, room);
     return 0;
   }
   return 1;
@@ -247,13 +265,12 @@ static void execute(napi_env env, void *data) {
   if (placing) {
     size_t source_len = job->nframes ? job->room / job->nframes : job->room;
     if (job->nframes && (job->room % job->nframes || (job->room / job->nframes) % (size_t)job->bytes)) {
-      fail(job, "DECODE", "%s%lld frames do not split %lld bytes", "", (long long)job->nframes,
-           (long long)job->room);
+      fail(&job->task, "DECODE", "%zu frames do not split %zu bytes", job->nframes, job->room);
       return;
     }
     if (check_pieces(job, source_len) < 0) {
-      job->range = 1;
-      fail(job, "ERANGE", "%sa block reaches past its source or its target%lld%lld", "", 0, 0);
+      job->task.range = 1;
+      fail(&job->task, "ERANGE", "a block reaches past its source or its target");
       return;
     }
   }
@@ -268,8 +285,7 @@ static void execute(napi_env env, void *data) {
     fd = open(job->path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
       int e = errno;
-      job->code = errno_code(e);
-      snprintf(job->message, sizeof job->message, "%s: %s", strerror(e), job->path);
+      fail(&job->task, errno_code(e), "%s: %s", strerror(e), job->path);
       return;
     }
     if (job->length >= 0) {
@@ -278,8 +294,7 @@ static void execute(napi_env env, void *data) {
       struct stat st;
       if (fstat(fd, &st) != 0) {
         int e = errno;
-        snprintf(job->message, sizeof job->message, "%s: %s", strerror(e), job->path);
-        job->code = errno_code(e);
+        fail(&job->task, errno_code(e), "%s: %s", strerror(e), job->path);
         goto done;
       }
       n = (size_t)st.st_size;
@@ -287,27 +302,25 @@ static void execute(napi_env env, void *data) {
     if (job->codec == 0 && whole && !job->nframes) {
       /* A raw chunk is read straight into its place. */
       if (n != job->room) {
-        snprintf(job->message, sizeof job->message, "the chunk has %zu bytes, expected %zu", n, job->room);
-        job->code = "DECODE";
+        fail(&job->task, "DECODE", "%s has %zu bytes, expected %zu", job->path, n, job->room);
         goto done;
       }
-      if (!read_fully(job, fd, whole, n, job->offset)) goto done;
+      if (!read_fully(&job->task, job->path, fd, whole, n, job->offset)) goto done;
       goto done;
     }
     /* No valid chunk is larger than libzstd's bound for its decoded size (a damaged index or a stray file
      * could name gigabytes): refused before anything is allocated. */
     size_t most = job->codec == 0 ? job->room : ZSTD_COMPRESSBOUND(job->room) + 1024 * (job->nframes + 1);
     if (n > most) {
-      snprintf(job->message, sizeof job->message,
-               "%s has %zu bytes where a chunk of %zu bytes can take at most %zu", job->path, n, job->room, most);
-      job->code = "DECODE";
+      fail(&job->task, "DECODE", "%s has %zu bytes where a chunk of %zu bytes can take at most %zu", job->path, n,
+           job->room, most);
       goto done;
     }
     if (!buffer_for(0, n, &in)) {
-      fail(job, "ENOMEM", "%sout of memory for %lld bytes%lld", "", (long long)n, 0);
+      fail(&job->task, "ENOMEM", "out of memory for %zu bytes", n);
       goto done;
     }
-    if (!read_fully(job, fd, in.data, n, job->offset)) goto done;
+    if (!read_fully(&job->task, job->path, fd, in.data, n, job->offset)) goto done;
     src = in.data;
   }
 
@@ -317,12 +330,12 @@ static void execute(napi_env env, void *data) {
       if (job->codec == 0) {
         into = (uint8_t *)src; /* placed from where it was read */
         if (n != job->room) {
-          fail(job, "DECODE", "%sthe block has %lld bytes, expected %lld", "", (long long)n, (long long)job->room);
+          fail(&job->task, "DECODE", "the block has %zu bytes, expected %zu", n, job->room);
           goto done;
         }
       } else {
         if (!buffer_for(1, job->room, &out)) {
-          fail(job, "ENOMEM", "%sout of memory for %lld bytes%lld", "", (long long)job->room, 0);
+          fail(&job->task, "ENOMEM", "out of memory for %zu bytes", job->room);
           goto done;
         }
         into = out.data;
@@ -339,7 +352,7 @@ static void execute(napi_env env, void *data) {
   for (size_t k = 0; k < job->nframes; k++) {
     size_t len = (size_t)job->frames[k];
     if (at + len > n) {
-      fail(job, "DECODE", "%sframe %lld reaches past the %lld bytes read", "", (long long)k, (long long)n);
+      fail(&job->task, "DECODE", "frame %zu reaches past the %zu bytes read", k, n);
       goto done;
     }
     /* The frame's pieces: when it is a single one laid out the same way, decode into the target. */
@@ -359,12 +372,12 @@ static void execute(napi_env env, void *data) {
       if (job->codec == 0) {
         into = (uint8_t *)src + at;
         if (len != each) {
-          fail(job, "DECODE", "%sthe block has %lld bytes, expected %lld", "", (long long)len, (long long)each);
+          fail(&job->task, "DECODE", "the block has %zu bytes, expected %zu", len, each);
           goto done;
         }
       } else {
         if (out.data == NULL && !buffer_for(1, each, &out)) {
-          fail(job, "ENOMEM", "%sout of memory for %lld bytes%lld", "", (long long)each, 0);
+          fail(&job->task, "ENOMEM", "out of memory for %zu bytes", each);
           goto done;
         }
         into = out.data;
@@ -374,8 +387,7 @@ static void execute(napi_env env, void *data) {
     if (!direct) place_pieces(job, into, each, (long)k);
     at += len;
   }
-  if (at != n) fail(job, "DECODE", "%s%lld bytes after the last of %lld frames", "", (long long)(n - at),
-                    (long long)job->nframes);
+  if (at != n) fail(&job->task, "DECODE", "%zu bytes after the last of %zu frames", n - at, job->nframes);
 
 done:
   if (fd >= 0) close(fd);
@@ -383,36 +395,36 @@ done:
   release(&out);
 }
 
-/* Settles a task's promise: rejected with an Error (a RangeError when `range`) whose `code` is `code`, or
- * resolved with `result`. */
-static void settle(napi_env env, napi_deferred deferred, const char *code, int range, const char *message,
-                   double result) {
+/* Settles a task's promise (rejected with an Error, or a RangeError, whose `code` is the task's code; else
+ * resolved with its result) and frees it: every job type's completion. */
+static void complete(napi_env env, napi_status status, void *data) {
+  Task *t = data;
+  if (status != napi_ok && t->code == NULL) fail(t, "EIO", "the task was cancelled");
   napi_value value;
-  if (code) {
+  if (t->code) {
     napi_value c, m;
-    napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &c);
-    napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &m);
-    if (range) napi_create_range_error(env, c, m, &value);
+    napi_create_string_utf8(env, t->code, NAPI_AUTO_LENGTH, &c);
+    napi_create_string_utf8(env, t->message, NAPI_AUTO_LENGTH, &m);
+    if (t->range) napi_create_range_error(env, c, m, &value);
     else napi_create_error(env, c, m, &value);
-    napi_reject_deferred(env, deferred, value);
+    napi_reject_deferred(env, t->deferred, value);
   } else {
-    napi_create_double(env, result, &value);
-    napi_resolve_deferred(env, deferred, value);
+    napi_create_double(env, t->result, &value);
+    napi_resolve_deferred(env, t->deferred, value);
   }
+  napi_delete_async_work(env, t->work);
+  for (int i = 0; i < 3; i++) free(t->owned[i]);
+  free(t);
 }
 
-static void complete(napi_env env, napi_status status, void *data) {
-  Job *job = data;
-  if (status != napi_ok && job->code == NULL) {
-    job->code = "EIO";
-    snprintf(job->message, sizeof job->message, "the task was cancelled");
-  }
-  settle(env, job->deferred, job->code, job->range, job->message, (double)job->room);
-  napi_delete_async_work(env, job->work);
-  free(job->path);
-  free(job->blocks);
-  free(job->frames);
-  free(job);
+/* Queues task `t` (at the start of its job) to run `execute` on libuv's pool: its promise. */
+static napi_value start(napi_env env, Task *t, const char *name, napi_async_execute_callback execute) {
+  napi_value promise, resource;
+  napi_create_promise(env, &t->deferred, &promise);
+  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &resource);
+  napi_create_async_work(env, NULL, resource, execute, complete, t, &t->work);
+  napi_queue_async_work(env, t->work);
+  return promise;
 }
 
 static double *copy_doubles(napi_env env, napi_value value, size_t *count) {
@@ -492,26 +504,22 @@ static napi_value decode(napi_env env, napi_callback_info info) {
     bad = "either dst or blocks is needed";
   }
   job->bytes = bytes;
+  job->task.owned[0] = job->path;
+  job->task.owned[1] = job->blocks;
+  job->task.owned[2] = job->frames;
   if (bad) {
-    free(job->path);
-    free(job->blocks);
-    free(job->frames);
+    for (int i = 0; i < 3; i++) free(job->task.owned[i]);
     free(job);
     return bfio_range_fail(env, bad);
   }
-  napi_value promise, name;
-  napi_create_promise(env, &job->deferred, &promise);
-  napi_create_string_utf8(env, "bfio-chunk-lane", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, NULL, name, execute, complete, job, &job->work);
-  napi_queue_async_work(env, job->work);
-  return promise;
+  job->task.result = (double)job->room;
+  return start(env, &job->task, "bfio-chunk-lane", execute);
 }
 
 /* ---- TIFF blocks: decode, swap, predictor, rows into the target ---- */
 
 typedef struct {
-  napi_async_work work;
-  napi_deferred deferred;
+  Task task;
   int fd;
   int64_t position, length;
   const uint8_t *input;
@@ -522,10 +530,6 @@ typedef struct {
   uint8_t *target;
   size_t target_len;
   int64_t rows, row_bytes, src_offset, src_stride, dst_offset, dst_stride;
-  size_t decoded;
-  const char *code;
-  int range;
-  char message[512];
 } RowsJob;
 
 /* Reverses the bytes of each `size`-byte sample (a big-endian file's samples). */
@@ -543,22 +547,18 @@ static void swap_bytes(uint8_t *p, size_t n, int size) {
 #undef SWAP
 }
 
-static void rows_fail(RowsJob *job, const char *code, const char *what) {
-  job->code = code;
-  snprintf(job->message, sizeof job->message, "%s", what);
-}
-
 static void rows_execute(napi_env env, void *data) {
   (void)env;
   RowsJob *job = data;
+  Task *t = &job->task;
   Buf in = {0}, out = {0};
   /* The rows must lie inside the target whatever the block decodes to: checked before anything is read. */
   if (job->rows > 0) {
     int64_t last = job->dst_offset + (job->rows - 1) * job->dst_stride + job->row_bytes;
     if (job->dst_offset < 0 || job->src_offset < 0 || job->row_bytes < 0 || job->src_stride < 0 ||
         job->dst_stride < 0 || last > (int64_t)job->target_len) {
-      job->range = 1;
-      rows_fail(job, "ERANGE", "the block's rows reach past the target");
+      t->range = 1;
+      fail(t, "ERANGE", "the block's rows reach past the target");
       return;
     }
   }
@@ -569,55 +569,43 @@ static void rows_execute(napi_env env, void *data) {
     /* A TIFF block never needs more than libzstd's bound or Deflate's stored-block size of its room, and LZW
      * codes are at least 9 bits a byte: past twice the room plus some, the byte count is damaged. */
     if (n > 2 * job->room + 65536) {
-      rows_fail(job, "DECODE", "the block's byte count is larger than any encoding of its pixels");
+      fail(t, "DECODE", "the block's byte count (%zu) is larger than any encoding of its pixels", n);
       return;
     }
     if (!buffer_for(0, n, &in)) {
-      rows_fail(job, "ENOMEM", "out of memory");
+      fail(t, "ENOMEM", "out of memory for %zu bytes", n);
       return;
     }
-    Job tmp = {0};
-    tmp.path = "the TIFF file";
-    if (!read_fully(&tmp, job->fd, in.data, n, job->position)) {
-      job->code = tmp.code;
-      snprintf(job->message, sizeof job->message, "%s", tmp.message);
-      goto done;
-    }
+    if (!read_fully(t, "the TIFF file", job->fd, in.data, n, job->position)) goto done;
     src = in.data;
   }
   if (!buffer_for(1, job->room, &out)) {
-    rows_fail(job, "ENOMEM", "out of memory");
+    fail(t, "ENOMEM", "out of memory for %zu bytes", job->room);
     goto done;
   }
   size_t got = 0;
   if (job->codec == 1) {
-    if (dctx == NULL) dctx = ZSTD_createDCtx();
-    size_t r = dctx ? ZSTD_decompressDCtx(dctx, out.data, job->room, src, n) : 0;
-    if (!dctx || ZSTD_isError(r)) {
-      rows_fail(job, "DECODE", dctx ? ZSTD_getErrorName(r) : "zstd: out of memory");
-      goto done;
-    }
-    got = r;
+    if (!unzstd(t, src, n, out.data, job->room, &got)) goto done;
   } else if (job->codec == 2) {
     if (inflater == NULL) inflater = libdeflate_alloc_decompressor();
     enum libdeflate_result r = inflater ? libdeflate_zlib_decompress(inflater, src, n, out.data, job->room, &got)
                                         : LIBDEFLATE_BAD_DATA;
     if (r != LIBDEFLATE_SUCCESS) {
-      rows_fail(job, "DECODE", "Deflate: the stream is damaged or decodes to more than the block");
+      fail(t, "DECODE", "Deflate: the stream is damaged or decodes to more than the block");
       goto done;
     }
   } else if (job->codec == 3) {
     int64_t r = n >= 2 && src[0] == 0 && (src[1] & 1) ? -2 : bfio_lzw_decode(src, n, out.data, job->room);
     if (r < 0) {
-      rows_fail(job, "DECODE", r == -2 ? "LZW: an old-style LSB-first stream" : "LZW: an invalid code");
+      fail(t, "DECODE", "LZW: %s", r == -2 ? "an old-style LSB-first stream" : "an invalid code");
       goto done;
     }
     got = (size_t)r;
   } else {
-    rows_fail(job, "DECODE", "unknown codec");
+    fail(t, "DECODE", "unknown codec %d", job->codec);
     goto done;
   }
-  job->decoded = got;
+  t->result = (double)got;
   if (job->swap > 1) swap_bytes(out.data, got, job->swap);
   if (job->hsize > 0 && job->hrow > 0 && job->hstride < job->hrow) {
     size_t rows = got / (size_t)job->hsize / job->hrow;
@@ -628,8 +616,7 @@ static void rows_execute(napi_env env, void *data) {
   if (job->rows > 0) {
     int64_t last = job->src_offset + (job->rows - 1) * job->src_stride + job->row_bytes;
     if (last > (int64_t)got) {
-      snprintf(job->message, sizeof job->message, "decoded to %zu bytes, %lld needed", got, (long long)last);
-      job->code = "SHORT_OUTPUT";
+      fail(t, "SHORT_OUTPUT", "decoded to %zu bytes, %lld needed", got, (long long)last);
       goto done;
     }
     for (int64_t r = 0; r < job->rows; r++)
@@ -639,14 +626,6 @@ static void rows_execute(napi_env env, void *data) {
 done:
   release(&in);
   release(&out);
-}
-
-static void rows_complete(napi_env env, napi_status status, void *data) {
-  RowsJob *job = data;
-  if (status != napi_ok && job->code == NULL) rows_fail(job, "EIO", "the task was cancelled");
-  settle(env, job->deferred, job->code, job->range, job->message, (double)job->decoded);
-  napi_delete_async_work(env, job->work);
-  free(job);
 }
 
 static int get_i64(napi_env env, napi_value v, int64_t *out) {
@@ -687,57 +666,35 @@ static napi_value decode_rows(napi_env env, napi_callback_info info) {
   job->hsize = (int)hsize;
   job->hrow = (size_t)hrow;
   job->hstride = (size_t)hstride;
-  napi_value promise, name;
-  napi_create_promise(env, &job->deferred, &promise);
-  napi_create_string_utf8(env, "bfio-block-lane", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, NULL, name, rows_execute, rows_complete, job, &job->work);
-  napi_queue_async_work(env, job->work);
-  return promise;
+  return start(env, &job->task, "bfio-block-lane", rows_execute);
 }
 
 /* ---- TIFF tiles: predictor and Deflate ---- */
 
 typedef struct {
-  napi_async_work work;
-  napi_deferred deferred;
+  Task task;
   uint8_t *input;
   size_t input_len;
   uint8_t *output;
   size_t output_len;
   int level, psize;
   size_t prow, pstride;
-  size_t written;
-  const char *code;
-  char message[128];
 } DeflateJob;
 
 static void deflate_execute(napi_env env, void *data) {
   (void)env;
   DeflateJob *job = data;
   if (job->psize > 0 && bfio_predict(job->input, job->input_len, job->psize, job->prow, job->pstride) != 0) {
-    job->code = "ENOMEM";
-    snprintf(job->message, sizeof job->message, "the predictor: out of memory");
+    fail(&job->task, "ENOMEM", "the predictor: out of memory");
     return;
   }
   if (deflaters[job->level] == NULL) deflaters[job->level] = libdeflate_alloc_compressor(job->level);
   if (deflaters[job->level] == NULL) {
-    job->code = "ENOMEM";
-    snprintf(job->message, sizeof job->message, "libdeflate: out of memory");
+    fail(&job->task, "ENOMEM", "libdeflate: out of memory");
     return;
   }
-  job->written =
-      libdeflate_zlib_compress(deflaters[job->level], job->input, job->input_len, job->output, job->output_len);
-}
-
-static void deflate_complete(napi_env env, napi_status status, void *data) {
-  DeflateJob *job = data;
-  if (status != napi_ok && job->code == NULL) {
-    job->code = "EIO";
-    snprintf(job->message, sizeof job->message, "the task was cancelled");
-  }
-  settle(env, job->deferred, job->code, 0, job->message, (double)job->written);
-  napi_delete_async_work(env, job->work);
-  free(job);
+  job->task.result = (double)libdeflate_zlib_compress(deflaters[job->level], job->input, job->input_len,
+                                                      job->output, job->output_len);
 }
 
 static napi_value deflate_tile(napi_env env, napi_callback_info info) {
@@ -761,21 +718,19 @@ static napi_value deflate_tile(napi_env env, napi_callback_info info) {
   job->psize = psize;
   job->prow = (size_t)prow;
   job->pstride = (size_t)pstride;
-  napi_value promise, name;
-  napi_create_promise(env, &job->deferred, &promise);
-  napi_create_string_utf8(env, "bfio-deflate-lane", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, NULL, name, deflate_execute, deflate_complete, job, &job->work);
-  napi_queue_async_work(env, job->work);
-  return promise;
+  return start(env, &job->task, "bfio-deflate-lane", deflate_execute);
 }
 
 NAPI_MODULE_INIT() {
-  napi_value fn;
-  if (napi_create_function(env, "decode", NAPI_AUTO_LENGTH, decode, NULL, &fn) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "decode", fn) != napi_ok) return NULL;
-  if (napi_create_function(env, "decodeRows", NAPI_AUTO_LENGTH, decode_rows, NULL, &fn) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "decodeRows", fn) != napi_ok) return NULL;
-  if (napi_create_function(env, "deflate", NAPI_AUTO_LENGTH, deflate_tile, NULL, &fn) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "deflate", fn) != napi_ok) return NULL;
+  const struct {
+    const char *name;
+    napi_callback fn;
+  } exported[] = {{"decode", decode}, {"decodeRows", decode_rows}, {"deflate", deflate_tile}};
+  for (size_t i = 0; i < sizeof exported / sizeof *exported; i++) {
+    napi_value fn;
+    if (napi_create_function(env, exported[i].name, NAPI_AUTO_LENGTH, exported[i].fn, NULL, &fn) != napi_ok ||
+        napi_set_named_property(env, exports, exported[i].name, fn) != napi_ok)
+      return NULL;
+  }
   return exports;
 }

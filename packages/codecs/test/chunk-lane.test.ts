@@ -244,30 +244,15 @@ describe.skipIf(!lane)('ChunkLane', () => {
     expect((big as Error).message).toContain(huge);
 
     // Offsets that are not whole numbers (a damaged index), negative frame lengths: refused at the call.
-    await expect(
-      lane!.run({
-        input: encoded,
-        codec: 'zstd',
-        size: CHUNK * 2,
-        place: { ...place, blocks: [Number.NaN, 0, 1, 1, 1, 1, 1] },
-      }),
-    ).rejects.toThrow(RangeError);
-    await expect(
-      lane!.run({
-        input: encoded,
-        codec: 'zstd',
-        size: CHUNK * 2,
-        place: { ...place, blocks: [0.5, 0, 1, 1, 1, 1, 1] },
-      }),
-    ).rejects.toThrow(RangeError);
-    await expect(
-      lane!.run({
-        input: encoded,
-        codec: 'zstd',
-        size: CHUNK * 2,
-        place: { ...place, frames: [-5, encoded.length + 5] },
-      }),
-    ).rejects.toThrow(RangeError);
+    const damagedPlaces: PlaceParams[] = [
+      { ...place, blocks: [Number.NaN, 0, 1, 1, 1, 1, 1] },
+      { ...place, blocks: [0.5, 0, 1, 1, 1, 1, 1] },
+      { ...place, frames: [-5, encoded.length + 5] },
+    ];
+    for (const damagedPlace of damagedPlaces)
+      await expect(
+        lane!.run({ input: encoded, codec: 'zstd', size: CHUNK * 2, place: damagedPlace }),
+      ).rejects.toThrow(RangeError);
 
     // A piece reaching past the target: refused before anything is decoded or written.
     const past = { ...place, ...piece([0, 0, 0], [4, 4, 4], [CZ - 2, 0, 0], [CZ, CY, CX]) };

@@ -111,11 +111,21 @@ export class CodecPool {
     return this.lane !== undefined;
   }
 
-  /** One chunk through the lane, in this owner's share of it; an aborted read stops before its next chunk. */
-  private onLane(job: LaneJob, signal?: AbortSignal): Promise<void> {
+  /**
+   * One chunk through the lane, in this owner's share of it; an aborted read stops before its next chunk.
+   * Placed (`job.place`): no bytes back. Else the decoded bytes, in `dest` when it has room.
+   */
+  private onLane(job: Omit<LaneJob, 'dst'>, signal?: AbortSignal, dest?: ArrayBuffer): Promise<Uint8Array> {
+    const size = job.size;
     return this.laneLimiter.run(async () => {
       signal?.throwIfAborted();
-      await this.lane!.run(job);
+      const dst = job.place
+        ? undefined
+        : dest && dest.byteLength >= size
+          ? new Uint8Array(dest, 0, size)
+          : uninitialized(size);
+      await this.lane!.run({ ...job, dst });
+      return dst ?? EMPTY;
     });
   }
 
@@ -232,21 +242,9 @@ export class CodecPool {
     place?: PlaceParams,
     signal?: AbortSignal,
   ): Promise<Uint8Array> {
-    if (this.lane) return this.decodeOnLane(input, codec, size, place, signal);
+    if (this.lane) return this.onLane({ input, codec, size, place }, signal);
     const whole = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength;
     return this.run(DECODER[codec], input, { outputSize: size, exact: true, place }, whole, signal);
-  }
-
-  private async decodeOnLane(
-    input: Uint8Array,
-    codec: 'zstd' | 'raw',
-    size: number,
-    place?: PlaceParams,
-    signal?: AbortSignal,
-  ): Promise<Uint8Array> {
-    const dst = place ? undefined : new Uint8Array(size);
-    await this.onLane({ input, codec, size, dst, place }, signal);
-    return dst ?? EMPTY;
   }
 
   /** Any codec of the table on this owner's share of the pool (the input is copied to the worker). */
@@ -297,11 +295,7 @@ export class CodecPool {
     range?: [number, number],
   ): Promise<Uint8Array | typeof MISSING> {
     try {
-      if (this.lane) {
-        const dst = dest && dest.byteLength >= size ? new Uint8Array(dest, 0, size) : uninitialized(size);
-        await this.onLane({ path, range, codec, size, dst });
-        return dst;
-      }
+      if (this.lane) return await this.onLane({ path, range, codec, size }, undefined, dest);
       return await this.run(
         DECODER[codec],
         EMPTY,

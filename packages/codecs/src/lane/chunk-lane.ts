@@ -39,7 +39,7 @@ const CODEC = { raw: 0, zstd: 1 } as const;
 export interface RowsJob {
   read?: { fd: number; position: number; length: number };
   input?: Uint8Array;
-  /** The codec-table name of the block's decoder: one of `ChunkLane.ROW_CODECS`. */
+  /** The codec-table name of the block's decoder: one `ChunkLane.rowsCodec` accepts. */
   codec: string;
   /** The block's decoded size at most (TIFF blocks may decode short: the rows are then checked). */
   size: number;
@@ -59,16 +59,20 @@ const ROW_CODEC: Record<string, 1 | 2 | 3> = { 'zstd-decode': 1, inflate: 2, 'lz
 const strides = new Float64Array(10);
 let numbers = new Float64Array(1024);
 
-/** `list` in this thread's reused number buffer from element `at` (grown when needed): its view. */
-function numbersAt(list: readonly number[], at: number): Float64Array {
-  if (at + list.length > numbers.length) {
-    const grown = new Float64Array(Math.max(2 * numbers.length, at + list.length));
-    grown.set(numbers.subarray(0, at));
-    numbers = grown;
-  }
-  const view = numbers.subarray(at, at + list.length);
-  for (let i = 0; i < list.length; i++) view[i] = list[i] as number;
-  return view;
+/** `blocks` then `frames` in this thread's reused number buffer (grown when needed): their views. */
+function numbersOf(blocks: readonly number[], frames: readonly number[] = []): [Float64Array, Float64Array] {
+  const n = blocks.length + frames.length;
+  if (n > numbers.length) numbers = new Float64Array(Math.max(2 * numbers.length, n));
+  numbers.set(blocks, 0);
+  numbers.set(frames, blocks.length);
+  return [numbers.subarray(0, blocks.length), numbers.subarray(blocks.length, n)];
+}
+
+/** A failure of the addon as this package reports it: RangeErrors as they are, the rest as CodecErrors. */
+function typed(err: unknown, codecName: string): Error {
+  if (err instanceof RangeError) return err;
+  const e = err as Error & { code?: string };
+  return new CodecError(e.message, codecName, e.code);
 }
 
 function threadpoolSize(): number {
@@ -157,9 +161,7 @@ export class ChunkLane {
         s.dstStride,
       );
     } catch (err) {
-      if (err instanceof RangeError) throw err;
-      const e = err as Error & { code?: string };
-      throw new CodecError(e.message, job.codec, e.code);
+      throw typed(err, job.codec);
     }
   }
 
@@ -175,12 +177,11 @@ export class ChunkLane {
     if (place) {
       strides.set(place.srcStride, 0);
       strides.set(place.dstStride, 5);
-      blocks = numbersAt(place.blocks, 0);
-      if (place.frames) frames = numbersAt(place.frames, place.blocks.length);
+      [blocks, frames] = numbersOf(place.blocks, place.frames);
     }
     try {
-      // Synchronous up to its promise: the number buffers are copied before anything else can use them.
-      const done = this.addon.decode(
+      // The addon copies the number buffers before it returns its promise: the next call may reuse them.
+      await this.addon.decode(
         job.path ?? null,
         job.input ?? null,
         job.range ? job.range[0] : 0,
@@ -192,13 +193,10 @@ export class ChunkLane {
         place ? place.bytes : 1,
         place ? strides : null,
         blocks,
-        frames,
+        place?.frames ? frames : null,
       );
-      await done;
     } catch (err) {
-      if (err instanceof RangeError) throw err;
-      const e = err as Error & { code?: string };
-      throw new CodecError(e.message, job.codec === 'zstd' ? 'zstd-decode' : 'raw', e.code);
+      throw typed(err, job.codec === 'zstd' ? 'zstd-decode' : 'raw');
     }
   }
 }

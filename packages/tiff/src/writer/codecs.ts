@@ -71,6 +71,11 @@ const ENCODER: Record<TiffCodec, string> = {
   jpeg: 'jpeg-encode',
 };
 
+/** Room for any Deflate output of `bytes` input bytes (zlib's deflateBound is a little over the input size). */
+export function deflateRoom(bytes: number): number {
+  return bytes + (bytes >> 10) + 1024;
+}
+
 /** Whether `encodeTile` compresses on the chunk lane with these settings (Deflate, no float predictor). */
 export function encodesOnLane(s: EncodeSettings): boolean {
   return s.lane !== undefined && s.codec === 'deflate' && s.predictor !== Predictor.FloatingPoint;
@@ -139,7 +144,7 @@ export async function encodeTile(
   if (s.lane && encodesOnLane(s)) {
     // Predictor (in place: the tile is ours) and libdeflate on one of libuv's threads, into the spare output.
     const { lane, limiter } = s.lane;
-    const room = bytes.byteLength + (bytes.byteLength >> 10) + 1024;
+    const room = deflateRoom(bytes.byteLength);
     const spare = ownership.outputSpare;
     const out =
       spare && spare.byteLength >= room ? new Uint8Array(spare, 0, spare.byteLength) : new Uint8Array(room);

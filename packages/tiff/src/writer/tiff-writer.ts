@@ -40,7 +40,14 @@ import {
   SUBFILE_REDUCED_RESOLUTION,
   Tag,
 } from '../tiff-tags.js';
-import { COMPRESSION_TAG, type EncodeSettings, encodesOnLane, encodesOnPool, encodeTile } from './codecs.js';
+import {
+  COMPRESSION_TAG,
+  deflateRoom,
+  type EncodeSettings,
+  encodesOnLane,
+  encodesOnPool,
+  encodeTile,
+} from './codecs.js';
 import { downsample2x } from './downsample.js';
 import { type IfdEntry, type IfdSpec, ifdsByteLength, serializeIfds } from './ifd.js';
 import { prepareOme } from './ome.js';
@@ -194,9 +201,7 @@ class TiffWriter implements WriterBackend {
     this.tileBytes = options.tileWidth * options.tileHeight * bytesPerPixel(dtype);
     // Shared tiles only for workers: the lane reads and writes ordinary memory where it lies.
     this.shareBuffers = encodesOnPool(this.encode) && typeof SharedArrayBuffer === 'function';
-    // Room for any Deflate output of a tile (zlib's deflateBound is a little over the input size).
-    const encodedBytes = this.tileBytes * options.samples;
-    this.outputBytes = encodedBytes + (encodedBytes >> 10) + 1024;
+    this.outputBytes = deflateRoom(this.tileBytes * options.samples);
   }
 
   async writeRegion(region: Region, data: TypedArray, level = 0): Promise<void> {

@@ -64,9 +64,20 @@ interface Row {
   /** Arguments after the library: ours and the peers take the same. */
   args: (lib: Lib) => { task: string; rest: string[]; env?: Record<string, string> };
   after?: (lib: Lib) => void;
-  /** Our block edge through `BioReader.blocks` too (an extra line under the row's, against the same peers). */
-  iterate?: number;
+  /**
+   * The row's blocks read our other ways too, each an extra line under the row's against its fastest peer:
+   * `blocks` through `BioReader.blocks`, `out` one `read` per block into a reused array per loop.
+   */
+  variants?: { key: 'blocks' | 'out'; args: string[] }[];
 }
+
+/** The row's blocks (edge, in flight) through `BioReader.blocks` and into reused `out` arrays. */
+const variantsOf = (s: string, edge: number, iterate: boolean): Row['variants'] => [
+  ...(iterate ? [{ key: 'blocks' as const, args: ['iterate', store(s), String(edge)] }] : []),
+  { key: 'out' as const, args: ['blocks-out', store(s), String(edge), '8'] },
+];
+/** How each variant's line is labelled. */
+const VARIANT_LABEL = { blocks: 'ours, `BioReader.blocks`', out: 'ours, `read` into reused `out`' };
 
 const rows: Row[] = [];
 for (const s of ['raw', 'zstd', 'sharded']) {
@@ -83,7 +94,7 @@ for (const s of ['raw', 'zstd', 'sharded']) {
     label: `256³ ${s === 'sharded' ? 'shards' : 'chunks'} one by one (8 in flight), ${s}`,
     store: s,
     args: () => ({ task: 'blocks', rest: [store(s), '256', '8'] }),
-    iterate: s === 'raw' ? undefined : 256,
+    variants: variantsOf(s, 256, s !== 'raw'),
   });
 }
 rows.push({
@@ -91,7 +102,7 @@ rows.push({
   label: '64³ inner chunks one by one (8 in flight), sharded',
   store: 'sharded',
   args: () => ({ task: 'blocks', rest: [store('sharded'), '64', '8'] }),
-  iterate: 64,
+  variants: variantsOf('sharded', 64, true),
 });
 const verified: string[] = [];
 for (const s of ['raw', 'zstd', 'sharded']) {
@@ -187,18 +198,20 @@ for (let r = 0; r < (process.env.BENCH_3D_RENDER ? 0 : REPEAT); r++) {
       );
       row.after?.(lib);
     }
-    if (row.iterate) {
+    for (const v of row.variants ?? []) {
       execSync('sync');
-      const res = runTask('node', OURS, ['iterate', store(row.store), String(row.iterate)]);
+      const res = runTask('node', OURS, v.args);
       if (res.sample !== info.sample)
         throw new Error(
-          `${row.key} by BioReader.blocks: sample checksum ${res.sample}, expected ${info.sample}`,
+          `${row.key} by ${VARIANT_LABEL[v.key]}: sample checksum ${res.sample}, expected ${info.sample}`,
         );
-      const list = results[`${row.key}/blocks`] ?? [];
+      const list = results[`${row.key}/${v.key}`] ?? [];
       list.push(res);
-      results[`${row.key}/blocks`] = list;
+      results[`${row.key}/${v.key}`] = list;
       save();
-      console.error(`  ${row.key} ours (blocks): ${mbps(res).toFixed(0)} MiB/s, ${res.seconds.toFixed(2)} s`);
+      console.error(
+        `  ${row.key} ours (${v.key}): ${mbps(res).toFixed(0)} MiB/s, ${res.seconds.toFixed(2)} s`,
+      );
     }
   }
 }
@@ -246,13 +259,14 @@ for (const row of rows) {
       `| ${lib === 'ours' ? row.label : ''} | ${LABEL[lib]} | ${f1(mbps(b.best))} | ${b.all.map(f1).join(' / ')} | ${b.best.seconds.toFixed(2)} | ${cpuOf(b.best)} | ${b.best.peakRssMiB.toFixed(0)} | ${ratio} |`,
     );
   }
-  if (results[`${row.key}/blocks`]) {
-    // The same blocks through the block iterator, against the fastest peer of the row.
-    const it = best(`${row.key}/blocks`);
+  for (const v of row.variants ?? []) {
+    if (!results[`${row.key}/${v.key}`]) continue;
+    // The same blocks read another of our ways, against the fastest peer of the row.
+    const it = best(`${row.key}/${v.key}`);
     const peers = LIBS.filter((l) => l !== 'ours').map((l) => ({ l, b: best(`${row.key}/${l}`).best }));
     const top = peers.reduce((a, p) => (p.b.seconds < a.b.seconds ? p : a), peers[0]!);
     lines.push(
-      `|  | ours, \`BioReader.blocks\` | ${f1(mbps(it.best))} | ${it.all.map(f1).join(' / ')} | ${it.best.seconds.toFixed(2)} | ${cpuOf(it.best)} | ${it.best.peakRssMiB.toFixed(0)} | ${(mbps(it.best) / mbps(top.b)).toFixed(2)} against ${LABEL[top.l]} (${(mbps(it.best) / cap).toFixed(2)} of ${capName}) |`,
+      `|  | ${VARIANT_LABEL[v.key]} | ${f1(mbps(it.best))} | ${it.all.map(f1).join(' / ')} | ${it.best.seconds.toFixed(2)} | ${cpuOf(it.best)} | ${it.best.peakRssMiB.toFixed(0)} | ${(mbps(it.best) / mbps(top.b)).toFixed(2)} against ${LABEL[top.l]} (${(mbps(it.best) / cap).toFixed(2)} of ${capName}) |`,
     );
   }
 }
@@ -270,7 +284,8 @@ process; times include opening the store. Ours: BioReader/BioWriter with \`maxWo
 (peers: a thread pool of 8 / 8 tensorstore futures), each result consumed as it arrives. "ours, \`BioReader.blocks\`":
 the same blocks through our block iterator (read ahead in batches of up to 32 MiB into reused memory, a batch of
 a shard's chunks read and decoded by one worker task; each block is consumed before the next is asked for),
-against the row's fastest peer doing the row's loop. Round trip: each 256³
+against the row's fastest peer doing the row's loop. "ours, \`read\` into reused \`out\`": the row's loop, each of
+its 8 loops reading into one array of its own (\`ReadOptions.out\`) instead of a fresh result per read. Round trip: each 256³
 chunk (shard) read and written into a new store with the source's chunks, shards and codec (4 blocks in flight, so
 that memory stays bounded); ours
 writes an OME-Zarr 0.5 image (5-D, same chunking), the peers a bare array; every written store is read back by

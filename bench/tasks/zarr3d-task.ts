@@ -1,6 +1,6 @@
 /**
  * Our side of the 3-D Zarr bench (bench/zarr3d.ts), one task per process, 2 codec workers (`maxWorkers: 2`):
- *   read STORE | blocks STORE EDGE INFLIGHT | iterate STORE EDGE | roundtrip SRC DST
+ *   read STORE | blocks STORE EDGE INFLIGHT | blocks-out STORE EDGE INFLIGHT | iterate STORE EDGE | roundtrip SRC DST
  * Checksums as in bench/lib/zarr3d.py: `sample` sums the voxels whose global (z, y, x) are multiples of
  * (13, 11, 7); `total` (read-all only, after the timing) sums them all.
  */
@@ -45,11 +45,15 @@ function origins(shape: number[], edge: number): number[][] {
   return out;
 }
 
-/** Runs `fn` on every item, `inflight` at a time. */
-async function bounded<T>(items: T[], inflight: number, fn: (item: T) => Promise<void>): Promise<void> {
+/** Runs `fn` on every item, `inflight` at a time (`lane`: which of the `inflight` loops runs it). */
+async function bounded<T>(
+  items: T[],
+  inflight: number,
+  fn: (item: T, lane: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
-  const lane = async () => {
-    while (next < items.length) await fn(items[next++]!);
+  const lane = async (_: unknown, index: number) => {
+    while (next < items.length) await fn(items[next++]!, index);
   };
   await Promise.all(Array.from({ length: Math.min(inflight, items.length) }, lane));
 }
@@ -73,18 +77,26 @@ async function readAll(path: string) {
   });
 }
 
-async function readBlocks(path: string, edgeText: string, inflightText: string) {
+/**
+ * One `read` per block, `inflight` outstanding, each result consumed as it arrives. `reuse`: each of the
+ * `inflight` loops reads into one array of its own (`ReadOptions.out`), as a loop that consumes a block before
+ * asking for the next can; without it every read gets a fresh result, as each peer's read returns a new array.
+ */
+async function readBlocks(path: string, edgeText: string, inflightText: string, reuse = false) {
   const edge = Number(edgeText);
+  const inflight = Number(inflightText);
   const t = start();
   await using br = await BioReader.open(path, { maxWorkers: WORKERS });
+  // Allocated inside the timed part: the fresh results are too.
+  const outs = reuse ? Array.from({ length: inflight }, () => new Uint16Array(edge ** 3)) : [];
   let bytes = 0;
   let sum = 0;
-  await bounded(origins([br.Z, br.Y, br.X], edge), Number(inflightText), async (o) => {
-    const a = await readBlock(br, o, edge);
+  await bounded(origins([br.Z, br.Y, br.X], edge), inflight, async (o, lane) => {
+    const a = await readBlock(br, o, edge, outs[lane]);
     bytes += a.data.byteLength;
     sum += sample(a.data as Uint16Array, [edge, edge, edge], o);
   });
-  report(`ours-blocks-${edge}`, now() - t, bytes, { sample: sum });
+  report(`ours-blocks${reuse ? '-out' : ''}-${edge}`, now() - t, bytes, { sample: sum });
 }
 
 /**
@@ -153,6 +165,7 @@ async function roundTrip(src: string, dst: string) {
 
 if (task === 'read') await readAll(args[0]!);
 else if (task === 'blocks') await readBlocks(args[0]!, args[1]!, args[2]!);
+else if (task === 'blocks-out') await readBlocks(args[0]!, args[1]!, args[2]!, true);
 else if (task === 'iterate') await iterateBlocks(args[0]!, args[1]!);
 else if (task === 'roundtrip') await roundTrip(args[0]!, args[1]!);
 else throw new Error(`unknown task ${task}`);

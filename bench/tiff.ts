@@ -176,7 +176,7 @@ ${CODEC_FILES.filter((c) => results[`ceiling-${c}`])
 | write with predictor (ratio ${ratios['ours-write-predictor']!.toFixed(2)}): ours / tifffile without (ratio ${ratios['tifffile-write']!.toFixed(2)}) | ${r('ours-write-predictor', 'tifffile-write')} | ≥ 1.2 |
 | write, MiB per CPU-second: ours / tifffile | ${cpuRatio('ours-write', 'tifffile-write')} | |
 | read: ours / zlib inflate ceiling | ${(mbps(results['ours-read']!) / inflateMiBs).toFixed(2)} | ≥ 0.70 |
-| write: ours / zlib deflate ceiling | ${(mbps(results['ours-write']!) / deflateMiBs).toFixed(2)} | ≥ 0.70 |
+| write: ours / zlib deflate ceiling (tifffile is at it too: ≥ 1.2× tifffile at its codec and level would pass the ceiling, so issue 14 asks ≥ 0.9 of it) | ${(mbps(results['ours-write']!) / deflateMiBs).toFixed(2)} | ≥ 0.90 |
 | write: tifffile / zlib deflate ceiling | ${(mbps(results['tifffile-write']!) / deflateMiBs).toFixed(2)} | |
 | write peak RSS (MiB) | ${results['ours-write']!.peakRssMiB.toFixed(0)} | ≤ 512 |
 

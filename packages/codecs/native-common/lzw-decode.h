@@ -1,6 +1,6 @@
 /*
  * TIFF LZW decoding (MSB-first codes, 9-12 bits, libtiff's "early change"), shared by the addons that decode
- * it (native/lzw.c's lzwDecode on the calling thread, native-lane/lane.c on libuv's threads): one copy,
+ * it (native/lzw.c's lzwDecode on the calling thread, native-lane/lane.c on the lane's threads): one copy,
  * included by relative path. See native/lzw.c for how it works.
  */
 #ifndef BFIO_LZW_DECODE_H

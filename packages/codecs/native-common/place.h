@@ -1,7 +1,7 @@
 /*
  * The strided placement every @bfio/codecs addon shares: a decoded block's 5-D pieces copied into a read's
  * output, memcpy per row (native-copy/copy.c's placeBlocks on the calling thread, native-lane/lane.c's
- * tasks on libuv's threads). One copy, included by relative path, as napi-args.h.
+ * tasks on its own threads). One copy, included by relative path, as napi-args.h.
  *
  * A piece is 7 doubles: source element offset, target element offset, counts along the 5 axes; `strides` is
  * 10 doubles: the 5-D element strides of the source, then of the target.

@@ -1,6 +1,6 @@
 /*
  * The undo of TIFF's horizontal predictor (Predictor 2), in place, shared by the addons that need it
- * (native-copy/filters.c's undoHorizontal on the calling thread, native-lane/lane.c on libuv's threads): one
+ * (native-copy/filters.c's undoHorizontal on the calling thread, native-lane/lane.c on the lane's threads): one
  * copy, included by relative path. undo_uint8_t / undo_uint16_t / undo_uint32_t(samples, rows, rowLength,
  * stride).
  */

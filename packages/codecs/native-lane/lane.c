@@ -1,9 +1,8 @@
 /*
- * @bfio/codecs' chunk lane on libuv's thread pool: read a chunk (a file, or a byte range of one: a chunk in a
- * Zarr shard, or a run of them), decode it (zstd, or raw bytes) and place its pieces into a read's output,
- * all on one of libuv's threads, as a Node-API async work. Why: a codec worker (worker_threads) costs ~25-40
- * ms of boot per thread and a message round trip per task; libuv's threads already exist, and an async work
- * costs a few microseconds. A 16384^2 uint16 Zarr read waited 54-77 ms for its two workers before the first
+ * @bfio/codecs' chunk lane: read a chunk (a file, or a byte range of one: a chunk in a Zarr shard, or a run of
+ * them), decode it (zstd, or raw bytes) and place its pieces into a read's output, all on one of the lane's
+ * threads (see "The lane's threads" below). Why: a codec worker (worker_threads) costs ~25-40 ms of boot per
+ * thread and a message round trip per task; a pthread starts in microseconds and a queued task costs a few. A 16384^2 uint16 Zarr read waited 54-77 ms for its two workers before the first
  * chunk was decoded; tensorstore's threads start at once (bench/RESULTS.md, issue 14).
  *
  * libzstd's decoder is compiled from the sources zstd-napi bundles (binding.gyp), so this addon and the
@@ -43,12 +42,18 @@
  *   horizontal predictor is applied to `input` in place (`psize` bytes per sample, rows of `prow` samples,
  *   `pstride` samples per pixel; 0: none). Resolves with the bytes written, 0 when `output` is too small.
  *   The caller keeps both arrays alive and unchanged until the promise settles.
+ *
+ * lanes(n) -> number
+ *   Starts lane threads until there are n (at most 256); returns how many there are. Tasks queue in order;
+ *   the first task of a process starts one thread if none was asked for.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <node_api.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,10 +79,14 @@ static __thread struct libdeflate_decompressor *inflater;
 /* One compressor per level per thread (libdeflate's are not shared between threads). */
 static __thread struct libdeflate_compressor *deflaters[13];
 
-/* What every task has: its async work and promise, its outcome, and what `complete` frees. Each job type
- * begins with one, so the settling, failing and queueing below are written once. */
-typedef struct {
-  napi_async_work work;
+typedef struct Owner Owner;
+
+/* What every task has: its place in the lane's queue, its promise, its outcome, and what `complete` frees.
+ * Each job type begins with one, so the settling, failing and queueing below are written once. */
+typedef struct Task {
+  struct Task *next;
+  Owner *owner;
+  void (*execute)(void *task);
   napi_deferred deferred;
   const char *code; /* NULL: success */
   int range;        /* a RangeError */
@@ -256,8 +265,7 @@ static void place_pieces(Job *job, const uint8_t *src, size_t source_len, long k
   }
 }
 
-static void execute(napi_env env, void *data) {
-  (void)env;
+static void execute(void *data) {
   Job *job = data;
   Buf in = {0}, out = {0};
   int fd = -1;
@@ -395,11 +403,15 @@ done:
   release(&out);
 }
 
+/* Frees a task and what it owns. */
+static void free_task(Task *t) {
+  for (int i = 0; i < 3; i++) free(t->owned[i]);
+  free(t);
+}
+
 /* Settles a task's promise (rejected with an Error, or a RangeError, whose `code` is the task's code; else
- * resolved with its result) and frees it: every job type's completion. */
-static void complete(napi_env env, napi_status status, void *data) {
-  Task *t = data;
-  if (status != napi_ok && t->code == NULL) fail(t, "EIO", "the task was cancelled");
+ * resolved with its result) and frees it: every job type's completion, on its environment's thread. */
+static void complete(napi_env env, Task *t) {
   napi_value value;
   if (t->code) {
     napi_value c, m;
@@ -412,18 +424,147 @@ static void complete(napi_env env, napi_status status, void *data) {
     napi_create_double(env, t->result, &value);
     napi_resolve_deferred(env, t->deferred, value);
   }
-  napi_delete_async_work(env, t->work);
-  for (int i = 0; i < 3; i++) free(t->owned[i]);
-  free(t);
+  free_task(t);
 }
 
-/* Queues task `t` (at the start of its job) to run `execute` on libuv's pool: its promise. */
-static napi_value start(napi_env env, Task *t, const char *name, napi_async_execute_callback execute) {
-  napi_value promise, resource;
-  napi_create_promise(env, &t->deferred, &promise);
-  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &resource);
-  napi_create_async_work(env, NULL, resource, execute, complete, t, &t->work);
-  napi_queue_async_work(env, t->work);
+/* ---- The lane's threads ----
+ * Tasks run on threads of this addon's own, not on libuv's pool: libuv's 4 threads also serve every file
+ * system call of the process, so a lane there had to stay at UV_THREADPOOL_SIZE - 2 (a reader wider than 2
+ * workers fell back to the codec workers), and each queued chunk held one of them. Here a queue of any depth
+ * feeds `lanes` threads: a chunk waits in the queue, not on a thread, so the threads always find the next
+ * one while the main thread settles the last (or is away collecting garbage). One pool serves every Node
+ * environment of the process (main thread and workers); each environment has an Owner through which its
+ * tasks' completions come back to its thread (a thread-safe function). */
+#define MAX_LANES 256
+struct Owner {
+  napi_threadsafe_function tsfn;
+  size_t pending; /* tasks queued or running: the tsfn keeps the event loop alive while > 0 (its thread only) */
+  size_t running; /* tasks a lane thread holds (under `queue_lock`) */
+  int closing;    /* the environment is being torn down: its queued tasks were dropped */
+};
+static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t queue_ready = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t owner_idle = PTHREAD_COND_INITIALIZER;
+static Task *queue_head, *queue_tail;
+static int lane_threads;
+
+static void *lane_thread(void *arg) {
+  (void)arg;
+  for (;;) {
+    pthread_mutex_lock(&queue_lock);
+    while (queue_head == NULL) pthread_cond_wait(&queue_ready, &queue_lock);
+    Task *t = queue_head;
+    queue_head = t->next;
+    if (queue_head == NULL) queue_tail = NULL;
+    Owner *o = t->owner;
+    o->running++;
+    pthread_mutex_unlock(&queue_lock);
+    t->execute(t);
+    /* The Owner outlives this call: its teardown waits for `running` to reach 0 below. */
+    if (napi_call_threadsafe_function(o->tsfn, t, napi_tsfn_blocking) != napi_ok) free_task(t);
+    pthread_mutex_lock(&queue_lock);
+    if (--o->running == 0 && o->closing) pthread_cond_broadcast(&owner_idle);
+    pthread_mutex_unlock(&queue_lock);
+  }
+  return NULL;
+}
+
+/* Starts lane threads until there are `n` (at most MAX_LANES); returns how many there are. Threads are never
+ * stopped: idle, they wait on the queue, and the process exits past them. */
+static int grow_lanes(int n) {
+  if (n > MAX_LANES) n = MAX_LANES;
+  pthread_mutex_lock(&queue_lock);
+  while (lane_threads < n) {
+    /* Signals stay with Node's threads (as libuv's pool threads block them). */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_t thread;
+    int err = pthread_create(&thread, &attr, lane_thread, NULL);
+    pthread_attr_destroy(&attr);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (err != 0) break;
+    lane_threads++;
+  }
+  int have = lane_threads;
+  pthread_mutex_unlock(&queue_lock);
+  return have;
+}
+
+/* A finished task back on its environment's thread; `env` is NULL when the environment is going away. */
+static void on_done(napi_env env, napi_value js_cb, void *context, void *data) {
+  (void)js_cb;
+  Owner *o = context;
+  Task *t = data;
+  if (env == NULL) {
+    free_task(t);
+    return;
+  }
+  complete(env, t);
+  if (--o->pending == 0) napi_unref_threadsafe_function(env, o->tsfn);
+}
+
+/* Environment teardown: drop its queued tasks, wait for those running (they write into its memory), close. */
+static void owner_cleanup(void *arg) {
+  Owner *o = arg;
+  pthread_mutex_lock(&queue_lock);
+  o->closing = 1;
+  Task *keep = NULL, *last = NULL, *dropped = NULL;
+  for (Task *t = queue_head, *next; t; t = next) {
+    next = t->next;
+    if (t->owner == o) {
+      t->next = dropped;
+      dropped = t;
+    } else {
+      t->next = NULL;
+      if (last) last->next = t;
+      else keep = t;
+      last = t;
+    }
+  }
+  queue_head = keep;
+  queue_tail = last;
+  while (o->running > 0) pthread_cond_wait(&owner_idle, &queue_lock);
+  pthread_mutex_unlock(&queue_lock);
+  for (Task *t = dropped, *next; t; t = next) {
+    next = t->next;
+    free_task(t);
+  }
+  napi_release_threadsafe_function(o->tsfn, napi_tsfn_abort);
+}
+
+static void owner_free(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  free(data);
+}
+
+/* Queues task `t` (at the start of its job) to run `execute` on a lane thread: its promise. */
+static napi_value start(napi_env env, Task *t, void (*execute)(void *)) {
+  Owner *o;
+  napi_value promise;
+  if (napi_get_instance_data(env, (void **)&o) != napi_ok || o == NULL ||
+      napi_create_promise(env, &t->deferred, &promise) != napi_ok) {
+    free_task(t);
+    return bfio_fail(env, "the chunk lane is not initialised in this environment");
+  }
+  if (lane_threads == 0 && grow_lanes(1) == 0) {
+    free_task(t);
+    return bfio_fail(env, "the chunk lane could not start a thread");
+  }
+  if (o->pending++ == 0) napi_ref_threadsafe_function(env, o->tsfn);
+  t->owner = o;
+  t->execute = execute;
+  t->next = NULL;
+  pthread_mutex_lock(&queue_lock);
+  if (queue_tail) queue_tail->next = t;
+  else queue_head = t;
+  queue_tail = t;
+  pthread_cond_signal(&queue_ready);
+  pthread_mutex_unlock(&queue_lock);
   return promise;
 }
 
@@ -513,7 +654,7 @@ static napi_value decode(napi_env env, napi_callback_info info) {
     return bfio_range_fail(env, bad);
   }
   job->task.result = (double)job->room;
-  return start(env, &job->task, "bfio-chunk-lane", execute);
+  return start(env, &job->task, execute);
 }
 
 /* ---- TIFF blocks: decode, swap, predictor, rows into the target ---- */
@@ -547,8 +688,7 @@ static void swap_bytes(uint8_t *p, size_t n, int size) {
 #undef SWAP
 }
 
-static void rows_execute(napi_env env, void *data) {
-  (void)env;
+static void rows_execute(void *data) {
   RowsJob *job = data;
   Task *t = &job->task;
   Buf in = {0}, out = {0};
@@ -666,7 +806,7 @@ static napi_value decode_rows(napi_env env, napi_callback_info info) {
   job->hsize = (int)hsize;
   job->hrow = (size_t)hrow;
   job->hstride = (size_t)hstride;
-  return start(env, &job->task, "bfio-block-lane", rows_execute);
+  return start(env, &job->task, rows_execute);
 }
 
 /* ---- TIFF tiles: predictor and Deflate ---- */
@@ -681,8 +821,7 @@ typedef struct {
   size_t prow, pstride;
 } DeflateJob;
 
-static void deflate_execute(napi_env env, void *data) {
-  (void)env;
+static void deflate_execute(void *data) {
   DeflateJob *job = data;
   if (job->psize > 0 && bfio_predict(job->input, job->input_len, job->psize, job->prow, job->pstride) != 0) {
     fail(&job->task, "ENOMEM", "the predictor: out of memory");
@@ -718,14 +857,40 @@ static napi_value deflate_tile(napi_env env, napi_callback_info info) {
   job->psize = psize;
   job->prow = (size_t)prow;
   job->pstride = (size_t)pstride;
-  return start(env, &job->task, "bfio-deflate-lane", deflate_execute);
+  return start(env, &job->task, deflate_execute);
+}
+
+/* lanes(n) -> the number of lane threads, after starting threads until there are n. */
+static napi_value lanes(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  int32_t n;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+      napi_get_value_int32(env, argv[0], &n) != napi_ok || n < 1)
+    return bfio_range_fail(env, "lanes(n): n must be a positive integer");
+  napi_create_int32(env, grow_lanes(n), &result);
+  return result;
 }
 
 NAPI_MODULE_INIT() {
+  /* This environment's Owner: its completions come back through a thread-safe function, unreferenced while
+   * it has no task (an idle lane keeps no process alive). */
+  Owner *o = calloc(1, sizeof(Owner));
+  napi_value name;
+  if (o == NULL || napi_create_string_utf8(env, "bfio-chunk-lane", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, NULL, NULL, o, on_done, &o->tsfn) != napi_ok) {
+    free(o);
+    return NULL;
+  }
+  napi_unref_threadsafe_function(env, o->tsfn);
+  /* Registered after the thread-safe function, so it runs before Node's own teardown of it. */
+  if (napi_set_instance_data(env, o, owner_free, NULL) != napi_ok ||
+      napi_add_env_cleanup_hook(env, owner_cleanup, o) != napi_ok)
+    return NULL;
   const struct {
     const char *name;
     napi_callback fn;
-  } exported[] = {{"decode", decode}, {"decodeRows", decode_rows}, {"deflate", deflate_tile}};
+  } exported[] = {{"decode", decode}, {"decodeRows", decode_rows}, {"deflate", deflate_tile}, {"lanes", lanes}};
   for (size_t i = 0; i < sizeof exported / sizeof *exported; i++) {
     napi_value fn;
     if (napi_create_function(env, exported[i].name, NAPI_AUTO_LENGTH, exported[i].fn, NULL, &fn) != napi_ok ||

@@ -1,13 +1,15 @@
 /**
- * The chunk lane (native-lane/: read, zstd or raw, place, on libuv's threads) against libzstd's own encoder
+ * The chunk lane (native-lane/: read, zstd or raw, place, on the addon's own threads) against libzstd's own encoder
  * (zstd-napi, the library the workers decode with) and an element-by-element placement written out here: a
  * real image's bytes as 3-D chunks, whole and as ranges of a file, frames back to back, straight into the
  * target, and every failure a typed error that leaves the target untouched.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dataPath, IN_CI } from '../../../test-support/env.js';
@@ -383,5 +385,110 @@ describe.skipIf(!lane?.encodes)('ChunkLane.deflate (TIFF tiles)', () => {
     expect(Buffer.from(t.buffer).equals(Buffer.from(original.buffer))).toBe(true);
     expect(Buffer.from(inflateSync(out.subarray(0, n))).equals(Buffer.from(original.buffer))).toBe(true);
     expect(await lane!.deflate(original.slice(), 1, new Uint8Array(64))).toBe(0);
+  });
+});
+
+/** The addon as a plain .node file, for processes and workers that load it without this package. */
+const addonPath = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '../native-lane/build/Release/bfio_lane.node',
+);
+
+/** Runs an ES module script in its own Node process (with `env`); its exit code, output and time. */
+function runScript(name: string, source: string, env: Record<string, string> = {}) {
+  const file = join(dir, `${name}.mjs`);
+  writeFileSync(file, source);
+  const t = Date.now();
+  const r = spawnSync(process.execPath, [file], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: r.status, signal: r.signal, out: r.stdout, err: r.stderr, ms: Date.now() - t };
+}
+
+describe.skipIf(!lane || !existsSync(addonPath))("the lane's own threads", () => {
+  it("serves an owner wider than libuv's pool: 6 lanes, 96 chunks at once, each decoded right", async () => {
+    // libuv's pool has 4 threads unless UV_THREADPOOL_SIZE says otherwise; the lane no longer uses it.
+    const wide = ChunkLane.for(6);
+    expect(wide).toBeDefined();
+    expect(wide!.depth).toBe(24);
+    const jobs = Array.from({ length: 96 }, (_, k) => {
+      const data = chunk(k);
+      const dst = new Uint8Array(CHUNK * 2);
+      return { data, dst, run: wide!.run({ input: frame(data), codec: 'zstd', size: dst.length, dst }) };
+    });
+    await Promise.all(jobs.map((j) => j.run));
+    jobs.forEach((j, k) => {
+      expect(Buffer.from(j.dst).equals(Buffer.from(j.data.buffer)), `chunk ${k}`).toBe(true);
+    });
+  });
+
+  it('keeps a process alive while a chunk is in flight, not once the lane is idle, and needs no libuv thread', () => {
+    // The promise is never awaited: only the lane's pending task keeps the event loop (and so the process)
+    // alive until it settles. Then the idle lane must let the process end on its own. libuv's pool has a
+    // single thread here, which the lane must not need.
+    const r = runScript(
+      'idle-exit',
+      `import { createRequire } from 'node:module';
+const addon = createRequire(import.meta.url)(${JSON.stringify(addonPath)});
+addon.lanes(2);
+const input = new Uint8Array(1 << 20).map((_, i) => i & 255);
+const dst = new Uint8Array(input.length);
+addon.decode(null, input, 0, -1, 0, input.length, dst, null, 1, null, null, null).then((n) =>
+  console.log('settled', n, dst[1000] === (1000 & 255)),
+);
+`,
+      { UV_THREADPOOL_SIZE: '1' },
+    );
+    expect(r.err).toBe('');
+    expect(r.out.trim()).toBe('settled 1048576 true');
+    expect(r.status).toBe(0);
+    expect(r.ms).toBeLessThan(20_000);
+  });
+
+  it('a worker torn down with chunks queued and decoding: the lane drops them and goes on serving the main thread', () => {
+    // The worker queues 64 chunks (each a 4 MiB zstd frame) into its own memory (kept alive, as ChunkLane.run
+    // keeps its target) and is terminated while they decode: its environment's teardown must drop the queued
+    // ones and wait for the running ones (they write into memory the teardown frees), and the main thread's
+    // chunks afterwards must decode right.
+    const r = runScript(
+      'worker-teardown',
+      `import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+const require = createRequire(import.meta.url);
+const zstd = require(${JSON.stringify(createRequire(import.meta.url).resolve('zstd-napi'))});
+const addon = require(${JSON.stringify(addonPath)});
+addon.lanes(2);
+const plain = new Uint8Array(4 << 20).map((_, i) => (i * 7) & 255);
+const frame = new Uint8Array(zstd.compress(plain, { compressionLevel: 1 }));
+const worker = new Worker(
+  \`const { parentPort, workerData } = require('node:worker_threads');
+const addon = require(workerData.addon);
+const frame = workerData.frame;
+const keep = [];
+for (let i = 0; i < 64; i++) {
+  const dst = new Uint8Array(4 << 20);
+  keep.push(dst);
+  addon.decode(null, frame, 0, -1, 1, dst.length, dst, null, 1, null, null, null);
+}
+parentPort.postMessage('queued');\`,
+  { eval: true, workerData: { addon: ${JSON.stringify(addonPath)}, frame } },
+);
+await new Promise((resolve) => worker.once('message', resolve));
+await new Promise((resolve) => setTimeout(resolve, 30));
+await worker.terminate();
+let good = 0;
+for (let i = 0; i < 8; i++) {
+  const dst = new Uint8Array(plain.length);
+  await addon.decode(null, frame, 0, -1, 1, dst.length, dst, null, 1, null, null, null);
+  if (Buffer.from(dst).equals(Buffer.from(plain))) good++;
+}
+console.log('main', good);
+`,
+    );
+    expect(r.err).toBe('');
+    expect(r.out.trim()).toBe('main 8');
+    expect(r.status).toBe(0);
   });
 });

@@ -88,12 +88,12 @@ function enabled(): boolean {
 export class CodecPool {
   private readonly limiter: Limiter;
   /**
-   * Local chunk reads (read, decode, place) on libuv's thread pool instead of the workers: no worker boot
-   * and no message per chunk (@bfio/codecs' ChunkLane). Undefined without the addon or for owners wider than
-   * libuv's pool; then the workers read.
+   * Local chunk reads (read, decode, place) on the chunk lane's threads instead of the workers: no worker
+   * boot and no message per chunk (@bfio/codecs' ChunkLane). Undefined without the addon; then the workers
+   * read.
    */
   private readonly lane?: ChunkLane;
-  /** At most the lane's depth of this owner's chunks at once (its lanes, and one queued). */
+  /** At most the lane's depth of this owner's chunks at once (four per lane, most of them queued). */
   private readonly laneLimiter: Limiter;
   private constructor(
     /** How many of its tasks this owner runs at once (its `maxWorkers`). */

@@ -67,6 +67,8 @@ export function libLane():
         dstOffset: number,
         dstStride: number,
       ): Promise<number>;
+      /** Starts lane threads until there are `n` (at most 256); returns how many there are. */
+      lanes(n: number): number;
       /** Absent from an addon built before it existed. */
       deflate?(
         input: ArrayBufferView,

@@ -93,7 +93,8 @@ let lane;
 
 /**
  * The chunk lane `{ decode(path, input, offset, length, codec, room, dst, target, bytes, strides, blocks,
- * frames) → Promise<bytes> }` (native-lane/lane.c: read, zstd or raw, place, on libuv's thread pool), or
+ * frames) → Promise<bytes>, decodeRows, deflate, lanes(n) }` (native-lane/lane.c: read, decode, place, on the
+ * addon's own threads), or
  * undefined. `BFIO_CHUNK_LANE=0` turns it off (the codec workers then do that work).
  */
 export function libLane() {
@@ -101,7 +102,12 @@ export function libLane() {
     lane =
       process.env.BFIO_CHUNK_LANE === '0'
         ? null
-        : load('native-lane', 'bfio_lane.node', (a) => typeof a?.decode === 'function');
+        : // An addon built before the lane had threads of its own (no `lanes`) is not used.
+          load(
+            'native-lane',
+            'bfio_lane.node',
+            (a) => typeof a?.decode === 'function' && typeof a?.lanes === 'function',
+          );
   }
   return lane?.addon;
 }

@@ -1,16 +1,16 @@
 /**
- * Chunk reads on libuv's thread pool (native-lane/lane.c): a chunk file (or a range of a shard) read, decoded
+ * Chunk reads on threads of the addon's own (native-lane/lane.c): a chunk file (or a range of a shard) read, decoded
  * (zstd, or raw bytes) and placed into a read's output in one async call, with no codec worker.
  *
  * Why beside the WorkerPool: a worker costs ~25–40 ms of boot per thread (a 16384² Zarr read waited 54–77 ms
  * for its two before decoding its first chunk, where tensorstore's threads start at once) and a message round
- * trip per task (32–55 µs of CPU, which a 64³-chunk-at-a-time read pays 4,096 times). libuv's threads exist
- * already and an async work costs microseconds. Only the Zarr chunk reads the lane serves take it; encoders
+ * trip per task (32–55 µs of CPU, which a 64³-chunk-at-a-time read pays 4,096 times). The lane's threads start
+ * with the first owner (microseconds) and a queued chunk costs a few microseconds. Only the Zarr chunk reads the lane serves take it; encoders
  * and every other codec stay on the pool.
  *
  * Node only (the browser platform has no lane), and only when the addon is built. `BFIO_CHUNK_LANE=0` turns
- * it off. libuv's pool is shared with the process's file system calls, so a lane is offered only to owners
- * that leave it a thread (see `ChunkLane.for`); wider owners keep the workers.
+ * it off. The lane's threads are the addon's own (sized by the widest owner), not libuv's pool, which the
+ * process's file system calls need.
  */
 import { laneAddon } from '#platform';
 import { CodecError, type PlaceParams, type ScatterParams } from '../pool/worker-pool.js';
@@ -75,33 +75,30 @@ function typed(err: unknown, codecName: string): Error {
   return new CodecError(e.message, codecName, e.code);
 }
 
-function threadpoolSize(): number {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  const n = Number(env?.UV_THREADPOOL_SIZE);
-  return Number.isInteger(n) && n > 0 ? Math.min(n, 1024) : 4;
-}
-
 export class ChunkLane {
   private constructor(
     private readonly addon: NonNullable<ReturnType<typeof laneAddon>>,
     /**
-     * Chunks to keep in flight for `lanes` decoding at once: one more than the lanes, so that a libuv thread
-     * finds the next chunk queued while the finished one's completion goes through the main thread (a 16384²
-     * read: 0.55–0.64 s with one more, 0.74–0.79 s without).
+     * Chunks an owner keeps in flight: four per lane. The queue is the addon's, so a queued chunk holds no
+     * thread and no memory (its output exists already), and a lane thread finds the next chunk queued while
+     * the main thread settles the last one or collects garbage. With none queued a 16384² read took 0.74–0.79
+     * s against 0.55–0.64; 3, 4 and 8 queued read it alike (0.50–0.61 s), and 1024³ in 64³ reads, 8 at once,
+     * at least as fast with 8 (2.07–2.21 s against 2.12–2.56 with 4).
      */
     readonly depth: number,
   ) {}
 
   /**
-   * The lane for an owner decoding `lanes` chunks at once, or undefined when it is not offered: no addon
-   * (not built, or a browser), switched off, or libuv's pool too small to run `depth` chunks and still serve
-   * file system calls (lanes ≤ UV_THREADPOOL_SIZE − 2: 2 by default; a wider owner keeps the workers).
+   * The lane for an owner decoding `lanes` chunks at once (the addon's thread pool grows to `lanes` threads,
+   * shared by every owner and every environment of the process), or undefined when it is not offered: no
+   * addon (not built, or a browser) or switched off.
    */
   static for(lanes: number): ChunkLane | undefined {
     const addon = laneAddon();
-    const depth = lanes + 1;
-    if (!addon || depth >= threadpoolSize()) return undefined;
-    return new ChunkLane(addon, depth);
+    if (!addon) return undefined;
+    const n = Math.max(1, Math.floor(lanes));
+    addon.lanes(n);
+    return new ChunkLane(addon, 4 * n);
   }
 
   /** Whether this build of the lane compresses TIFF tiles (`deflate`). */

@@ -64,5 +64,5 @@ export { implementation };
 /** Sources and sinks of tasks run on this thread (see run-task.mjs). */
 export const io = nodeIo;
 
-/** The chunk lane's addon (native-lane/, libuv's thread pool), or undefined when it is not built or is off. */
+/** The chunk lane's addon (native-lane/, threads of its own), or undefined when it is not built or is off. */
 export { libLane as laneAddon } from '../codecs/native-addons.mjs';

@@ -32,7 +32,7 @@ export interface BlockContext {
   /** What a block the file lacks reads as (`OpenOptions.fillValue`; default 0, as libtiff and tifffile). */
   fill?: number;
   /**
-   * A local file's Deflate, zstd and LZW blocks decoded and placed on libuv's threads (@bfio/codecs'
+   * A local file's Deflate, zstd and LZW blocks decoded and placed on the chunk lane's threads (@bfio/codecs'
    * ChunkLane) instead of the codec workers: no worker boot, no message per block, any output memory.
    */
   lane?: { lane: ChunkLane; limiter: Limiter };
@@ -284,7 +284,7 @@ async function scatterBlock(
   const what = blockName(page, index);
   const lane = ctx.lane;
   if (lane && tiff.source.local && ChunkLane.rowsCodec(codec)) {
-    // Read, decoded, filtered and placed on one of libuv's threads. Any failure: the ordinary path below
+    // Read, decoded, filtered and placed on one of the chunk lane's threads. Any failure: the ordinary path below
     // reads the block again and reports what is wrong with it.
     try {
       await lane.limiter.run(() =>

@@ -88,7 +88,7 @@ function readContext(path: string, options: TiffReaderOptions, remote = false): 
   // then hands a worker its next block the moment it posts a result, with no round trip through this
   // reader's promises in between (the pool's own size still bounds how many decode at once).
   const queued = pool && workers >= pool.maxWorkers ? 1 : 0;
-  // A local file's Deflate, zstd and LZW blocks go to libuv's threads when the lane is built (no worker boot,
+  // A local file's Deflate, zstd and LZW blocks go to the chunk lane's threads when it is built (no worker boot,
   // no message per block); other codecs, remote files and `decodeOn: 'libuv'` (node:zlib) stay as they were.
   const chunkLane = pool && !remote ? ChunkLane.for(workers) : undefined;
   return {

@@ -44,7 +44,7 @@ export interface EncodeSettings {
    */
   pool?: WorkerPool;
   /**
-   * Deflate tiles compressed on libuv's threads (@bfio/codecs' chunk lane: predictor and libdeflate in one
+   * Deflate tiles compressed on the chunk lane's threads (@bfio/codecs' ChunkLane: predictor and libdeflate in one
    * native call) instead of the pool: no worker to boot and no message per tile. Other codecs stay on the
    * pool.
    */

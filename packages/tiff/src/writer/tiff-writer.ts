@@ -190,7 +190,7 @@ class TiffWriter implements WriterBackend {
       quality: options.quality,
       pool: options.encodeOn === 'workers' ? sharedWorkerPool() : undefined,
     };
-    // Deflate tiles go to libuv's threads where the chunk lane is built and has room for this writer's lanes.
+    // Deflate tiles go to the chunk lane's threads where it is built.
     const lanes = this.encode.pool?.maxWorkers ?? 1;
     const lane = this.encode.pool ? ChunkLane.for(lanes) : undefined;
     if (lane?.encodes) this.encode.lane = { lane, limiter: new Limiter(lane.depth) };

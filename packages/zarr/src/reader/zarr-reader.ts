@@ -85,7 +85,7 @@ export class ZarrReader implements ReaderBackend {
     this.pool = opened.identity && !WORKERS_SHARE_FILES ? undefined : CodecPool.get(options.maxWorkers);
     // Workers take a while to start (each loads the codec module and its addons): start them now, while the
     // caller looks at the metadata, when the store's chunks are ones they read.
-    // Not when local chunks are read on libuv's threads (the chunk lane): no worker is needed then.
+    // Not when local chunks are read on the chunk lane's threads: no worker is needed then.
     const remote = /^https?:\/\//i.test(file);
     if (opened.series.some((s) => s.levels.some((l) => l.direct)) && (remote || !this.pool?.readsOnLane))
       this.pool?.warm();
@@ -189,7 +189,7 @@ export class ZarrReader implements ReaderBackend {
       );
     // A shared output (BioReader's default for large reads) lets the codec workers place the pixels of
     // direct chunks themselves: no decoded chunk crosses threads and the main thread copies nothing. The
-    // chunk lane (libuv's threads, this process's memory) places into any output of a local store: a read
+    // chunk lane (threads of this process, its memory) places into any output of a local store: a read
     // of one 64³ chunk then decodes straight into its result, with no decoded chunk to allocate and copy.
     const placeable = onSharedMemory(out) || (this.pool?.readsOnLane === true && !direct?.remote);
     const target =

@@ -95,7 +95,7 @@ function bytesOf(b64: string): Buffer {
 }
 
 /**
- * `label`: 'lane' (local chunk reads on libuv's threads, @bfio/codecs' ChunkLane; the default where its addon
+ * `label`: 'lane' (local chunk reads on the chunk lane's threads, @bfio/codecs' ChunkLane; the default where its addon
  * is built), 'workers' (the same reads on the codec workers: BFIO_CHUNK_LANE=0), 'fallback' (no workers, no
  * lane, zarrita's WASM zstd).
  */

@@ -7,7 +7,7 @@ import { ChunkLane, type CodecParams, type LaneJob, sharedWorkerPool } from '@bf
 
 /**
  * Calls `see` with every task given to the shared pool while `fn` runs, and with every chunk read on
- * @bfio/codecs' ChunkLane (libuv's threads) as the worker task it replaces (`lane: true`, the chain's `file`
+ * @bfio/codecs' ChunkLane (its own threads) as the worker task it replaces (`lane: true`, the chain's `file`
  * source and `place` sink); the pool and the lane are restored afterwards.
  */
 export async function watchPoolTasks<T>(

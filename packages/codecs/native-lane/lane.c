@@ -149,6 +149,7 @@ typedef struct {
   size_t nblocks; /* numbers, 7 a piece */
   double *frames;
   size_t nframes;
+  size_t need; /* placing without frames: the decoded bytes the pieces read (check_pieces) */
 } Job;
 
 static const char *errno_code(int e) {
@@ -203,8 +204,34 @@ static int unzstd(Task *t, const uint8_t *src, size_t n, uint8_t *out, size_t ro
   return 1;
 }
 
-/* Decodes `src` (one frame, or frames back to back) into exactly `room` bytes at `out`. */
-static int decode_into(Job *job, const uint8_t *src, size_t n, uint8_t *out, size_t room) {
+/* The first `need` of a zstd frame's `room` decoded bytes, block by block, into `out`: a read that takes only
+ * the top rows of a chunk (a window's lower chunks, a slab of a 3-D chunk) stops decoding there. A random
+ * 1024^2 window of 1024^2 chunks needs on average half of two of its four chunks: a quarter of the decode.
+ * Only for one frame that states its decoded size as `room` and spans all `n` bytes; else 0 and the caller
+ * decodes the whole (and reports what is wrong). The blocks after `need` are not checked, as they are not used;
+ * a read that reaches the last block checks the decoded size as libzstd's whole-frame decode does. */
+static int unzstd_prefix(Task *t, const uint8_t *src, size_t n, uint8_t *out, size_t room, size_t need) {
+  if (ZSTD_getFrameContentSize(src, n) != (unsigned long long)room || ZSTD_findFrameCompressedSize(src, n) != n)
+    return 0;
+  if (dctx == NULL) dctx = ZSTD_createDCtx();
+  if (dctx == NULL || ZSTD_isError(ZSTD_decompressBegin(dctx))) return 0;
+  size_t at = 0, done = 0;
+  for (;;) {
+    size_t want = ZSTD_nextSrcSizeToDecompress(dctx);
+    /* A frame decoded to its end (its last block read, its checksum if any checked) must have made `room`. */
+    if (want == 0) return done == room;
+    if (done >= need && ZSTD_nextInputType(dctx) == ZSTDnit_blockHeader) return 1;
+    if (want > n - at) return 0;
+    size_t r = ZSTD_decompressContinue(dctx, out + done, room - done, src + at, want);
+    if (ZSTD_isError(r)) return 0;
+    at += want;
+    done += r;
+  }
+}
+
+/* Decodes `src` (one frame, or frames back to back) into exactly `room` bytes at `out`; with `need` < `room`,
+ * a zstd block may stop after the first `need` bytes (unzstd_prefix). */
+static int decode_into(Job *job, const uint8_t *src, size_t n, uint8_t *out, size_t room, size_t need) {
   if (job->codec == 0) {
     if (n != room) {
       fail(&job->task, "DECODE", "the block has %zu bytes, expected %zu", n, room);
@@ -213,6 +240,7 @@ static int decode_into(Job *job, const uint8_t *src, size_t n, uint8_t *out, siz
     if (out != src) memcpy(out, src, n);
     return 1;
   }
+  if (need < room && unzstd_prefix(&job->task, src, n, out, room, need)) return 1;
   size_t got;
   if (!unzstd(&job->task, src, n, out, room, &got)) return 0;
   if (got != room) {
@@ -222,7 +250,15 @@ static int decode_into(Job *job, const uint8_t *src, size_t n, uint8_t *out, siz
   return 1;
 }
 
-/* The piece list's plan for frame `k` (all pieces when k < 0): every piece checked; -1 when one is outside. */
+/* One past the last source byte a planned piece reads. */
+static size_t piece_end(const Block *b, int64_t bytes) {
+  int64_t last = b->so;
+  for (int d = 0; d < b->nd; d++) last += (b->n[d] - 1) * b->ss[d];
+  return (size_t)(last + bytes);
+}
+
+/* Every piece checked: -1 when one is outside its source or the target. Without frames, the source bytes the
+ * pieces read are the first job->need. */
 static int check_pieces(Job *job, size_t source_len) {
   Block b;
   size_t each_elements = job->nframes ? job->room / job->nframes / (size_t)job->bytes : 0;
@@ -234,7 +270,9 @@ static int check_pieces(Job *job, size_t source_len) {
       if (!(k >= 0) || (size_t)k >= job->nframes) return -1;
       piece[0] -= (double)((size_t)k * each_elements);
     }
-    if (plan(piece, job->strides, job->bytes, source_len, job->target_len, &b) < 0) return -1;
+    int planned = plan(piece, job->strides, job->bytes, source_len, job->target_len, &b);
+    if (planned < 0) return -1;
+    if (planned > 0 && piece_end(&b, job->bytes) > job->need) job->need = piece_end(&b, job->bytes);
   }
   return 0;
 }
@@ -324,11 +362,13 @@ static void execute(void *data) {
            job->room, most);
       goto done;
     }
-    if (!buffer_for(0, n, &in)) {
-      fail(&job->task, "ENOMEM", "out of memory for %zu bytes", n);
+    /* A raw chunk of which the pieces take only the first rows: only those bytes are read. */
+    size_t take = job->codec == 0 && placing && !job->nframes && n == job->room && job->need < n ? job->need : n;
+    if (!buffer_for(0, take, &in)) {
+      fail(&job->task, "ENOMEM", "out of memory for %zu bytes", take);
       goto done;
     }
-    if (!read_fully(&job->task, job->path, fd, in.data, n, job->offset)) goto done;
+    if (!read_fully(&job->task, job->path, fd, in.data, take, job->offset)) goto done;
     src = in.data;
   }
 
@@ -349,7 +389,7 @@ static void execute(void *data) {
         into = out.data;
       }
     }
-    if (into != src && !decode_into(job, src, n, into, job->room)) goto done;
+    if (into != src && !decode_into(job, src, n, into, job->room, placing && into != whole ? job->need : job->room)) goto done;
     if (placing && into != whole) place_pieces(job, into, job->room, -1);
     goto done;
   }
@@ -363,9 +403,10 @@ static void execute(void *data) {
       fail(&job->task, "DECODE", "frame %zu reaches past the %zu bytes read", k, n);
       goto done;
     }
-    /* The frame's pieces: when it is a single one laid out the same way, decode into the target. */
+    /* The frame's pieces: when it is a single one laid out the same way, decode into the target; else only
+     * as far as the last byte they read (none: the frame is skipped). */
     uint8_t *direct = NULL;
-    size_t count = 0;
+    size_t count = 0, need = 0;
     double single[7];
     size_t each_elements = each / (size_t)job->bytes;
     for (size_t i = 0; i + 7 <= job->nblocks; i += 7) {
@@ -373,6 +414,13 @@ static void execute(void *data) {
       count++;
       memcpy(single, job->blocks + i, sizeof single);
       single[0] -= (double)(k * each_elements);
+      Block b;
+      if (plan(single, job->strides, job->bytes, each, job->target_len, &b) > 0 && piece_end(&b, job->bytes) > need)
+        need = piece_end(&b, job->bytes);
+    }
+    if (count == 0) {
+      at += len;
+      continue;
     }
     if (count == 1) direct = direct_target(job, single, each);
     uint8_t *into = direct;
@@ -391,7 +439,7 @@ static void execute(void *data) {
         into = out.data;
       }
     }
-    if (into != src + at && !decode_into(job, src + at, len, into, each)) goto done;
+    if (into != src + at && !decode_into(job, src + at, len, into, each, direct ? each : need)) goto done;
     if (!direct) place_pieces(job, into, each, (long)k);
     at += len;
   }

@@ -265,6 +265,134 @@ describe.skipIf(!lane)('ChunkLane', () => {
   });
 });
 
+/** Offset of a zstd frame's k-th block header (frame format, RFC 8878 §3.1.1), and the block's type. */
+function zstdBlock(frame: Uint8Array, k: number): { at: number; type: number } {
+  const fhd = frame[4]!;
+  const single = (fhd >> 5) & 1;
+  let at = 5 + (single ? 0 : 1) + [0, 1, 2, 4][fhd & 3]! + [single, 2, 4, 8][fhd >> 6]!;
+  for (let i = 0; ; i++) {
+    const header = frame[at]! | (frame[at + 1]! << 8) | (frame[at + 2]! << 16);
+    const type = (header >> 1) & 3;
+    if (i === k) return { at, type };
+    at += 3 + (type === 1 ? 1 : header >> 3);
+  }
+}
+
+describe.skipIf(!lane)('ChunkLane: only the rows a read takes are decoded', () => {
+  // A 16 × 64 × 128 uint16 chunk of the real image's bytes: 256 KiB in zstd blocks of at most 128 KiB, so
+  // the last block holds at most z 8–15 and rows before z 8 are decoded from the blocks before it.
+  const [Z, Y, X] = [16, 64, 128];
+  const data = new Uint8Array(sample.buffer.slice(sample.length - Z * Y * X * 2));
+  const encoded = new Uint8Array(zstd.compress(data, { compressionLevel: 1 }));
+  // The last block turned from compressed into raw with the same size field: it no longer decodes to what it
+  // held, so a decoder that reaches it fails (the frame's size is wrong); one that stops before it does not.
+  let blocks = 0;
+  while (!(encoded[zstdBlock(encoded, blocks).at]! & 1)) blocks++;
+  const last = zstdBlock(encoded, blocks);
+  const damaged = encoded.slice();
+  damaged[last.at] = (damaged[last.at] as number) & ~0b110;
+  const slab = (z0: number, nz: number, first = 0) => ({
+    srcStride: [0, 0, Y * X, X, 1],
+    dstStride: [0, 0, Y * X, X, 1],
+    blocks: [first + z0 * Y * X + 3 * X + 5, 0, 1, 1, nz, Y - 3, X - 5],
+  });
+  const expectSlab = (out: Uint16Array, z0: number, nz: number) => {
+    const src = new Uint16Array(data.buffer);
+    for (let z = 0; z < nz; z++)
+      for (let y = 0; y < Y - 3; y++)
+        for (let x = 0; x < X - 5; x++)
+          if (out[(z * Y + y) * X + x] !== src[((z0 + z) * Y + y + 3) * X + x + 5])
+            throw new Error(`voxel (${z}, ${y}, ${x}) of the slab at z ${z0}`);
+  };
+  const readSlab = (input: Uint8Array, z0: number, nz: number) => {
+    const out = new Uint16Array(Y * X * nz);
+    return lane!
+      .run({
+        input,
+        codec: 'zstd',
+        size: data.length,
+        place: { target: new Uint8Array(out.buffer), bytes: 2, ...slab(z0, nz) },
+      })
+      .then(() => out);
+  };
+
+  it('a slab before the last block reads right from a frame whose last block is damaged; one reaching it fails', async () => {
+    expect(last.type).toBe(2); // compressed: real pixels at level 1
+    expectSlab(await readSlab(encoded, 10, 4), 10, 4);
+    expectSlab(await readSlab(damaged, 1, 6), 1, 6);
+    const reaching = await readSlab(damaged, 12, 4).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(reaching).toBeInstanceOf(CodecError);
+    expect((reaching as CodecError).code).toBe('DECODE');
+    // The whole chunk into its own array (no pieces) still decodes all of it, and fails.
+    await expect(
+      lane!.run({ input: damaged, codec: 'zstd', size: data.length, dst: new Uint8Array(data.length) }),
+    ).rejects.toThrow(CodecError);
+  });
+
+  it('frames back to back (a run of a shard): a frame no piece reads is skipped, another decoded as far as read', async () => {
+    const file = join(dir, 'prefix-run');
+    writeFileSync(file, Buffer.concat([damaged, damaged, encoded]));
+    const elements = Z * Y * X;
+    // Frame 0: nothing; frame 1: a slab before its last block; frame 2 (intact): a slab that reaches its end.
+    const one = slab(2, 5, elements);
+    const two = slab(11, 5, 2 * elements);
+    const out = new Uint16Array(2 * elements);
+    await lane!.run({
+      path: file,
+      codec: 'zstd',
+      size: 3 * data.length,
+      place: {
+        target: new Uint8Array(out.buffer),
+        bytes: 2,
+        srcStride: one.srcStride,
+        dstStride: one.dstStride,
+        blocks: [...one.blocks, ...two.blocks.map((v, i) => (i === 1 ? elements : v))],
+        frames: [damaged.length, damaged.length, encoded.length],
+      },
+    });
+    expectSlab(out, 2, 5);
+    expectSlab(out.subarray(elements), 11, 5);
+  });
+
+  it('a raw chunk: only the bytes the pieces read are read, and its size is still checked', async () => {
+    // The chunk's file cut after z 7 while its range still says 256 KiB (a shard being written, say): a slab
+    // in the first 7 planes reads right, one past them finds the end of the file.
+    const file = join(dir, 'prefix-raw');
+    writeFileSync(file, data.subarray(0, 7 * Y * X * 2));
+    const out = new Uint16Array(Y * X * 4);
+    const target = new Uint8Array(out.buffer);
+    const read = (z0: number) =>
+      lane!
+        .run({
+          path: file,
+          range: [0, data.length],
+          codec: 'raw',
+          size: data.length,
+          place: { target, bytes: 2, ...slab(z0, 4) },
+        })
+        .then(
+          () => undefined,
+          (e: unknown) => e as CodecError,
+        );
+    expect(await read(3)).toBeUndefined();
+    expectSlab(out, 3, 4);
+    expect((await read(4))?.code).toBe('SHORT_READ');
+    // A whole chunk file of another size than the chunk's: refused, whatever the pieces read.
+    const whole = join(dir, 'prefix-raw-whole');
+    writeFileSync(whole, data);
+    const wrong = await lane!
+      .run({ path: whole, codec: 'raw', size: data.length + 2, place: { target, bytes: 2, ...slab(3, 4) } })
+      .then(
+        () => undefined,
+        (e: unknown) => e as CodecError,
+      );
+    expect(wrong?.code).toBe('DECODE');
+  });
+});
+
 describe.skipIf(!lane)('ChunkLane.rows (TIFF blocks)', () => {
   // A 64 × 80 uint16 tile of the image's bytes, stored as a big-endian TIFF with Predictor 2 would store it:
   // differenced along each row (node's zlib and libzstd encode it; the lane must give back the pixels).

@@ -56,6 +56,7 @@ static napi_value place_blocks(napi_env env, napi_callback_info info) {
 napi_value bfio_undo_horizontal(napi_env env, napi_callback_info info);
 /* prefault.c: a large result's pages made present in one call. */
 napi_value bfio_prefault(napi_env env, napi_callback_info info);
+napi_value bfio_huge_pages(napi_env env, napi_callback_info info);
 
 NAPI_MODULE_INIT() {
   napi_value fn;
@@ -66,5 +67,7 @@ NAPI_MODULE_INIT() {
   if (napi_set_named_property(env, exports, "placeBlocks", fn) != napi_ok) return NULL;
   if (napi_create_function(env, "prefault", NAPI_AUTO_LENGTH, bfio_prefault, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "prefault", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "hugePages", NAPI_AUTO_LENGTH, bfio_huge_pages, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "hugePages", fn) != napi_ok) return NULL;
   return exports;
 }

@@ -6,6 +6,12 @@
  * 0.24–0.29 CPU-s, one populate call 0.17–0.22). The contents are not changed (fresh memory stays zero; pages
  * already present are left alone), so it may run while workers write. Returns 0, or the errno (EINVAL on a
  * kernel without MADV_POPULATE_WRITE: callers stop asking).
+ *
+ * hugePages(bytes: TypedArray) asks for transparent huge pages (madvise MADV_HUGEPAGE) on the 2 MiB-aligned
+ * part of a fresh result, before its pages are touched: where the kernel hands out huge pages only on request
+ * (transparent_hugepage "madvise", Debian's default and this machine's), each 4 KiB page of a fresh result
+ * costs a fault. In C, 64 results of 32 MiB written once each: 1.49–1.90 s (1.0–1.1 s of it in the kernel)
+ * with 4 KiB pages, 0.37–0.45 s (0.2 s) with huge pages. Returns 0 or the errno (EINVAL: no THP here).
  */
 #include "../native-common/napi-args.h"
 #include <errno.h>
@@ -34,6 +40,27 @@ napi_value bfio_prefault(napi_env env, napi_callback_info info) {
   uintptr_t end = ((uintptr_t)data + bytes) & ~(page - 1);
   err = 0;
   if (end > start && madvise((void *)start, end - start, MADV_POPULATE_WRITE) != 0) err = errno;
+#endif
+  napi_value out;
+  napi_create_int32(env, err, &out);
+  return out;
+}
+
+napi_value bfio_huge_pages(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  void *data;
+  size_t bytes;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+      !bfio_typed_bytes(env, argv[0], &data, &bytes, NULL))
+    return bfio_range_fail(env, "hugePages(bytes: TypedArray)");
+  int err = ENOSYS;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  const uintptr_t huge = (uintptr_t)2 << 20;
+  uintptr_t start = ((uintptr_t)data + huge - 1) & ~(huge - 1);
+  uintptr_t end = ((uintptr_t)data + bytes) & ~(huge - 1);
+  err = 0;
+  if (end > start && madvise((void *)start, end - start, MADV_HUGEPAGE) != 0) err = errno;
 #endif
   napi_value out;
   napi_create_int32(env, err, &out);

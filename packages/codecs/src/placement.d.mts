@@ -24,4 +24,7 @@ export function scatterRows(block: Uint8Array, scatter: object): Uint8Array;
 export function prefaultAhead(target: ArrayBufferView): (() => void) | undefined;
 /** Runs `read` with `prefaultAhead(target)` beside it, stopped when the read settles. */
 export function prefaulting<T>(target: ArrayBufferView, read: () => Promise<T>): Promise<T>;
-export function useNativePrefault(fn: (bytes: Uint8Array) => number): void;
+export function useNativePrefault(
+  fn: (bytes: Uint8Array) => number,
+  huge?: (bytes: Uint8Array) => number,
+): void;

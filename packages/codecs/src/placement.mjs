@@ -27,10 +27,22 @@ const Shared = typeof SharedArrayBuffer === 'undefined' ? undefined : SharedArra
 /** The native `prefault(bytes) → errno` (native-copy/prefault.c), while the kernel supports it. */
 let nativePrefault;
 
-/** Registers the native `prefault` (see native-copy/prefault.c). */
-export function useNativePrefault(fn) {
+/** The native `hugePages(bytes) → errno` (native-copy/prefault.c), while the kernel supports it. */
+let nativeHugePages;
+
+/** Registers the native `prefault` and `hugePages` (see native-copy/prefault.c). */
+export function useNativePrefault(fn, huge) {
   nativePrefault = fn;
+  nativeHugePages = huge;
 }
+
+/**
+ * Results from this size up to PREFAULT_MIN_BYTES ask for transparent huge pages before anything touches
+ * them: a 32 MiB result is 16 faults instead of 8,192 (see native-copy/prefault.c). Smaller ones hold few
+ * 2 MiB-aligned pages. Larger ones are prefaulted instead: asking for 2 GiB of huge pages made the kernel
+ * compact memory to find them (a 1024³ uint16 read: 2.4–3.0 s against 1.5–2.3 s with 4 KiB pages).
+ */
+const HUGE_PAGES_MIN_BYTES = 4 * 2 ** 20;
 
 /** Results at least this large are prefaulted ahead of the workers (smaller ones fault cheaply enough). */
 const PREFAULT_MIN_BYTES = 64 * 2 ** 20;
@@ -38,7 +50,8 @@ const PREFAULT_MIN_BYTES = 64 * 2 ** 20;
 const PREFAULT_BAND_BYTES = 16 * 2 ** 20;
 
 /**
- * Makes a large shared result's pages present ahead of the codec workers that will place pixels in it, band
+ * Asks for huge pages for a result of 4 to 64 MiB (any memory), and makes a larger shared result's pages
+ * present ahead of the codec workers that will place pixels in it, band
  * after band in address order, yielding between bands: one thread populating memory in bulk costs less CPU
  * than two workers faulting it page by page at once (see native-copy/prefault.c), and it starts while they are
  * still booting or decoding their first blocks (a 16384² uint16 full read: 1.30–1.45 → 1.11–1.26 CPU-s).
@@ -47,6 +60,12 @@ const PREFAULT_BAND_BYTES = 16 * 2 ** 20;
  * the contents.
  */
 export function prefaultAhead(target) {
+  const size = target.byteLength;
+  if (nativeHugePages !== undefined && size >= HUGE_PAGES_MIN_BYTES && size < PREFAULT_MIN_BYTES) {
+    const err = nativeHugePages(new Uint8Array(target.buffer, target.byteOffset, target.byteLength));
+    // EINVAL / ENOSYS: a kernel without transparent huge pages; no later result asks again.
+    if (err === 22 || err === 38) nativeHugePages = undefined;
+  }
   if (nativePrefault === undefined || Shared === undefined) return undefined;
   if (!(target.buffer instanceof Shared) || target.byteLength < PREFAULT_MIN_BYTES) return undefined;
   const bytes = new Uint8Array(target.buffer, target.byteOffset, target.byteLength);

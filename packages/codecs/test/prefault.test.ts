@@ -1,7 +1,9 @@
 /**
  * prefaultAhead (placement.mjs, native-copy/prefault.c): a large shared result's pages made present ahead of
- * the workers, without changing what is in them, and never for memory it must leave alone.
+ * the workers, without changing what is in them, and never for memory it must leave alone; a 4–64 MiB
+ * result on transparent huge pages.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { nativeCopy } from '../src/codecs/native-addons.mjs';
 import { prefaultAhead } from '../src/placement.mjs';
@@ -51,4 +53,30 @@ describe('prefaultAhead', () => {
     // At most the band it was in when stopped (16 MiB), not the 256 MiB.
     expect(process.memoryUsage().rss - before).toBeLessThan(64 * MiB);
   });
+
+  // Where the kernel gives huge pages on request ("madvise", Debian's default) or always; not with "never".
+  const thp = (() => {
+    try {
+      return /\[(\w+)\]/.exec(readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8'))?.[1];
+    } catch {
+      return undefined;
+    }
+  })();
+  const anonHuge = () =>
+    Number(/AnonHugePages:\s+(\d+) kB/.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'))?.[1]) * 1024;
+  if (thp !== 'madvise' && thp !== 'always')
+    console.warn(`SKIPPED: transparent huge pages are "${thp}" here`);
+
+  it.skipIf(!nativeCopy()?.hugePages || (thp !== 'madvise' && thp !== 'always'))(
+    'puts a 32 MiB result on huge pages before it is written, and leaves its contents alone',
+    () => {
+      const target = new Uint16Array(new SharedArrayBuffer(32 * MiB));
+      const before = anonHuge();
+      expect(prefaultAhead(target)).toBeUndefined(); // under 64 MiB: advised, not prefaulted
+      for (let i = 0; i < target.length; i += 512) target[i] = i & 0xffff; // a write in every 1 KiB
+      // Every whole 2 MiB-aligned stretch of the 32 MiB: at least 30 MiB.
+      expect(anonHuge() - before).toBeGreaterThanOrEqual(30 * MiB);
+      for (let i = 0; i < target.length; i += 4093) expect(target[i]).toBe(i % 512 === 0 ? i & 0xffff : 0);
+    },
+  );
 });

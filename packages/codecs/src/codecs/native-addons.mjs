@@ -87,7 +87,11 @@ const copier = nativeCopy();
 if (copier) useNativeCopy(copier.placeBlocks);
 // The predictor's undo too (absent from an addon built before it), and the prefault of large results.
 if (typeof copier?.undoHorizontal === 'function') useNativeUndo(copier.undoHorizontal);
-if (typeof copier?.prefault === 'function') useNativePrefault(copier.prefault);
+// `BFIO_HUGE_PAGES=0`: results keep 4 KiB pages (huge pages, see native-copy/prefault.c, cost memory in 2 MiB
+// steps; a program that holds many small-but-over-4-MiB results may prefer that).
+const huge = typeof copier?.hugePages === 'function' && process.env.BFIO_HUGE_PAGES !== '0';
+if (typeof copier?.prefault === 'function')
+  useNativePrefault(copier.prefault, huge ? copier.hugePages : undefined);
 
 let lane;
 

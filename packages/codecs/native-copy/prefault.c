@@ -24,45 +24,40 @@
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
 #endif
+#ifndef MADV_HUGEPAGE
+#define MADV_HUGEPAGE 14
+#endif
 
-napi_value bfio_prefault(napi_env env, napi_callback_info info) {
+/* madvise(`advice`) on the whole `align`-byte units inside the typed array that is the call's argument
+ * (`usage` names the call in a RangeError): the errno as a number, 0 on success, ENOSYS off Linux. */
+static napi_value advise(napi_env env, napi_callback_info info, int advice, uintptr_t align, const char *usage) {
   size_t argc = 1;
   napi_value argv[1];
   void *data;
   size_t bytes;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
       !bfio_typed_bytes(env, argv[0], &data, &bytes, NULL))
-    return bfio_range_fail(env, "prefault(bytes: TypedArray)");
+    return bfio_range_fail(env, usage);
   int err = ENOSYS;
 #ifdef __linux__
-  uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-  uintptr_t start = ((uintptr_t)data + page - 1) & ~(page - 1);
-  uintptr_t end = ((uintptr_t)data + bytes) & ~(page - 1);
+  uintptr_t start = ((uintptr_t)data + align - 1) & ~(align - 1);
+  uintptr_t end = ((uintptr_t)data + bytes) & ~(align - 1);
   err = 0;
-  if (end > start && madvise((void *)start, end - start, MADV_POPULATE_WRITE) != 0) err = errno;
+  if (end > start && madvise((void *)start, end - start, advice) != 0) err = errno;
 #endif
   napi_value out;
   napi_create_int32(env, err, &out);
   return out;
 }
 
-napi_value bfio_huge_pages(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  void *data;
-  size_t bytes;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
-      !bfio_typed_bytes(env, argv[0], &data, &bytes, NULL))
-    return bfio_range_fail(env, "hugePages(bytes: TypedArray)");
-  int err = ENOSYS;
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  const uintptr_t huge = (uintptr_t)2 << 20;
-  uintptr_t start = ((uintptr_t)data + huge - 1) & ~(huge - 1);
-  uintptr_t end = ((uintptr_t)data + bytes) & ~(huge - 1);
-  err = 0;
-  if (end > start && madvise((void *)start, end - start, MADV_HUGEPAGE) != 0) err = errno;
+napi_value bfio_prefault(napi_env env, napi_callback_info info) {
+#ifdef __linux__
+  return advise(env, info, MADV_POPULATE_WRITE, (uintptr_t)sysconf(_SC_PAGESIZE), "prefault(bytes: TypedArray)");
+#else
+  return advise(env, info, 0, 4096, "prefault(bytes: TypedArray)");
 #endif
-  napi_value out;
-  napi_create_int32(env, err, &out);
-  return out;
+}
+
+napi_value bfio_huge_pages(napi_env env, napi_callback_info info) {
+  return advise(env, info, MADV_HUGEPAGE, (uintptr_t)2 << 20, "hugePages(bytes: TypedArray)");
 }

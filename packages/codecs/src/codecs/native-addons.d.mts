@@ -29,6 +29,8 @@ export function nativeCopy():
       ): void;
       /** native-copy/prefault.c: 0, or the errno of madvise(MADV_POPULATE_WRITE). */
       prefault?(bytes: ArrayBufferView): number;
+      /** native-copy/prefault.c: 0, or the errno of madvise(MADV_HUGEPAGE). */
+      hugePages?(bytes: ArrayBufferView): number;
     }
   | undefined;
 export function liblzw(): { lzwDecode(input: Uint8Array, output: Uint8Array): number } | undefined;

@@ -62,13 +62,13 @@ const PREFAULT_BAND_BYTES = 16 * 2 ** 20;
 export function prefaultAhead(target) {
   const size = target.byteLength;
   if (nativeHugePages !== undefined && size >= HUGE_PAGES_MIN_BYTES && size < PREFAULT_MIN_BYTES) {
-    const err = nativeHugePages(new Uint8Array(target.buffer, target.byteOffset, target.byteLength));
+    const err = nativeHugePages(target); // any TypedArray: the addon takes its bytes
     // EINVAL / ENOSYS: a kernel without transparent huge pages; no later result asks again.
     if (err === 22 || err === 38) nativeHugePages = undefined;
   }
   if (nativePrefault === undefined || Shared === undefined) return undefined;
-  if (!(target.buffer instanceof Shared) || target.byteLength < PREFAULT_MIN_BYTES) return undefined;
-  const bytes = new Uint8Array(target.buffer, target.byteOffset, target.byteLength);
+  if (!(target.buffer instanceof Shared) || size < PREFAULT_MIN_BYTES) return undefined;
+  const bytes = new Uint8Array(target.buffer, target.byteOffset, size);
   let stopped = false;
   const run = async () => {
     for (let at = 0; at < bytes.length && !stopped; at += PREFAULT_BAND_BYTES) {

@@ -210,7 +210,7 @@ static int unzstd(Task *t, const uint8_t *src, size_t n, uint8_t *out, size_t ro
  * Only for one frame that states its decoded size as `room` and spans all `n` bytes; else 0 and the caller
  * decodes the whole (and reports what is wrong). The blocks after `need` are not checked, as they are not used;
  * a read that reaches the last block checks the decoded size as libzstd's whole-frame decode does. */
-static int unzstd_prefix(Task *t, const uint8_t *src, size_t n, uint8_t *out, size_t room, size_t need) {
+static int unzstd_prefix(const uint8_t *src, size_t n, uint8_t *out, size_t room, size_t need) {
   if (ZSTD_getFrameContentSize(src, n) != (unsigned long long)room || ZSTD_findFrameCompressedSize(src, n) != n)
     return 0;
   if (dctx == NULL) dctx = ZSTD_createDCtx();
@@ -240,7 +240,7 @@ static int decode_into(Job *job, const uint8_t *src, size_t n, uint8_t *out, siz
     if (out != src) memcpy(out, src, n);
     return 1;
   }
-  if (need < room && unzstd_prefix(&job->task, src, n, out, room, need)) return 1;
+  if (need < room && unzstd_prefix(src, n, out, room, need)) return 1;
   size_t got;
   if (!unzstd(&job->task, src, n, out, room, &got)) return 0;
   if (got != room) {
@@ -389,7 +389,8 @@ static void execute(void *data) {
         into = out.data;
       }
     }
-    if (into != src && !decode_into(job, src, n, into, job->room, placing && into != whole ? job->need : job->room)) goto done;
+    size_t need = placing && into != whole ? job->need : job->room;
+    if (into != src && !decode_into(job, src, n, into, job->room, need)) goto done;
     if (placing && into != whole) place_pieces(job, into, job->room, -1);
     goto done;
   }
